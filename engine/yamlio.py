@@ -1,0 +1,114 @@
+"""Read a YAML file strictly, remembering the line of every value.
+
+Rule files are written by people, so this reader refuses what YAML would silently accept
+(duplicate keys) and turns parser errors (tabs, bad indentation) into located problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.errors import InvalidInput, Problem
+
+Key = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """A parsed YAML document plus the 1-based line of each value, keyed by its path."""
+
+    data: Any
+    lines: dict[Key, int] = field(default_factory=dict)
+
+    def line(self, path: Key) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def json_path(path: Key) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _build(node: yaml.Node, path: Key, lines: dict[Key, int], problems: list[Problem],
+           file: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = yaml.SafeLoader.construct_scalar(_LOADER, key_node) \
+                if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                problems.append(Problem(file, f"line {key_node.start_mark.line + 1}",
+                                        "a key must be a plain name"))
+                continue
+            if key in out:
+                problems.append(Problem(
+                    file, f"line {key_node.start_mark.line + 1}",
+                    f"duplicate key {key!r} (first at line {lines[(*path, key)]}); "
+                    "YAML would silently keep only the last one, so remove or rename one"))
+                continue
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, (*path, key), lines, problems, file)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), lines, problems, file)
+                for i, item in enumerate(node.value)]
+    return _LOADER.construct_object(node, deep=True)
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_LOADER = _Loader("")
+
+
+def load(path: Path, display: str | None = None) -> Located:
+    """Parse ``path`` strictly. Raises InvalidInput with located problems."""
+    name = display or str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([Problem(name, f"byte {exc.start}",
+                                    "not valid UTF-8; save the file as UTF-8")], "rules") from None
+    except OSError as exc:
+        raise InvalidInput([Problem(name, "", f"cannot read the file: {exc.strerror}")],
+                           "rules") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise InvalidInput([Problem(name, f"line {number}",
+                                        "a tab is used for indentation; "
+                                        "YAML allows only spaces, so replace the tab with spaces")],
+                               "rules")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InvalidInput([Problem(name, where,
+                                    f"not valid YAML: {exc.problem or exc.context}; check the "
+                                    "indentation and quoting around this place")],
+                           "rules") from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput([Problem(name, "", f"not valid YAML: {exc}")], "rules") from None
+    if node is None:
+        return Located(None, {(): 1})
+    lines: dict[Key, int] = {}
+    problems: list[Problem] = []
+    data = _build(node, (), lines, problems, name)
+    if problems:
+        raise InvalidInput(problems, "rules")
+    return Located(data, lines)
