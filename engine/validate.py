@@ -101,10 +101,8 @@ def _message(error: ValidationError) -> tuple[tuple[str | int, ...], str, str | 
         return (path, "must not be empty", None)
     if kind in ("minimum", "maximum"):
         return (path, f"{value!r} is out of range ({kind} {error.validator_value})", None)
-    if error.schema is False:  # a field the role may not have
-        name = str(error.schema_path[-1]) if error.schema_path else "?"
-        if not path or path[-1] != name:
-            path = (*path, name)
+    if kind == "not" and error.validator_value == {}:  # a field the role may not have
+        name = str(path[-1]) if path else "?"
         if name == "capacity":
             return (path, "a mentee has no capacity; remove it (only mentors take a capacity)",
                     None)
@@ -120,10 +118,8 @@ def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
             problems.append(Problem(raw.file, record.where(()),
                                     "each participant must be an object of field: value"))
             continue
-        errors = sorted(validator.iter_errors(record.data),
-                        key=lambda e: [str(p) for p in e.absolute_path])
-        for error in _leaves(errors):
-            path, message, suggestion = _message(error)
+        found = [_message(error) for error in _leaves(validator.iter_errors(record.data))]
+        for path, message, suggestion in sorted(found, key=lambda f: [str(p) for p in f[0]]):
             problems.append(Problem(raw.file, record.where(path), message, suggestion))
     return problems
 

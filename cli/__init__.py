@@ -1,0 +1,1 @@
+"""Tandem's command-line interface: parse, call the core, render."""

@@ -1,0 +1,53 @@
+"""The commands. Each parses its arguments, calls one core function, renders the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.main import reports_errors
+from cli.options import format_option, rules_option
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@rules_option
+@format_option("table", "json")
+@reports_errors
+def validate(files: tuple[Path, ...], rules_dir: Path | None, fmt: str) -> None:
+    """Check cohort files (JSON, JSONL or CSV) against the participant schema.
+
+    Reports every problem at once, each with its file and place. Writes nothing.
+    Exit 0 when valid, 1 when a file has errors, 2 on wrong usage.
+
+    \b
+    Examples:
+      tandem validate examples/cohort.json
+      tandem validate examples/cohort.csv --format json
+      tandem validate cohort.csv --rules my-rules/
+    """
+    from cli.render import console, print_json, print_problems
+    from engine.validate_files import validate_files
+
+    report = validate_files(files, rules_dir)
+    if fmt == "json":
+        print_json({"valid": report.valid, "files": report.summaries,
+                    "errors": [p.as_dict() for p in report.problems]})
+    else:
+        print_problems(report.problems)
+        out = console()
+        for summary in report.summaries:
+            if summary["valid"]:
+                out.print(f"{summary['file']}: valid: {summary['participants']} participants "
+                          f"({summary['mentors']} mentors, {summary['mentees']} mentees)",
+                          markup=False)
+        if not report.valid:
+            n = len([p for p in report.problems if p.severity == "error"])
+            console(stderr=True).print(f"{n} error{'s' if n != 1 else ''} found; "
+                                       "nothing was written", style="red", markup=False)
+    raise SystemExit(0 if report.valid else 1)
+
+
+COMMANDS: list[click.Command] = [validate]
