@@ -1,0 +1,100 @@
+"""The condition tree of a rule, as plain typed values.
+
+A rule file's `when:` is parsed into these nodes by `engine.ruleset`. Every later step
+(features, the rule engine, explanations) walks this tree; none of them reads YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+Side = Literal["mentor", "mentee"]
+Op = Literal["eq", "in", "not_in", "at_least", "at_most", "contains"]
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+@dataclass(frozen=True)
+class Test:
+    """``mentor.FIELD: VALUE`` or ``mentee.FIELD: {op: VALUE}``."""
+
+    side: Side
+    field: str
+    op: Op
+    value: Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``same:`` / ``different:`` between the mentor's and the mentee's fields."""
+
+    equal: bool  # True for same, False for different
+    mentor_field: str
+    mentee_field: str
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Number of themes the two sides' list field share, against bounds."""
+
+    field: str
+    at_least: int | None
+    at_most: int | None
+
+
+Condition = All | AnyOf | Not | Test | Compare | Overlap
+
+
+def leaves(condition: Condition) -> Iterator[Test | Compare | Overlap]:
+    """Every leaf of a condition tree, in order."""
+    if isinstance(condition, All | AnyOf):
+        for item in condition.items:
+            yield from leaves(item)
+    elif isinstance(condition, Not):
+        yield from leaves(condition.item)
+    else:
+        yield condition
+
+
+def describe(condition: Condition) -> str:
+    """A short readable rendering of a condition, for tables."""
+    if isinstance(condition, All):
+        return " and ".join(f"({describe(c)})" if isinstance(c, AnyOf) else describe(c)
+                            for c in condition.items)
+    if isinstance(condition, AnyOf):
+        return " or ".join(f"({describe(c)})" if isinstance(c, All) else describe(c)
+                           for c in condition.items)
+    if isinstance(condition, Not):
+        return f"not ({describe(condition.item)})"
+    if isinstance(condition, Test):
+        words = {"eq": "is", "in": "in", "not_in": "not in", "at_least": ">=",
+                 "at_most": "<=", "contains": "contains"}
+        value = list(condition.value) if isinstance(condition.value, tuple) else condition.value
+        return f"{condition.side}.{condition.field} {words[condition.op]} {value}"
+    if isinstance(condition, Compare):
+        verb = "same" if condition.equal else "different"
+        if condition.mentor_field == condition.mentee_field:
+            return f"{verb} {condition.mentor_field}"
+        return f"{verb}: mentor.{condition.mentor_field} vs mentee.{condition.mentee_field}"
+    bounds = []
+    if condition.at_least is not None:
+        bounds.append(f">= {condition.at_least}")
+    if condition.at_most is not None:
+        bounds.append(f"<= {condition.at_most}")
+    return f"{condition.field} overlap {' and '.join(bounds)}"
