@@ -12,10 +12,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput, Problem
+from engine.suggest import closest
 
 MAX_BYTES = 50 * 1024 * 1024
 LIST_SEPARATOR = ";"
@@ -37,30 +39,42 @@ class RawCohort:
     records: list[Record]
     program: dict[str, Any] = field(default_factory=dict)
     envelope_problems: list[Problem] = field(default_factory=list)
+    columns: tuple[str, ...] = ()  # a CSV file's header, so columns are checked once
 
 
 def _subpath(path: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
 
+def _json_location(base: str, path: tuple[str | int, ...]) -> str:
+    return base + _subpath(path)
+
+
+def _jsonl_location(line: int, path: tuple[str | int, ...]) -> str:
+    return f"line {line}, ${_subpath(path)}"
+
+
 def _fail(file: str, message: str, path: str = "") -> InvalidInput:
     return InvalidInput([Problem(file, path, message)], "cohort")
 
 
-def _decode(path: Path, file: str) -> str:
+_EMPTY_HINTS = {
+    "json": "add a list of participants, e.g. [{\"id\": \"M01\", ...}]",
+    "jsonl": "add one participant object per line",
+    "csv": "add a header row and one row per participant",
+}
+
+
+def _decode(path: Path, file: str, fmt: str) -> str:
     try:
-        size = path.stat().st_size
+        raw = path.read_bytes()
     except OSError as exc:
         raise _fail(file, f"cannot read the file: {exc.strerror}") from None
-    if path.is_dir():
-        raise _fail(file, "is a directory; give a cohort file")
-    if size > MAX_BYTES:
-        raise _fail(file, f"the file is {size / 1024 / 1024:.0f} MB, over the 50 MB limit; "
-                          "split the cohort into several files")
-    raw = path.read_bytes()
     if not raw.strip():
-        raise _fail(file, "the file is empty; add a header row and one row per participant (CSV) "
-                          "or a list of participants (JSON)")
+        raise _fail(file, f"the file is empty; {_EMPTY_HINTS[fmt]}")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(file, "the file is saved as UTF-16; re-save it as UTF-8 (in a spreadsheet: "
+                          "'CSV UTF-8')")
     if b"\x00" in raw[:8192]:
         raise _fail(file, "this is a binary file, not a text cohort; export it as CSV (UTF-8), "
                           "JSON or JSONL (a spreadsheet needs 'Save as CSV UTF-8')")
@@ -68,34 +82,72 @@ def _decode(path: Path, file: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(file, f"byte {exc.start} is not valid UTF-8; re-save the file as UTF-8 "
-                          "(in a spreadsheet: 'CSV UTF-8')", f"line {line}") from None
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(file, f"byte {raw[exc.start]:#04x} is not valid UTF-8 (the file is probably "
+                          "saved as Latin-1 or Windows-1252); re-save it as UTF-8 (in a "
+                          "spreadsheet: 'CSV UTF-8')", f"line {line}, column {column}") from None
 
 
-def _no_duplicate_keys(file: str, problems: list[Problem]) -> Callable[[list[tuple[str, Any]]],
-                                                                      dict[str, Any]]:
+class _Keys(dict[str, Any]):
+    """A JSON object that remembers the keys it held more than once."""
+
+    duplicates: list[str]
+
+
+def _flag_duplicates(found: list[bool]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """Fast hook for every object: builds the dict and flags a lost key, nothing more."""
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                problems.append(Problem(file, "", f"duplicate key {key!r} in one object; "
-                                                  "JSON keeps only the last, so remove one"))
-            out[key] = value
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            found.append(True)
         return out
     return hook
 
 
-def _parse_json(text: str, file: str, where: str = "") -> Any:
-    problems: list[Problem] = []
+def _keep_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = _Keys(pairs)
+    seen: set[str] = set()
+    out.duplicates = []
+    for key, _ in pairs:
+        if key in seen:
+            out.duplicates.append(key)
+        seen.add(key)
+    return out
+
+
+def _duplicate_paths(value: Any, path: str) -> list[tuple[str, str]]:
+    """(JSON path, key) of every key held twice, in document order."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, _Keys):
+        found += [(f"{path}.{key}", key) for key in value.duplicates]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _duplicate_paths(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _duplicate_paths(item, f"{path}[{index}]")
+    return found
+
+
+def _parse_json(text: str, file: str, line: int | None = None) -> Any:
+    """Parse one JSON document (a whole file, or one JSONL line numbered ``line``)."""
+    lost: list[bool] = []
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicate_keys(file, problems))
+        value = json.loads(text, object_pairs_hook=_flag_duplicates(lost))
     except json.JSONDecodeError as exc:
-        loc = where or f"line {exc.lineno}, column {exc.colno}"
-        raise _fail(file, f"not valid JSON: {exc.msg}", loc) from None
-    if problems:
-        raise InvalidInput([Problem(p.file, where or p.path, p.message) for p in problems],
-                           "cohort")
+        loc = f"line {line or exc.lineno}, column {exc.colno}"
+        raise _fail(file, f"not valid JSON: {exc.msg}; check the commas, quotes and brackets "
+                          "just before this place", loc) from None
+    if lost:  # rare: parse again, slowly, to say where
+        prefix = f"line {line}, $" if line else "$"
+        located = _duplicate_paths(json.loads(text, object_pairs_hook=_keep_duplicates), prefix)
+        raise InvalidInput([Problem(file, where, f"the key {key!r} appears twice in one object; "
+                                                 "JSON keeps only the last, so remove one")
+                            for where, key in located], "cohort")
     return value
+
+
+_ENVELOPE = ("participants", "program")
 
 
 def _read_json(text: str, file: str) -> RawCohort:
@@ -110,9 +162,10 @@ def _read_json(text: str, file: str) -> RawCohort:
                               "'participants' list", "$")
         items, prefix = doc["participants"], "$.participants"
         for key in doc:
-            if key not in ("participants", "program"):
+            if key not in _ENVELOPE:
                 envelope.append(Problem(file, f"$.{key}", f"unknown top-level field {key!r}; "
-                                                          "expected 'participants' and 'program'"))
+                                                          "expected 'participants' and 'program'",
+                                        closest(key, _ENVELOPE)))
         raw_program = doc.get("program", {})
         if isinstance(raw_program, dict):
             program = raw_program
@@ -126,17 +179,19 @@ def _read_json(text: str, file: str) -> RawCohort:
     records = []
     for index, item in enumerate(items):
         base = f"{prefix}[{index}]"
-        records.append(Record(item, lambda p, base=base: base + _subpath(p)))
+        records.append(Record(item, partial(_json_location, base)))
     return RawCohort(file, "json", records, program, envelope)
 
 
 def _read_jsonl(text: str, file: str) -> RawCohort:
     records = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Split on newlines only: str.splitlines() would also split inside a JSON string that
+    # holds U+2028 or another Unicode line separator, which JSON allows unescaped.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        item = _parse_json(line, file, f"line {number}")
-        records.append(Record(item, lambda p, n=number: f"line {n}, ${_subpath(p)}"))
+        item = _parse_json(line, file, number)
+        records.append(Record(item, partial(_jsonl_location, number)))
     return RawCohort(file, "jsonl", records)
 
 
@@ -171,15 +226,21 @@ def _csv_location(row: int, path: tuple[str | int, ...]) -> str:
 
 def _read_csv(text: str, file: str, kinds: Mapping[str, str]) -> RawCohort:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    start = 1  # the line the row being read starts on: an open quote runs to the end
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise _fail(file, f"not valid CSV: {exc}; check the quotes on this line",
-                    f"line {reader.line_num}") from None
+        hint = ("a quoted cell is never closed; add the closing '\"'"
+                if "end of data" in str(exc) else
+                f"{exc}; a '\"' inside a quoted cell must be doubled ('\"\"')")
+        raise _fail(file, f"not valid CSV: {hint}", f"row {len(rows) + 1}, line {start}") from None
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
-        raise _fail(file, "the file is empty")
+        raise _fail(file, f"the file is empty; {_EMPTY_HINTS['csv']}")
     header = [h.strip() for h in rows[0]]
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -213,20 +274,32 @@ def _read_csv(text: str, file: str, kinds: Mapping[str, str]) -> RawCohort:
                     container[child] = value
             else:
                 data[name] = value
-        records.append(Record(data, lambda p, n=number: _csv_location(n, p)))
+        records.append(Record(data, partial(_csv_location, number)))
     if problems:
         raise InvalidInput(problems, "cohort")
-    return RawCohort(file, "csv", records)
+    return RawCohort(file, "csv", records, columns=tuple(header))
 
 
 def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:
     """Read one cohort file. ``column_kinds`` maps CSV columns to array/integer/boolean."""
     file = str(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise _fail(file, "no such file; check the name and the current directory") from None
+    except OSError as exc:
+        raise _fail(file, f"cannot read the file: {exc.strerror}") from None
+    if path.is_dir():
+        raise _fail(file, "this is a directory; give a cohort file inside it")
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise _fail(file, f"unsupported file type {path.suffix or '(none)'!r}; give a .json, "
                           ".jsonl or .csv file (export spreadsheets as 'CSV UTF-8')")
-    text = _decode(path, file)
+    if stat.st_size > MAX_BYTES:
+        raise _fail(file, f"the file is {stat.st_size / 1024 / 1024:.1f} MB, over the "
+                          f"{MAX_BYTES // 1024 // 1024} MB limit; split the cohort into "
+                          "several files")
+    text = _decode(path, file, fmt)
     if fmt == "json":
         return _read_json(text, file)
     if fmt == "jsonl":

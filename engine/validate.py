@@ -6,7 +6,6 @@ exists. The validator is built once per vocabulary and reused for every record.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -22,9 +21,9 @@ from engine.errors import InvalidInput, Problem, errors_only
 from engine.read import RawCohort, read_cohort_file
 from engine.resources import schemas_dir
 from engine.suggest import closest
-from engine.vocabulary import Vocabulary
+from engine.vocabulary import ROLES, Vocabulary
 
-_FIELD_NAMES = ("learning_style", "job_family", "topic", "mentor_intention", "mentee_intention")
+Found = tuple[tuple[str | int, ...], str, str | None]  # path in the record, message, suggestion
 
 
 def participant_schema(vocabulary: Vocabulary) -> dict[str, Any]:
@@ -46,6 +45,29 @@ def _validator(vocabulary: Vocabulary) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+@lru_cache(maxsize=1)
+def _program_validator() -> Draft202012Validator:
+    """Checks the cohort file's optional ``program`` object (name, cohort, as_of)."""
+    schema = json.loads((schemas_dir() / "cohort.schema.json").read_text("utf-8"))
+    envelope = next(b for b in schema["oneOf"] if b.get("type") == "object")
+    return Draft202012Validator(envelope["properties"]["program"], format_checker=FormatChecker())
+
+
+@lru_cache(maxsize=1)
+def _csv_columns() -> tuple[frozenset[str], tuple[str, ...], dict[str, list[str]]]:
+    """CSV columns a header may name, the required ones, and the parts of nested fields."""
+    schema = json.loads((schemas_dir() / "participant.schema.json").read_text("utf-8"))
+    allowed: set[str] = set()
+    parts: dict[str, list[str]] = {}
+    for name, spec in schema["properties"].items():
+        if spec.get("type") == "object":
+            parts[name] = [f"{name}.{child}" for child in spec.get("properties", {})]
+            allowed.update(parts[name])
+        else:
+            allowed.add(name)
+    return frozenset(allowed), tuple(schema["required"]), parts
+
+
 def column_kinds() -> dict[str, str]:
     """CSV column -> array/integer/boolean, read from the schema (nested fields dotted)."""
     schema = json.loads((schemas_dir() / "participant.schema.json").read_text("utf-8"))
@@ -61,67 +83,132 @@ def column_kinds() -> dict[str, str]:
     return kinds
 
 
-def _message(error: ValidationError) -> tuple[tuple[str | int, ...], str, str | None]:
-    """Turn a jsonschema error into (path, message, suggestion) a person can act on."""
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "array": "a list",
+               "string": "text", "boolean": "true or false", "object": "an object",
+               "null": "null"}
+
+
+def _wrong_role_intention(value: object, role: object, vocabulary: Vocabulary) -> Found | None:
+    """A mentee using a mentor's intention code, or the reverse: name the code to use."""
+    other = "mentee" if role == "mentor" else "mentor"
+    if role not in ROLES or not isinstance(value, str) or value not in vocabulary.intentions[other]:
+        return None
+    themes = set(vocabulary.intentions[other][value])
+    own = vocabulary.intentions[str(role)]
+    shared = {code: len(themes & set(code_themes)) for code, code_themes in own.items()}
+    best = max(shared, key=lambda code: shared[code], default=None)  # first of equals
+    shown = ", ".join(repr(code) for code in own)
+    return ((), f"{value!r} is a {other} intention, and this participant is a {role}; "
+                f"use a {role} intention: one of [{shown}]",
+            best if best is not None and shared[best] else None)
+
+
+def _message(error: ValidationError, vocabulary: Vocabulary, role: object) -> list[Found]:
+    """Turn a jsonschema error into (path, message, suggestion)s a person can act on."""
     path = tuple(error.absolute_path)
     value = error.instance
     kind = error.validator
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(error.schema.get("properties", {}))
-        extra = sorted(set(value) - set(allowed))
-        name = extra[0] if extra else "?"
-        return ((*path, name), f"unknown field {name!r}; remove it or rename it",
-                closest(name, allowed))
+        return [((*path, name), f"unknown field {name!r}; remove it or rename it",
+                 closest(name, allowed))
+                for name in value if name not in allowed]
     if kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
-        return ((*path, missing), f"missing required field {missing!r}", None)
+        return [((*path, missing), f"missing required field {missing!r}", None)]
     if kind == "enum":
+        if path[:1] == ("intentions",):
+            wrong = _wrong_role_intention(value, role, vocabulary)
+            if wrong is not None:
+                return [(path, wrong[1], wrong[2])]
         options = error.validator_value
         shown = ", ".join(repr(o) for o in options)
-        return (path, f"{value!r} is not one of [{shown}]", closest(value, options))
+        return [(path, f"{value!r} is not one of [{shown}]", closest(value, options))]
     if kind == "format":
         fmt = error.validator_value
         hint = {"date": " (use YYYY-MM-DD, e.g. 2021-03-15)",
                 "email": " (e.g. name@example.com)"}.get(fmt, "")
-        return (path, f"{value!r} is not a valid {fmt}{hint}", None)
+        return [(path, f"{value!r} is not a valid {fmt}{hint}", None)]
     if kind == "pattern":
-        return (path, f"{value!r} is not a valid id: use 1 to 64 letters, digits, '.', '_' "
-                      "or '-'", None)
+        return [(path, f"{value!r} is not a valid id: use 1 to 64 letters, digits, '.', '_' "
+                       "or '-'", None)]
     if kind == "type":
         wanted = error.validator_value
-        words = {"integer": "a whole number", "array": "a list", "string": "text",
-                 "boolean": "true or false", "object": "an object"}
-        want = words.get(wanted, str(wanted)) if isinstance(wanted, str) else str(wanted)
-        return (path, f"expected {want}, got {json.dumps(value)}", None)
+        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        want = " or ".join(_TYPE_WORDS.get(name, str(name)) for name in names)
+        return [(path, f"expected {want}, got {json.dumps(value)}", None)]
     if kind == "minItems":
-        return (path, "must list at least one value", None)
+        return [(path, "must list at least one value", None)]
     if kind == "uniqueItems":
-        return (path, "lists the same value twice; keep one", None)
+        return [(path, "lists the same value twice; keep one", None)]
     if kind == "minLength":
-        return (path, "must not be empty", None)
-    if kind in ("minimum", "maximum"):
-        return (path, f"{value!r} is out of range ({kind} {error.validator_value})", None)
+        return [(path, "must not be empty", None)]
+    if kind in ("maxLength", "minimum", "maximum"):
+        shown = f"{len(value)} characters" if kind == "maxLength" else repr(value)
+        return [(path, f"{shown} is out of range ({kind} {error.validator_value})", None)]
     if kind == "not" and error.validator_value == {}:  # a field the role may not have
         name = str(path[-1]) if path else "?"
         if name == "capacity":
-            return (path, "a mentee has no capacity; remove it (only mentors take a capacity)",
-                    None)
-        return (path, f"field {name!r} is not allowed here; remove it", None)
-    return (path, error.message, None)
+            return [(path, "a mentee has no capacity; remove it (only mentors take a capacity)",
+                     None)]
+        return [(path, f"field {name!r} is not allowed here; remove it", None)]
+    return [(path, error.message, None)]
+
+
+def _column(path: tuple[str | int, ...]) -> str:
+    """The CSV column a path inside a record comes from (nested fields are dotted)."""
+    return ".".join(str(p) for p in path if isinstance(p, str))[:200]
+
+
+def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
+    """A CSV header's unknown and missing columns, reported once rather than on every row."""
+    allowed, required, parts = _csv_columns()
+    problems: list[Problem] = []
+    flagged: set[str] = set()
+    for name in raw.columns:
+        if not name or name in allowed or name.startswith("protected."):
+            continue
+        flagged.add(name)
+        if name in parts:
+            message = (f"column {name!r} holds several values; use the columns "
+                       + " and ".join(repr(part) for part in parts[name]))
+            problems.append(Problem(raw.file, f"row 1, column {name}", message))
+        else:
+            problems.append(Problem(raw.file, f"row 1, column {name}",
+                                    f"unknown column {name!r}; rename it or delete it",
+                                    closest(name, sorted(allowed))))
+    for name in required:
+        if name not in raw.columns:
+            flagged.add(name)
+            problems.append(Problem(raw.file, "row 1",
+                                    f"no column {name!r}, which every participant needs; add it"))
+    return problems, flagged
 
 
 def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
     validator = _validator(vocabulary)
-    problems: list[Problem] = []
+    problems, flagged = _header_problems(raw) if raw.columns else ([], set())
     for record in raw.records:
         if not isinstance(record.data, dict):
             problems.append(Problem(raw.file, record.where(()),
                                     "each participant must be an object of field: value"))
             continue
-        found = [_message(error) for error in _leaves(validator.iter_errors(record.data))]
+        role = record.data.get("role")
+        found = [f for error in _leaves(validator.iter_errors(record.data))
+                 for f in _message(error, vocabulary, role)]
         for path, message, suggestion in sorted(found, key=lambda f: [str(p) for p in f[0]]):
+            if flagged and _column(path) in flagged:
+                continue  # already reported once, on the header
             problems.append(Problem(raw.file, record.where(path), message, suggestion))
     return problems
+
+
+def _program_problems(raw: RawCohort) -> list[Problem]:
+    if not raw.program:
+        return []
+    return [Problem(raw.file, "$.program" + "".join(f".{p}" for p in path), message, suggestion)
+            for error in _program_validator().iter_errors(raw.program)
+            for path, message, suggestion in _message(error, _NO_VOCABULARY, None)]
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
@@ -131,6 +218,9 @@ def _leaves(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
             yield from _leaves(error.context)
         else:
             yield error
+
+
+_NO_VOCABULARY = Vocabulary((), (), (), {role: {} for role in ROLES})
 
 
 def _cohort_problems(raw: RawCohort) -> list[Problem]:
@@ -161,8 +251,10 @@ def _cohort_problems(raw: RawCohort) -> list[Problem]:
         elif isinstance(ref, str) and ref == record.data.get("id"):
             problems.append(Problem(raw.file, record.where(("manager_id",)),
                                     "a participant cannot be their own manager"))
-    roles = {r.data.get("role") for r in records}
-    for role in ("mentor", "mentee"):
+    roles = [r.data.get("role") for r in records]
+    if len(records) < len(raw.records) or not set(roles) <= set(ROLES):
+        return problems  # a participant's role is unknown: whether a role is missing is too
+    for role in ROLES:
         if role not in roles:
             problems.append(Problem(raw.file, "", f"the cohort has no {role}; pairing needs at "
                                                   "least one mentor and one mentee"))
@@ -198,34 +290,28 @@ def check_cohort(raw: RawCohort, vocabulary: Vocabulary,
                  as_of: date | None = None) -> tuple[Cohort | None, list[Problem]]:
     """Validate a read cohort. Returns the cohort (None when there are errors) and problems."""
     problems = list(raw.envelope_problems)
-    if raw.program.get("as_of") is not None:
-        try:
-            date.fromisoformat(str(raw.program["as_of"]))
-        except ValueError:
-            problems.append(Problem(raw.file, "$.program.as_of",
-                                    f"{raw.program['as_of']!r} is not a valid date "
-                                    "(use YYYY-MM-DD)"))
+    problems += _program_problems(raw)
     problems += _schema_problems(raw, vocabulary)
     problems += _cohort_problems(raw)
     if errors_only(problems):
         return None, problems
     when = _as_of(raw, as_of)
-    participants = sorted((_participant(r.data) for r in raw.records), key=lambda p: p.id)
-    for p in participants:
-        if p.hire_date > when:
-            problems.append(Problem(raw.file, f"participant {p.id}",
-                                    f"hire_date {p.hire_date} is after the as-of date {when}; "
-                                    "tenure counts as 0", severity="warning"))
+    participants = []
+    for record in raw.records:
+        participant = _participant(record.data)
+        participants.append(participant)
+        if participant.hire_date > when:
+            problems.append(Problem(raw.file, record.where(("hire_date",)),
+                                    f"hire_date {participant.hire_date} is after the as-of date "
+                                    f"{when}; tenure counts as 0", severity="warning"))
+    participants.sort(key=lambda p: p.id)
     return Cohort(participants, when, raw.file, dict(raw.program)), problems
 
 
 def load_cohort(path: Path, vocabulary: Vocabulary,
                 as_of: date | None = None) -> tuple[Cohort, list[Problem]]:
     """Read and validate a cohort file. Raises InvalidInput listing every error."""
-    try:
-        raw = read_cohort_file(path, column_kinds())
-    except InvalidInput:
-        raise
+    raw = read_cohort_file(path, column_kinds())
     cohort, problems = check_cohort(raw, vocabulary, as_of)
     if cohort is None:
         raise InvalidInput(problems, "cohort")

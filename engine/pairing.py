@@ -1,0 +1,198 @@
+"""The pairing pipeline: cohort + rules -> features -> outcomes -> assignment -> decisions.
+
+`pair_cohort` is pure: it reads nothing and writes nothing. The CLI prints its result;
+`--commit` hands it to the audit log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import structlog
+
+from engine import __version__
+from engine.canonical import digest
+from engine.cohort import Cohort
+from engine.explain import reasons, sentence, unpaired_why
+from engine.features import PairSpace
+from engine.rete import RuleEngine
+from engine.ruleset import Rules
+from engine.scoring import OutcomeTable, outcome_of
+
+log = structlog.get_logger("tandem.pairing")
+
+
+def input_digest(cohort: Cohort) -> str:
+    """SHA-256 over the canonical profiles (without protected data) and the as-of date."""
+    records = []
+    for p in cohort.participants:
+        record = p.as_record()
+        record.pop("protected", None)
+        records.append(record)
+    return digest({"as_of": cohort.as_of.isoformat(), "participants": records})
+
+
+@dataclass
+class Evaluation:
+    """Everything computed for one cohort, kept for explanations."""
+
+    space: PairSpace
+    table: OutcomeTable
+    rules: Rules
+    capacities: np.ndarray[Any, np.dtype[np.int64]]
+    distinct: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluation:
+    """Compute every pair's outcome for the available people of a cohort."""
+    taken = set(busy)
+    pairing = rules.pairing
+    settings = pairing.settings
+    mentors = [p for p in cohort.mentors if p.id not in taken]
+    mentees = [p for p in cohort.mentees if p.id not in taken]
+    conditions = [r.when for r in pairing.rules]
+    clock = time.perf_counter()
+    space = PairSpace(conditions, mentors, mentees, rules.vocabulary, cohort.as_of,
+                      settings.default_capacity)
+    timings = {"features": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    codes = space.distinct_codes()
+    timings["distinct"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
+    outcomes = [outcome_of(engine.fired(space.features(int(c))), pairing.rules)
+                for c in codes]
+    timings["engine"] = time.perf_counter() - clock
+    table = OutcomeTable(codes, outcomes, space.code_space, settings)
+    capacities = np.array([m.capacity or settings.default_capacity for m in mentors], np.int64)
+    log.info("evaluated", mentors=len(mentors), mentees=len(mentees),
+             distinct_combinations=len(codes), **{k: round(v, 3) for k, v in timings.items()})
+    return Evaluation(space, table, rules, capacities, len(codes), timings)
+
+
+def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[str, Any]:
+    """Pair a validated cohort under the rules. Returns the JSON contract as plain data."""
+    from engine.assignment import assign
+
+    taken = frozenset(busy)
+    ev = evaluate(cohort, rules, taken)
+    settings = rules.pairing.settings
+    clock = time.perf_counter()
+    result = assign(ev.space, ev.table, ev.capacities, settings.objective)
+    ev.timings["assignment"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    space, table, rule_list = ev.space, ev.table, rules.pairing.rules
+    pairs = []
+    codes = space.pair_codes(result.mentors, result.mentees)
+    for m, e, code, score in zip(result.mentors.tolist(), result.mentees.tolist(),
+                                 codes.tolist(), result.scores.tolist(), strict=True):
+        mentor, mentee = space.mentors[m], space.mentees[e]
+        why = reasons(table.outcome(code), rule_list, mentor, mentee, space)
+        pairs.append({"mentor": mentor.id, "mentee": mentee.id, "score": score,
+                      "sentence": sentence(mentor, mentee, score, why), "reasons": why})
+    unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken)
+    ev.timings["explanations"] = time.perf_counter() - clock
+    log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
+             **{k: round(v, 3) for k, v in ev.timings.items()})
+    return {
+        "tandem_version": __version__,
+        "rules_digest": rules.digest,
+        "input_digest": input_digest(cohort),
+        "as_of": cohort.as_of.isoformat(),
+        "settings": settings.as_dict(),
+        "pairs": pairs,
+        "unpaired": unpaired,
+        "summary": {"mentors": len(cohort.mentors), "mentees": len(cohort.mentees),
+                    "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
+                    "unpaired": len(unpaired), "already_paired": len(
+                        [p for p in cohort.participants if p.id in taken]),
+                    "distinct_combinations": ev.distinct},
+    }
+
+
+def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
+              taken: frozenset[str]) -> list[dict[str, Any]]:
+    space = ev.space
+    paired_mentors = set(mentor_rows)
+    partner_of_mentee = {e: space.mentors[m].id for m, e in zip(mentor_rows, mentee_rows,
+                                                                strict=True)}
+    partner_of_mentor = {m: space.mentees[e].id for m, e in zip(mentor_rows, mentee_rows,
+                                                                strict=True)}
+    out: list[dict[str, Any]] = []
+    rows = {p.id: i for i, p in enumerate(space.mentors)}
+    rows.update({p.id: i for i, p in enumerate(space.mentees)})
+    for person in cohort.participants:
+        if person.id in taken:
+            out.append({"id": person.id, "role": person.role, "reason": "already-paired",
+                        "why": "already in an active pair; not paired again in this run",
+                        "detail": {}})
+            continue
+        row = rows[person.id]
+        if person.role == "mentor" and row in paired_mentors:
+            continue
+        if person.role == "mentee" and row in partner_of_mentee:
+            continue
+        holders = partner_of_mentor if person.role == "mentee" else partner_of_mentee
+        info = unpaired_why(person, row, space, ev.table, ev.rules.pairing.rules,
+                            ev.rules.pairing.settings, holders)
+        out.append({"id": person.id, "role": person.role, **info})
+    return out
+
+
+def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
+                 busy: Iterable[str] = ()) -> dict[str, Any]:
+    """The full reasoning for one pair, formed or not, and the cost of forcing it."""
+    from engine.assignment import assign
+    from engine.errors import TandemError
+    from engine.suggest import closest
+
+    people = cohort.by_id()
+    for pid, role in ((mentor_id, "mentor"), (mentee_id, "mentee")):
+        person = people.get(pid)
+        if person is None or person.role != role:
+            ids = [p.id for p in cohort.participants if p.role == role]
+            hint = closest(pid, ids)
+            raise TandemError(f"{pid!r} is not a {role} of {cohort.source}"
+                              + (f"; did you mean {hint!r}?" if hint else ""))
+    taken = frozenset(busy) - {mentor_id, mentee_id}
+    ev = evaluate(cohort, rules, taken)
+    space, table, settings = ev.space, ev.table, rules.pairing.settings
+    m = next(i for i, p in enumerate(space.mentors) if p.id == mentor_id)
+    e = next(i for i, p in enumerate(space.mentees) if p.id == mentee_id)
+    mentor, mentee = space.mentors[m], space.mentees[e]
+    code = int(space.pair_codes(np.array([m]), np.array([e]))[0])
+    outcome = table.outcome(code)
+    why = reasons(outcome, rules.pairing.rules, mentor, mentee, space)
+    best = assign(space, table, ev.capacities, settings.objective)
+    formed = any(a == m and b == e for a, b in zip(best.mentors.tolist(), best.mentees.tolist(),
+                                                   strict=True))
+    eligible = not outcome.excluded and outcome.points >= settings.min_score
+    out: dict[str, Any] = {
+        "mentor": mentor_id, "mentee": mentee_id, "score": outcome.points,
+        "eligible": eligible, "formed": formed, "reasons": why,
+        "rules_digest": rules.digest, "input_digest": input_digest(cohort),
+        "settings": settings.as_dict(),
+        "cohort": {"pairs": len(best.mentors), "total_score": best.total},
+    }
+    if outcome.excluded:
+        blockers = [r["rule"] for r in why if r["effect"] == "exclude"]
+        out["verdict"] = f"cannot be formed: excluded by {', '.join(blockers)}"
+    elif not eligible:
+        out["verdict"] = (f"cannot be formed: score {outcome.points} is under min_score "
+                          f"{settings.min_score}")
+    elif formed:
+        out["verdict"] = "formed: this pair is part of the best pairing of the cohort"
+    else:
+        forced = assign(space, table, ev.capacities, settings.objective, forced=(m, e))
+        out["if_forced"] = {"pairs": len(forced.mentors), "total_score": forced.total,
+                            "pairs_lost": len(best.mentors) - len(forced.mentors),
+                            "score_lost": best.total - forced.total}
+        out["verdict"] = (f"eligible but not chosen: forcing it would cost the cohort "
+                          f"{out['if_forced']['pairs_lost']} pair(s) and "
+                          f"{out['if_forced']['score_lost']} points of total score")
+    return out
