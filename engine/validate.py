@@ -135,7 +135,12 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object) -> li
     if kind == "type":
         wanted = error.validator_value
         names = [wanted] if isinstance(wanted, str) else list(wanted)
-        want = " or ".join(_TYPE_WORDS.get(name, str(name)) for name in names)
+        if "number" in names and "integer" in names:  # a whole number is a number
+            names.remove("integer")
+        words = [_TYPE_WORDS.get(name, str(name)) for name in names]
+        if len(words) > 1:
+            words = ["true/false" if word == "true or false" else word for word in words]
+        want = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
         return [(path, f"expected {want}, got {json.dumps(value)}", None)]
     if kind == "minItems":
         return [(path, "must list at least one value", None)]
