@@ -51,3 +51,12 @@ def validate(files: tuple[Path, ...], rules_dir: Path | None, fmt: str) -> None:
 
 
 COMMANDS: list[click.Command] = [validate]
+
+
+def _collect() -> None:
+    from cli import pairing_commands
+
+    COMMANDS.extend(pairing_commands.COMMANDS)
+
+
+_collect()

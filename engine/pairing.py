@@ -28,12 +28,10 @@ log = structlog.get_logger("tandem.pairing")
 
 def input_digest(cohort: Cohort) -> str:
     """SHA-256 over the canonical profiles (without protected data) and the as-of date."""
-    records = []
-    for p in cohort.participants:
-        record = p.as_record()
-        record.pop("protected", None)
-        records.append(record)
-    return digest({"as_of": cohort.as_of.isoformat(), "participants": records})
+    from engine.inputs import profiles_for_snapshot
+
+    return digest({"as_of": cohort.as_of.isoformat(),
+                   "participants": profiles_for_snapshot(cohort)})
 
 
 @dataclass
@@ -192,7 +190,12 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
         out["if_forced"] = {"pairs": len(forced.mentors), "total_score": forced.total,
                             "pairs_lost": len(best.mentors) - len(forced.mentors),
                             "score_lost": best.total - forced.total}
-        out["verdict"] = (f"eligible but not chosen: forcing it would cost the cohort "
-                          f"{out['if_forced']['pairs_lost']} pair(s) and "
-                          f"{out['if_forced']['score_lost']} points of total score")
+        lost = out["if_forced"]
+        if lost["pairs_lost"] == 0 and lost["score_lost"] == 0:
+            out["verdict"] = ("eligible but not chosen: a pairing that includes it is just as "
+                              "good, and the deterministic tie-break chose another")
+        else:
+            out["verdict"] = (f"eligible but not chosen: forcing it would cost the cohort "
+                              f"{lost['pairs_lost']} pair(s) and {lost['score_lost']} points "
+                              "of total score")
     return out

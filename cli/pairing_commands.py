@@ -1,0 +1,193 @@
+"""`tandem pair`, `tandem explain` and `tandem rules ...`."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.main import reports_errors
+from cli.options import as_of_option, db_option, format_option, rules_option
+
+_COHORT = click.argument("cohort", type=click.Path(path_type=Path, dir_okay=False))
+
+
+def _date(value: datetime | None) -> Any:
+    return value.date() if value else None
+
+
+@click.command()
+@_COHORT
+@rules_option
+@format_option("table", "json", "csv")
+@as_of_option
+@click.option("--commit", is_flag=True,
+              help="Record the decisions in the audit log. Without it this is a dry run.")
+@click.option("--actor", default=None,
+              help="Who decides, recorded with --commit. Default: the OS user.")
+@db_option
+@reports_errors
+def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
+         actor: str | None, db_url: str | None) -> None:
+    """Pair a cohort under the rules and explain every decision.
+
+    A dry run by default: it prints the pairs, the unpaired with why, and writes nothing.
+    With --commit the run is recorded in the audit log, and people already in an active
+    pair are left out.
+
+    \b
+    Examples:
+      tandem pair examples/cohort.json
+      tandem pair examples/cohort.csv --format json > pairs.json
+      tandem pair examples/cohort.json --rules my-rules/ --format csv
+      tandem pair examples/cohort.json --commit --actor "hr.jane"
+    """
+    from cli.render import print_problems
+    from cli.views import pairs_csv, show_pairing
+    from engine.inputs import load_inputs, profiles_for_snapshot
+    from engine.pairing import pair_cohort
+
+    loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
+    print_problems(warnings)
+    receipt_text = None
+    if commit:
+        from audit.commit import CommitInput, commit_pairing
+
+        def compute(busy: frozenset[str]) -> CommitInput:
+            return CommitInput(pair_cohort(loaded, rules, busy), dict(rules.files),
+                               profiles_for_snapshot(loaded))
+
+        receipt = commit_pairing(db_url, actor or getpass.getuser(), compute)
+        result = receipt.result
+        receipt_text = receipt.describe()
+    else:
+        result = pair_cohort(loaded, rules)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json(result)
+    elif fmt == "csv":
+        sys.stdout.write(pairs_csv(result))
+    else:
+        show_pairing(result, receipt_text)
+
+
+@click.command()
+@_COHORT
+@click.argument("mentor_id")
+@click.argument("mentee_id")
+@rules_option
+@format_option("table", "json")
+@as_of_option
+@reports_errors
+def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None, fmt: str,
+            as_of: datetime | None) -> None:
+    """Explain one pair, formed or not: the rules that fired, its score, its cost.
+
+    For an eligible pair the best pairing did not choose, it says what forcing the pair
+    would cost the cohort, in pairs and in total score.
+
+    \b
+    Examples:
+      tandem explain examples/cohort.json M01 E01
+      tandem explain examples/cohort.json M03 E12 --format json
+    """
+    from cli.views import show_explanation
+    from engine.inputs import load_inputs
+    from engine.pairing import explain_pair
+
+    loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
+    report = explain_pair(loaded, rules, mentor_id, mentee_id)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json(report)
+    else:
+        show_explanation(report)
+
+
+@click.group()
+def rules() -> None:
+    """Check and show the rule files.
+
+    \b
+    Examples:
+      tandem rules check
+      tandem rules show --rules my-rules/
+    """
+
+
+@rules.command("check")
+@rules_option
+@format_option("table", "json")
+@reports_errors
+def rules_check(rules_dir: Path | None, fmt: str) -> None:
+    """Check the rule files against the schema and for meaning.
+
+    Every problem is reported with its file and line. Exit 0 when clean, 1 on errors.
+
+    \b
+    Examples:
+      tandem rules check
+      tandem rules check --rules my-rules/ --format json
+    """
+    from cli.render import console, print_json
+    from engine.resources import rules_dir as bundled
+    from engine.ruleset import load_rules
+
+    loaded = load_rules(rules_dir or bundled())
+    counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
+    if fmt == "json":
+        print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,
+                    "errors": []})
+        return
+    console().print(f"{loaded.directory}: clean: {counts['pairing']} pairing rules, "
+                    f"{counts['my_job_days']} my-job-day rules ({loaded.digest})", markup=False)
+
+
+@rules.command("show")
+@rules_option
+@format_option("table", "json")
+@reports_errors
+def rules_show(rules_dir: Path | None, fmt: str) -> None:
+    """Print the pairing rules as a readable table.
+
+    \b
+    Examples:
+      tandem rules show
+      tandem rules show --format json
+    """
+    from cli.views import show_rules
+    from engine.resources import rules_dir as bundled
+    from engine.ruleset import load_rules, rule_table
+
+    loaded = load_rules(rules_dir or bundled())
+    rows = rule_table(loaded.pairing.rules)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json({"settings": loaded.pairing.settings.as_dict(), "rules": rows})
+    else:
+        show_rules(rows, loaded.pairing.settings.as_dict())
+
+
+@rules.command("path")
+def rules_path() -> None:
+    """Print where the bundled rules live, to copy them and edit the copy.
+
+    \b
+    Examples:
+      tandem rules path
+      cp -r "$(tandem rules path)" my-rules/
+    """
+    from engine.resources import rules_dir as bundled
+
+    click.echo(str(bundled()))
+
+
+COMMANDS: list[click.Command] = [pair, explain, rules]
+_ = db_option

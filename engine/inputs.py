@@ -1,0 +1,30 @@
+"""Load what a pairing run needs: the rules, then the cohort validated against them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from engine.cohort import Cohort
+from engine.errors import Problem
+from engine.resources import rules_dir as bundled_rules
+from engine.ruleset import Rules, load_rules
+from engine.validate import load_cohort
+
+
+def load_inputs(cohort_path: Path, rules_dir: Path | None = None,
+                as_of: date | None = None) -> tuple[Cohort, Rules, list[Problem]]:
+    """Rules first (the cohort is checked against their vocabulary), then the cohort."""
+    rules = load_rules(rules_dir or bundled_rules())
+    cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of)
+    return cohort, rules, warnings
+
+
+def profiles_for_snapshot(cohort: Cohort) -> list[dict[str, object]]:
+    """Whole profiles for the audit snapshot, never with protected data."""
+    out = []
+    for p in cohort.participants:
+        record = p.as_record()
+        record.pop("protected", None)
+        out.append(record)
+    return out
