@@ -34,6 +34,8 @@ class Not:
 class Test:
     """``mentor.FIELD: VALUE`` or ``mentee.FIELD: {op: VALUE}``."""
 
+    __test__ = False  # not a test case, whatever pytest thinks of the name
+
     side: Side
     field: str
     op: Op
