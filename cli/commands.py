@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import reports_errors
+from cli.errors import reports_errors
 from cli.options import format_option, rules_option
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cli.main import reports_errors
+from cli.errors import reports_errors
 from cli.options import as_of_option, db_option, format_option, rules_option
 
 _COHORT = click.argument("cohort", type=click.Path(path_type=Path, dir_okay=False))

@@ -184,6 +184,11 @@ class _Checker:
         vocab_field = "job_family" if name == "my_job_day.discover" else name
         allowed = self.vocabulary.values_of(vocab_field, side)
         if allowed is not None and isinstance(value, str) and value not in allowed:
+            other = "mentee" if side == "mentor" else "mentor"
+            if name == "intentions" and value in self.vocabulary.intention_codes(other):
+                self.problem(path, f"{value!r} is a {other} intention; {side}s use their own "
+                                   f"codes: {', '.join(allowed)}")
+                return
             self.problem(path, f"{value!r} is not a known {side}.{name} value in "
                                f"{VOCABULARY_FILE}", closest(value, allowed))
 
@@ -222,7 +227,9 @@ class _Checker:
     def compare(self, equal: bool, spec: Any, path: Key) -> Compare | None:
         mentor_field, mentee_field = (spec, spec) if isinstance(spec, str) else (
             spec["mentor"], spec["mentee"])
-        kinds = [self.field("mentor", mentor_field, path), self.field("mentee", mentee_field, path)]
+        first = self.field("mentor", mentor_field, path)
+        kinds = [first, first if mentee_field == mentor_field else
+                 self.field("mentee", mentee_field, path)]
         if None in kinds:
             return None
         if "list" in kinds:
@@ -237,13 +244,13 @@ class _Checker:
 
     def overlap(self, spec: Mapping[str, Any], path: Key) -> Overlap | None:
         name = spec["field"]
-        kinds = [self.field("mentor", name, path), self.field("mentee", name, path)]
-        if None in kinds:
+        kind = self.field("mentor", name, path)
+        if kind is None:
             return None
-        if kinds[0] != "list":
+        if kind != "list":
             lists = [f for f, k in RULE_FIELDS.items() if k == "list"]
             self.problem(path, f"overlap counts shared values of a list field; {name} is a "
-                               f"{kinds[0]} field (list fields: {', '.join(lists)})")
+                               f"{kind} field (list fields: {', '.join(lists)})")
             return None
         return Overlap(name, spec.get("at_least"), spec.get("at_most"))
 
@@ -262,7 +269,8 @@ class _Checker:
 def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     """A readable message for a rules schema error."""
     if error.validator in ("oneOf", "anyOf") and error.context:
-        inner = best_match(error.context)
+        deeper = [e for e in error.context if e.path]  # errors inside the value come first
+        inner = best_match(deeper or error.context)
         if error.path and error.path[-1] == "then":
             return (tuple(error.absolute_path), "'then' must be 'exclude' or {score: N} with a "
                                                 "whole number N", None)
@@ -283,6 +291,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
                 closest(name, allowed))
     if kind == "required":
         missing = error.message.split("'")[1]
+        if len(path) == 2 and path[0] == "rules":
+            return (path, f"the rule is missing {missing!r}; every rule needs id, title, "
+                          "because, when and then", None)
         return (path, f"missing {missing!r}", None)
     if kind == "enum":
         return (path, f"{value!r} is not one of {error.validator_value}",
@@ -296,11 +307,23 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         return (path, f"{value!r} is not a valid rule id: use lower-case letters, digits and "
                       "'._/-', starting with a letter or digit", None)
     if kind == "type":
-        return (path, f"expected {error.validator_value}, got {json.dumps(value, default=str)}",
-                None)
+        wanted = error.validator_value
+        words = {"number": "a number", "integer": "a whole number", "string": "a text",
+                 "array": "a list", "object": "a mapping", "boolean": "true or false"}
+        want = words.get(wanted, str(wanted)) if isinstance(wanted, str) else " or ".join(
+            words.get(w, w) for w in wanted)
+        got = json.dumps(value, default=str)
+        if path and isinstance(path[-1], str):
+            return (path, f"{path[-1]} takes {want}, got {got}", None)
+        return (path, f"expected {want}, got {got}", None)
     if kind == "minItems":
         return (path, "the list must not be empty", None)
     return (path, error.message, None)
+
+
+def _place(problem: Problem) -> tuple[str, int]:
+    digits = "".join(ch for ch in problem.path.split(",")[0] if ch.isdigit())
+    return (problem.file, int(digits) if digits else 0)
 
 
 def _rule_files(directory: Path) -> list[Path]:
@@ -333,14 +356,22 @@ def load_rules(directory: Path) -> Rules:
                                                     "'rules:'; see docs/rules.md"))
             continue
         errors = list(validator.iter_errors(doc.data))
-        if errors:
-            for error in sorted(errors, key=lambda e: doc.line(tuple(e.absolute_path))):
-                where, message, suggestion = _schema_problem(error)
-                problems.append(Problem(name, f"line {doc.line(where)}", message, suggestion))
-            continue
+        broken_rules: set[int] = set()
+        for error in sorted(errors, key=lambda e: doc.line(tuple(e.absolute_path))):
+            where, message, suggestion = _schema_problem(error)
+            problems.append(Problem(name, f"line {doc.line(where)}", message, suggestion))
+            at = tuple(error.absolute_path)
+            if len(at) >= 2 and at[0] == "rules" and isinstance(at[1], int):
+                broken_rules.add(at[1])
+            else:
+                broken_rules.add(-1)
+        if -1 in broken_rules:
+            continue  # the file's frame is wrong: its rules cannot be read reliably
         ruleset = doc.data["ruleset"]
         checker = _Checker(name, doc, vocabulary, ruleset)
         for index, raw in enumerate(doc.data.get("rules", [])):
+            if index in broken_rules:
+                continue
             rule = checker.rule(raw, ("rules", index))
             if rule is not None:
                 collected[ruleset].append(rule)
@@ -370,7 +401,7 @@ def load_rules(directory: Path) -> Rules:
                                     f"holds at most {MAX_RULES} per ruleset (durable-rules "
                                     "fails at 512), so merge rules with 'in:' or 'any:'"))
     if problems:
-        raise InvalidInput(problems, "rules")
+        raise InvalidInput(sorted(problems, key=_place), "rules")
     rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()))
                 for name, rules in collected.items()}
     return Rules(directory, rulesets, vocabulary, texts)

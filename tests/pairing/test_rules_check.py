@@ -1,0 +1,200 @@
+"""`tandem rules check`: every broken rule file gets a located message, compared exactly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from engine.resources import rules_dir
+
+RULE = "  - id: {id}\n    title: T\n    because: B\n    when: {when}\n    then: {then}\n"
+
+
+def _file(*rules: tuple[str, str, str], ruleset: str = "pairing") -> str:
+    body = "".join(RULE.format(id=i, when=w, then=t) for i, w, t in rules)
+    return f"ruleset: {ruleset}\nrules:\n{body}"
+
+
+CASES = [
+    # -- unknown names and values -----------------------------------------------------------
+    ("unknown field", _file(("a/x", "{mentor.job_familly: finance}", "{score: 1}")),
+     "r/extra.yaml: line 6: error: unknown field mentor.job_familly; did you mean "
+     "'job_family'?"),
+    ("unknown vocabulary value", _file(("a/x", "{mentee.learning_style: theorst}", "exclude")),
+     "r/extra.yaml: line 6: error: 'theorst' is not a known mentee.learning_style value in "
+     "vocabulary.yaml; did you mean 'theorist'?"),
+    ("intention of the other role",
+     _file(("a/x", "{mentor.intentions: {contains: support-a-junior}}", "exclude")),
+     "r/extra.yaml: line 6: error: 'support-a-junior' is a mentee intention; mentors use "
+     "their own codes: career-progression, contribute-to-a-project, showcase-digital-skills, "
+     "teach-digital-tools, understand-company-jobs, build-a-network"),
+    ("unknown condition", _file(("a/x", "{sme: job_family}", "exclude")),
+     "r/extra.yaml: line 6: error: unknown condition 'sme'; use all, any, not, same, different, "
+     "overlap, or mentor.FIELD / mentee.FIELD; did you mean 'same'?"),
+    ("unknown ruleset", _file(("a/x", "{same: job_family}", "exclude"), ruleset="pairng"),
+     "r/extra.yaml: line 1: error: 'pairng' is not one of ['pairing', 'my_job_days']; did you "
+     "mean 'pairing'?"),
+    # -- operators and types ----------------------------------------------------------------
+    ("operator unfit for a text field",
+     _file(("a/x", "{mentor.job_family: {at_least: 3}}", "exclude")),
+     "r/extra.yaml: line 6: error: operator 'at_least' does not fit mentor.job_family, a text "
+     "field; use one of: eq, in, not_in"),
+    ("contains on a text field", _file(("a/x", "{mentee.department: {contains: x}}", "exclude")),
+     "r/extra.yaml: line 6: error: operator 'contains' does not fit mentee.department, a text "
+     "field; use one of: eq, in, not_in"),
+    ("number for a number field", _file(("a/x", "{mentor.tenure_years: {at_least: two}}",
+                                         "exclude")),
+     "r/extra.yaml: line 6: error: at_least takes a number, got \"two\""),
+    ("overlap of a text field", _file(("a/x", "{overlap: {field: department, at_least: 1}}",
+                                       "exclude")),
+     "r/extra.yaml: line 6: error: overlap counts shared values of a list field; department is "
+     "a text field (list fields: intentions, topics, my_job_day.discover)"),
+    ("same on a list field", _file(("a/x", "{same: topics}", "exclude")),
+     "r/extra.yaml: line 6: error: same/different compare single values; for list fields use "
+     "overlap: {field: ..., at_least: 1}"),
+    ("dates are not compared", _file(("a/x", "{mentor.hire_date: '2020-01-01'}", "exclude")),
+     "r/extra.yaml: line 6: error: rules compare tenure, not dates; use tenure_years (derived "
+     "from hire_date)"),
+    ("mentees have no capacity", _file(("a/x", "{mentee.capacity: {at_least: 2}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentees have no capacity; only mentor.capacity can be read"),
+    ("fractional points", _file(("a/x", "{same: job_family}", "{score: 1.5}")),
+     "r/extra.yaml: line 7: error: 'then' must be 'exclude' or {score: N} with a whole number N"),
+    ("two conditions in one mapping", _file(("a/x", "{same: job_family, same: department}",
+                                             "exclude")),
+     "r/extra.yaml: line 6: error: duplicate key 'same' (first at line 6); YAML would silently "
+     "keep only the last one, so remove or rename one"),
+    ("two different conditions in one mapping",
+     _file(("a/x", "{same: job_family, different: department}", "exclude")),
+     "r/extra.yaml: line 6: error: a condition has exactly one key; to combine several, list "
+     "them under 'all:' or 'any:'"),
+    ("missing because", "ruleset: pairing\nrules:\n  - id: a/x\n    title: T\n"
+                        "    when: {same: job_family}\n    then: exclude\n",
+     "r/extra.yaml: line 3: error: the rule is missing 'because'; every rule needs id, title, "
+     "because, when and then"),
+    # -- data no pairing rule may read ------------------------------------------------------
+    ("protected data", _file(("a/x", "{mentor.protected.gender: female}", "exclude")),
+     "r/extra.yaml: line 6: error: rules may never read protected data "
+     "(mentor.protected.gender); it is kept for fairness monitoring only, so remove this "
+     "condition"),
+    ("protected data in a my-job-day rule",
+     _file(("a/x", "{mentee.protected: x}", "exclude"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: rules may never read protected data (mentee.protected); it "
+     "is kept for fairness monitoring only, so remove this condition"),
+    ("my-job-day data in a pairing rule",
+     _file(("a/x", "{mentee.my_job_day.host: true}", "{score: 1}")),
+     "r/extra.yaml: line 6: error: a pairing rule may not read mentee.my_job_day.host: my job "
+     "days are organised separately and never take part in pairing; move this rule to a file "
+     "with 'ruleset: my_job_days'"),
+    ("my-job-day data hidden in a comparison", _file(("a/x", "{any: [{same: job_family}, "
+                                                      "{same: my_job_day.host}]}", "exclude")),
+     "r/extra.yaml: line 6: error: a pairing rule may not read mentor.my_job_day.host: my job "
+     "days are organised separately and never take part in pairing; move this rule to a file "
+     "with 'ruleset: my_job_days'"),
+    # -- identity and structure -------------------------------------------------------------
+    ("duplicate rule id", _file(("culture/same-job-family", "{same: job_family}", "exclude")),
+     "r/extra.yaml: line 3: error: duplicate rule id 'culture/same-job-family' (first in "
+     "r/culture.yaml, line 4); rule ids must be unique in a ruleset"),
+    ("settings twice", "ruleset: pairing\nsettings: {min_score: 5}\n",
+     "r/settings.yaml: line 4: error: settings for ruleset 'pairing' are given twice (first in "
+     "r/extra.yaml, line 2); keep one"),
+    # -- YAML itself ------------------------------------------------------------------------
+    ("not YAML", "ruleset: pairing\nrules: [\n",
+     "r/extra.yaml: line 3, column 1: error: not valid YAML: expected the node content, but "
+     "found '<stream end>'; check the indentation and quoting around this place"),
+    ("a tab", "ruleset: pairing\nrules:\n\t- id: x\n",
+     "r/extra.yaml: line 3: error: a tab is used for indentation; YAML allows only spaces, so "
+     "replace the tab with spaces"),
+    ("duplicate key", "ruleset: pairing\nruleset: my_job_days\n",
+     "r/extra.yaml: line 2: error: duplicate key 'ruleset' (first at line 1); YAML would "
+     "silently keep only the last one, so remove or rename one"),
+    ("not a mapping", "- just\n- a list\n",
+     "r/extra.yaml: line 1: error: expected a mapping with 'ruleset:' and 'rules:'; see "
+     "docs/rules.md"),
+]
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(rules_dir(), tmp_path / "r")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "r"
+
+
+@pytest.mark.parametrize(("description", "text", "expected"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_broken_rule_file_is_reported_exactly(rules_copy: Path, description: str, text: str,
+                                              expected: str) -> None:
+    """Each broken rule file gives its file, line, what is wrong and the fix; exit 1."""
+    (rules_copy / "extra.yaml").write_text(text)
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1, description
+    assert result.stderr.splitlines() == [expected, "1 error in the rules; nothing was done"]
+
+
+def test_too_many_rules_are_refused(rules_copy: Path) -> None:
+    """A ruleset over the engine's capacity is refused before durable-rules sees it."""
+    many = [(f"bulk/r{i}", "{same: job_family}", "{score: 1}") for i in range(490)]
+    (rules_copy / "extra.yaml").write_text(_file(*many))
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "r: error: ruleset 'pairing' has 502 rules; the engine holds at most 500 per ruleset "
+        "(durable-rules fails at 512), so merge rules with 'in:' or 'any:'")
+
+
+def test_every_problem_is_reported_at_once(rules_copy: Path) -> None:
+    """Several broken files and rules: every problem is listed, sorted by file and line."""
+    (rules_copy / "a.yaml").write_text(_file(("a/x", "{mentor.job_familly: it}", "exclude"),
+                                             ("a/y", "{mentee.learning_style: theorst}",
+                                              "exclude")))
+    (rules_copy / "b.yaml").write_text("ruleset: pairing\nruleset: pairing\n")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    lines = result.stderr.splitlines()
+    assert [line.split(": error")[0] for line in lines[:-1]] == [
+        "r/a.yaml: line 6", "r/a.yaml: line 11", "r/b.yaml: line 2"]
+    assert lines[-1] == "3 errors in the rules; nothing was done"
+
+
+def test_check_as_json_lists_errors_for_tools(rules_copy: Path) -> None:
+    """--format json gives file, path, message and suggestion for each error."""
+    (rules_copy / "extra.yaml").write_text(_file(("a/x", "{mentor.job_familly: it}",
+                                                  "exclude")))
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r", "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["errors"] == [{
+        "file": "r/extra.yaml", "path": "line 6", "severity": "error",
+        "message": "unknown field mentor.job_familly", "suggestion": "job_family"}]
+
+
+def test_missing_rules_directory_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """A rules directory that does not exist: a clear message, exit 1 (not a traceback)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "nowhere"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "nowhere: error: no such rules directory; give a folder holding the rule files")
+
+
+# -- the bundled rules are the reference ----------------------------------------------------
+def test_bundled_rules_pass_the_check() -> None:
+    """Every file in rules/ passes `tandem rules check`."""
+    result = CliRunner().invoke(cli, ["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "clean: 12 pairing rules, 1 my-job-day rules" in result.stdout
+
+
+def test_rules_show_lists_every_pairing_rule() -> None:
+    """`tandem rules show --format json` lists the rules with file and line."""
+    result = CliRunner().invoke(cli, ["rules", "show", "--format", "json"])
+    shown = json.loads(result.stdout)
+    assert shown["settings"] == {"objective": "participation", "min_score": 10,
+                                 "default_capacity": 1}
+    ids = [r["id"] for r in shown["rules"]]
+    assert "reporting-line/manager-and-report" in ids
+    assert not any(i.startswith("my-job-days/") for i in ids)
