@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -296,7 +297,8 @@ def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:
         raise _fail(file, f"unsupported file type {path.suffix or '(none)'!r}; give a .json, "
                           ".jsonl or .csv file (export spreadsheets as 'CSV UTF-8')")
     if stat.st_size > MAX_BYTES:
-        raise _fail(file, f"the file is {stat.st_size / 1024 / 1024:.1f} MB, over the "
+        size = math.ceil(stat.st_size * 10 / 1024 / 1024) / 10  # never rounded down to the limit
+        raise _fail(file, f"the file is {size:.1f} MB, over the "
                           f"{MAX_BYTES // 1024 // 1024} MB limit; split the cohort into "
                           "several files")
     text = _decode(path, file, fmt)

@@ -103,7 +103,8 @@ def _wrong_role_intention(value: object, role: object, vocabulary: Vocabulary) -
             best if best is not None and shared[best] else None)
 
 
-def _message(error: ValidationError, vocabulary: Vocabulary, role: object) -> list[Found]:
+def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
+             csv: bool = False) -> list[Found]:
     """Turn a jsonschema error into (path, message, suggestion)s a person can act on."""
     path = tuple(error.absolute_path)
     value = error.instance
@@ -115,7 +116,10 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object) -> li
                 for name in value if name not in allowed]
     if kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
-        return [((*path, missing), f"missing required field {missing!r}", None)]
+        if csv:  # the header has the column (else it is reported once), so the cell is empty
+            return [((*path, missing), f"the cell is empty, but every participant needs a "
+                                       f"{missing}; fill it in", None)]
+        return [((*path, missing), f"missing required field {missing!r}; add it", None)]
     if kind == "enum":
         if path[:1] == ("intentions",):
             wrong = _wrong_role_intention(value, role, vocabulary)
@@ -200,7 +204,7 @@ def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
             continue
         role = record.data.get("role")
         found = [f for error in _leaves(validator.iter_errors(record.data))
-                 for f in _message(error, vocabulary, role)]
+                 for f in _message(error, vocabulary, role, csv=bool(raw.columns))]
         for path, message, suggestion in sorted(found, key=lambda f: [str(p) for p in f[0]]):
             if flagged and _column(path) in flagged:
                 continue  # already reported once, on the header
