@@ -130,11 +130,34 @@ def _duplicate_paths(value: Any, path: str) -> list[tuple[str, str]]:
     return found
 
 
+class _NotFiniteError(ValueError):
+    """NaN or an infinity: Python's json reads them, JSON has no such numbers."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotFiniteError(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotFiniteError(text)
+    return value
+
+
 def _parse_json(text: str, file: str, line: int | None = None) -> Any:
     """Parse one JSON document (a whole file, or one JSONL line numbered ``line``)."""
     lost: list[bool] = []
     try:
-        value = json.loads(text, object_pairs_hook=_flag_duplicates(lost))
+        value = json.loads(text, object_pairs_hook=_flag_duplicates(lost),
+                           parse_constant=_refuse_constant, parse_float=_finite)
+    except _NotFiniteError as exc:
+        token = str(exc)
+        offset = max(text.find(token), 0)
+        loc = (f"line {line or text.count(chr(10), 0, offset) + 1}, "
+               f"column {offset - text.rfind(chr(10), 0, offset)}")
+        raise _fail(file, f"{token} is not a number JSON allows; write a finite number or null",
+                    loc) from None
     except json.JSONDecodeError as exc:
         loc = f"line {line or exc.lineno}, column {exc.colno}"
         raise _fail(file, f"not valid JSON: {exc.msg}; check the commas, quotes and brackets "
@@ -184,6 +207,14 @@ def _read_json(text: str, file: str) -> RawCohort:
     return RawCohort(file, "json", records, program, envelope)
 
 
+def _is_one_document(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_jsonl(text: str, file: str) -> RawCohort:
     records = []
     # Split on newlines only: str.splitlines() would also split inside a JSON string that
@@ -191,7 +222,14 @@ def _read_jsonl(text: str, file: str) -> RawCohort:
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        item = _parse_json(line, file, number)
+        try:
+            item = _parse_json(line, file, number)
+        except InvalidInput:
+            if _is_one_document(text):
+                raise _fail(file, "this is one JSON document over several lines, not JSON "
+                                  "Lines (one participant per line); rename the file to .json"
+                            ) from None
+            raise
         records.append(Record(item, partial(_jsonl_location, number)))
     return RawCohort(file, "jsonl", records)
 
@@ -243,6 +281,11 @@ def _read_csv(text: str, file: str, kinds: Mapping[str, str]) -> RawCohort:
     if not rows:
         raise _fail(file, f"the file is empty; {_EMPTY_HINTS['csv']}")
     header = [h.strip() for h in rows[0]]
+    for separator, name in ((";", "';'"), ("\t", "tabs")):
+        if len(header) == 1 and separator in header[0]:
+            raise _fail(file, f"the header is one cell: this file separates its cells with "
+                              f"{name}; export it with ',' between cells (';' only separates "
+                              "the values of a list inside a cell)", "row 1")
     problems: list[Problem] = []
     seen: set[str] = set()
     for index, name in enumerate(header, 1):
