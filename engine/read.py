@@ -182,8 +182,10 @@ def _read_json(text: str, file: str) -> RawCohort:
         items, prefix = doc, "$"
     elif isinstance(doc, dict):
         if "participants" not in doc:
+            hint = ("; this looks like one participant: put it in a list, [{...}]"
+                    if "id" in doc or "role" in doc else "")
             raise _fail(file, "expected a list of participants, or an object with a "
-                              "'participants' list", "$")
+                              f"'participants' list{hint}", "$")
         items, prefix = doc["participants"], "$.participants"
         for key in doc:
             if key not in _ENVELOPE:
