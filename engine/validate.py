@@ -41,13 +41,15 @@ def participant_schema(vocabulary: Vocabulary) -> dict[str, Any]:
 def _inline_refs(node: Any, defs: Mapping[str, Any], within: tuple[str, ...] = ()) -> Any:
     """``node`` with each local ``{"$ref": "#/$defs/x"}`` replaced by a copy of ``x``.
 
-    A recursive definition keeps its $ref, so the schema stays finite.
+    A recursive definition keeps its $ref, so the schema stays finite, and so does a $ref
+    beside a keyword its definition also has: both must hold, which a merge would lose.
     """
     if isinstance(node, dict):
         ref = node.get("$ref")
         name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else ""
-        if ref != name and name in defs and name not in within:
-            rest = {key: value for key, value in node.items() if key != "$ref"}
+        rest = {key: value for key, value in node.items() if key != "$ref"}
+        if (ref != name and name in defs and name not in within
+                and not set(rest) & set(defs[name]) - {"description", "title", "$comment"}):
             return {**_inline_refs(defs[name], defs, (*within, name)),
                     **_inline_refs(rest, defs, within)}
         return {key: _inline_refs(value, defs, within) for key, value in node.items()}

@@ -160,9 +160,15 @@ def test_validator_schema_has_its_local_refs_inlined(vocabulary: Vocabulary) -> 
     assert schema["properties"]["learning_style"]["enum"] == list(vocabulary.learning_styles)
 
 
-def test_inlining_keeps_a_recursive_ref() -> None:
-    """A $def that refers to itself keeps its $ref, and refs to other files are left alone."""
-    defs = {"tree": {"type": "array", "items": {"$ref": "#/$defs/tree"}}}
-    node = {"a": {"$ref": "#/$defs/tree"}, "b": {"$ref": "other.json"}}
+def test_inlining_keeps_refs_it_cannot_merge() -> None:
+    """A recursive $def, a ref to another file and a ref beside a clashing keyword stay refs."""
+    defs = {"tree": {"type": "array", "items": {"$ref": "#/$defs/tree"}},
+            "id": {"type": "string", "pattern": "^M", "description": "An id."}}
+    node = {"a": {"$ref": "#/$defs/tree"}, "b": {"$ref": "other.json"},
+            "c": {"$ref": "#/$defs/id", "pattern": "1$"},
+            "d": {"$ref": "#/$defs/id", "description": "The mentor."}}
     assert validate._inline_refs(node, defs) == {
-        "a": {"type": "array", "items": {"$ref": "#/$defs/tree"}}, "b": {"$ref": "other.json"}}
+        "a": {"type": "array", "items": {"$ref": "#/$defs/tree"}},
+        "b": {"$ref": "other.json"},
+        "c": {"$ref": "#/$defs/id", "pattern": "1$"},
+        "d": {"type": "string", "pattern": "^M", "description": "The mentor."}}
