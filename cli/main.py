@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from cli import logs
 from engine import __version__
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -21,6 +20,8 @@ def cli(verbose: int, log_format: str) -> None:
       tandem pair examples/cohort.json
       tandem rules check
     """
+    from cli import logs
+
     logs.configure(verbose, log_format)
 
 

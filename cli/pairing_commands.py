@@ -69,7 +69,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     if fmt == "json":
         from cli.render import print_json
 
-        print_json(result)
+        print_json(result, compact=len(result["pairs"]) > 200)
     elif fmt == "csv":
         sys.stdout.write(pairs_csv(result))
     else:

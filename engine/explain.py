@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from engine.cohort import Participant
 from engine.conditions import Overlap, leaves
-from engine.features import PairSpace, person_value, themes_of
+from engine.features import CHUNK_CELLS, PairSpace, person_value, themes_of
 from engine.ruleset import Rule, Settings
 from engine.scoring import Outcome, OutcomeTable
 
@@ -54,10 +54,56 @@ def sentence(mentor: Participant, mentee: Participant, score: int,
     return text + "."
 
 
-def unpaired_why(person: Participant, row: int, space: PairSpace, table: OutcomeTable,
-                 rules: Sequence[Rule], settings: Settings, taken: dict[int, str]
-                 ) -> dict[str, Any]:
-    """Why a person who could have been paired was not, with counts per rule."""
+@dataclass(frozen=True)
+class Candidates:
+    """What the rules made of one person's possible partners."""
+
+    candidates: int
+    eligible: int
+    below_min_score: int
+    excluded_by: dict[str, int]
+    best_score: int | None
+    best_partner: int | None  # row of the best eligible partner
+
+
+def candidates(rows: Sequence[int], is_mentor: bool, space: PairSpace, table: OutcomeTable,
+               rules: Sequence[Rule], settings: Settings) -> list[Candidates]:
+    """Counts over every possible partner of each given person, computed in chunks."""
+    if not rows:
+        return []
+    codes = space.all_codes()
+    n_partners = codes.shape[1] if is_mentor else codes.shape[0]
+    fired = table.fired_matrix(len(rules))
+    points = np.array([o.points for o in table.outcomes], np.int64)
+    excluded = np.array([o.excluded for o in table.outcomes], bool)
+    eligible = ~excluded & (points >= settings.min_score)
+    below = ~excluded & (points < settings.min_score)
+    exclude_rules = [i for i, r in enumerate(rules) if r.effect == "exclude"]
+    lowest = np.iinfo(np.int64).min
+    ranked = np.where(eligible, points, lowest)
+    out: list[Candidates] = []
+    step = max(1, CHUNK_CELLS // max(1, n_partners))
+    for start in range(0, len(rows), step):
+        chunk = np.asarray(rows[start:start + step], np.int64)
+        block = codes[chunk] if is_mentor else codes[:, chunk].T
+        position = table.positions(np.asarray(block, np.int64))
+        n_eligible = eligible[position].sum(axis=1)
+        n_below = below[position].sum(axis=1)
+        per_rule = {rules[i].id: fired[:, i][position].sum(axis=1) for i in exclude_rules}
+        scores = ranked[position]
+        best = scores.argmax(axis=1)
+        for k in range(len(chunk)):
+            has = bool(n_eligible[k])
+            out.append(Candidates(
+                n_partners, int(n_eligible[k]), int(n_below[k]),
+                {rid: int(c[k]) for rid, c in sorted(per_rule.items()) if c[k]},
+                int(scores[k, best[k]]) if has else None, int(best[k]) if has else None))
+    return out
+
+
+def unpaired_why(person: Participant, found: Candidates, space: PairSpace,
+                 settings: Settings, holders: dict[int, str]) -> dict[str, Any]:
+    """Why a person who could have been paired was not, in words and in numbers."""
     is_mentor = person.role == "mentor"
     others = space.mentees if is_mentor else space.mentors
     partner_role = "mentee" if is_mentor else "mentor"
@@ -65,43 +111,28 @@ def unpaired_why(person: Participant, row: int, space: PairSpace, table: Outcome
         return {"reason": "no-eligible-partner",
                 "why": f"there is no available {partner_role} in this run",
                 "detail": {"candidates": 0}}
-    index = np.arange(len(others))
-    codes = (space.pair_codes(np.full(len(others), row), index) if is_mentor
-             else space.pair_codes(index, np.full(len(others), row)))
-    excluded_by: Counter[str] = Counter()
-    below = 0
-    eligible: list[tuple[int, int]] = []
-    for k, code in enumerate(codes.tolist()):
-        outcome = table.outcome(code)
-        if outcome.excluded:
-            for i in outcome.fired:
-                if rules[i].effect == "exclude":
-                    excluded_by[rules[i].id] += 1
-        elif outcome.points < settings.min_score:
-            below += 1
-        else:
-            eligible.append((outcome.points, k))
-    detail: dict[str, Any] = {"candidates": len(others), "eligible": len(eligible),
-                              "excluded_by": dict(sorted(excluded_by.items())),
-                              "below_min_score": below, "min_score": settings.min_score}
-    if not eligible:
-        parts = [f"{rule} excluded {n}" for rule, n in sorted(excluded_by.items())]
-        if below:
-            parts.append(f"{below} scored under min_score {settings.min_score}")
+    detail: dict[str, Any] = {"candidates": found.candidates, "eligible": found.eligible,
+                              "excluded_by": found.excluded_by,
+                              "below_min_score": found.below_min_score,
+                              "min_score": settings.min_score}
+    if found.best_partner is None:
+        parts = [f"{rule} excluded {n}" for rule, n in found.excluded_by.items()]
+        if found.below_min_score:
+            parts.append(f"{found.below_min_score} scored under min_score {settings.min_score}")
         return {"reason": "no-eligible-partner",
-                "why": f"none of the {len(others)} available {partner_role}s is an eligible "
-                       f"partner: {', '.join(parts)}", "detail": detail}
-    best_score, best = max(eligible, key=lambda e: (e[0], -e[1]))
-    detail["best_score"] = best_score
-    detail["best_partner"] = others[best].id
-    if settings.objective == "score" and best_score < 0:
+                "why": f"none of the {found.candidates} available {partner_role}s is an "
+                       f"eligible partner: {', '.join(parts)}", "detail": detail}
+    best = others[found.best_partner].id
+    detail["best_score"] = found.best_score
+    detail["best_partner"] = best
+    if settings.objective == "score" and (found.best_score or 0) < 0:
         return {"reason": "not-worth",
-                "why": f"{len(eligible)} eligible {partner_role}s, but every such pair scores "
+                "why": f"{found.eligible} eligible {partner_role}s, but every such pair scores "
                        "below 0 and would lower the cohort's total (objective: score)",
                 "detail": detail}
-    holder = taken.get(best)
+    holder = holders.get(found.best_partner)
     held = f", who is paired with {holder}" if holder else ""
     return {"reason": "outscored",
-            "why": f"{len(eligible)} eligible {partner_role}s (best: {others[best].id}, score "
-                   f"{best_score}{held}); every one is in a pair worth more to the cohort",
+            "why": f"{found.eligible} eligible {partner_role}s (best: {best}, score "
+                   f"{found.best_score}{held}); every one is in a pair worth more to the cohort",
             "detail": detail}

@@ -11,9 +11,11 @@ A rule reads values through *atoms*:
 
 Each pair gets one integer *code* that packs its atom values. Pairs with the same code
 are the same to every rule, so the engine evaluates each distinct code once.
-People are first grouped into classes by their atom inputs; the atoms of most pairs are
-then looked up on a small class-by-class grid, and only the high-cardinality comparisons
-(ids, manager ids) are computed pair by pair.
+Atoms become small tables indexed by a per-person code on each side (a learning style, a
+job family, a set of themes). Tables are packed into blocks: people are grouped into
+classes by their codes, and a block's value for a pair is one lookup in a table of
+mentor classes by mentee classes. Comparisons of high-cardinality values (ids, manager
+ids) are listed as the few pairs where they are equal.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ import numpy.typing as npt
 
 from engine.cohort import Participant
 from engine.conditions import Compare, Condition, Overlap, Test, leaves
+from engine.errors import TandemError
 from engine.vocabulary import Vocabulary
 
 IntArray = npt.NDArray[np.int64]
 MISSING = ""  # what the engine sees for an absent text value; no rule constant is empty
-GRID_LIMIT = 1 << 22  # largest class grid (mentor classes x mentee classes)
+BLOCK_LIMIT = 1 << 20  # largest block table (mentor classes x mentee classes)
 CHUNK_CELLS = 1 << 22  # pairs per numpy chunk
 
 
@@ -66,6 +69,66 @@ class Atom:
 
 
 @dataclass
+class _Part:
+    """One table-shaped input: value = table[left code of the mentor, right code of the mentee]."""
+
+    name: str
+    left: IntArray
+    right: IntArray
+    table: IntArray
+    radix: int
+
+
+@dataclass
+class _Block:
+    """Parts packed together: a pair's block value is table[u[mentor], v[mentee]]."""
+
+    u: IntArray
+    v: IntArray
+    table: IntArray
+    rows: list[dict[str, int]]  # block value -> the parts' values
+
+
+@dataclass
+class _Sparse:
+    """Pairs whose high-cardinality values are equal (e.g. a mentor who manages a mentee)."""
+
+    name: str
+    mentors: IntArray
+    mentees: IntArray
+
+
+@dataclass
+class _Dense:
+    """An overlap with too many distinct sets for a table: counted pair by pair."""
+
+    name: str
+    left: npt.NDArray[np.uint64]
+    right: npt.NDArray[np.uint64]
+    cap: int
+
+
+def _classes(keys: list[IntArray], n: int) -> IntArray:
+    if n == 0:
+        return np.zeros(0, np.int64)
+    if len(keys) == 1:
+        return np.unique(keys[0], return_inverse=True)[1].reshape(-1).astype(np.int64)
+    stacked = np.stack(keys, axis=1)
+    return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _size(classes: IntArray) -> int:
+    return int(classes.max(initial=-1)) + 1
+
+
+def _representatives(classes: IntArray) -> IntArray:
+    """The first row of each class."""
+    rep = np.zeros(_size(classes), np.int64)
+    rep[classes[::-1]] = np.arange(len(classes))[::-1]
+    return rep
+
+
+@dataclass
 class _SideColumn:
     """Per-person integer inputs for one atom on one side, plus bucket representatives."""
 
@@ -74,7 +137,7 @@ class _SideColumn:
 
 
 class PairSpace:
-    """Atoms, per-person inputs and the class grid for one cohort and one rule set."""
+    """Atoms, per-person inputs and blocks for one cohort and one rule set."""
 
     def __init__(self, conditions: Sequence[Condition], mentors: Sequence[Participant],
                  mentees: Sequence[Participant], vocabulary: Vocabulary, as_of: date,
@@ -87,6 +150,7 @@ class PairSpace:
         self.atoms: list[Atom] = []
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
+        self._all: npt.NDArray[np.int32 | np.int64] | None = None
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -195,137 +259,172 @@ class PairSpace:
             out.append(masks)
         return out[0], out[1]
 
-    # -- classes and grid --------------------------------------------------------------------
+    # -- components ---------------------------------------------------------------------------
     def _build(self) -> None:
-        self.columns: dict[str, tuple[_SideColumn, ...]] = {}
-        mentor_keys: list[IntArray] = []
-        mentee_keys: list[IntArray] = []
-        self.pair_inputs: dict[str, tuple[Any, Any]] = {}
+        """Turn every atom into parts, pack the parts into blocks, fix the code's radices."""
+        self.columns: dict[str, _SideColumn] = {}
+        parts: list[_Part] = []
+        self.sparse: list[_Sparse] = []
+        self.dense: list[_Dense] = []
+        n_m, n_e = len(self.mentors), len(self.mentees)
         for atom in self.atoms:
             if atom.kind in ("side", "contains"):
                 people = self.mentors if atom.side == "mentor" else self.mentees
                 column = self._side_column(atom, people)
-                self.columns[atom.name] = (column,)
-                (mentor_keys if atom.side == "mentor" else mentee_keys).append(column.codes)
-            elif atom.kind == "compare":
-                self.pair_inputs[atom.name] = self._compare_inputs(atom)
-            else:
-                self.pair_inputs[atom.name] = self._overlap_inputs(atom)
-
-        def key_codes(inputs: Any) -> IntArray:
-            if inputs.ndim == 1:
-                return np.asarray(inputs, np.int64)
-            return np.unique(inputs, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
-
-        def classes(keys: list[IntArray], n: int) -> IntArray:
-            if not keys or n == 0:
-                return np.zeros(n, np.int64)
-            return np.unique(np.stack(keys, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
-
-        candidates = sorted(self.pair_inputs, key=lambda name: (
-            len(np.unique(key_codes(self.pair_inputs[name][0]))) *
-            len(np.unique(key_codes(self.pair_inputs[name][1])))))
-        self.grid_atoms: list[str] = []
-        self.pair_atoms: list[str] = []
-        u = classes(mentor_keys, len(self.mentors))
-        v = classes(mentee_keys, len(self.mentees))
-        for name in candidates:
-            left, right = self.pair_inputs[name]
-            u2 = classes([*mentor_keys, key_codes(left)], len(self.mentors))
-            v2 = classes([*mentee_keys, key_codes(right)], len(self.mentees))
-            if (int(u2.max(initial=0)) + 1) * (int(v2.max(initial=0)) + 1) <= GRID_LIMIT:
-                mentor_keys.append(key_codes(left))
-                mentee_keys.append(key_codes(right))
-                u, v = u2, v2
-                self.grid_atoms.append(name)
-            else:
-                self.pair_atoms.append(name)
-        self.mentor_class, self.mentee_class = u, v
-        n_u = int(u.max(initial=0)) + 1
-        n_v = int(v.max(initial=0)) + 1
-        rep_u = np.zeros(n_u, np.int64)
-        rep_u[u[::-1]] = np.arange(len(u))[::-1]
-        rep_v = np.zeros(n_v, np.int64)
-        rep_v[v[::-1]] = np.arange(len(v))[::-1]
-
-        # Values of every grid atom on the class grid, then dense ids of distinct rows.
-        self.radix: dict[str, int] = {}
-        grid_columns = []
-        for atom in self.atoms:
-            if atom.kind in ("side", "contains"):
-                codes = self.columns[atom.name][0].codes
-                self.radix[atom.name] = int(codes.max(initial=0)) + 1
+                self.columns[atom.name] = column
+                size = len(column.representatives)
+                codes = column.codes
                 if atom.side == "mentor":
-                    grid_columns.append(np.repeat(codes[rep_u], n_v) if len(u) else
-                                        np.zeros(0, np.int64))
+                    parts.append(_Part(atom.name, codes, np.zeros(n_e, np.int64),
+                                       np.arange(size, dtype=np.int64)[:, None], size))
                 else:
-                    grid_columns.append(np.tile(codes[rep_v], n_u) if len(v) else
-                                        np.zeros(0, np.int64))
-            elif atom.name in self.grid_atoms:
-                left, right = self.pair_inputs[atom.name]
-                grid_columns.append(self._pair_values(atom, left[rep_u], right[rep_v]).ravel())
-        self.grid_names = [a.name for a in self.atoms if a.kind in ("side", "contains")
-                           or a.name in self.grid_atoms]
-        if grid_columns and n_u * n_v and len(self.mentors) and len(self.mentees):
-            stacked = np.stack(grid_columns, axis=1)
-            self.grid_rows, inverse = np.unique(stacked, axis=0, return_inverse=True)
-            self.grid = inverse.reshape(n_u, n_v).astype(np.int64)
-        else:
-            self.grid_rows = np.zeros((1, len(grid_columns)), np.int64)
-            self.grid = np.zeros((n_u, n_v), np.int64)
-        self.pair_radix = [self._radix_of(name) for name in self.pair_atoms]
-        self.pair_span = int(np.prod(self.pair_radix)) if self.pair_radix else 1
-        self.code_space = len(self.grid_rows) * self.pair_span
+                    parts.append(_Part(atom.name, np.zeros(n_m, np.int64), codes,
+                                       np.arange(size, dtype=np.int64)[None, :], size))
+            elif atom.kind == "compare":
+                parts += self._compare_parts(atom)
+            else:
+                parts += self._overlap_parts(atom)
+        self._pack(parts)
 
-    def _radix_of(self, name: str) -> int:
-        atom = next(a for a in self.atoms if a.name == name)
-        return 3 if atom.kind == "compare" else atom.cap + 1
+    def _compare_parts(self, atom: Atom) -> list[_Part]:
+        left, right = self._compare_inputs(atom)
+        distinct = int(max(left.max(initial=-1), right.max(initial=-1))) + 2
+        if distinct * distinct <= BLOCK_LIMIT:
+            a, b = np.arange(distinct)[:, None], np.arange(distinct)[None, :]
+            table = np.where((a == 0) | (b == 0), 2, (a == b).astype(np.int64))
+            return [_Part(atom.name, left + 1, right + 1, table.astype(np.int64), 3)]
+        # Many distinct values (ids, manager ids): equal pairs are few, so they are listed
+        # and the rest of the pairs only need to know whether a value is missing.
+        rows_by_value: dict[int, list[int]] = {}
+        for i, code in enumerate(left.tolist()):
+            if code >= 0:
+                rows_by_value.setdefault(code, []).append(i)
+        mentor_rows: list[int] = []
+        mentee_rows: list[int] = []
+        for j, code in enumerate(right.tolist()):
+            for i in rows_by_value.get(code, ()) if code >= 0 else ():
+                mentor_rows.append(i)
+                mentee_rows.append(j)
+        order = np.lexsort((np.array(mentee_rows, np.int64), np.array(mentor_rows, np.int64)))
+        self.sparse.append(_Sparse(atom.name, np.array(mentor_rows, np.int64)[order],
+                                   np.array(mentee_rows, np.int64)[order]))
+        missing = np.array([[1, 1], [1, 0]], np.int64)
+        return [_Part(atom.name + ".missing", (left >= 0).astype(np.int64),
+                      (right >= 0).astype(np.int64), missing, 2)]
 
-    def _pair_values(self, atom: Atom, left: Any, right: Any, outer: bool = True) -> IntArray:
-        """Atom values for every (left, right) combination, or for aligned rows."""
-        if atom.kind == "compare":
-            a = left[:, None] if outer else left
-            b = right[None, :] if outer else right
-            state = np.asarray(a == b).astype(np.int64)
-            state[(a < 0) | (b < 0)] = 2
-            return state
-        shape = (len(left), len(right)) if outer else (len(left),)
-        count = np.zeros(shape, np.int64)
-        for w in range(left.shape[1]):
-            both = left[:, None, w] & right[None, :, w] if outer else left[:, w] & right[:, w]
-            count += np.bitwise_count(both).astype(np.int64)
-        return np.minimum(count, atom.cap)
+    def _overlap_parts(self, atom: Atom) -> list[_Part]:
+        left, right = self._overlap_inputs(atom)
+        ids, masks = [], []
+        for side in (left, right):
+            distinct, inverse = np.unique(side, axis=0, return_inverse=True)
+            ids.append(inverse.reshape(-1).astype(np.int64))
+            masks.append(distinct)
+        if len(masks[0]) * len(masks[1]) <= BLOCK_LIMIT:
+            table = self._overlap_count(atom, masks[0][:, None, :], masks[1][None, :, :])
+            return [_Part(atom.name, ids[0], ids[1], table, atom.cap + 1)]
+        self.dense.append(_Dense(atom.name, left, right, atom.cap))
+        return []
+
+    @staticmethod
+    def _overlap_count(atom: Atom, left: Any, right: Any) -> IntArray:
+        both = np.bitwise_and(left, right)
+        return np.minimum(np.bitwise_count(both).sum(axis=-1, dtype=np.int64), atom.cap)
+
+    def _pack(self, parts: list[_Part]) -> None:
+        """Group parts into blocks whose mentor-class x mentee-class tables stay small."""
+        n_m, n_e = len(self.mentors), len(self.mentees)
+        parts.sort(key=lambda p: (p.table.shape[0] * p.table.shape[1], p.name))
+        groups: list[list[_Part]] = []
+        keys: list[tuple[IntArray, IntArray]] = []
+        for part in parts:
+            if groups:
+                u = _classes([*(p.left for p in groups[-1]), part.left], n_m)
+                v = _classes([*(p.right for p in groups[-1]), part.right], n_e)
+                if _size(u) * _size(v) <= BLOCK_LIMIT:
+                    groups[-1].append(part)
+                    keys[-1] = (u, v)
+                    continue
+            groups.append([part])
+            keys.append((_classes([part.left], n_m), _classes([part.right], n_e)))
+        self.blocks: list[_Block] = []
+        for group, (u, v) in zip(groups, keys, strict=True):
+            rep_u, rep_v = _representatives(u), _representatives(v)
+            combined = np.zeros((len(rep_u), len(rep_v)), np.int64)
+            for part in group:
+                value = part.table[part.left[rep_u][:, None], part.right[rep_v][None, :]]
+                combined = combined * part.radix + value
+            distinct, inverse = np.unique(combined, return_inverse=True)
+            rows = []
+            for packed in distinct.tolist():
+                values = []
+                for part in reversed(group):
+                    packed, value = divmod(packed, part.radix)
+                    values.append(value)
+                rows.append(dict(zip((p.name for p in reversed(group)), values, strict=True)))
+            self.blocks.append(_Block(u, v, inverse.reshape(combined.shape).astype(np.int64),
+                                      rows))
+        radices = [len(b.rows) for b in self.blocks] + [2] * len(self.sparse) + [
+            d.cap + 1 for d in self.dense]
+        self.multipliers = []
+        multiplier = 1
+        for radix in radices:
+            self.multipliers.append(multiplier)
+            multiplier *= radix
+        self.radices = radices
+        self.code_space = multiplier
+        if multiplier >= 1 << 62:
+            raise TandemError("the rules read too many independent features for one pair "
+                              "code; merge conditions on the same fields with 'in:' or 'any:'")
+        for block, m in zip(self.blocks, self.multipliers, strict=False):
+            block.table *= m
+        self.dtype = np.int32 if multiplier < 1 << 31 else np.int64
 
     # -- codes -------------------------------------------------------------------------------
-    def codes(self, mentor_rows: IntArray | slice, mentee_rows: IntArray | slice) -> IntArray:
-        """Pair codes for every (mentor, mentee) in the given rows, as a 2-D array."""
-        u = self.mentor_class[mentor_rows]
-        v = self.mentee_class[mentee_rows]
-        code = self.grid[u[:, None], v[None, :]] if len(u) and len(v) else np.zeros(
-            (len(u), len(v)), np.int64)
-        if self.pair_atoms:
-            code = code * self.pair_span
-            multiplier = 1
-            for name, radix in zip(self.pair_atoms, self.pair_radix, strict=True):
-                atom = next(a for a in self.atoms if a.name == name)
-                left, right = self.pair_inputs[name]
-                code += self._pair_values(atom, left[mentor_rows], right[mentee_rows]) * multiplier
-                multiplier *= radix
+    def codes(self, mentor_rows: slice | IntArray, mentee_rows: slice | IntArray) -> IntArray:
+        """Pair codes for every (mentor, mentee) of the given rows, as a 2-D array."""
+        rows = np.arange(len(self.mentors))[mentor_rows]
+        cols = np.arange(len(self.mentees))[mentee_rows]
+        code = np.zeros((len(rows), len(cols)), np.int64)
+        for block in self.blocks:
+            code += block.table[block.u[rows][:, None], block.v[cols][None, :]]
+        offset = len(self.blocks)
+        for k, sparse in enumerate(self.sparse):
+            multiplier = self.multipliers[offset + k]
+            hit = np.isin(sparse.mentors, rows) & np.isin(sparse.mentees, cols)
+            if hit.any():
+                r = np.searchsorted(rows, sparse.mentors[hit])
+                c = np.searchsorted(cols, sparse.mentees[hit])
+                code[r, c] += multiplier
+        offset += len(self.sparse)
+        for k, dense in enumerate(self.dense):
+            atom = self._atom(dense.name)
+            code += self._overlap_count(atom, dense.left[rows][:, None, :],
+                                        dense.right[cols][None, :, :]) * self.multipliers[
+                offset + k]
         return code
 
     def pair_codes(self, mentor_rows: IntArray, mentee_rows: IntArray) -> IntArray:
         """Codes of aligned pairs: (mentor_rows[k], mentee_rows[k]) for each k."""
-        code = self.grid[self.mentor_class[mentor_rows], self.mentee_class[mentee_rows]]
-        if self.pair_atoms:
-            code = code * self.pair_span
-            multiplier = 1
-            for name, radix in zip(self.pair_atoms, self.pair_radix, strict=True):
-                atom = next(a for a in self.atoms if a.name == name)
-                left, right = self.pair_inputs[name]
-                code += self._pair_values(atom, left[mentor_rows], right[mentee_rows],
-                                          outer=False) * multiplier
-                multiplier *= radix
-        return np.asarray(code, np.int64)
+        mentor_rows = np.asarray(mentor_rows, np.int64)
+        mentee_rows = np.asarray(mentee_rows, np.int64)
+        code = np.zeros(len(mentor_rows), np.int64)
+        for block in self.blocks:
+            code += block.table[block.u[mentor_rows], block.v[mentee_rows]]
+        offset = len(self.blocks)
+        width = max(1, len(self.mentees))
+        for k, sparse in enumerate(self.sparse):
+            listed = sparse.mentors * width + sparse.mentees
+            code += np.isin(mentor_rows * width + mentee_rows, listed) * self.multipliers[
+                offset + k]
+        offset += len(self.sparse)
+        for k, dense in enumerate(self.dense):
+            atom = self._atom(dense.name)
+            code += self._overlap_count(atom, dense.left[mentor_rows], dense.right[mentee_rows]
+                                        ) * self.multipliers[offset + k]
+        return code
+
+    def _atom(self, name: str) -> Atom:
+        return next(a for a in self.atoms if a.name == name)
 
     def chunks(self) -> Iterator[slice]:
         """Mentor row ranges that keep each chunk of pairs to about CHUNK_CELLS."""
@@ -333,38 +432,50 @@ class PairSpace:
         for start in range(0, len(self.mentors), step):
             yield slice(start, min(start + step, len(self.mentors)))
 
+    def all_codes(self) -> npt.NDArray[np.int32 | np.int64]:
+        """The code of every pair, mentors as rows, computed once and kept."""
+        if self._all is None:
+            out = np.empty((len(self.mentors), len(self.mentees)), self.dtype)
+            for rows in self.chunks():
+                out[rows] = self.codes(rows, slice(None))
+            self._all = out
+        return self._all
+
     def distinct_codes(self) -> IntArray:
         """Every code that occurs in the cohort, sorted."""
         if not self.mentors or not self.mentees:
             return np.zeros(0, np.int64)
-        if not self.pair_atoms:
-            return np.unique(self.grid[np.unique(self.mentor_class)][:, np.unique(
-                self.mentee_class)])
+        codes = self.all_codes()
         if self.code_space <= 1 << 28:
             seen = np.zeros(self.code_space, bool)
             for rows in self.chunks():
-                seen[self.codes(rows, slice(None)).ravel()] = True
+                seen[codes[rows].ravel()] = True
             return np.flatnonzero(seen).astype(np.int64)
-        found: set[int] = set()
-        for rows in self.chunks():
-            found.update(np.unique(self.codes(rows, slice(None))).tolist())
-        return np.array(sorted(found), np.int64)
+        return np.unique(codes).astype(np.int64)
 
     def features(self, code: int) -> dict[str, Any]:
         """What the engine sees for a code: one value per atom."""
-        grid_id, rest = divmod(int(code), self.pair_span)
-        out: dict[str, Any] = {}
-        for name, bucket in zip(self.grid_names, self.grid_rows[grid_id], strict=True):
-            out[name] = self._engine_value(name, int(bucket))
-        for name, radix in zip(self.pair_atoms, self.pair_radix, strict=True):
+        values: dict[str, int] = {}
+        rest = int(code)
+        components = [*self.blocks, *self.sparse, *self.dense]
+        for component, radix in zip(components, self.radices, strict=True):
             rest, value = divmod(rest, radix)
-            out[name] = value
+            if isinstance(component, _Block):
+                values.update(component.rows[value])
+            elif isinstance(component, _Sparse):
+                values[component.name + ".equal"] = value
+            else:
+                values[component.name] = value
+        out: dict[str, Any] = {}
+        for atom in self.atoms:
+            if atom.name in self.columns:
+                out[atom.name] = self.columns[atom.name].representatives[values[atom.name]]
+            elif atom.name + ".missing" in values:
+                out[atom.name] = 2 if values[atom.name + ".missing"] else values.get(
+                    atom.name + ".equal", 0)
+            else:
+                out[atom.name] = values[atom.name]
         return out
-
-    def _engine_value(self, name: str, value: int) -> Any:
-        if name in self.columns:
-            return self.columns[name][0].representatives[value]
-        return value
 
     def pair_features(self, mentor: Participant, mentee: Participant) -> dict[str, Any]:
         """The same features computed directly from one pair's profiles, without classes.

@@ -17,7 +17,7 @@ import structlog
 from engine import __version__
 from engine.canonical import digest
 from engine.cohort import Cohort
-from engine.explain import reasons, sentence, unpaired_why
+from engine.explain import candidates, reasons, sentence, unpaired_why
 from engine.features import PairSpace
 from engine.rete import RuleEngine
 from engine.ruleset import Rules
@@ -115,30 +115,31 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
               taken: frozenset[str]) -> list[dict[str, Any]]:
-    space = ev.space
-    paired_mentors = set(mentor_rows)
-    partner_of_mentee = {e: space.mentors[m].id for m, e in zip(mentor_rows, mentee_rows,
-                                                                strict=True)}
-    partner_of_mentor = {m: space.mentees[e].id for m, e in zip(mentor_rows, mentee_rows,
-                                                                strict=True)}
+    space, ruleset = ev.space, ev.rules.pairing
+    holders = {"mentee": {m: space.mentees[e].id for m, e in zip(mentor_rows, mentee_rows,
+                                                                  strict=True)},
+               "mentor": {e: space.mentors[m].id for m, e in zip(mentor_rows, mentee_rows,
+                                                                  strict=True)}}
+    paired = {"mentor": set(mentor_rows), "mentee": set(mentee_rows)}
+    left = {"mentor": [i for i in range(len(space.mentors)) if i not in paired["mentor"]],
+            "mentee": [j for j in range(len(space.mentees)) if j not in paired["mentee"]]}
+    found = {}
+    for role, people in (("mentor", space.mentors), ("mentee", space.mentees)):
+        counts = candidates(left[role], role == "mentor", space, ev.table, ruleset.rules,
+                            ruleset.settings)
+        for row, info in zip(left[role], counts, strict=True):
+            found[people[row].id] = (row, info)
     out: list[dict[str, Any]] = []
-    rows = {p.id: i for i, p in enumerate(space.mentors)}
-    rows.update({p.id: i for i, p in enumerate(space.mentees)})
     for person in cohort.participants:
         if person.id in taken:
             out.append({"id": person.id, "role": person.role, "reason": "already-paired",
                         "why": "already in an active pair; not paired again in this run",
                         "detail": {}})
-            continue
-        row = rows[person.id]
-        if person.role == "mentor" and row in paired_mentors:
-            continue
-        if person.role == "mentee" and row in partner_of_mentee:
-            continue
-        holders = partner_of_mentor if person.role == "mentee" else partner_of_mentee
-        info = unpaired_why(person, row, space, ev.table, ev.rules.pairing.rules,
-                            ev.rules.pairing.settings, holders)
-        out.append({"id": person.id, "role": person.role, **info})
+        elif person.id in found:
+            row, info = found[person.id]
+            why = unpaired_why(person, info, space, ruleset.settings,
+                               holders["mentee" if person.role == "mentee" else "mentor"])
+            out.append({"id": person.id, "role": person.role, **why})
     return out
 
 

@@ -37,6 +37,7 @@ class OutcomeTable:
         self.codes = codes
         self.outcomes = list(outcomes)
         self.settings = settings
+        self._fired: npt.NDArray[np.bool_] | None = None
         score = np.array([o.points for o in outcomes], np.int64)
         eligible = np.array([not o.excluded and o.points >= settings.min_score
                              for o in outcomes], bool)
@@ -54,6 +55,19 @@ class OutcomeTable:
 
     def _position(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         return np.searchsorted(self.codes, codes)
+
+    def positions(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Index into ``outcomes`` of each code."""
+        return self._index[codes] if self.dense else self._position(codes)
+
+    def fired_matrix(self, n_rules: int) -> npt.NDArray[np.bool_]:
+        """outcomes x rules: whether each rule fired in each outcome (built once)."""
+        if self._fired is None or self._fired.shape[1] != n_rules:
+            fired = np.zeros((len(self.outcomes), n_rules), bool)
+            for row, outcome in enumerate(self.outcomes):
+                fired[row, list(outcome.fired)] = True
+            self._fired = fired
+        return self._fired
 
     def score(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         return self._score[codes] if self.dense else self._score[self._position(codes)]

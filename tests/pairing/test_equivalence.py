@@ -40,8 +40,8 @@ def test_signature_outcomes_equal_per_pair_outcomes(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_equivalence_holds_when_comparisons_are_computed_pair_by_pair(
+def test_equivalence_holds_when_features_are_computed_pair_by_pair(
         seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a tiny class grid, comparisons fall back to per-pair arrays; outcomes agree."""
-    monkeypatch.setattr(features, "GRID_LIMIT", 4)
+    """With tiny blocks, comparisons become listed pairs and overlaps per-pair counts."""
+    monkeypatch.setattr(features, "BLOCK_LIMIT", 4)
     _check(100 + seed, n_mentors=7, n_mentees=8, n_rules=8)
