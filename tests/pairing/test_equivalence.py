@@ -45,3 +45,25 @@ def test_equivalence_holds_when_features_are_computed_pair_by_pair(
     """With tiny blocks, comparisons become listed pairs and overlaps per-pair counts."""
     monkeypatch.setattr(features, "BLOCK_LIMIT", 4)
     _check(100 + seed, n_mentors=7, n_mentees=8, n_rules=8)
+
+
+def test_every_feature_path_is_exercised_with_tiny_blocks(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Tiny blocks force listed equal pairs and per-pair overlap counts; outcomes agree."""
+    from engine.conditions import Compare, Overlap
+    from tests.pairing.factories import random_cohort, rule
+
+    monkeypatch.setattr(features, "BLOCK_LIMIT", 4)
+    cohort = random_cohort(random.Random(5), 8, 9)
+    rules = [rule("manages", Compare(True, "id", "manager_id")),
+             rule("overlap", Overlap("intentions", 1, None), 10),
+             rule("family", Compare(True, "job_family", "job_family"), 5)]
+    conditions = [r.when for r in rules]
+    space = PairSpace(conditions, cohort.mentors, cohort.mentees, VOCABULARY, AS_OF, 1)
+    assert space.sparse and space.dense
+    engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
+    codes = space.codes(slice(None), slice(None))
+    for i, mentor in enumerate(cohort.mentors):
+        for j, mentee in enumerate(cohort.mentees):
+            assert engine.fired(space.features(int(codes[i, j]))) == engine.fired(
+                space.pair_features(mentor, mentee))
