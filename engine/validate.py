@@ -189,7 +189,7 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
 
 def _column(path: tuple[str | int, ...]) -> str:
     """The CSV column a path inside a record comes from (nested fields are dotted)."""
-    return ".".join(str(p) for p in path if isinstance(p, str))[:200]
+    return ".".join(p for p in path if isinstance(p, str))
 
 
 def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
@@ -202,8 +202,9 @@ def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
             continue
         flagged.add(name)
         if name in parts:
-            message = (f"column {name!r} holds several values; use the columns "
-                       + " and ".join(repr(part) for part in parts[name]))
+            named = (" and ".join(repr(part) for part in parts[name]) if parts[name]
+                     else f"named '{name}.<name>', one per value")
+            message = f"column {name!r} holds several values; use the columns {named}"
             problems.append(Problem(raw.file, f"row 1, column {name}", message))
         else:
             problems.append(Problem(raw.file, f"row 1, column {name}",
