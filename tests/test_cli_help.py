@@ -76,7 +76,7 @@ def test_validate_is_registered(tandem: click.Group) -> None:
 
 
 def test_every_command_has_help_with_examples(tandem: click.Group) -> None:
-    """`tandem [COMMAND...] --help` works for every registered command and shows an example of it."""
+    """`tandem [COMMAND...] --help` works for every registered command and shows an example."""
     paths = [(), *_walk(tandem)]
     problems = [problem for path in paths for problem in _problems(tandem, path)]
     assert problems == []
