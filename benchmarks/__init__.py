@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic cohorts and the contenders tandem is measured against."""

@@ -1,0 +1,106 @@
+"""The benchmark's synthetic cohorts: valid, reproducible, and shaped like the HR data."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from benchmarks.cohort_gen import (
+    DEFAULT_HR_CSV,
+    EDUCATION_MOVES,
+    OTHER_FAMILIES,
+    generate,
+    is_junior,
+    is_senior,
+    read_hr,
+)
+from engine.resources import rules_dir
+from engine.validate import load_cohort
+from engine.vocabulary import load_vocabulary
+
+needs_hr = pytest.mark.skipif(not DEFAULT_HR_CSV.is_file(),
+                              reason=f"HR data not found at {DEFAULT_HR_CSV}")
+HR_DEPARTMENTS = ("Research & Development", "Sales", "Human Resources")
+
+
+def _shares(values: list[str], keys: tuple[str, ...]) -> dict[str, float]:
+    counts = Counter(v for v in values if v in keys)
+    total = sum(counts.values())
+    return {k: counts[k] / total for k in keys}
+
+
+def _stays(row: dict[str, str]) -> float:
+    """Chance that a sampled HR row keeps its HR department (is not moved to another family)."""
+    moved_by_education = EDUCATION_MOVES.get(row["EducationField"], ("", 0.0))[1]
+    return (1 - moved_by_education) * (1 - sum(OTHER_FAMILIES.values()))
+
+
+@needs_hr
+def test_generated_cohort_is_valid_without_warnings(tmp_path: Path) -> None:
+    """A generated cohort passes tandem's validation, with no problem at all."""
+    path = tmp_path / "cohort.json"
+    path.write_text(json.dumps(generate(120, 150, seed=1)), "utf-8")
+    cohort, problems = load_cohort(path, load_vocabulary(rules_dir()))
+    assert problems == []
+    assert (len(cohort.mentors), len(cohort.mentees)) == (120, 150)
+    assert cohort.as_of.isoformat() == "2026-09-01"
+
+
+@needs_hr
+def test_same_seed_same_cohort_other_seed_other_cohort() -> None:
+    """The generator is deterministic for a seed, and the seed matters."""
+    assert generate(40, 50, seed=7) == generate(40, 50, seed=7)
+    assert generate(40, 50, seed=7) != generate(40, 50, seed=8)
+
+
+@needs_hr
+def test_department_shares_follow_the_hr_data() -> None:
+    """Department shares are the HR rows' shares, weighted by the documented moves."""
+    rows = read_hr(DEFAULT_HR_CSV)
+    people = generate(3000, 3000, seed=2)["participants"]
+    for role, keep in (("mentor", is_junior), ("mentee", is_senior)):
+        weights = Counter[str]()
+        for row in filter(keep, rows):
+            weights[row["Department"]] += _stays(row)
+        expected = {d: weights[d] / sum(weights.values()) for d in HR_DEPARTMENTS}
+        got = _shares([p["department"] for p in people if p["role"] == role], HR_DEPARTMENTS)
+        for department in HR_DEPARTMENTS:
+            assert got[department] == pytest.approx(expected[department], abs=0.03), (
+                role, department)
+
+
+@needs_hr
+def test_mentors_are_juniors_and_mentees_seniors() -> None:
+    """Mentors come from junior rows (short tenure), mentees from senior rows."""
+    people = generate(500, 500, seed=3)["participants"]
+    hired = {role: sorted(p["hire_date"] for p in people if p["role"] == role)
+             for role in ("mentor", "mentee")}
+    assert min(hired["mentor"]) >= "2020-09-01"  # at most 5 years and a day of the year
+    assert hired["mentee"][len(hired["mentee"]) // 2] < hired["mentor"][len(hired["mentor"]) // 2]
+
+
+@needs_hr
+def test_capacities_manager_links_and_protected_data() -> None:
+    """Capacity 1 mostly, about 5% of mentees report to a mentee, protected data kept aside."""
+    people = generate(2000, 2000, seed=4)["participants"]
+    mentors = [p for p in people if p["role"] == "mentor"]
+    mentees = [p for p in people if p["role"] == "mentee"]
+    capacities = Counter(p["capacity"] for p in mentors)
+    assert capacities[1] > capacities[2] > capacities[3] > 0
+    assert all("capacity" not in p for p in mentees)
+    mentee_ids = {p["id"] for p in mentees}
+    linked = [p for p in mentees if "manager_id" in p]
+    assert 0.03 < len(linked) / len(mentees) < 0.07
+    assert all(p["manager_id"] in mentee_ids and p["manager_id"] != p["id"] for p in linked)
+    assert 0 < sum("manager_id" in p for p in mentors) < 0.05 * len(mentors)
+    assert all(set(p["protected"]) == {"gender", "birth_year"} for p in people)
+
+
+@needs_hr
+def test_every_job_family_of_the_vocabulary_has_people() -> None:
+    """The HR roles plus the documented moves cover the vocabulary's job families."""
+    families = {p["job_family"] for p in generate(1000, 1000, seed=5)["participants"]}
+    assert families == set(load_vocabulary(rules_dir()).job_families)
