@@ -1,0 +1,478 @@
+"""Pairing speed and memory: tandem against the assignment floor, the per-pair engine and a peer.
+
+    python benchmarks/pairing.py                 # n = 100, 300, 1,000, 3,000, 10,000
+    python benchmarks/pairing.py --quick         # n = 50 and 200: the CI smoke test
+    python benchmarks/pairing.py --sizes 100,1000 --runs 5
+
+For each n it generates an n x n cohort (benchmarks/cohort_gen.py), then measures on it:
+- tandem: the real `tandem pair FILE --format json` as a subprocess, from start to exit
+  (interpreter start, reading, validation, pairing, explanations, writing the JSON);
+- floor: the default rules in hand-written numpy plus the same scipy assignment;
+- per-pair engine: every pair through durable-rules on its own (n <= --per-pair-limit),
+  extrapolated beyond from its measured rate;
+- peer: mentor-match (Munkres in pure Python) on the same weights (n <= --per-pair-limit),
+  skipped with a note when it is not installed.
+
+Each contender runs in its own process. Peak RSS is that process's `ru_maxrss`, read with
+`os.wait4` when it exits. Times are medians over --runs runs (one run from n = 5,000 up,
+unless --large-runs says otherwise). Every contender must form the same number of pairs
+with the same total score as tandem, or the script exits 1. No time is asserted.
+
+It writes OUT/results.json, OUT/results.md and a log-log plot (time against n).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.cohort_gen import DEFAULT_HR_CSV, generate
+from benchmarks.contenders import peer_available
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORKER = HERE / "worker.py"
+FULL_SIZES = (100, 300, 1000, 3000, 10000)
+QUICK_SIZES = (50, 200)
+LARGE = 5000  # from this n up, --large-runs runs
+CONTENDERS = ("tandem", "floor", "per-pair", "peer")
+
+
+# -- running things ---------------------------------------------------------------------
+def tandem_command() -> list[str]:
+    """The installed `tandem` script next to this interpreter, else the entry point."""
+    beside = Path(sys.executable).parent / "tandem"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("tandem")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from cli.main import main; main()"]
+
+
+def measure(command: list[str], stdout: Path, stderr: Path) -> dict[str, Any]:
+    """Run a command to completion: wall seconds, peak RSS in MB, exit code, start time."""
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        started = time.time()
+        clock = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                   cwd=REPO)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - clock
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": wall, "rss_mb": usage.ru_maxrss / 1024, "code": process.returncode,
+            "started": started}
+
+
+def fail(message: str, stderr: Path) -> None:
+    tail = stderr.read_text("utf-8", "replace")[-3000:]
+    raise SystemExit(f"{message}\n{tail}")
+
+
+def stage_times(stderr: Path, started: float, wall: float) -> dict[str, float]:
+    """Per-stage seconds of a `tandem -v --log-format json pair` run, from its log lines."""
+    events = {}
+    for line in stderr.read_text("utf-8", "replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("event") in ("evaluated", "paired"):
+            events[record["event"]] = record
+    if "evaluated" not in events or "paired" not in events:
+        return {}
+
+    def when(record: dict[str, Any]) -> float:
+        return datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).timestamp()
+
+    paired = events["paired"]
+    stages = {k: float(paired[k]) for k in ("features", "distinct", "engine", "assignment",
+                                            "explanations") if k in paired}
+    evaluate = sum(stages.get(k, 0.0) for k in ("features", "distinct", "engine"))
+    out = {"start, read and validate": when(events["evaluated"]) - evaluate - started}
+    out.update(stages)
+    out["write JSON and exit"] = started + wall - when(paired)
+    return out
+
+
+def run_tandem(cohort: Path, out: Path, runs: int) -> dict[str, Any]:
+    base = tandem_command()
+    # One verbose run first: it warms the file cache and gives the per-stage timings.
+    staged = measure([*base, "-v", "--log-format", "json", "pair", str(cohort), "--format",
+                      "json"], out / "tandem-verbose.json", out / "tandem-verbose.log")
+    if staged["code"] != 0:
+        fail(f"tandem pair failed on {cohort}", out / "tandem-verbose.log")
+    stages = stage_times(out / "tandem-verbose.log", staged["started"], staged["seconds"])
+    timed = []
+    summary = None
+    for _ in range(runs):
+        run = measure([*base, "pair", str(cohort), "--format", "json"], out / "tandem.json",
+                      out / "tandem.log")
+        if run["code"] != 0:
+            fail(f"tandem pair failed on {cohort}", out / "tandem.log")
+        this = json.loads((out / "tandem.json").read_text("utf-8"))["summary"]
+        if summary is not None and this != summary:
+            raise SystemExit("tandem: two runs on the same cohort gave different summaries")
+        summary = this
+        timed.append(run)
+    assert summary is not None
+    seconds = [r["seconds"] for r in timed]
+    compute = sum(v for k, v in stages.items() if k in ("features", "distinct", "engine",
+                                                          "assignment"))
+    return {"runs": seconds, "median": statistics.median(seconds),
+            "rss_mb": max(r["rss_mb"] for r in timed), "pairs": summary["pairs"],
+            "total_score": summary["total_score"],
+            "distinct_combinations": summary["distinct_combinations"],
+            "stages": stages, "pairing_compute": compute, "verbose_run": staged["seconds"]}
+
+
+def run_worker(name: str, cohort: Path, out: Path, runs: int) -> dict[str, Any]:
+    log = out / f"{name}.log"
+    run = measure([sys.executable, str(WORKER), name, str(cohort), "--runs", str(runs)],
+                  out / f"{name}.json", log)
+    if run["code"] != 0:
+        fail(f"{name} failed on {cohort}", log)
+    result: dict[str, Any] = json.loads((out / f"{name}.json").read_text("utf-8"))
+    result["rss_mb"] = run["rss_mb"]
+    result["process_seconds"] = run["seconds"]
+    return result
+
+
+def startup(runs: int = 5) -> dict[str, float]:
+    """Median wall time of `tandem --version` and of a bare interpreter start."""
+    scratch = Path(os.devnull)
+    version = [measure([*tandem_command(), "--version"], scratch, scratch)["seconds"]
+               for _ in range(runs)]
+    bare = [measure([sys.executable, "-c", "pass"], scratch, scratch)["seconds"]
+            for _ in range(runs)]
+    return {"tandem --version": statistics.median(version),
+            "python -c pass": statistics.median(bare)}
+
+
+# -- the benchmark ----------------------------------------------------------------------
+def bench_size(n: int, args: argparse.Namespace, work: Path, per_pair_rate: list[float],
+               log: Any) -> dict[str, Any]:
+    runs = args.runs if n < LARGE else args.large_runs
+    cohort_path = work / f"cohort-{n}.json"
+    cohort_path.write_text(json.dumps(generate(n, n, args.seed, args.hr_csv)), "utf-8")
+    scratch = work / f"n{n}"
+    scratch.mkdir(exist_ok=True)
+    row: dict[str, Any] = {"n": n, "pairs_evaluated": n * n, "runs": runs, "contenders": {}}
+    log(f"n = {n:,}: tandem ({runs} run(s) + 1 verbose)")
+    row["contenders"]["tandem"] = tandem = run_tandem(cohort_path, scratch, runs)
+    row["distinct_combinations"] = tandem["distinct_combinations"]
+    log(f"n = {n:,}: floor")
+    row["contenders"]["floor"] = floor = run_worker("floor", cohort_path, scratch, runs)
+    if n <= args.per_pair_limit:
+        log(f"n = {n:,}: per-pair engine")
+        per_pair = run_worker("per-pair", cohort_path, scratch, runs)
+        per_pair_rate[:] = [per_pair["stages"]["pairs_per_second"]]
+        row["contenders"]["per-pair"] = per_pair
+        if args.peer:
+            log(f"n = {n:,}: peer (mentor-match)")
+            row["contenders"]["peer"] = run_worker("peer", cohort_path, scratch, runs)
+    elif per_pair_rate:
+        estimate = n * n / per_pair_rate[0] + floor["stages"]["assignment"]
+        row["contenders"]["per-pair"] = {"median": estimate, "extrapolated": True,
+                                         "rate_pairs_per_second": per_pair_rate[0]}
+    row["tandem_over_floor"] = tandem["median"] / floor["median"]
+    row["agree"], row["disagreements"] = agreement(row)
+    if not args.keep_cohorts:
+        cohort_path.unlink()
+    return row
+
+
+def agreement(row: dict[str, Any]) -> tuple[bool, list[str]]:
+    tandem = row["contenders"]["tandem"]
+    wrong = []
+    for name, result in row["contenders"].items():
+        if name == "tandem" or result.get("extrapolated") or result.get("note"):
+            continue
+        if (result["pairs"], result["total_score"]) != (tandem["pairs"], tandem["total_score"]):
+            wrong.append(f"n = {row['n']}: {name} formed {result['pairs']} pairs with total "
+                         f"{result['total_score']}; tandem {tandem['pairs']} with total "
+                         f"{tandem['total_score']}")
+    return not wrong, wrong
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
+                            "cores": os.cpu_count()}
+    try:
+        cpu = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpu.splitlines()
+                           if line.startswith("model name"))
+        mem = Path("/proc/meminfo").read_text().split()
+        info["memory_gb"] = round(int(mem[mem.index("MemTotal:") + 1]) / 1024 ** 2, 1)
+    except (OSError, StopIteration, ValueError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("tandem", "numpy", "scipy", "durable-rules", "jsonschema", "mentor-match"):
+        try:
+            info[package] = version(package)
+        except PackageNotFoundError:
+            info[package] = None
+    try:
+        info["git"] = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
+                                     capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        info["git"] = None
+    return info
+
+
+# -- output -----------------------------------------------------------------------------
+def _s(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 3600:
+        return f"{value / 3600:.1f} h"
+    if value >= 100:
+        return f"{value:,.0f} s"
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} MB"
+
+
+def contender_rows(row: dict[str, Any]) -> list[list[str]]:
+    floor = row["contenders"]["floor"]["median"]
+    out = []
+    for name in CONTENDERS:
+        result = row["contenders"].get(name)
+        if result is None:
+            continue
+        extrapolated = bool(result.get("extrapolated"))
+        median = result["median"]
+        out.append([
+            name + (" (extrapolated)" if extrapolated else ""),
+            ("~" if extrapolated else "") + _s(median),
+            "-" if extrapolated else str(len(result["runs"])),
+            f"{median / floor:,.1f}x",
+            _mb(result.get("rss_mb")),
+            "-" if extrapolated else f"{result['pairs']:,}",
+            "-" if extrapolated else f"{result['total_score']:,}",
+        ])
+    return out
+
+
+HEADERS = ["contender", "wall (median)", "runs", "/ floor", "peak RSS", "pairs", "total score"]
+SUMMARY = ["n x n", "distinct combinations", "tandem", "tandem RSS", "tandem pairing only",
+           "floor", "floor RSS", "tandem / floor", "per-pair engine", "peer", "agree"]
+
+
+def summary_rows(results: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for row in results["sizes"]:
+        c = row["contenders"]
+        per_pair, peer = c.get("per-pair"), c.get("peer")
+        rows.append([
+            f"{row['n']:,}", f"{row['distinct_combinations']:,}", _s(c["tandem"]["median"]),
+            _mb(c["tandem"]["rss_mb"]), _s(c["tandem"]["pairing_compute"]),
+            _s(c["floor"]["median"]), _mb(c["floor"]["rss_mb"]),
+            f"{row['tandem_over_floor']:.2f}x",
+            "-" if per_pair is None else ("~" if per_pair.get("extrapolated") else "")
+            + _s(per_pair["median"]),
+            "-" if peer is None else _s(peer["median"]), "yes" if row["agree"] else "NO",
+        ])
+    return rows
+
+
+def print_tables(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if console.width < 140:
+        console = Console(width=140)
+    for row in results["sizes"]:
+        table = Table(title=f"{row['n']:,} mentors x {row['n']:,} mentees: "
+                            f"{row['distinct_combinations']:,} distinct feature combinations, "
+                            f"tandem / floor {row['tandem_over_floor']:.2f}x")
+        for i, header in enumerate(HEADERS):
+            table.add_column(header, justify="left" if i == 0 else "right")
+        for cells in contender_rows(row):
+            table.add_row(*cells)
+        console.print(table)
+        stages = row["contenders"]["tandem"]["stages"]
+        if stages:
+            console.print("  tandem stages (-v run): " + ", ".join(
+                f"{k} {v:.2f} s" for k, v in stages.items()), highlight=False)
+    table = Table(title="Summary")
+    for i, header in enumerate(SUMMARY):
+        table.add_column(header, justify="left" if i == 0 else "right")
+    for cells in summary_rows(results):
+        table.add_row(*cells)
+    console.print(table)
+    start = results["startup"]
+    console.print(f"tandem --version: {start['tandem --version']:.2f} s "
+                  f"(python -c pass: {start['python -c pass']:.2f} s)", highlight=False)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+        return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers),
+                *("| " + " | ".join(r) + " |" for r in rows)]
+
+    lines = table(SUMMARY, summary_rows(results))
+    for row in results["sizes"]:
+        lines += ["", f"**{row['n']:,} x {row['n']:,}** ({row['distinct_combinations']:,} "
+                      "distinct combinations)", ""]
+        lines += table(HEADERS, contender_rows(row))
+        stages = row["contenders"]["tandem"]["stages"]
+        if stages:
+            lines += ["", "tandem stages: " + ", ".join(f"{k} {v:.2f} s"
+                                                         for k, v in stages.items())]
+    start = results["startup"]
+    lines += ["", f"`tandem --version`: {start['tandem --version']:.2f} s "
+                  f"(`python -c pass`: {start['python -c pass']:.2f} s)"]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed (pip install -e '.[bench]'): no plot drawn")
+        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    sizes = results["sizes"]
+    styles = {"tandem": ("tab:blue", "o", "tandem pair (end to end, subprocess)"),
+              "floor": ("tab:green", "s", "floor: numpy scores + scipy assignment"),
+              "per-pair": ("tab:red", "^", "per-pair engine (durable-rules per pair)"),
+              "peer": ("tab:purple", "D", "peer: mentor-match (Munkres, pure Python)")}
+    for name, (colour, marker, label) in styles.items():
+        measured = [(r["n"], r["contenders"][name]["median"]) for r in sizes
+                    if name in r["contenders"] and not r["contenders"][name].get("extrapolated")]
+        guessed = [(r["n"], r["contenders"][name]["median"]) for r in sizes
+                   if name in r["contenders"] and r["contenders"][name].get("extrapolated")]
+        if measured:
+            ax.plot(*zip(*measured, strict=True), color=colour, marker=marker, label=label)
+        if guessed:
+            ax.plot(*zip(*(measured[-1:] + guessed), strict=True), color=colour, marker=marker,
+                    linestyle=":", markerfacecolor="none",
+                    label=f"{name} (extrapolated from its measured rate)")
+    compute = [(r["n"], r["contenders"]["tandem"]["pairing_compute"]) for r in sizes
+               if r["contenders"]["tandem"]["pairing_compute"] > 0]
+    if compute:
+        ax.plot(*zip(*compute, strict=True), color="tab:blue", marker="o", linestyle="--",
+                markerfacecolor="none", label="tandem: pairing stages only (from -v logs)")
+    ax.axhline(results["startup"]["tandem --version"], color="grey", linestyle="-.",
+               linewidth=1, label="tandem --version (start-up)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks([r["n"] for r in sizes], [f"{r['n']:,}" for r in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("n (n mentors x n mentees)")
+    ax.set_ylabel("wall time (s)")
+    m = results["machine"]
+    ax.set_title(f"Pairing time against cohort size\n{m.get('cpu', '?')}, {m.get('cores')} cores, "
+                 f"Python {m['python']}", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+# -- command line -----------------------------------------------------------------------
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Pairing speed and memory: tandem against the assignment floor, the "
+                    "per-pair engine and an open-source peer.",
+        epilog="Examples:\n  python benchmarks/pairing.py\n  python benchmarks/pairing.py "
+               "--quick\n  python benchmarks/pairing.py --sizes 100,1000 --runs 5",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="n = 50 and 200, one run each: the smoke test CI runs")
+    parser.add_argument("--sizes", help="comma-separated n (default: 100,300,1000,3000,10000)")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="runs per contender, median reported (default 3; 1 with --quick)")
+    parser.add_argument("--large-runs", type=int, default=1,
+                        help=f"runs per contender from n = {LARGE:,} up (default 1)")
+    parser.add_argument("--per-pair-limit", type=int, default=300,
+                        help="largest n run through the per-pair engine and the peer")
+    parser.add_argument("--out", type=Path, default=HERE / "out",
+                        help="where results.json, results.md and scratch files go")
+    parser.add_argument("--plot", default=None,
+                        help="PNG to draw, or 'none' (default: docs/benchmark.png; "
+                             "OUT/benchmark-quick.png with --quick)")
+    parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV,
+                        help="HR data the cohort distributions are learnt from")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic cohorts")
+    parser.add_argument("--no-peer", dest="peer", action="store_false",
+                        help="skip mentor-match even when it is installed")
+    parser.add_argument("--keep-cohorts", action="store_true",
+                        help="keep the generated cohort files in OUT")
+    args = parser.parse_args(argv)
+    if args.sizes:
+        args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    else:
+        args.sizes = list(QUICK_SIZES if args.quick else FULL_SIZES)
+    if args.runs is None:
+        args.runs = 1 if args.quick else 3
+    if args.plot is None:
+        args.plot = str(args.out / "benchmark-quick.png") if args.quick else str(
+            REPO / "docs" / "benchmark.png")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.hr_csv.is_file():
+        raise SystemExit(f"HR data not found at {args.hr_csv}; pass it with --hr-csv PATH")
+    if args.peer and not peer_available():
+        print("note: mentor-match is not installed, so the peer is skipped "
+              "(pip install mentor-match, or pip install -e '.[bench]')")
+        args.peer = False
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    results: dict[str, Any] = {
+        "command": " ".join(["python", "benchmarks/pairing.py", *(argv or sys.argv[1:])]),
+        "machine": machine(), "quick": args.quick, "seed": args.seed,
+        "rss": "peak resident set size (ru_maxrss) of the contender's own process, read with "
+               "os.wait4 when it exits",
+        "load_average_before": os.getloadavg(), "startup": startup(), "sizes": []}
+    rate: list[float] = []
+    for n in sorted(args.sizes):
+        results["sizes"].append(bench_size(n, args, args.out, rate, log))
+    results["load_average_after"] = os.getloadavg()
+    name = "results-quick" if args.quick else "results"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    (args.out / f"{name}.md").write_text(markdown(results), "utf-8")
+    print_tables(results)
+    if args.plot != "none" and plot(results, Path(args.plot)):
+        print(f"plot: {args.plot}")
+    print(f"results: {args.out / (name + '.json')}")
+    wrong = [w for row in results["sizes"] for w in row["disagreements"]]
+    if wrong:
+        print("Contenders disagree on the pairing:\n  " + "\n  ".join(wrong), file=sys.stderr)
+        return 1
+    print("every contender formed the same number of pairs with the same total score")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
