@@ -1,0 +1,136 @@
+"""Recording a pairing run: the one function `tandem pair --commit` calls.
+
+Importing this module is cheap (no SQLAlchemy): the database code loads inside the
+functions. The engine computes the pairs inside our locked transaction, so that two
+commits running at once can never pair the same person twice.
+"""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CommitInput:
+    """What the engine hands over to be recorded.
+
+    ``result``: the JSON contract of `tandem pair --format json`. ``rules_files``: file name
+    -> exact text of the rule files in force. ``profiles``: the whole profile records, for
+    the erasable snapshot table (``protected`` is removed before storing).
+    """
+
+    result: dict[str, Any]
+    rules_files: Mapping[str, str]
+    profiles: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CommitReceipt:
+    """What was written: the run, its range of entries, and the new head of the chain."""
+
+    db: str
+    run_id: str
+    first_seq: int
+    last_seq: int
+    head_hash: str
+    entries: int
+    pairs: int
+    unpaired: int
+    already_paired: tuple[str, ...]
+    result: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def head(self) -> str:
+        """``SEQ:HASH``, for `tandem audit verify --expect-head`."""
+        return f"{self.last_seq}:{self.head_hash}"
+
+    def describe(self) -> str:
+        busy = (f"; {len(self.already_paired)} already in an active pair were not paired "
+                f"again ({', '.join(self.already_paired[:10])}"
+                f"{', ...' if len(self.already_paired) > 10 else ''})"
+                if self.already_paired else "")
+        return (f"Recorded run {self.run_id} in {self.db}: entries {self.first_seq} to "
+                f"{self.last_seq} ({self.pairs} pairs, {self.unpaired} unpaired{busy}).\n"
+                f"New head: {self.head}\n"
+                f"Keep it outside the database; check later with "
+                f"`tandem audit verify --expect-head {self.head}`.")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"db": self.db, "run_id": self.run_id, "first_seq": self.first_seq,
+                "last_seq": self.last_seq, "head_hash": self.head_hash, "head": self.head,
+                "entries": self.entries, "pairs": self.pairs, "unpaired": self.unpaired,
+                "already_paired": list(self.already_paired)}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def new_run_id(at: str) -> str:
+    stamp = at[:19].replace("-", "").replace(":", "")
+    return f"{stamp}Z-{secrets.token_hex(3)}"
+
+
+def commit_pairing(db_url: str | None, actor: str | None,
+                   compute: Callable[[frozenset[str]], CommitInput], *,
+                   lock_timeout: float | None = None) -> CommitReceipt:
+    """Compute and record one run, in one transaction: all of it, or nothing.
+
+    ``compute`` is called with the ids of the people already in active pairs, while the
+    chain is locked, and must not pair any of them.
+    """
+    from audit import db as database
+    from audit import entries, store
+
+    db = database.open_for_write(database.resolve_url(db_url), lock_timeout)
+    try:
+        with db.writing() as conn:
+            head_seq, head_hash = store.head(conn)
+            busy = store.busy(conn)
+            given = compute(busy)
+            at = utc_now()
+            run_id = new_run_id(at)
+            docs = entries.run_documents(given.result, given.rules_files, given.profiles,
+                                         run_id=run_id, at=at, actor=actor or default_actor(),
+                                         busy=busy)
+            store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files, at)
+            store.keep_snapshot(conn, str(given.result["input_digest"]),
+                                entries.snapshot_rows(given.profiles))
+            chain = entries.link(docs, head_seq, head_hash)
+            store.append(conn, chain)
+    finally:
+        db.dispose()
+    already = tuple(sorted(str(u["id"]) for u in given.result["unpaired"]
+                           if u.get("reason") == "already-paired"))
+    return CommitReceipt(db=db.shown, run_id=run_id, first_seq=chain[0].seq,
+                         last_seq=chain[-1].seq, head_hash=chain[-1].entry_hash,
+                         entries=len(chain), pairs=len(given.result["pairs"]),
+                         unpaired=len(given.result["unpaired"]), already_paired=already,
+                         result=given.result)
+
+
+def active_people(db_url: str | None) -> frozenset[str]:
+    """Ids of the people in an active pair, read-only; empty when there is no log yet."""
+    from audit import db as database
+    from audit import store
+
+    db = database.open_if_present(database.resolve_url(db_url))
+    if db is None:
+        return frozenset()
+    try:
+        with db.reading() as conn:
+            return store.busy(conn)
+    finally:
+        db.dispose()

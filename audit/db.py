@@ -1,0 +1,237 @@
+"""Opening the audit database: URLs, engines, the schema check, and the writers' lock.
+
+SQLite serialises writers with ``BEGIN IMMEDIATE``; PostgreSQL with ``SELECT ... FOR UPDATE``
+on the one row of ``audit_head_lock``. Both wait at most TANDEM_LOCK_TIMEOUT seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
+
+from audit import schema
+from audit.errors import (
+    AuditError,
+    DatabaseUnavailableError,
+    LockTimeoutError,
+    NoAuditLogError,
+    NotAnAuditDatabaseError,
+    SchemaTooNewError,
+    SchemaTooOldError,
+)
+
+DEFAULT_URL = "sqlite:///tandem.db"
+DEFAULT_LOCK_TIMEOUT = 60.0
+SchemaState = Literal["empty", "current", "old"]
+
+
+class DatabaseRefusedError(AuditError):
+    def __init__(self, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(f"the audit database {url} refused the operation: {reason}; "
+                         "nothing was written")
+
+
+def resolve_url(db_url: str | None) -> str:
+    """The --db URL, else TANDEM_DB, else tandem.db in the working directory."""
+    return db_url or os.environ.get("TANDEM_DB") or DEFAULT_URL
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed: no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def lock_timeout(seconds: float | None = None) -> float:
+    if seconds is not None:
+        return seconds
+    raw = os.environ.get("TANDEM_LOCK_TIMEOUT", "")
+    try:
+        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+class Database:
+    """One audit database: the engine and what is needed to report on it."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.shown = shown(url)
+        self.timeout = timeout
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise DatabaseUnavailableError(url, "this is not a database URL (for example "
+                                           "sqlite:///tandem.db)") from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise DatabaseUnavailableError(self.shown, "Tandem's audit log runs on SQLite or "
+                                                  "PostgreSQL only")
+        self.sqlite_path = (Path(parsed.database) if self.dialect == "sqlite" and parsed.database
+                            and parsed.database != ":memory:" else None)
+        try:
+            self.engine = self._create_engine(url)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise DatabaseUnavailableError(self.shown, f"no driver for it ({exc}); for PostgreSQL "
+                                                  "install tandem[postgres]") from None
+
+    def _create_engine(self, url: str) -> Engine:
+        if self.dialect == "sqlite":
+            engine = create_engine(url, poolclass=NullPool,
+                                   connect_args={"timeout": self.timeout})
+
+            @event.listens_for(engine, "connect")
+            def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+                # We issue BEGIN ourselves (below), so that writers can say IMMEDIATE.
+                dbapi_connection.isolation_level = None
+
+            @event.listens_for(engine, "begin")
+            def _begin(conn: Connection) -> None:
+                write = conn.get_execution_options().get("tandem_write", False)
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+            return engine
+        return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn driver errors into messages that say what to do."""
+        try:
+            yield
+        except DBAPIError as exc:
+            raise self.translate(exc) from None
+
+    def translate(self, exc: DBAPIError) -> AuditError:
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) == "55P03" or (
+                isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)):
+            return LockTimeoutError(self.shown, self.timeout)
+        lines = str(orig).strip().splitlines()
+        return DatabaseRefusedError(self.shown, lines[0] if lines else repr(orig))
+
+    def connect(self) -> Connection:
+        try:
+            return self.engine.connect()
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailableError(self.shown, reason) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one consistent state of the log."""
+        with self.connect() as conn, self.errors():
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction holding the chain lock: one writer at a time appends."""
+        with self.connect() as conn, self.errors():
+            conn.execution_options(tandem_write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    self._pg_lock_timeout(conn)
+                    conn.execute(select(schema.head_lock.c.id)
+                                 .where(schema.head_lock.c.id == 1).with_for_update())
+                yield conn
+
+    @contextmanager
+    def migrating(self) -> Iterator[Connection]:
+        """A write transaction that also serialises schema creation (no lock row exists yet)."""
+        with self.connect() as conn, self.errors():
+            conn.execution_options(tandem_write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    self._pg_lock_timeout(conn)
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7401263350920041)"))
+                yield conn
+
+    def _pg_lock_timeout(self, conn: Connection) -> None:
+        conn.execute(text(f"SET LOCAL lock_timeout = {int(self.timeout * 1000)}"))
+
+
+def revision(conn: Connection) -> str | None:
+    """The schema revision recorded in the database; None when it has no audit schema.
+
+    Raises NotAnAuditDatabaseError when audit tables exist without a revision.
+    """
+    inspector = inspect(conn)
+    if inspector.has_table("alembic_version"):
+        value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return str(value) if value is not None else None
+    if inspector.has_table(schema.log.name):
+        raise NotAnAuditDatabaseError(str(conn.engine.url.render_as_string(hide_password=True)))
+    return None
+
+
+def classify(db: Database, current: str | None) -> SchemaState:
+    if current is None:
+        return "empty"
+    if current == schema.HEAD:
+        return "current"
+    if current in schema.REVISIONS:
+        return "old"
+    raise SchemaTooNewError(db.shown, current)
+
+
+def open_for_write(url: str, timeout: float | None = None) -> Database:
+    """The database, its schema created on first use; refused when the schema is older."""
+    db = Database(url, lock_timeout(timeout))
+    if db.sqlite_path and not db.sqlite_path.resolve().parent.is_dir():
+        raise DatabaseUnavailableError(db.shown, f"the directory {db.sqlite_path.parent} does "
+                                            "not exist")
+    with db.reading() as conn:
+        current = revision(conn)
+    state = classify(db, current)
+    if state == "empty":
+        from audit.migrate import migrate  # alembic loads only when it has work to do
+
+        migrate(db, only_if_empty=True)
+    elif state == "old":
+        db.dispose()
+        raise SchemaTooOldError(db.shown, str(current), schema.HEAD)
+    return db
+
+
+def open_if_present(url: str, timeout: float | None = None) -> Database | None:
+    """The database when it holds a current audit log, else None. Never creates anything;
+    refuses an older schema."""
+    db = Database(url, lock_timeout(timeout))
+    if db.sqlite_path and not db.sqlite_path.is_file():
+        return None
+    with db.reading() as conn:
+        current = revision(conn)
+    state = classify(db, current)
+    if state == "empty":
+        db.dispose()
+        return None
+    if state == "old":
+        db.dispose()
+        raise SchemaTooOldError(db.shown, str(current), schema.HEAD)
+    return db
+
+
+def open_for_read(url: str, timeout: float | None = None) -> Database:
+    """The database holding a current audit log; NoAuditLogError when there is none."""
+    db = open_if_present(url, timeout)
+    if db is None:
+        raise NoAuditLogError(shown(url))
+    return db

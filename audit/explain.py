@@ -1,0 +1,144 @@
+"""Audit entries in plain words, for a compliance reviewer. Pure: entries in, lines out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from engine.canonical import canonical_json
+
+if TYPE_CHECKING:
+    from audit.review import EntryView
+
+KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was formed",
+               KIND_UNPAIRED: "a person was left unpaired"}
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else canonical_json(value)
+
+
+def _points(points: Any) -> str:
+    if isinstance(points, int | float) and not isinstance(points, bool):
+        return f"{points:+g} points"
+    return "no points"
+
+
+def summary(doc: Mapping[str, Any]) -> str:
+    """One line: what the entry records."""
+    kind = doc.get("kind")
+    if kind == KIND_PAIR:
+        return f"{doc.get('mentor')} mentors {doc.get('mentee')}, score {doc.get('score')}"
+    if kind == KIND_UNPAIRED:
+        return f"{doc.get('person')} ({doc.get('role')}) unpaired: {doc.get('reason')}"
+    if kind == KIND_RUN:
+        s = doc.get("summary") or {}
+        return (f"run by {doc.get('actor')}: {s.get('pairs', '?')} pairs, "
+                f"{s.get('unpaired', '?')} unpaired")
+    return str(kind)
+
+
+def subject(doc: Mapping[str, Any]) -> str:
+    kind = doc.get("kind")
+    if kind == KIND_PAIR:
+        return f"{doc.get('mentor')} → {doc.get('mentee')}"
+    if kind == KIND_UNPAIRED:
+        return str(doc.get("person"))
+    return ""
+
+
+def when(at: Any) -> str:
+    """``2026-09-01T10:15:30.123456Z`` as ``2026-09-01 10:15:30 UTC``."""
+    text = str(at)
+    return f"{text[:10]} {text[11:19]} UTC" if len(text) >= 19 else text
+
+
+def _reasons(doc: Mapping[str, Any]) -> list[str]:
+    reasons = doc.get("reasons") or []
+    lines = [f"Why: the rules that fired ({len(reasons)}), for a score of {doc.get('score')}"]
+    for i, reason in enumerate(reasons, 1):
+        effect = reason.get("effect", "score")
+        weight = _points(reason.get("points")) if effect == "score" else f"effect: {effect}"
+        lines.append(f"  {i}. {reason.get('rule')}: {reason.get('title', '')} ({weight})")
+        lines.append(f"     Because: {reason.get('because', '')}")
+        evidence = reason.get("evidence") or {}
+        if evidence:
+            facts = "; ".join(f"{k} = {_value(v)}" for k, v in sorted(evidence.items()))
+            lines.append(f"     Evidence: {facts}")
+    return lines
+
+
+def _people(view: EntryView, ids: list[str]) -> list[str]:
+    if not ids:
+        return []
+    known = [f"{pid} is {view.names[pid]}" for pid in ids if pid in view.names]
+    lines = ["People"]
+    if known:
+        lines.append(f"  {' and '.join(known)} (from the input snapshot, which can be "
+                     "erased; the log itself keeps ids only).")
+    missing = [pid for pid in ids if pid not in view.names]
+    if missing:
+        lines.append(f"  No profile is kept for {', '.join(missing)} (erased, or never "
+                     "stored); the log keeps the id only.")
+    return lines
+
+
+def _run(run: Mapping[str, Any] | None, seq: int) -> list[str]:
+    if not run:
+        return ["Run", "  The run entry of this entry is missing: run `tandem audit verify`."]
+    settings = run.get("settings") or {}
+    lines = [
+        "Who, when, on what",
+        f"  Run {run.get('run')}, committed by {run.get('actor')} on {when(run.get('at'))}, "
+        f"with Tandem {run.get('tandem_version')}.",
+        f"  Tenure measured as of {run.get('as_of')}. Settings: "
+        + (", ".join(f"{k}={_value(v)}" for k, v in sorted(settings.items())) or "none") + ".",
+        f"  Input: {run.get('input_digest')}",
+        f"  Rules: {run.get('rules_digest')}; their exact text is kept as "
+        f"{run.get('rules_text_digest')} ({', '.join(run.get('rules_files') or []) or 'no files'}"
+        f"). Print it with `tandem audit show {seq} --rules-text`.",
+    ]
+    if run.get("active_before"):
+        lines.append(f"  {run['active_before']} people were already in active pairs before "
+                     "this run; they were not paired again.")
+    return lines
+
+
+def explain(view: EntryView) -> list[str]:
+    """Everything a reviewer needs about one entry, in plain words."""
+    doc, seq = view.entry.doc, view.entry.seq
+    kind = str(doc.get("kind"))
+    lines = [f"Entry {seq} of the audit log: {KIND_TITLES.get(kind, kind)}."]
+    people: list[str] = []
+    if kind == KIND_PAIR:
+        people = [str(doc.get("mentor")), str(doc.get("mentee"))]
+        lines += [f"  {doc.get('sentence')}", "", *_reasons(doc)]
+    elif kind == KIND_UNPAIRED:
+        people = [str(doc.get("person"))]
+        lines += [f"  {doc.get('person')} ({doc.get('role')}) was not paired: "
+                  f"{doc.get('reason')}.", f"  {doc.get('why')}"]
+        detail = doc.get("detail") or {}
+        if detail:
+            lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
+                                                   for k, v in sorted(detail.items())))
+    elif kind == KIND_RUN:
+        s = doc.get("summary") or {}
+        lines.append("  Summary: " + (", ".join(f"{k} {_value(v)}" for k, v in s.items())
+                                      or "none") + f"; {doc.get('entries')} entries follow.")
+    lines += ["", *_run(view.run, seq)]
+    if people:
+        lines += ["", *_people(view, people)]
+    lines += ["", "Chain",
+              f"  seq {seq}", f"  prev_hash  {view.entry.prev_hash}",
+              f"  entry_hash {view.entry.entry_hash}",
+              "  " + ("This entry's content matches its entry_hash."
+                      if view.hash_ok else "THIS ENTRY'S CONTENT DOES NOT MATCH ITS entry_hash.")
+              + " `tandem audit verify` checks the whole chain."]
+    if view.rules_files is not None:
+        lines += ["", "Rules in force"]
+        if not view.rules_files:
+            lines.append("  The rules text is missing: run `tandem audit verify`.")
+        for name, text in sorted(view.rules_files.items()):
+            lines += [f"----- {name} -----", text.rstrip("\n"), f"----- end of {name} -----"]
+    return lines

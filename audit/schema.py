@@ -1,0 +1,54 @@
+"""The audit tables as SQLAlchemy Core objects, for the queries. Migrations create them.
+
+``audit_log`` is the hash chain, append-only (triggers refuse UPDATE and DELETE).
+``audit_rules`` keeps the exact rule files' text for each run, append-only too.
+``audit_snapshot`` keeps whole profiles by input digest, outside the chain, so that they
+can be erased. ``audit_head_lock`` holds one row that writers lock on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+
+# Schema revisions, oldest first, as named by the files in audit/migrations/versions.
+REVISIONS = ("0001", "0002")
+HEAD = REVISIONS[-1]
+
+metadata = MetaData()
+
+log = Table(
+    "audit_log", metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=False),
+    Column("run_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("mentor_id", String(64)),
+    Column("mentee_id", String(64)),
+    Column("person_id", String(64)),
+    Column("entry", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
+rules = Table(
+    "audit_rules", metadata,
+    Column("rules_text_digest", String(80), primary_key=True),
+    Column("rules_digest", String(80), nullable=False),
+    Column("files", Text, nullable=False),
+    Column("first_seen", String(32), nullable=False),
+)
+
+snapshot = Table(
+    "audit_snapshot", metadata,
+    Column("input_digest", String(80), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("profile", Text, nullable=False),
+)
+
+head_lock = Table(
+    "audit_head_lock", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+)
