@@ -67,25 +67,35 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
     high = int(table.eligible_scores.max())
     big = float((high - low) * most_pairs + 1) if objective == "participation" else float(
         most_pairs + 1)
-    # Rows are the shorter side, as the solver wants; each row block is built in chunks.
+    # One negative weight per outcome, spread to the pairs through their codes.
+    scores = np.array([o.points for o in table.outcomes], np.int64)
+    eligible = table.eligible(table.codes)
+    cost_of = np.negative(_weights(scores, eligible, objective, low, big))
+    if table.dense:
+        lookup = np.zeros(space.code_space, np.float64)
+        lookup[table.codes] = cost_of
+    codes = space.all_codes()
+
+    def fill(out: npt.NDArray[np.float64], block: npt.NDArray[np.integer]) -> None:
+        if table.dense:
+            np.take(lookup, block, out=out)
+        else:
+            out[...] = cost_of[table.positions(np.asarray(block, np.int64))]
+
+    # Rows are the shorter side, as the solver wants; the matrix is filled in chunks.
     slots_are_rows = n_slots <= n_mentees
     shape = (n_slots, n_mentees) if slots_are_rows else (n_mentees, n_slots)
     cost = np.empty(shape, np.float64)
     if slots_are_rows:
-        starts = np.searchsorted(slot_owner, np.arange(n_mentors + 1))
-        for rows in space.chunks():
-            codes = space.codes(rows, slice(None))
-            weight = _weights(table.score(codes), table.eligible(codes), objective, low, big)
-            block = slice(int(starts[rows.start]), int(starts[rows.stop]))
-            np.negative(weight[slot_owner[block] - rows.start], out=cost[block])
+        step = max(1, CHUNK_CELLS // max(1, n_mentees))
+        for start in range(0, n_slots, step):
+            rows = slice(start, min(start + step, n_slots))
+            fill(cost[rows], codes[slot_owner[rows]])
     else:
-        step = max(1, CHUNK_CELLS // max(1, n_mentors))
-        everyone = np.arange(n_mentors)
+        step = max(1, CHUNK_CELLS // max(1, n_slots))
         for start in range(0, n_mentees, step):
             cols = slice(start, min(start + step, n_mentees))
-            codes = space.codes(everyone, cols).T
-            weight = _weights(table.score(codes), table.eligible(codes), objective, low, big)
-            np.negative(weight[:, slot_owner], out=cost[cols])
+            fill(cost[cols], codes[:, cols][slot_owner].T)
     if forced is not None:
         mentor, mentee = forced
         slots = slice(int(np.searchsorted(slot_owner, mentor)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -61,7 +61,7 @@ class Rule:
     file: str
     line: int
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         """The participant fields this rule reads, as `mentor.F` / `mentee.F`, in order."""
         seen: dict[str, None] = {}
