@@ -40,14 +40,19 @@ def validate(files: tuple[Path, ...], rules_dir: Path | None, fmt: str) -> None:
         out = console()
         for summary in report.summaries:
             if summary["valid"]:
-                out.print(f"{summary['file']}: valid: {summary['participants']} participants "
-                          f"({summary['mentors']} mentors, {summary['mentees']} mentees)",
-                          markup=False)
+                out.print(f"{summary['file']}: valid: "
+                          f"{_count(summary['participants'], 'participant')} "
+                          f"({_count(summary['mentors'], 'mentor')}, "
+                          f"{_count(summary['mentees'], 'mentee')})", markup=False)
         if not report.valid:
             n = len([p for p in report.problems if p.severity == "error"])
             console(stderr=True).print(f"{n} error{'s' if n != 1 else ''} found; "
                                        "nothing was written", style="red", markup=False)
     raise SystemExit(0 if report.valid else 1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 COMMANDS: list[click.Command] = [validate]
