@@ -20,6 +20,7 @@ ids) are listed as the few pairs where they are equal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -115,6 +116,17 @@ def _classes(keys: list[IntArray], n: int) -> IntArray:
         return np.unique(keys[0], return_inverse=True)[1].reshape(-1).astype(np.int64)
     stacked = np.stack(keys, axis=1)
     return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _dense_ids(values: IntArray, span: int) -> tuple[IntArray, IntArray]:
+    """The sorted distinct values and each value's index among them (np.unique's answer)."""
+    if span > 1 << 24:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return distinct, inverse.reshape(values.shape)
+    present = np.zeros(span, bool)
+    present[values] = True
+    index = np.cumsum(present) - 1
+    return np.flatnonzero(present), index[values]
 
 
 def _size(classes: IntArray) -> int:
@@ -333,6 +345,8 @@ class PairSpace:
     def _pack(self, parts: list[_Part]) -> None:
         """Group parts into blocks whose mentor-class x mentee-class tables stay small."""
         n_m, n_e = len(self.mentors), len(self.mentees)
+        # A block pays off when its table is much smaller than the pairs it serves.
+        limit = min(BLOCK_LIMIT, max(64, n_m * n_e // 16))
         parts.sort(key=lambda p: (p.table.shape[0] * p.table.shape[1], p.name))
         groups: list[list[_Part]] = []
         keys: list[tuple[IntArray, IntArray]] = []
@@ -340,7 +354,7 @@ class PairSpace:
             if groups:
                 u = _classes([*(p.left for p in groups[-1]), part.left], n_m)
                 v = _classes([*(p.right for p in groups[-1]), part.right], n_e)
-                if _size(u) * _size(v) <= BLOCK_LIMIT:
+                if _size(u) * _size(v) <= limit:
                     groups[-1].append(part)
                     keys[-1] = (u, v)
                     continue
@@ -353,7 +367,7 @@ class PairSpace:
             for part in group:
                 value = part.table[part.left[rep_u][:, None], part.right[rep_v][None, :]]
                 combined = combined * part.radix + value
-            distinct, inverse = np.unique(combined, return_inverse=True)
+            distinct, inverse = _dense_ids(combined, math.prod(p.radix for p in group))
             rows = []
             for packed in distinct.tolist():
                 values = []
