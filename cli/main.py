@@ -6,6 +6,7 @@ import click
 
 from engine import __version__
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tandem")
 @click.option("-v", "--verbose", count=True, help="More operational detail on stderr (-vv: debug).")

@@ -40,7 +40,7 @@ class TandemError(Exception):
     """Root of every error Tandem reports to a user. Exit code 1 in the CLI."""
 
 
-class InvalidInput(TandemError):
+class InvalidInput(TandemError):  # noqa: N818 - reads as what it is: invalid input
     """A cohort or rule file has problems; nothing was paired or written."""
 
     def __init__(self, problems: Sequence[Problem], what: str = "input") -> None:

@@ -340,7 +340,8 @@ class PairSpace:
     @staticmethod
     def _overlap_count(atom: Atom, left: Any, right: Any) -> IntArray:
         both = np.bitwise_and(left, right)
-        return np.minimum(np.bitwise_count(both).sum(axis=-1, dtype=np.int64), atom.cap)
+        count: IntArray = np.bitwise_count(both).sum(axis=-1, dtype=np.int64)
+        return np.minimum(count, atom.cap)
 
     def _pack(self, parts: list[_Part]) -> None:
         """Group parts into blocks whose mentor-class x mentee-class tables stay small."""
@@ -471,7 +472,7 @@ class PairSpace:
         """What the engine sees for a code: one value per atom."""
         values: dict[str, int] = {}
         rest = int(code)
-        components = [*self.blocks, *self.sparse, *self.dense]
+        components: list[_Block | _Sparse | _Dense] = [*self.blocks, *self.sparse, *self.dense]
         for component, radix in zip(components, self.radices, strict=True):
             rest, value = divmod(rest, radix)
             if isinstance(component, _Block):

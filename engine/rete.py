@@ -14,6 +14,7 @@ This is the only module that imports durable-rules. Traps it avoids (see the fie
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import threading
@@ -78,7 +79,7 @@ def _join(op: str, parts: list[JSON]) -> JSON:
     return parts[0] if len(parts) == 1 else {op: parts}
 
 
-_NEGATE = {"$neq": None, "$gte": "$lt", "$lte": "$gt", "$lt": "$gte", "$gt": "$lte"}
+_NEGATE = {"$gte": "$lt", "$lte": "$gt", "$lt": "$gte", "$gt": "$lte"}
 
 
 def _negate(expr: JSON) -> JSON:
@@ -134,7 +135,7 @@ class RuleEngine:
     def fired(self, features: Mapping[str, Any]) -> frozenset[int]:
         """Indexes of the rules that fire on one feature dict."""
         sid = str(next(self._sid))
-        fact = {f: v for f, v in features.items()}
+        fact = dict(features)
         fact[_PRESENT] = 1
         fact["sid"] = sid
         with _LOCK:
@@ -144,10 +145,8 @@ class RuleEngine:
             except Exception as exc:  # the engine raises plain Exceptions with codes
                 raise TandemError(f"the rule engine failed on {features}: {exc}") from exc
             finally:
-                try:
+                with contextlib.suppress(Exception):  # a state that was never created
                     host.delete_state(self.name, sid)
-                except Exception:  # noqa: S110 - a state that was never created
-                    pass
         if state.get("exception"):
             raise TandemError(f"a rule action failed: {state['exception']}")
         return frozenset(i for i in range(self.size) if state.get(f"r{i}"))

@@ -17,8 +17,19 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from engine.canonical import canonical_json, sha256_hex
-from engine.conditions import (All, AnyOf, Compare, Condition, Not, Op, Overlap, Scalar, Side,
-                               Test, leaves)
+from engine.conditions import (
+    All,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    Op,
+    Overlap,
+    Scalar,
+    Side,
+    Test,
+    leaves,
+)
 from engine.errors import InvalidInput, Problem
 from engine.resources import schemas_dir
 from engine.suggest import closest

@@ -6,12 +6,11 @@ exists. The validator is built once per vocabulary and reused for every record.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-
-import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from functools import lru_cache
 from pathlib import Path

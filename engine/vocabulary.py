@@ -56,8 +56,9 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     path = rules_dir / VOCABULARY_FILE
     if not path.is_file():
         raise InvalidInput([Problem(str(rules_dir), "",
-                                    f"no {VOCABULARY_FILE} in the rules directory; copy the bundled "
-                                    "one (see `tandem rules path`) and edit it")], "rules")
+                                    f"no {VOCABULARY_FILE} in the rules directory; copy the "
+                                    "bundled one (see `tandem rules path`) and edit it")],
+                           "rules")
     doc = load(path)
     file = str(path)
     problems: list[Problem] = []

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cohort import Cohort, Participant
-from engine.conditions import (All, AnyOf, Compare, Condition, Not, Overlap, Test)
+from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test
 from engine.resources import rules_dir
 from engine.ruleset import Rule, Rules, RuleSet, Settings
 from engine.vocabulary import Vocabulary, load_vocabulary

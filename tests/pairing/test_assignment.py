@@ -17,8 +17,16 @@ from engine.rete import RuleEngine
 from engine.ruleset import Rules
 from engine.scoring import outcome_of
 from engine.validate import load_cohort
-from tests.pairing.factories import (AS_OF, VOCABULARY, cohort, person, random_cohort,
-                                     random_rules, rule, rules_of)
+from tests.pairing.factories import (
+    AS_OF,
+    VOCABULARY,
+    cohort,
+    person,
+    random_cohort,
+    random_rules,
+    rule,
+    rules_of,
+)
 
 
 def _brute_force(c: Cohort, rules: Rules) -> tuple[int, int]:
