@@ -60,6 +60,12 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
                   markup=False)
 
 
+def _plain(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return "(none)" if value is None else str(value)
+
+
 def show_explanation(report: Mapping[str, Any]) -> None:
     out = console()
     out.print(f"{report['mentor']} -> {report['mentee']}: score {report['score']}, "
@@ -70,7 +76,7 @@ def show_explanation(report: Mapping[str, Any]) -> None:
         table.add_column(column)
     for r in report["reasons"]:
         effect = "exclude" if r["effect"] == "exclude" else f"{r['points']:+d}"
-        evidence = "\n".join(f"{k} = {v}" for k, v in r["evidence"].items())
+        evidence = "\n".join(f"{k} = {_plain(v)}" for k, v in r["evidence"].items())
         table.add_row(f"{r['rule']}\n{r['title']}", effect, r["because"], evidence)
     if report["reasons"]:
         out.print(table)
