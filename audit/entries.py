@@ -37,12 +37,14 @@ INDEX_COLUMNS: Mapping[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One link of the chain: the entry and the two hashes that tie it to the one before."""
+    """One link of the chain: the entry, its canonical JSON, and the two hashes that tie it
+    to the one before."""
 
     seq: int
     prev_hash: str
     entry_hash: str
     doc: Mapping[str, Any]
+    text: str
 
     @property
     def kind(self) -> str:
@@ -51,7 +53,7 @@ class Entry:
     def columns(self) -> dict[str, Any]:
         """The row the store writes: index columns, the entry as canonical JSON, the hashes."""
         row: dict[str, Any] = {col: self.doc.get(key) for col, key in INDEX_COLUMNS.items()}
-        row.update(seq=self.seq, entry=canonical_json(self.doc), prev_hash=self.prev_hash,
+        row.update(seq=self.seq, entry=self.text, prev_hash=self.prev_hash,
                    entry_hash=self.entry_hash)
         return row
 
@@ -68,17 +70,27 @@ def link(docs: Iterable[Mapping[str, Any]], head_seq: int, head_hash: str) -> li
     for doc in docs:
         seq += 1
         numbered = {**doc, "seq": seq}
-        digest_ = entry_hash(prev, numbered)
-        entries.append(Entry(seq, prev, digest_, numbered))
+        text = canonical_json(numbered)
+        digest_ = sha256_hex(prev + text)
+        entries.append(Entry(seq, prev, digest_, numbered, text))
         prev = digest_
     return entries
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _names_protected(key: Any) -> bool:
+    text = str(key)
+    return PROTECTED in text and PROTECTED in text.split(".")
+
+
 def strip_protected(value: Any) -> Any:
     """A copy of ``value`` without any ``protected`` key, nor a dotted key naming one."""
-    if isinstance(value, Mapping):
-        return {k: strip_protected(v) for k, v in value.items()
-                if PROTECTED not in str(k).split(".")}
+    if type(value) in _SCALARS:  # most values: nothing to look into
+        return value
+    if isinstance(value, dict | Mapping):
+        return {k: strip_protected(v) for k, v in value.items() if not _names_protected(k)}
     if isinstance(value, list | tuple):
         return [strip_protected(v) for v in value]
     return value
@@ -92,7 +104,7 @@ def redact_names(text: str, names: Mapping[str, str], subjects: Sequence[str]) -
         if not name:
             continue
         text = text.replace(f"{name} ({pid})", pid).replace(f"{pid} ({name})", pid)
-        if len(name) > 2:
+        if len(name) > 2 and name in text:
             text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", pid.replace("\\", "\\\\"), text)
     return text
 
