@@ -65,3 +65,4 @@ def _collect() -> None:
 
 
 _collect()
+from cli.audit_commands import COMMANDS as _AUDIT; COMMANDS += _AUDIT  # noqa: E402, E702, I001

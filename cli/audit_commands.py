@@ -1,0 +1,298 @@
+"""`tandem audit ...`, `tandem db ...` and `tandem status`: read and check the audit log."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.errors import reports_errors
+from cli.options import db_option, format_option
+
+if TYPE_CHECKING:
+    from audit.chain import Head, VerifyReport
+    from audit.review import LoggedEntry
+    from audit.state import ProgramState
+
+
+def _pair(_ctx: click.Context, _param: click.Parameter, value: str | None
+          ) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    mentor, sep, mentee = value.partition(":")
+    if not (sep and mentor and mentee):
+        raise click.BadParameter(f"{value!r} is not MENTOR:MENTEE, e.g. M01:E07")
+    return mentor, mentee
+
+
+def _head(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Head | None:
+    from audit.chain import parse_head
+
+    try:
+        return parse_head(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}; give the head `tandem audit verify` printed") from None
+
+
+@click.group()
+def audit() -> None:
+    """Read and check the audit log: every committed decision, why, and by whom.
+
+    \b
+    Examples:
+      tandem audit log --person M01
+      tandem audit show 2
+      tandem audit verify --expect-head 41:3f5a...
+      tandem audit export --format csv --out audit.csv
+    """
+
+
+@audit.command("log")
+@click.option("--person", default=None, help="Only entries about this person (an id).")
+@click.option("--pair", default=None, callback=_pair, metavar="MENTOR:MENTEE",
+              help="Only entries about this pair.")
+@click.option("--run", default=None, help="Only entries of this run (its id, or the start).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only entries recorded on or after this date (UTC), YYYY-MM-DD.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N entries.")
+@db_option
+@format_option("table", "json")
+@reports_errors
+def log_command(person: str | None, pair: tuple[str, str] | None, run: str | None,
+                since: datetime | None, limit: int | None, db_url: str | None, fmt: str) -> None:
+    """List audit entries, newest first.
+
+    \b
+    Examples:
+      tandem audit log
+      tandem audit log --person E07 --format json
+      tandem audit log --pair M01:E07
+      tandem audit log --run 20260901T101530Z --since 2026-09-01
+    """
+    from audit.review import LogFilter, log
+
+    entries = log(db_url, LogFilter(person, pair, run, since, limit))
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json([e.as_dict() for e in entries])
+    else:
+        _print_log(entries)
+
+
+@audit.command("show")
+@click.argument("seq", type=click.IntRange(min=1))
+@click.option("--rules-text", is_flag=True, help="Also print the rule files in force.")
+@db_option
+@format_option("text", "json", default="text")
+@reports_errors
+def show_command(seq: int, rules_text: bool, db_url: str | None, fmt: str) -> None:
+    """Explain one audit entry in full, for a compliance reviewer.
+
+    The decision in a sentence, every rule that fired with its reason and evidence, who
+    committed it and when, the rules and input digests, and the entry's place in the chain.
+
+    \b
+    Examples:
+      tandem audit show 2
+      tandem audit show 2 --rules-text
+      tandem audit show 2 --format json
+    """
+    from audit.explain import explain
+    from audit.review import show
+
+    view = show(db_url, seq, rules_text=rules_text)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json(view.as_dict())
+    else:
+        click.echo("\n".join(explain(view)))
+
+
+@audit.command("verify")
+@click.option("--expect-head", callback=_head, default=None, metavar="SEQ:HASH",
+              help="A head printed earlier and kept outside the database: also detect a "
+                   "removed or rewritten tail.")
+@db_option
+@format_option("text", "json", default="text")
+@reports_errors
+def verify_command(expect_head: Head | None, db_url: str | None, fmt: str) -> None:
+    """Recompute the whole hash chain. Exit 0 when intact, 1 naming the first bad entry.
+
+    \b
+    Examples:
+      tandem audit verify
+      tandem audit verify --expect-head 41:3f5a...
+      tandem audit verify --db postgresql+psycopg://hr@db/tandem --format json
+    """
+    from audit.verify import verify
+
+    report = verify(db_url, expect_head)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json(report.as_dict())
+    else:
+        click.echo(_verify_text(report))
+    raise SystemExit(0 if report.ok else 1)
+
+
+@audit.command("export")
+@format_option("jsonl", "csv", default="jsonl")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--snapshots", is_flag=True,
+              help="JSON lines only: also export the kept profiles (personal data).")
+@db_option
+@reports_errors
+def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | None) -> None:
+    """Export every entry for archiving: JSON lines (with the rules texts) or CSV.
+
+    The CSV is safe to open in a spreadsheet: a cell that starts with = + - @, a tab or a
+    carriage return is written with a leading ' so it is never run as a formula.
+
+    \b
+    Examples:
+      tandem audit export > audit.jsonl
+      tandem audit export --format csv --out audit.csv
+      tandem audit export --snapshots --out archive.jsonl
+    """
+    from audit.export import export
+
+    if out is None:
+        count = export(db_url, fmt, sys.stdout, snapshots=snapshots)
+    else:
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            count = export(db_url, fmt, stream, snapshots=snapshots)
+        click.echo(f"Exported {count} entries to {out}", err=True)
+
+
+@click.group()
+def db() -> None:
+    """Manage the audit database's schema.
+
+    \b
+    Examples:
+      tandem db current
+      tandem db upgrade --db postgresql+psycopg://hr@db/tandem
+    """
+
+
+@db.command("upgrade")
+@db_option
+@reports_errors
+def upgrade_command(db_url: str | None) -> None:
+    """Create the audit schema, or migrate it to this Tandem's revision. Safe to repeat.
+
+    \b
+    Examples:
+      tandem db upgrade
+      TANDEM_DB=postgresql+psycopg://hr@db/tandem tandem db upgrade
+    """
+    from audit.migrate import upgrade
+
+    click.echo(upgrade(db_url).describe())
+
+
+@db.command("current")
+@db_option
+@reports_errors
+def current_command(db_url: str | None) -> None:
+    """Show the audit schema's revision, and whether `tandem db upgrade` is needed.
+
+    \b
+    Examples:
+      tandem db current
+      tandem db current --db sqlite:///archive/tandem.db
+    """
+    from audit.migrate import current
+
+    click.echo(current(db_url).describe_current())
+
+
+@click.command()
+@db_option
+@format_option("table", "json")
+@reports_errors
+def status(db_url: str | None, fmt: str) -> None:
+    """Show the active pairs and the free people, derived from the audit log.
+
+    \b
+    Examples:
+      tandem status
+      tandem status --format json
+    """
+    from audit.review import status as program_status
+
+    state = program_status(db_url)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json(state.as_dict())
+    else:
+        _print_status(state)
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+def _table(title: str, *columns: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _print_log(entries: list[LoggedEntry]) -> None:
+    from audit.explain import subject, summary, when
+    from cli.render import console
+
+    table = _table(f"{len(entries)} audit entries, newest first", "seq", "when (UTC)",
+                   "kind", "run", "who", "what")
+    for e in entries:
+        table.add_row(str(e.seq), when(e.doc.get("at"))[:19], str(e.doc.get("kind")),
+                      str(e.doc.get("run")), subject(e.doc), summary(e.doc))
+    console().print(table)
+
+
+def _print_status(state: ProgramState) -> None:
+    from audit.explain import when
+    from cli.render import console
+
+    out = console()
+    pairs = _table(f"{len(state.active)} active pairs", "mentor", "mentee", "score", "since",
+                   "run", "entry")
+    for p in state.active:
+        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since), p.run, str(p.seq))
+    free = _table(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
+                  "id", "role", "last reason", "entry")
+    for f in state.free:
+        free.add_row(f.id, f.role, f.reason, str(f.seq) if f.seq else "")
+    out.print(pairs)
+    out.print(free)
+
+
+def _verify_text(report: VerifyReport) -> str:
+    if report.finding:
+        f = report.finding
+        return (f"Audit log BROKEN at entry {f.seq} ({f.problem}): {f.message}.\n"
+                f"Entries before {f.seq} check out; treat entry {f.seq} and everything after "
+                "it as untrusted until it is explained.")
+    runs = f"{report.runs} run{'' if report.runs == 1 else 's'}"
+    lines = [f"Audit log intact: {report.entries} entries in {runs}; every order, link and "
+             "hash checks out.",
+             f"Head: seq {report.head.seq}, entry_hash {report.head.entry_hash}"]
+    if report.expected_head:
+        lines.append(f"The recorded head {report.expected_head.seq} is still in the chain, "
+                     "unchanged.")
+    lines.append("Keep the head outside the database; later, `tandem audit verify "
+                 f"--expect-head {report.head}` also detects a removed or rewritten tail.")
+    return "\n".join(lines)
+
+
+COMMANDS: list[click.Command] = [audit, db, status]
