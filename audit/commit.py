@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,29 +90,40 @@ def commit_pairing(db_url: str | None, actor: str | None,
     """Compute and record one run, in one transaction: all of it, or nothing.
 
     ``compute`` is called with the ids of the people already in active pairs, while the
-    chain is locked, and must not pair any of them.
+    chain is locked, and must not pair any of them. Operational logs during the call carry
+    the run's id (structlog contextvars).
     """
+    import structlog
+
     from audit import db as database
     from audit import entries, store
 
+    log = structlog.get_logger("tandem.audit")
     db = database.open_for_write(database.resolve_url(db_url), lock_timeout)
+    asked = time.perf_counter()
     try:
         with db.writing() as conn:
-            head_seq, head_hash = store.head(conn)
-            busy = store.busy(conn)
-            given = compute(busy)
-            at = utc_now()
-            run_id = new_run_id(at)
-            docs = entries.run_documents(given.result, given.rules_files, given.profiles,
-                                         run_id=run_id, at=at, actor=actor or default_actor(),
-                                         busy=busy)
-            store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files, at)
-            store.keep_snapshot(conn, str(given.result["input_digest"]),
-                                entries.snapshot_rows(given.profiles))
-            chain = entries.link(docs, head_seq, head_hash)
-            store.append(conn, chain)
+            run_id = new_run_id(utc_now())
+            locked = time.perf_counter()
+            with structlog.contextvars.bound_contextvars(run_id=run_id):
+                log.debug("audit lock taken", db=db.shown, waited=round(locked - asked, 3))
+                head_seq, head_hash = store.head(conn)
+                busy = store.busy(conn)
+                given = compute(busy)
+                at = utc_now()
+                docs = entries.run_documents(given.result, given.rules_files, given.profiles,
+                                             run_id=run_id, at=at,
+                                             actor=actor or default_actor(), busy=busy)
+                store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files,
+                                 at)
+                store.keep_snapshot(conn, str(given.result["input_digest"]),
+                                    entries.snapshot_rows(given.profiles))
+                chain = entries.link(docs, head_seq, head_hash)
+                store.append(conn, chain)
     finally:
         db.dispose()
+    log.info("audit run recorded", run_id=run_id, db=db.shown, first_seq=chain[0].seq,
+             last_seq=chain[-1].seq, held=round(time.perf_counter() - locked, 3))
     already = tuple(sorted(str(u["id"]) for u in given.result["unpaired"]
                            if u.get("reason") == "already-paired"))
     return CommitReceipt(db=db.shown, run_id=run_id, first_seq=chain[0].seq,
