@@ -1,8 +1,8 @@
 """From a pairing result to audit entries: plain dicts of ids and evidence, no I/O.
 
 An entry is a JSON object. Every entry has ``seq``, ``kind``, ``run``, ``at`` (UTC) and
-``actor``; the other keys depend on the kind. This issue writes three kinds, always as one
-group per committed run: a ``run`` entry first, then one ``pair`` entry per pair formed, then
+``actor``; the other keys depend on the kind. A committed run writes three kinds, as one
+group: a ``run`` entry first, then one ``pair`` entry per pair formed, then
 one ``unpaired`` entry per person left out. Later kinds append to the same log; no entry is
 ever changed.
 

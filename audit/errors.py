@@ -39,7 +39,8 @@ class SchemaTooNewError(AuditError):
         self.url, self.current = url, current
         super().__init__(
             f"the audit database {url} has schema revision {current}, which this Tandem does "
-            "not know: it was written by a newer Tandem. Upgrade Tandem to use it.")
+            "not know; nothing was written. Either a newer Tandem wrote it (upgrade Tandem), "
+            "or the database belongs to another application (give Tandem its own with --db).")
 
 
 class NotAnAuditDatabaseError(AuditError):

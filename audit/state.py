@@ -1,7 +1,7 @@
 """The program's current state, derived from the log: the active pairs and who is free.
 
-Pure: a fold over entries in seq order. A ``pair`` entry opens a pair. Later issues add the
-entry kinds that close one (separation, reassignment); they change this fold and nothing else.
+Pure: a fold over entries in seq order. A ``pair`` entry opens a pair. Entry kinds that close
+one (separation, reassignment) will change this fold and nothing else.
 """
 
 from __future__ import annotations
