@@ -20,6 +20,7 @@ Times are medians over --runs fresh logs. No time is asserted anywhere.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
 import statistics
@@ -31,6 +32,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import structlog
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -162,6 +165,7 @@ def main() -> None:
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     n = args.pairs
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     print(f"Audit log: a {n:,} x {n:,} cohort, {n:,} pairs with 5 rules each; median of "
           f"{args.runs} runs; Python {platform.python_version()}, {os.cpu_count()} CPUs")

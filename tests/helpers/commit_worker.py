@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import structlog
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from audit.commit import CommitInput, commit_pairing
@@ -35,6 +37,8 @@ def main() -> None:
     parser.add_argument("--lock-timeout", type=float, default=60.0)
     parser.add_argument("--wait-go", action="store_true")
     args = parser.parse_args()
+    # stdout is this worker's protocol with the test: operational logs go to stderr.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     if args.wait_go:
         import audit.db
         import audit.migrate
