@@ -53,10 +53,11 @@ class Result:
     seconds: float
     stages: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    cpu_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {"pairs": self.pairs, "total_score": self.total, "seconds": self.seconds,
-                "stages": self.stages, "note": self.note}
+                "cpu_seconds": self.cpu_seconds, "stages": self.stages, "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,21 @@ class Pairs:
     mentees: IntArray
 
 
-def _weights(score: npt.NDArray[np.int16], objective: str, low: int,
-             big: float) -> npt.NDArray[np.float64]:
-    eligible = score != INELIGIBLE
+def cost_table(objective: str, low: int, big: float) -> npt.NDArray[np.float64]:
+    """Cost (minus the weight) of every int16 score, indexed by the score's uint16 bits.
+
+    participation: weight C + (score - low); score: score x K + 1 for scores of 0 or
+    more; an INELIGIBLE pair (or, for score, a negative one) weighs 0. One gather then
+    turns a block of scores into a block of costs.
+    """
+    scores = np.arange(-(1 << 15), 1 << 15, dtype=np.int64)
     if objective == "participation":
-        return np.where(eligible, score.astype(np.float64) + (big - low), 0.0)
-    return np.where(eligible & (score >= 0), score.astype(np.float64) * big + 1.0, 0.0)
+        weight = np.where(scores != INELIGIBLE, (scores - low) + big, 0.0)
+    else:
+        weight = np.where((scores != INELIGIBLE) & (scores >= 0), scores * big + 1.0, 0.0)
+    table = np.empty(1 << 16, np.float64)
+    table[scores.astype(np.int16).view(np.uint16)] = -weight
+    return table
 
 
 def solve(score: npt.NDArray[np.int16], capacities: IntArray, objective: str) -> Pairs:
@@ -108,20 +118,20 @@ def solve(score: npt.NDArray[np.int16], capacities: IntArray, objective: str) ->
     most_pairs = min(n_slots, n_mentees)
     big = float((high - low) * most_pairs + 1) if objective == "participation" else float(
         most_pairs + 1)
+    table = cost_table(objective, low, big)
+    bits = score.view(np.uint16)
     slots_are_rows = n_slots <= n_mentees
     cost = np.empty((n_slots, n_mentees) if slots_are_rows else (n_mentees, n_slots))
     if slots_are_rows:
         step = max(1, CHUNK_CELLS // max(1, n_mentees))
         for start in range(0, n_slots, step):
             block = slice(start, min(start + step, n_slots))
-            np.negative(_weights(score[slot_owner[block]], objective, low, big),
-                        out=cost[block])
+            np.take(table, bits[slot_owner[block]], out=cost[block])
     else:
         step = max(1, CHUNK_CELLS // max(1, n_mentors))
         for start in range(0, n_mentees, step):
             cols = slice(start, min(start + step, n_mentees))
-            weight = _weights(score[:, cols], objective, low, big)
-            np.negative(weight.T[:, slot_owner], out=cost[cols])
+            np.take(table, bits[:, cols].T[:, slot_owner], out=cost[cols])
     rows, cols = linear_sum_assignment(cost)
     formed = cost[rows, cols] < 0
     rows, cols = rows[formed], cols[formed]
@@ -216,14 +226,15 @@ def floor_scores(mentors: Sequence[dict[str, Any]], mentees: Sequence[dict[str, 
 
 def floor(cohort: dict[str, Any], settings: Settings, rules_dir: Path = RULES) -> Result:
     """The hand-written numpy scores plus the assignment, timed from profiles in memory."""
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     mentors, mentees = sides(cohort)
     score = floor_scores(mentors, mentees, settings, rules_dir)
     scored = time.perf_counter()
     pairs = solve(score, capacities_of(mentors, settings), settings.objective)
     done = time.perf_counter()
     return Result(len(pairs.mentors), _total(score, pairs), done - clock,
-                  {"scores": scored - clock, "assignment": done - scored})
+                  {"scores": scored - clock, "assignment": done - scored},
+                  cpu_seconds=time.process_time() - cpu)
 
 
 # -- every pair through the rule engine --------------------------------------------------
@@ -244,7 +255,7 @@ def per_pair(cohort_path: Path) -> Result:
     mentors, mentees = cohort.mentors, cohort.mentees
     space = PairSpace(conditions, mentors, mentees, rules.vocabulary, cohort.as_of,
                       pairing.settings.default_capacity)
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
     score = np.empty((len(mentors), len(mentees)), np.int16)
     min_score = pairing.settings.min_score
@@ -261,7 +272,8 @@ def per_pair(cohort_path: Path) -> Result:
     n_pairs = len(mentors) * len(mentees)
     return Result(len(pairs.mentors), _total(score, pairs), done - clock,
                   {"engine": scored - clock, "assignment": done - scored,
-                   "pairs_per_second": n_pairs / max(scored - clock, 1e-9)})
+                   "pairs_per_second": n_pairs / max(scored - clock, 1e-9)},
+                  cpu_seconds=time.process_time() - cpu)
 
 
 # -- the open-source peer ----------------------------------------------------------------
@@ -312,7 +324,7 @@ def peer(cohort: dict[str, Any], settings: Settings, rules_dir: Path = RULES) ->
     def not_allowed(match: Any) -> bool:
         return not allowed[match.mentor.row][match.mentee.row]
 
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     slots = []
     for i, person in enumerate(mentors):
         for k in range(int(capacities[i])):
@@ -326,7 +338,8 @@ def peer(cohort: dict[str, Any], settings: Settings, rules_dir: Path = RULES) ->
         others.append(mentee)
     rules: list[Callable[..., Any] | Any] = [Disqualify(not_allowed), Weight()]
     process_data(slots, others, [rules])
-    done = time.perf_counter()
+    done, used = time.perf_counter(), time.process_time() - cpu
     formed = [(slot.row, m.row) for slot in slots for m in slot.mentees]
     total = sum(int(score[i, j]) for i, j in formed)
-    return Result(len(formed), total, done - clock, {"matching": done - clock})
+    return Result(len(formed), total, done - clock, {"matching": done - clock},
+                  cpu_seconds=used)

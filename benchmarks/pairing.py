@@ -10,7 +10,7 @@ For each n it generates an n x n cohort (benchmarks/cohort_gen.py), then measure
 - floor: the default rules in hand-written numpy plus the same scipy assignment;
 - per-pair engine: every pair through durable-rules on its own (n <= --per-pair-limit),
   extrapolated beyond from its measured rate;
-- peer: mentor-match (Munkres in pure Python) on the same weights (n <= --per-pair-limit),
+- peer: mentor-match (Munkres in pure Python) on the same weights (n <= --peer-limit),
   skipped with a note when it is not installed.
 
 Each contender runs in its own process. Peak RSS is that process's `ru_maxrss`, read with
@@ -31,6 +31,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -63,18 +64,77 @@ def tandem_command() -> list[str]:
     return [sys.executable, "-c", "from cli.main import main; main()"]
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants, from /proc (empty when it is gone)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed PSS of a process tree while it has child processes.
+
+    `ru_maxrss` is per process: when tandem forks workers (parallel validation), their
+    memory adds up. Shared pages are split between processes in PSS, so the sum is fair.
+    """
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_kb = 0
+        self.processes = 1
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        if not Path("/proc/self/smaps_rollup").exists():
+            return
+        while not self.stop.wait(self.every):
+            tree = _tree(self.pid)
+            if len(tree) > 1:
+                self.processes = max(self.processes, len(tree))
+                self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in tree))
+
+
 def measure(command: list[str], stdout: Path, stderr: Path) -> dict[str, Any]:
-    """Run a command to completion: wall seconds, peak RSS in MB, exit code, start time."""
+    """Run a command to completion: wall and CPU seconds, peak RSS in MB, exit code.
+
+    Peak RSS is the process's own `ru_maxrss` from `os.wait4` (with its waited-for
+    children, the largest single one); `tree_mb` is the sampled peak of the summed PSS
+    while the process had children, or None if it never had any.
+    """
     with stdout.open("wb") as out, stderr.open("wb") as err:
         started = time.time()
         clock = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                    cwd=REPO)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - clock
+        sampler.stop.set()
+        sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": wall, "rss_mb": usage.ru_maxrss / 1024, "code": process.returncode,
-            "started": started}
+    return {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024, "code": process.returncode, "started": started,
+            "tree_mb": sampler.peak_kb / 1024 if sampler.processes > 1 else None,
+            "processes": sampler.processes}
 
 
 def fail(message: str, stderr: Path) -> None:
@@ -133,7 +193,10 @@ def run_tandem(cohort: Path, out: Path, runs: int) -> dict[str, Any]:
     compute = sum(v for k, v in stages.items() if k in ("features", "distinct", "engine",
                                                           "assignment"))
     return {"runs": seconds, "median": statistics.median(seconds),
-            "rss_mb": max(r["rss_mb"] for r in timed), "pairs": summary["pairs"],
+            "cpu_median": statistics.median(r["cpu_seconds"] for r in timed),
+            "rss_mb": max(r["rss_mb"] for r in timed),
+            "tree_mb": max((r["tree_mb"] or 0.0 for r in timed), default=0.0) or None,
+            "processes": max(r["processes"] for r in timed), "pairs": summary["pairs"],
             "total_score": summary["total_score"],
             "distinct_combinations": summary["distinct_combinations"],
             "stages": stages, "pairing_compute": compute, "verbose_run": staged["seconds"]}
@@ -181,13 +244,13 @@ def bench_size(n: int, args: argparse.Namespace, work: Path, per_pair_rate: list
         per_pair = run_worker("per-pair", cohort_path, scratch, runs)
         per_pair_rate[:] = [per_pair["stages"]["pairs_per_second"]]
         row["contenders"]["per-pair"] = per_pair
-        if args.peer:
-            log(f"n = {n:,}: peer (mentor-match)")
-            row["contenders"]["peer"] = run_worker("peer", cohort_path, scratch, runs)
     elif per_pair_rate:
         estimate = n * n / per_pair_rate[0] + floor["stages"]["assignment"]
         row["contenders"]["per-pair"] = {"median": estimate, "extrapolated": True,
                                          "rate_pairs_per_second": per_pair_rate[0]}
+    if args.peer and n <= args.peer_limit:
+        log(f"n = {n:,}: peer (mentor-match)")
+        row["contenders"]["peer"] = run_worker("peer", cohort_path, scratch, runs)
     row["tandem_over_floor"] = tandem["median"] / floor["median"]
     row["agree"], row["disagreements"] = agreement(row)
     if not args.keep_cohorts:
@@ -261,16 +324,20 @@ def contender_rows(row: dict[str, Any]) -> list[list[str]]:
         out.append([
             name + (" (extrapolated)" if extrapolated else ""),
             ("~" if extrapolated else "") + _s(median),
+            "-" if extrapolated else _s(result.get("cpu_median")),
             "-" if extrapolated else str(len(result["runs"])),
             f"{median / floor:,.1f}x",
-            _mb(result.get("rss_mb")),
+            _mb(result.get("rss_mb")) + (f" (all {result['processes']} processes: "
+                                         f"{_mb(result['tree_mb'])})"
+                                         if result.get("tree_mb") else ""),
             "-" if extrapolated else f"{result['pairs']:,}",
             "-" if extrapolated else f"{result['total_score']:,}",
         ])
     return out
 
 
-HEADERS = ["contender", "wall (median)", "runs", "/ floor", "peak RSS", "pairs", "total score"]
+HEADERS = ["contender", "wall (median)", "CPU (median)", "runs", "/ floor", "peak RSS", "pairs",
+           "total score"]
 SUMMARY = ["n x n", "distinct combinations", "tandem", "tandem RSS", "tandem pairing only",
            "floor", "floor RSS", "tandem / floor", "per-pair engine", "peer", "agree"]
 
@@ -282,7 +349,8 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         per_pair, peer = c.get("per-pair"), c.get("peer")
         rows.append([
             f"{row['n']:,}", f"{row['distinct_combinations']:,}", _s(c["tandem"]["median"]),
-            _mb(c["tandem"]["rss_mb"]), _s(c["tandem"]["pairing_compute"]),
+            _mb(max(c["tandem"]["rss_mb"], c["tandem"].get("tree_mb") or 0.0)),
+            _s(c["tandem"]["pairing_compute"]),
             _s(c["floor"]["median"]), _mb(c["floor"]["rss_mb"]),
             f"{row['tandem_over_floor']:.2f}x",
             "-" if per_pair is None else ("~" if per_pair.get("extrapolated") else "")
@@ -410,7 +478,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--large-runs", type=int, default=1,
                         help=f"runs per contender from n = {LARGE:,} up (default 1)")
     parser.add_argument("--per-pair-limit", type=int, default=300,
-                        help="largest n run through the per-pair engine and the peer")
+                        help="largest n run through the per-pair engine (default 300)")
+    parser.add_argument("--peer-limit", type=int, default=300,
+                        help="largest n given to the peer, mentor-match (default 300)")
     parser.add_argument("--out", type=Path, default=HERE / "out",
                         help="where results.json, results.md and scratch files go")
     parser.add_argument("--plot", default=None,

@@ -36,7 +36,8 @@ def run(name: str, cohort_path: Path, runs: int) -> dict[str, object]:
     middle = sorted(results, key=lambda r: r.seconds)[len(results) // 2]
     if len({(r.pairs, r.total) for r in results}) != 1:
         raise SystemExit(f"{name}: runs disagree with each other")
-    return {"runs": seconds, "median": statistics.median(seconds), **middle.as_dict()}
+    return {"runs": seconds, "median": statistics.median(seconds),
+            "cpu_median": statistics.median(r.cpu_seconds for r in results), **middle.as_dict()}
 
 
 def main() -> None:
