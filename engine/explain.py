@@ -73,6 +73,8 @@ def candidates(rows: Sequence[int], is_mentor: bool, space: PairSpace, table: Ou
         return []
     codes = space.all_codes()
     n_partners = codes.shape[1] if is_mentor else codes.shape[0]
+    if n_partners == 0 or not table.outcomes:
+        return [Candidates(0, 0, 0, {}, None, None) for _ in rows]
     fired = table.fired_matrix(len(rules))
     points = np.array([o.points for o in table.outcomes], np.int64)
     excluded = np.array([o.excluded for o in table.outcomes], bool)

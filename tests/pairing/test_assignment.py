@@ -170,3 +170,16 @@ def test_result_does_not_depend_on_input_order(seed: int, tmp_path: Path) -> Non
         rng.shuffle(records)
     assert outputs[0] == outputs[1]
     assert outputs[0] == json.dumps(pair_cohort(c, rules), sort_keys=True)
+
+
+def test_everyone_on_one_side_busy_leaves_the_other_side_unpaired_with_why() -> None:
+    """When every mentee is already paired, free mentors are told there is no one left."""
+    c = cohort(person("M1"), person("M2"), person("E1", "mentee"))
+    result = pair_cohort(c, rules_of(rule("family", Compare(True, "job_family", "job_family"),
+                                          10)), busy={"E1", "M1"})
+    assert result["pairs"] == []
+    reasons = {u["id"]: u["reason"] for u in result["unpaired"]}
+    assert reasons == {"E1": "already-paired", "M1": "already-paired",
+                       "M2": "no-eligible-partner"}
+    m2 = next(u for u in result["unpaired"] if u["id"] == "M2")
+    assert m2["why"] == "there is no available mentee in this run"
