@@ -59,10 +59,10 @@ COMMANDS: list[click.Command] = [validate]
 
 
 def _collect() -> None:
-    from cli import pairing_commands
+    from cli import audit_commands, pairing_commands
 
     COMMANDS.extend(pairing_commands.COMMANDS)
+    COMMANDS.extend(audit_commands.COMMANDS)
 
 
 _collect()
-from cli.audit_commands import COMMANDS as _AUDIT; COMMANDS += _AUDIT  # noqa: E402, E702, I001
