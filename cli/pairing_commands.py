@@ -145,8 +145,10 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,
                     "errors": []})
         return
-    console().print(f"{loaded.directory}: clean: {counts['pairing']} pairing rules, "
-                    f"{counts['my_job_days']} my-job-day rules ({loaded.digest})", markup=False)
+    pairing, my_job_days = counts["pairing"], counts["my_job_days"]
+    console().print(f"{loaded.directory}: clean: {pairing} pairing "
+                    f"rule{'' if pairing == 1 else 's'}, {my_job_days} my-job-day "
+                    f"rule{'' if my_job_days == 1 else 's'} ({loaded.digest})", markup=False)
 
 
 @rules.command("show")
