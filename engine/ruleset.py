@@ -39,6 +39,8 @@ from engine.yamlio import Key, Located, load
 # durable-rules fails at 512 rules in one ruleset (error 303 at the first fact) and spins
 # without end at 513; Tandem adds one internal rule per ruleset, so 500 keeps a margin.
 MAX_RULES = 500
+# A fact holds at most 255 properties; each feature is one, plus Tandem's own two.
+MAX_FEATURES = 250
 RULESETS = ("pairing", "my_job_days")
 Objective = Literal["participation", "score"]
 
@@ -332,6 +334,21 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     return (path, error.message, None)
 
 
+def _feature_count(rules: Sequence[Rule]) -> int:
+    """How many distinct values the engine sees per pair (see engine.features)."""
+    seen: set[tuple[Any, ...]] = set()
+    for rule in rules:
+        for leaf in leaves(rule.when):
+            if isinstance(leaf, Test):
+                seen.add(("contains", leaf.side, leaf.field, leaf.value) if leaf.op == "contains"
+                         else ("side", leaf.side, leaf.field))
+            elif isinstance(leaf, Compare):
+                seen.add(("compare", leaf.mentor_field, leaf.mentee_field))
+            else:
+                seen.add(("overlap", leaf.field))
+    return len(seen)
+
+
 def _place(problem: Problem) -> tuple[str, int]:
     digits = "".join(ch for ch in problem.path.split(",")[0] if ch.isdigit())
     return (problem.file, int(digits) if digits else 0)
@@ -406,6 +423,13 @@ def load_rules(directory: Path) -> Rules:
                                         f"{first[rule.id].file}, line {first[rule.id].line}); "
                                         "rule ids must be unique in a ruleset"))
             first.setdefault(rule.id, rule)
+        features = _feature_count(rules)
+        if features > MAX_FEATURES:
+            problems.append(Problem(str(directory), "",
+                                    f"ruleset {ruleset!r} reads {features} distinct pair "
+                                    f"features; the engine holds at most {MAX_FEATURES} per "
+                                    "pair (durable-rules takes 255 properties per fact), so "
+                                    "merge 'contains' tests into 'overlap' or fewer fields"))
         if len(rules) > MAX_RULES:
             problems.append(Problem(str(directory), "",
                                     f"ruleset {ruleset!r} has {len(rules)} rules; the engine "

@@ -198,3 +198,22 @@ def test_rules_show_lists_every_pairing_rule() -> None:
     ids = [r["id"] for r in shown["rules"]]
     assert "reporting-line/manager-and-report" in ids
     assert not any(i.startswith("my-job-days/") for i in ids)
+
+
+def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None:
+    """Over 250 distinct features per pair would overflow a durable-rules fact: refused."""
+    topics = [f"{side}.topics" for side in ("mentor", "mentee")]
+    vocabulary = rules_copy / "vocabulary.yaml"
+    extra = "".join(f"    topic-{i}: Extra topic {i}.\n" for i in range(130))
+    vocabulary.write_text(vocabulary.read_text().replace(
+        "  topics:                 # digital topics a mentor offers or a mentee wants\n",
+        "  topics:                 # digital topics a mentor offers or a mentee wants\n" + extra))
+    many = [(f"bulk/{t.split('.')[0]}-{i}", f"{{{t}: {{contains: topic-{i}}}}}", "{score: 1}")
+            for t in topics for i in range(130)]
+    (rules_copy / "extra.yaml").write_text(_file(*many))
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "r: error: ruleset 'pairing' reads 270 distinct pair features; the engine holds at "
+        "most 250 per pair (durable-rules takes 255 properties per fact), so merge 'contains' "
+        "tests into 'overlap' or fewer fields")
