@@ -86,7 +86,7 @@ def test_table_output_shows_pairs_unpaired_and_summary() -> None:
     code, out, _ = run("pair", str(EXAMPLE))
     assert code == 0
     assert "Pairs" in out
-    assert "18 mentors, 22 mentees:" in out
+    assert "18 mentors, 24 mentees:" in out
     assert "rules sha256:" in out
 
 

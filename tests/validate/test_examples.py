@@ -47,10 +47,10 @@ def test_json_example_measures_tenure_at_its_program_date(cohort: Cohort) -> Non
 # Its shape
 
 def test_example_has_about_40_people_and_enough_capacity(cohort: Cohort) -> None:
-    """18 mentors, 22 mentees, ids M01.. and E01.., and mentor capacity near the mentee count."""
-    assert (len(cohort.mentors), len(cohort.mentees)) == (18, 22)
+    """18 mentors, 24 mentees, ids M01.. and E01.., and mentor capacity near the mentee count."""
+    assert (len(cohort.mentors), len(cohort.mentees)) == (18, 24)
     assert [p.id for p in cohort.mentors] == [f"M{n:02}" for n in range(1, 19)]
-    assert [p.id for p in cohort.mentees] == [f"E{n:02}" for n in range(1, 23)]
+    assert [p.id for p in cohort.mentees] == [f"E{n:02}" for n in range(1, 25)]
     assert sum(1 for m in cohort.mentors if m.capacity == 2) >= 3
     explicit = sum(m.capacity or 1 for m in cohort.mentors)
     assert 20 <= explicit <= 24

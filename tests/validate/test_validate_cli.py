@@ -62,8 +62,8 @@ def test_json_output_of_a_valid_file_counts_its_people(run: Callable[..., Result
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "valid": True,
-        "files": [{"file": EXAMPLE_JSON, "valid": True, "participants": 40, "mentors": 18,
-                   "mentees": 22}],
+        "files": [{"file": EXAMPLE_JSON, "valid": True, "participants": 42, "mentors": 18,
+                   "mentees": 24}],
         "errors": [],
     }
 
@@ -117,7 +117,7 @@ def test_a_broken_file_does_not_stop_the_others(run: Callable[..., Result]) -> N
     """Each file is checked even when an earlier one is broken, and the valid one says so."""
     result = run("validate", "tests/data/invalid/empty.json", EXAMPLE_CSV)
     assert result.exit_code == 1
-    assert result.stdout == f"{EXAMPLE_CSV}: valid: 40 participants (18 mentors, 22 mentees)\n"
+    assert result.stdout == f"{EXAMPLE_CSV}: valid: 42 participants (18 mentors, 24 mentees)\n"
     assert result.stderr.startswith("tests/data/invalid/empty.json: error: the file is empty")
     assert result.stderr.endswith("\n1 error found; nothing was written\n")
 
