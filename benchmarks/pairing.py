@@ -89,13 +89,13 @@ def _pss_kb(pid: int) -> int:
 
 
 class TreeSampler(threading.Thread):
-    """Samples the summed PSS of a process tree while it has child processes.
+    """Samples the summed PSS of a process and its descendants while it runs.
 
     `ru_maxrss` is per process: when tandem forks workers (parallel validation), their
     memory adds up. Shared pages are split between processes in PSS, so the sum is fair.
     """
 
-    def __init__(self, pid: int, every: float = 0.1) -> None:
+    def __init__(self, pid: int, every: float = 0.2) -> None:
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
         self.peak_kb = 0
@@ -107,17 +107,16 @@ class TreeSampler(threading.Thread):
             return
         while not self.stop.wait(self.every):
             tree = _tree(self.pid)
-            if len(tree) > 1:
-                self.processes = max(self.processes, len(tree))
-                self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in tree))
+            self.processes = max(self.processes, len(tree))
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in tree))
 
 
 def measure(command: list[str], stdout: Path, stderr: Path) -> dict[str, Any]:
     """Run a command to completion: wall and CPU seconds, peak RSS in MB, exit code.
 
     Peak RSS is the process's own `ru_maxrss` from `os.wait4` (with its waited-for
-    children, the largest single one); `tree_mb` is the sampled peak of the summed PSS
-    while the process had children, or None if it never had any.
+    children, the largest single one); `tree_mb` is the sampled peak of the summed PSS of
+    the process and its children, or None if it never had a child.
     """
     with stdout.open("wb") as out, stderr.open("wb") as err:
         started = time.time()
@@ -162,7 +161,7 @@ def stage_times(stderr: Path, started: float, wall: float) -> dict[str, float]:
     stages = {k: float(paired[k]) for k in ("features", "distinct", "engine", "assignment",
                                             "explanations") if k in paired}
     evaluate = sum(stages.get(k, 0.0) for k in ("features", "distinct", "engine"))
-    out = {"start, read and validate": when(events["evaluated"]) - evaluate - started}
+    out = {"start, imports, read, validate": when(events["evaluated"]) - evaluate - started}
     out.update(stages)
     out["write JSON and exit"] = started + wall - when(paired)
     return out
@@ -327,7 +326,7 @@ def contender_rows(row: dict[str, Any]) -> list[list[str]]:
             "-" if extrapolated else _s(result.get("cpu_median")),
             "-" if extrapolated else str(len(result["runs"])),
             f"{median / floor:,.1f}x",
-            _mb(result.get("rss_mb")) + (f" (all {result['processes']} processes: "
+            _mb(result.get("rss_mb")) + (f" ({result['processes']} processes, summed PSS: "
                                          f"{_mb(result['tree_mb'])})"
                                          if result.get("tree_mb") else ""),
             "-" if extrapolated else f"{result['pairs']:,}",
