@@ -5,8 +5,9 @@ solves the rectangular problem. Every eligible pair gets a strictly positive wei
 every other pair weight 0; the solver's answer is then filtered through the eligibility
 mask, so an excluded pair can never be formed, whatever its weight.
 
-- participation: weight = C + (score - lowest eligible score), with C larger than any
-  possible difference in total score, so more pairs always win, then the higher total.
+- participation: weight = C + (score - lowest score an eligible pair can have), with C
+  larger than any possible difference in total score, so more pairs always win, then the
+  higher total.
 - score: weight = score x (K) + 1 for pairs scoring 0 or more, with K larger than the
   number of pairs, so the higher total always wins, then more pairs; a pair with a
   negative score would lower the total and is never formed.
@@ -17,16 +18,52 @@ gives the same pairs; among equally good pairings the solver's choice is determi
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from engine.features import CHUNK_CELLS, PairSpace
 from engine.scoring import OutcomeTable
 
 IntArray = npt.NDArray[np.int64]
+Solver = Callable[[npt.NDArray[np.float64]], tuple[Any, Any]]
+
+
+@cache
+def solver() -> Solver:
+    """scipy's `linear_sum_assignment`, loaded without the rest of scipy.optimize.
+
+    `import scipy.optimize` costs about half a second, nearly all of it for parts Tandem
+    does not use, and a user waits for it on every run. The solver is one compiled module
+    of scipy (`scipy/optimize/_lsap`), the very one scipy.optimize re-exports: load it on
+    its own, and fall back to the public import if it is not where it should be.
+    """
+    try:
+        spec = importlib.util.find_spec("scipy")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        found = [p for base in locations for p in sorted((Path(base) / "optimize").glob(
+            "_lsap.*")) if p.suffix in (".so", ".pyd")]
+        name = "scipy.optimize._lsap"
+        loader = importlib.machinery.ExtensionFileLoader(name, str(found[0]))
+        module_spec = importlib.util.spec_from_file_location(name, str(found[0]),
+                                                             loader=loader)
+        assert module_spec is not None
+        module = importlib.util.module_from_spec(module_spec)
+        loader.exec_module(module)
+        function: Solver = module.linear_sum_assignment
+        return function
+    except Exception:  # any surprise: the documented import
+        from scipy.optimize import linear_sum_assignment
+
+        public: Solver = linear_sum_assignment
+        return public
 
 
 @dataclass(frozen=True)
@@ -53,49 +90,52 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
            forced: tuple[int, int] | None = None) -> Assignment:
     """Solve the assignment for every available mentor and mentee of ``space``.
 
-    ``forced`` (mentor row, mentee row) makes that eligible pair part of the answer, to
-    measure what forcing it would cost the cohort.
+    The cost matrix is filled in one sweep over the pairs: each block of pair codes is
+    resolved through ``table`` (which runs the rule engine on codes it has not seen) and
+    turned into costs. ``forced`` (mentor row, mentee row) makes that eligible pair part
+    of the answer, to measure what forcing it would cost the cohort.
     """
     n_mentors, n_mentees = len(space.mentors), len(space.mentees)
     empty = np.zeros(0, np.int64)
-    if n_mentors == 0 or n_mentees == 0 or not len(table.eligible_scores):
+    if n_mentors == 0 or n_mentees == 0:
         return Assignment(empty, empty, empty)
     slot_owner = np.repeat(np.arange(n_mentors), capacities)
     n_slots = len(slot_owner)
     most_pairs = min(n_slots, n_mentees)
-    low = int(table.eligible_scores.min())
-    high = int(table.eligible_scores.max())
+    # Bounds from the rules, not from the cohort, so that costs are final as they are
+    # written: C exceeds any difference in total score, K any difference in pair count.
+    low, high = table.score_bounds()
     big = float((high - low) * most_pairs + 1) if objective == "participation" else float(
         most_pairs + 1)
-    # One negative weight per outcome, spread to the pairs through their codes.
-    scores = np.array([o.points for o in table.outcomes], np.int64)
-    eligible = table.eligible(table.codes)
-    cost_of = np.negative(_weights(scores, eligible, objective, low, big))
-    if table.dense:
-        lookup = np.zeros(space.code_space, np.float64)
-        lookup[table.codes] = cost_of
-    codes = space.all_codes()
+    known = -1
+    cost_of = np.zeros(0, np.float64)
 
-    def fill(out: npt.NDArray[np.float64], block: npt.NDArray[np.integer]) -> None:
-        if table.dense:
-            np.take(lookup, block, out=out)
-        else:
-            out[...] = cost_of[table.positions(np.asarray(block, np.int64))]
+    def fill(out: npt.NDArray[np.float64], ids: npt.NDArray[np.intp]) -> None:
+        nonlocal known, cost_of
+        if known != len(table.outcomes):
+            known = len(table.outcomes)
+            cost_of = np.negative(_weights(table.scores, table.eligible_ids, objective, low,
+                                           big))
+        np.take(cost_of, ids, out=out)
 
     # Rows are the shorter side, as the solver wants; the matrix is filled in chunks.
     slots_are_rows = n_slots <= n_mentees
     shape = (n_slots, n_mentees) if slots_are_rows else (n_mentees, n_slots)
     cost = np.empty(shape, np.float64)
     if slots_are_rows:
-        step = max(1, CHUNK_CELLS // max(1, n_mentees))
-        for start in range(0, n_slots, step):
-            rows = slice(start, min(start + step, n_slots))
-            fill(cost[rows], codes[slot_owner[rows]])
+        first_slot = np.searchsorted(slot_owner, np.arange(n_mentors + 1))
+        for rows in space.chunks():
+            ids = table.resolve(space.codes(rows, slice(None)))
+            block = slice(int(first_slot[rows.start]), int(first_slot[rows.stop]))
+            fill(cost[block], ids[slot_owner[block] - rows.start])
     else:
-        step = max(1, CHUNK_CELLS // max(1, n_slots))
+        step = max(1, CHUNK_CELLS // max(1, n_mentors))
         for start in range(0, n_mentees, step):
             cols = slice(start, min(start + step, n_mentees))
-            fill(cost[cols], codes[:, cols][slot_owner].T)
+            ids = table.resolve(space.codes(slice(None), cols))
+            fill(cost[cols], ids.T[:, slot_owner])
+    if not table.eligible_ids.any():
+        return Assignment(empty, empty, empty)
     if forced is not None:
         mentor, mentee = forced
         slots = slice(int(np.searchsorted(slot_owner, mentor)),
@@ -109,7 +149,7 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
             keep = cost[mentee, slots].copy()
             cost[mentee, :] = 0.0
             cost[mentee, slots] = np.where(keep < 0, must, 0.0)
-    rows_idx, cols_idx = linear_sum_assignment(cost)
+    rows_idx, cols_idx = solver()(cost)
     formed = cost[rows_idx, cols_idx] < 0
     rows_idx, cols_idx = rows_idx[formed], cols_idx[formed]
     del cost

@@ -71,24 +71,23 @@ def candidates(rows: Sequence[int], is_mentor: bool, space: PairSpace, table: Ou
     """Counts over every possible partner of each given person, computed in chunks."""
     if not rows:
         return []
-    codes = space.all_codes()
-    n_partners = codes.shape[1] if is_mentor else codes.shape[0]
-    if n_partners == 0 or not table.outcomes:
+    n_partners = len(space.mentees) if is_mentor else len(space.mentors)
+    if n_partners == 0:
         return [Candidates(0, 0, 0, {}, None, None) for _ in rows]
-    fired = table.fired_matrix(len(rules))
-    points = np.array([o.points for o in table.outcomes], np.int64)
-    excluded = np.array([o.excluded for o in table.outcomes], bool)
-    eligible = ~excluded & (points >= settings.min_score)
-    below = ~excluded & (points < settings.min_score)
     exclude_rules = [i for i, r in enumerate(rules) if r.effect == "exclude"]
     lowest = np.iinfo(np.int64).min
-    ranked = np.where(eligible, points, lowest)
     out: list[Candidates] = []
     step = max(1, CHUNK_CELLS // max(1, n_partners))
     for start in range(0, len(rows), step):
         chunk = np.asarray(rows[start:start + step], np.int64)
-        block = codes[chunk] if is_mentor else codes[:, chunk].T
-        position = table.positions(np.asarray(block, np.int64))
+        codes = space.codes(chunk, slice(None)) if is_mentor else space.codes(
+            slice(None), chunk).T
+        position = table.resolve(codes)
+        fired = table.fired_matrix()
+        points, eligible = table.scores, table.eligible_ids
+        excluded = np.array([o.excluded for o in table.outcomes], bool)
+        below = ~excluded & (points < settings.min_score)
+        ranked = np.where(eligible, points, lowest)
         n_eligible = eligible[position].sum(axis=1)
         n_below = below[position].sum(axis=1)
         per_rule = {rules[i].id: fired[:, i][position].sum(axis=1) for i in exclude_rules}

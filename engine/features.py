@@ -162,7 +162,6 @@ class PairSpace:
         self.atoms: list[Atom] = []
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
-        self._all: npt.NDArray[np.int32 | np.int64] | None = None
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -390,32 +389,35 @@ class PairSpace:
         if multiplier >= 1 << 62:
             raise TandemError("the rules read too many independent features for one pair "
                               "code; merge conditions on the same fields with 'in:' or 'any:'")
+        self.dtype: type[np.signedinteger[Any]] = np.int32 if multiplier < 1 << 31 else np.int64
         for block, m in zip(self.blocks, self.multipliers, strict=False):
-            block.table *= m
-        self.dtype = np.int32 if multiplier < 1 << 31 else np.int64
+            block.table = (block.table * m).astype(self.dtype)
 
     # -- codes -------------------------------------------------------------------------------
     def codes(self, mentor_rows: slice | IntArray, mentee_rows: slice | IntArray) -> IntArray:
         """Pair codes for every (mentor, mentee) of the given rows, as a 2-D array."""
         rows = np.arange(len(self.mentors))[mentor_rows]
         cols = np.arange(len(self.mentees))[mentee_rows]
-        code = np.zeros((len(rows), len(cols)), np.int64)
+        code = np.zeros((len(rows), len(cols)), self.dtype)
         for block in self.blocks:
-            code += block.table[block.u[rows][:, None], block.v[cols][None, :]]
+            # Rows of the table first, then columns: two plain gathers beat one 2-D one.
+            code += block.table[block.u[rows]][:, block.v[cols]]
         offset = len(self.blocks)
+        if self.sparse:
+            row_at = np.full(len(self.mentors), -1, np.int64)
+            row_at[rows] = np.arange(len(rows))
+            col_at = np.full(len(self.mentees), -1, np.int64)
+            col_at[cols] = np.arange(len(cols))
         for k, sparse in enumerate(self.sparse):
-            multiplier = self.multipliers[offset + k]
-            hit = np.isin(sparse.mentors, rows) & np.isin(sparse.mentees, cols)
-            if hit.any():
-                r = np.searchsorted(rows, sparse.mentors[hit])
-                c = np.searchsorted(cols, sparse.mentees[hit])
-                code[r, c] += multiplier
+            r, c = row_at[sparse.mentors], col_at[sparse.mentees]
+            hit = (r >= 0) & (c >= 0)
+            code[r[hit], c[hit]] += self.multipliers[offset + k]
         offset += len(self.sparse)
         for k, dense in enumerate(self.dense):
             atom = self._atom(dense.name)
-            code += self._overlap_count(atom, dense.left[rows][:, None, :],
-                                        dense.right[cols][None, :, :]) * self.multipliers[
-                offset + k]
+            code += (self._overlap_count(atom, dense.left[rows][:, None, :],
+                                         dense.right[cols][None, :, :])
+                     * self.multipliers[offset + k]).astype(self.dtype)
         return code
 
     def pair_codes(self, mentor_rows: IntArray, mentee_rows: IntArray) -> IntArray:
@@ -447,26 +449,12 @@ class PairSpace:
         for start in range(0, len(self.mentors), step):
             yield slice(start, min(start + step, len(self.mentors)))
 
-    def all_codes(self) -> npt.NDArray[np.int32 | np.int64]:
-        """The code of every pair, mentors as rows, computed once and kept."""
-        if self._all is None:
-            out = np.empty((len(self.mentors), len(self.mentees)), self.dtype)
-            for rows in self.chunks():
-                out[rows] = self.codes(rows, slice(None))
-            self._all = out
-        return self._all
-
     def distinct_codes(self) -> IntArray:
         """Every code that occurs in the cohort, sorted."""
-        if not self.mentors or not self.mentees:
-            return np.zeros(0, np.int64)
-        codes = self.all_codes()
-        if self.code_space <= 1 << 28:
-            seen = np.zeros(self.code_space, bool)
-            for rows in self.chunks():
-                seen[codes[rows].ravel()] = True
-            return np.flatnonzero(seen).astype(np.int64)
-        return np.unique(codes).astype(np.int64)
+        found: set[int] = set()
+        for rows in self.chunks():
+            found.update(np.unique(self.codes(rows, slice(None))).tolist())
+        return np.array(sorted(found), np.int64)
 
     def features(self, code: int) -> dict[str, Any]:
         """What the engine sees for a code: one value per atom."""

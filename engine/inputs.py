@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -12,11 +13,15 @@ from engine.ruleset import Rules, load_rules
 from engine.validate import load_cohort
 
 
-def load_inputs(cohort_path: Path, rules_dir: Path | None = None,
-                as_of: date | None = None) -> tuple[Cohort, Rules, list[Problem]]:
-    """Rules first (the cohort is checked against their vocabulary), then the cohort."""
+def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | None = None,
+                meanwhile: Callable[[], None] | None = None
+                ) -> tuple[Cohort, Rules, list[Problem]]:
+    """Rules first (the cohort is checked against their vocabulary), then the cohort.
+
+    ``meanwhile`` runs while a large cohort is validated by worker processes.
+    """
     rules = load_rules(rules_dir or bundled_rules())
-    cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of)
+    cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of, meanwhile)
     return cohort, rules, warnings
 
 

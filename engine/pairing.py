@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +21,14 @@ from engine.explain import candidates, reasons, sentence, unpaired_why
 from engine.features import PairSpace
 from engine.rete import RuleEngine
 from engine.ruleset import Rules
-from engine.scoring import OutcomeTable, outcome_of
+from engine.scoring import OutcomeTable
 
 log = structlog.get_logger("tandem.pairing")
+
+
+def warm_up() -> None:
+    """Import the solver ahead of time: scipy.optimize takes about half a second."""
+    import engine.assignment  # noqa: F401
 
 
 def input_digest(cohort: Cohort) -> str:
@@ -42,12 +47,15 @@ class Evaluation:
     table: OutcomeTable
     rules: Rules
     capacities: np.ndarray[Any, np.dtype[np.int64]]
-    distinct: int
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluation:
-    """Compute every pair's outcome for the available people of a cohort."""
+    """Set up the pair features and the outcome table for the available people.
+
+    Outcomes are learnt lazily: the first sweep over the pairs (the assignment's) sends
+    each distinct feature combination through the rule engine once.
+    """
     taken = set(busy)
     pairing = rules.pairing
     settings = pairing.settings
@@ -57,20 +65,18 @@ def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluati
     clock = time.perf_counter()
     space = PairSpace(conditions, mentors, mentees, rules.vocabulary, cohort.as_of,
                       settings.default_capacity)
-    timings = {"features": time.perf_counter() - clock}
-    clock = time.perf_counter()
-    codes = space.distinct_codes()
-    timings["distinct"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    timings = {"features": time.perf_counter() - clock, "engine": 0.0}
     engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
-    outcomes = [outcome_of(engine.fired(space.features(int(c))), pairing.rules)
-                for c in codes]
-    timings["engine"] = time.perf_counter() - clock
-    table = OutcomeTable(codes, outcomes, space.code_space, settings)
+
+    def run_engine(codes: Sequence[int]) -> list[frozenset[int]]:
+        started = time.perf_counter()
+        fired = [engine.fired(space.features(code)) for code in codes]
+        timings["engine"] += time.perf_counter() - started
+        return fired
+
+    table = OutcomeTable(space.code_space, pairing.rules, settings, run_engine)
     capacities = np.array([m.capacity or settings.default_capacity for m in mentors], np.int64)
-    log.info("evaluated", mentors=len(mentors), mentees=len(mentees),
-             distinct_combinations=len(codes), **{k: round(v, 3) for k, v in timings.items()})
-    return Evaluation(space, table, rules, capacities, len(codes), timings)
+    return Evaluation(space, table, rules, capacities, timings)
 
 
 def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[str, Any]:
@@ -82,7 +88,7 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
     settings = rules.pairing.settings
     clock = time.perf_counter()
     result = assign(ev.space, ev.table, ev.capacities, settings.objective)
-    ev.timings["assignment"] = time.perf_counter() - clock
+    ev.timings["assignment"] = time.perf_counter() - clock - ev.timings["engine"]
     clock = time.perf_counter()
     space, table, rule_list = ev.space, ev.table, rules.pairing.rules
     pairs = []
@@ -109,7 +115,7 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
                     "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
                     "unpaired": len(unpaired), "already_paired": len(
                         [p for p in cohort.participants if p.id in taken]),
-                    "distinct_combinations": ev.distinct},
+                    "distinct_combinations": len(ev.table.outcomes)},
     }
 
 

@@ -1,8 +1,13 @@
-"""Rule outcomes per distinct pair code, and the lookups that spread them to every pair."""
+"""Rule outcomes per distinct pair code, learnt as codes turn up, and spread to every pair.
+
+The table starts empty. Each time a block of pair codes is resolved, the codes not seen
+before go through the rule engine once (the ``evaluate`` callback); every later pair with
+one of those codes is a lookup.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +15,8 @@ import numpy.typing as npt
 
 from engine.ruleset import Rule, Settings
 
-DENSE_LIMIT = 1 << 26
+IntArray = npt.NDArray[np.int64]
+DENSE_LIMIT = 1 << 24  # codes below this are looked up in a flat array
 
 
 @dataclass(frozen=True)
@@ -32,50 +38,73 @@ def outcome_of(fired: frozenset[int], rules: Sequence[Rule]) -> Outcome:
 class OutcomeTable:
     """Outcomes by pair code, with vectorised lookups of score and eligibility."""
 
-    def __init__(self, codes: npt.NDArray[np.int64], outcomes: Sequence[Outcome],
-                 code_space: int, settings: Settings) -> None:
-        self.codes = codes
-        self.outcomes = list(outcomes)
+    def __init__(self, code_space: int, rules: Sequence[Rule], settings: Settings,
+                 evaluate: Callable[[Sequence[int]], Sequence[frozenset[int]]]) -> None:
+        self.rules = rules
         self.settings = settings
-        self._fired: npt.NDArray[np.bool_] | None = None
-        score = np.array([o.points for o in outcomes], np.int64)
-        eligible = np.array([not o.excluded and o.points >= settings.min_score
-                             for o in outcomes], bool)
+        self._evaluate = evaluate
+        self.codes: list[int] = []  # the code of each outcome, by outcome id
+        self.outcomes: list[Outcome] = []
         self.dense = code_space <= DENSE_LIMIT
+        self._id = np.full(code_space if self.dense else 0, -1, np.intp)
+        self._known: dict[int, int] = {}
+        self.scores = np.zeros(0, np.int64)  # by outcome id
+        self.eligible_ids = np.zeros(0, bool)  # by outcome id
+        self._fired: npt.NDArray[np.bool_] | None = None
+
+    def _add(self, new: Sequence[int]) -> None:
+        if not len(new):
+            return
+        start = len(self.outcomes)
+        outcomes = [outcome_of(f, self.rules) for f in self._evaluate(new)]
+        self.outcomes += outcomes
+        self.codes += list(new)
+        for offset, code in enumerate(new):
+            if self.dense:
+                self._id[code] = start + offset
+            else:
+                self._known[code] = start + offset
+        minimum = self.settings.min_score
+        self.scores = np.concatenate([self.scores, [o.points for o in outcomes]]).astype(
+            np.int64)
+        self.eligible_ids = np.concatenate(
+            [self.eligible_ids, [not o.excluded and o.points >= minimum for o in outcomes]]
+        ).astype(bool)
+
+    def resolve(self, codes: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+        """Outcome ids of the codes, evaluating the codes not seen before."""
         if self.dense:
-            self._score = np.zeros(code_space, np.int64)
-            self._eligible = np.zeros(code_space, bool)
-            self._score[codes] = score
-            self._eligible[codes] = eligible
-            self._index = np.full(code_space, -1, np.int64)
-            self._index[codes] = np.arange(len(codes))
-        else:
-            self._score, self._eligible = score, eligible
-        self.eligible_scores = score[eligible]
+            ids: npt.NDArray[np.int64] = self._id[codes]
+            missing = ids < 0
+            if missing.any():
+                self._add(np.unique(codes[missing]).tolist())
+                ids = self._id[codes]
+            return ids
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        self._add([c for c in distinct.tolist() if c not in self._known])
+        lookup = np.array([self._known[c] for c in distinct.tolist()], np.int64)
+        return lookup[inverse].reshape(np.shape(codes))
 
-    def _position(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        return np.searchsorted(self.codes, codes)
+    def score(self, codes: npt.NDArray[np.integer]) -> IntArray:
+        return self.scores[self.resolve(codes)]
 
-    def positions(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Index into ``outcomes`` of each code."""
-        return self._index[codes] if self.dense else self._position(codes)
+    def eligible(self, codes: npt.NDArray[np.integer]) -> npt.NDArray[np.bool_]:
+        return self.eligible_ids[self.resolve(codes)]
 
-    def fired_matrix(self, n_rules: int) -> npt.NDArray[np.bool_]:
-        """outcomes x rules: whether each rule fired in each outcome (built once)."""
-        if self._fired is None or self._fired.shape[1] != n_rules:
-            fired = np.zeros((len(self.outcomes), n_rules), bool)
+    def outcome(self, code: int) -> Outcome:
+        return self.outcomes[int(self.resolve(np.array([code], np.int64))[0])]
+
+    def fired_matrix(self) -> npt.NDArray[np.bool_]:
+        """outcomes x rules: whether each rule fired in each outcome."""
+        if self._fired is None or self._fired.shape[0] != len(self.outcomes):
+            fired = np.zeros((len(self.outcomes), len(self.rules)), bool)
             for row, outcome in enumerate(self.outcomes):
                 fired[row, list(outcome.fired)] = True
             self._fired = fired
         return self._fired
 
-    def score(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        return self._score[codes] if self.dense else self._score[self._position(codes)]
-
-    def eligible(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        return self._eligible[codes] if self.dense else self._eligible[self._position(codes)]
-
-    def outcome(self, code: int) -> Outcome:
-        position = int(self._index[code]) if self.dense else int(
-            np.searchsorted(self.codes, code))
-        return self.outcomes[position]
+    def score_bounds(self) -> tuple[int, int]:
+        """Lowest and highest score any eligible pair can have under these rules."""
+        positive = sum(r.points for r in self.rules if r.effect == "score" and r.points > 0)
+        negative = sum(r.points for r in self.rules if r.effect == "score" and r.points < 0)
+        return max(negative, self.settings.min_score), max(positive, self.settings.min_score)

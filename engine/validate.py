@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from functools import lru_cache
@@ -224,7 +224,7 @@ def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
 # Validating a large cohort is spread over the machine's cores: jsonschema checks about
 # 5,000 profiles a second on one core. Workers are forked, so they share the validator and
 # the records with no copying; only the problems travel back.
-PARALLEL_FROM = 4000
+PARALLEL_FROM = 1000
 _SHARED: tuple[list[Any], Vocabulary, bool] | None = None
 
 
@@ -248,9 +248,13 @@ def _findings_chunk(bounds: tuple[int, int]) -> list[tuple[int, list[Found]]]:
     return out
 
 
-def _all_findings(records: list[Any], vocabulary: Vocabulary, csv: bool
-                  ) -> dict[int, list[Found]]:
-    """Schema findings by record index, in parallel for large cohorts."""
+def _all_findings(records: list[Any], vocabulary: Vocabulary, csv: bool,
+                  meanwhile: Callable[[], None] | None = None) -> dict[int, list[Found]]:
+    """Schema findings by record index, in parallel for large cohorts.
+
+    ``meanwhile`` runs in this process while forked workers validate (a caller can load
+    what it needs next); with no workers it simply runs after validation.
+    """
     global _SHARED
     workers = min(os.cpu_count() or 1, 8)
     _validator(vocabulary)  # built once, before any fork
@@ -258,20 +262,28 @@ def _all_findings(records: list[Any], vocabulary: Vocabulary, csv: bool
     try:
         if len(records) < PARALLEL_FROM or workers < 2 or \
                 "fork" not in multiprocessing.get_all_start_methods():
-            return dict(_findings_chunk((0, len(records))))
+            found = dict(_findings_chunk((0, len(records))))
+            if meanwhile is not None:
+                meanwhile()
+            return found
         size = -(-len(records) // workers)
         chunks = [(start, min(start + size, len(records)))
                   for start in range(0, len(records), size)]
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return {i: f for part in pool.map(_findings_chunk, chunks) for i, f in part}
+            futures = [pool.submit(_findings_chunk, chunk) for chunk in chunks]
+            if meanwhile is not None:
+                meanwhile()
+            return {i: f for future in futures for i, f in future.result()}
     finally:
         _SHARED = None
 
 
-def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
+def _schema_problems(raw: RawCohort, vocabulary: Vocabulary,
+                     meanwhile: Callable[[], None] | None = None) -> list[Problem]:
     problems, flagged = _header_problems(raw) if raw.columns else ([], set())
-    findings = _all_findings([r.data for r in raw.records], vocabulary, bool(raw.columns))
+    findings = _all_findings([r.data for r in raw.records], vocabulary, bool(raw.columns),
+                             meanwhile)
     for index, record in enumerate(raw.records):
         if not isinstance(record.data, dict):
             problems.append(Problem(raw.file, record.where(()),
@@ -368,12 +380,16 @@ def _as_of(raw: RawCohort, override: date | None) -> date:
     return date.today()
 
 
-def check_cohort(raw: RawCohort, vocabulary: Vocabulary,
-                 as_of: date | None = None) -> tuple[Cohort | None, list[Problem]]:
-    """Validate a read cohort. Returns the cohort (None when there are errors) and problems."""
+def check_cohort(raw: RawCohort, vocabulary: Vocabulary, as_of: date | None = None,
+                 meanwhile: Callable[[], None] | None = None
+                 ) -> tuple[Cohort | None, list[Problem]]:
+    """Validate a read cohort. Returns the cohort (None when there are errors) and problems.
+
+    ``meanwhile`` is run once, overlapping the validation of a large cohort.
+    """
     problems = list(raw.envelope_problems)
     problems += _program_problems(raw)
-    problems += _schema_problems(raw, vocabulary)
+    problems += _schema_problems(raw, vocabulary, meanwhile)
     problems += _cohort_problems(raw)
     if errors_only(problems):
         return None, problems
@@ -390,11 +406,11 @@ def check_cohort(raw: RawCohort, vocabulary: Vocabulary,
     return Cohort(participants, when, raw.file, dict(raw.program)), problems
 
 
-def load_cohort(path: Path, vocabulary: Vocabulary,
-                as_of: date | None = None) -> tuple[Cohort, list[Problem]]:
+def load_cohort(path: Path, vocabulary: Vocabulary, as_of: date | None = None,
+                meanwhile: Callable[[], None] | None = None) -> tuple[Cohort, list[Problem]]:
     """Read and validate a cohort file. Raises InvalidInput listing every error."""
     raw = read_cohort_file(path, column_kinds())
-    cohort, problems = check_cohort(raw, vocabulary, as_of)
+    cohort, problems = check_cohort(raw, vocabulary, as_of, meanwhile)
     if cohort is None:
         raise InvalidInput(problems, "cohort")
     return cohort, problems
