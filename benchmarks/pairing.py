@@ -324,7 +324,9 @@ def contender_rows(row: dict[str, Any]) -> list[list[str]]:
             name + (" (extrapolated)" if extrapolated else ""),
             ("~" if extrapolated else "") + _s(median),
             "-" if extrapolated else _s(result.get("cpu_median")),
-            "-" if extrapolated else str(len(result["runs"])),
+            "-" if extrapolated else (f"{len(result['runs'])}: {_s(min(result['runs']))} to "
+                                      f"{_s(max(result['runs']))}" if len(result["runs"]) > 1
+                                      else "1"),
             f"{median / floor:,.1f}x",
             _mb(result.get("rss_mb")) + (f" ({result['processes']} processes, summed PSS: "
                                          f"{_mb(result['tree_mb'])})"
@@ -335,8 +337,8 @@ def contender_rows(row: dict[str, Any]) -> list[list[str]]:
     return out
 
 
-HEADERS = ["contender", "wall (median)", "CPU (median)", "runs", "/ floor", "peak RSS", "pairs",
-           "total score"]
+HEADERS = ["contender", "wall (median)", "CPU (median)", "runs (fastest to slowest)", "/ floor",
+           "peak RSS", "pairs", "total score"]
 SUMMARY = ["n x n", "distinct combinations", "tandem", "tandem RSS", "tandem pairing only",
            "floor", "floor RSS", "tandem / floor", "per-pair engine", "peer", "agree"]
 
