@@ -141,29 +141,31 @@ def fail(message: str, stderr: Path) -> None:
     raise SystemExit(f"{message}\n{tail}")
 
 
+STAGES = ("features", "distinct", "engine", "assignment", "explanations")
+
+
 def stage_times(stderr: Path, started: float, wall: float) -> dict[str, float]:
-    """Per-stage seconds of a `tandem -v --log-format json pair` run, from its log lines."""
-    events = {}
+    """Per-stage seconds of a `tandem -v --log-format json pair` run, from its log lines.
+
+    The `paired` line carries the pairing's stage timings; what came before them (start,
+    imports, reading, validation) and after (writing the JSON, exit) is read from its
+    timestamp against the process's start and end.
+    """
+    paired = None
     for line in stderr.read_text("utf-8", "replace").splitlines():
         try:
             record = json.loads(line)
         except ValueError:
             continue
-        if isinstance(record, dict) and record.get("event") in ("evaluated", "paired"):
-            events[record["event"]] = record
-    if "evaluated" not in events or "paired" not in events:
+        if isinstance(record, dict) and record.get("event") == "paired":
+            paired = record
+    if paired is None:
         return {}
-
-    def when(record: dict[str, Any]) -> float:
-        return datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).timestamp()
-
-    paired = events["paired"]
-    stages = {k: float(paired[k]) for k in ("features", "distinct", "engine", "assignment",
-                                            "explanations") if k in paired}
-    evaluate = sum(stages.get(k, 0.0) for k in ("features", "distinct", "engine"))
-    out = {"start, imports, read, validate": when(events["evaluated"]) - evaluate - started}
+    logged = datetime.fromisoformat(paired["timestamp"].replace("Z", "+00:00")).timestamp()
+    stages = {k: float(paired[k]) for k in STAGES if k in paired}
+    out = {"start, imports, read, validate": logged - sum(stages.values()) - started}
     out.update(stages)
-    out["write JSON and exit"] = started + wall - when(paired)
+    out["write JSON and exit"] = started + wall - logged
     return out
 
 
@@ -189,8 +191,7 @@ def run_tandem(cohort: Path, out: Path, runs: int) -> dict[str, Any]:
         timed.append(run)
     assert summary is not None
     seconds = [r["seconds"] for r in timed]
-    compute = sum(v for k, v in stages.items() if k in ("features", "distinct", "engine",
-                                                          "assignment"))
+    compute = sum(v for k, v in stages.items() if k in STAGES and k != "explanations")
     return {"runs": seconds, "median": statistics.median(seconds),
             "cpu_median": statistics.median(r["cpu_seconds"] for r in timed),
             "rss_mb": max(r["rss_mb"] for r in timed),
