@@ -355,8 +355,9 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
             _s(c["tandem"]["pairing_compute"]),
             _s(c["floor"]["median"]), _mb(c["floor"]["rss_mb"]),
             f"{row['tandem_over_floor']:.2f}x",
-            "-" if per_pair is None else ("~" if per_pair.get("extrapolated") else "")
-            + _s(per_pair["median"]),
+            "-" if per_pair is None else (f"~{_s(per_pair['median'])} (extrapolated)"
+                                          if per_pair.get("extrapolated")
+                                          else _s(per_pair["median"])),
             "-" if peer is None else _s(peer["median"]), "yes" if row["agree"] else "NO",
         ])
     return rows
