@@ -19,7 +19,7 @@ from engine.canonical import digest
 from engine.cohort import Cohort
 from engine.explain import candidates, reasons, sentence, unpaired_why
 from engine.features import PairSpace
-from engine.rete import RuleEngine
+from engine.rete import GroupedEngine
 from engine.ruleset import Rules
 from engine.scoring import OutcomeTable
 
@@ -48,13 +48,18 @@ class Evaluation:
     rules: Rules
     capacities: np.ndarray[Any, np.dtype[np.int64]]
     timings: dict[str, float] = field(default_factory=dict)
+    engine: GroupedEngine | None = None
+
+    def engine_calls(self) -> int:
+        return self.engine.calls if self.engine else 0
 
 
 def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluation:
     """Set up the pair features and the outcome table for the available people.
 
-    Outcomes are learnt lazily: the first sweep over the pairs (the assignment's) sends
-    each distinct feature combination through the rule engine once.
+    Outcomes are learnt lazily: the first sweep over the pairs (the assignment's) meets
+    each distinct feature combination; the rule engine sees each distinct combination of
+    the features a group of rules reads once.
     """
     taken = set(busy)
     pairing = rules.pairing
@@ -66,17 +71,17 @@ def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluati
     space = PairSpace(conditions, mentors, mentees, rules.vocabulary, cohort.as_of,
                       settings.default_capacity)
     timings = {"features": time.perf_counter() - clock, "engine": 0.0}
-    engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
+    engine = GroupedEngine(conditions, lambda leaf: space.atom_for(leaf).name)
 
     def run_engine(codes: Sequence[int]) -> list[frozenset[int]]:
         started = time.perf_counter()
-        fired = [engine.fired(space.features(code)) for code in codes]
+        fired = engine.fired_many([space.features(code) for code in codes])
         timings["engine"] += time.perf_counter() - started
         return fired
 
     table = OutcomeTable(space.code_space, pairing.rules, settings, run_engine)
     capacities = np.array([m.capacity or settings.default_capacity for m in mentors], np.int64)
-    return Evaluation(space, table, rules, capacities, timings)
+    return Evaluation(space, table, rules, capacities, timings, engine)
 
 
 def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[str, Any]:
@@ -102,6 +107,7 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
     unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken)
     ev.timings["explanations"] = time.perf_counter() - clock
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
+             distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine_calls(),
              **{k: round(v, 3) for k, v in ev.timings.items()})
     return {
         "tandem_version": __version__,

@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from durable.engine import Host
 
-from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test
+from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test, leaves
 from engine.errors import TandemError
 
 JSON = dict[str, Any]
@@ -153,3 +154,52 @@ class RuleEngine:
 
     def fired_many(self, feature_list: Iterable[Mapping[str, Any]]) -> list[frozenset[int]]:
         return [self.fired(f) for f in feature_list]
+
+
+_ENGINES: dict[str, RuleEngine] = {}
+
+
+def _engine_for(conditions: Sequence[Condition], resolve: Resolve) -> RuleEngine:
+    """A loaded engine for these conditions, reused: durable-rules never frees a ruleset."""
+    key = json.dumps([compile_condition(c, resolve) for c in conditions], sort_keys=True)
+    with _LOCK:
+        engine = _ENGINES.get(key)
+    if engine is None:
+        engine = RuleEngine(conditions, resolve)
+        with _LOCK:
+            _ENGINES[key] = engine
+    return engine
+
+
+class GroupedEngine:
+    """Rules grouped by the features they read, each group loaded into durable-rules.
+
+    A rule's outcome depends only on the features it reads, so each group sees each
+    distinct combination of *its* features once, however many whole-pair combinations
+    share it; a pair's outcome is the union of its groups' outcomes.
+    """
+
+    def __init__(self, conditions: Sequence[Condition], resolve: Resolve) -> None:
+        grouped: dict[tuple[str, ...], list[int]] = {}
+        for index, condition in enumerate(conditions):
+            atoms = tuple(sorted({resolve(leaf) for leaf in leaves(condition)}))
+            grouped.setdefault(atoms, []).append(index)
+        self.groups = [(atoms, indexes,
+                        _engine_for([conditions[i] for i in indexes], resolve))
+                       for atoms, indexes in grouped.items()]
+        self._seen: list[dict[tuple[Any, ...], frozenset[int]]] = [{} for _ in self.groups]
+        self.calls = 0
+
+    def fired_many(self, feature_list: Sequence[Mapping[str, Any]]) -> list[frozenset[int]]:
+        """Indexes of the rules that fire on each feature dict."""
+        out: list[set[int]] = [set() for _ in feature_list]
+        for (atoms, indexes, engine), seen in zip(self.groups, self._seen, strict=True):
+            for k, features in enumerate(feature_list):
+                key = tuple(features[a] for a in atoms)
+                fired = seen.get(key)
+                if fired is None:
+                    local = engine.fired({a: features[a] for a in atoms})
+                    self.calls += 1
+                    fired = seen[key] = frozenset(indexes[i] for i in local)
+                out[k] |= fired
+        return [frozenset(s) for s in out]

@@ -9,7 +9,7 @@ import pytest
 
 from engine import features
 from engine.features import PairSpace
-from engine.rete import RuleEngine
+from engine.rete import GroupedEngine, RuleEngine
 from tests.pairing.factories import AS_OF, VOCABULARY, random_cohort, random_rules
 
 
@@ -23,6 +23,8 @@ def _check(seed: int, n_mentors: int, n_mentees: int, n_rules: int) -> int:
     codes = space.codes(slice(None), slice(None))
     by_code = {int(c): engine.fired(space.features(int(c))) for c in np.unique(codes)}
     assert set(by_code) == set(space.distinct_codes().tolist())
+    grouped = GroupedEngine(conditions, lambda leaf: space.atom_for(leaf).name)
+    assert grouped.fired_many([space.features(c) for c in by_code]) == list(by_code.values())
     for i, mentor in enumerate(cohort.mentors):
         for j, mentee in enumerate(cohort.mentees):
             alone = engine.fired(space.pair_features(mentor, mentee))
@@ -35,7 +37,8 @@ def _check(seed: int, n_mentors: int, n_mentees: int, n_rules: int) -> int:
 
 @pytest.mark.parametrize("seed", range(25))
 def test_signature_outcomes_equal_per_pair_outcomes(seed: int) -> None:
-    """Random cohorts and rule sets: evaluating distinct codes gives every pair's outcome."""
+    """Random cohorts and rule sets: distinct codes, whole or per rule group, give every
+    pair's own outcome."""
     _check(seed, n_mentors=9, n_mentees=11, n_rules=8)
 
 
