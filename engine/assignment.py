@@ -109,31 +109,48 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
         most_pairs + 1)
     known = -1
     cost_of = np.zeros(0, np.float64)
+    by_code = np.full(space.code_space if table.dense else 0, np.nan)
 
-    def fill(out: npt.NDArray[np.float64], ids: npt.NDArray[np.intp]) -> None:
+    def refresh() -> None:
         nonlocal known, cost_of
         if known != len(table.outcomes):
             known = len(table.outcomes)
             cost_of = np.negative(_weights(table.scores, table.eligible_ids, objective, low,
                                            big))
-        np.take(cost_of, ids, out=out)
+            if table.dense:
+                by_code[np.asarray(table.codes, np.int64)] = cost_of
 
-    # Rows are the shorter side, as the solver wants; the matrix is filled in chunks.
+    def costs(codes: npt.NDArray[np.integer]) -> npt.NDArray[np.float64]:
+        """The cost of each pair code; codes never seen before go to the rule engine."""
+        if not table.dense:
+            ids = table.resolve(codes)
+            refresh()
+            return cost_of[ids]
+        values = by_code[codes]
+        unknown = np.isnan(values)
+        if unknown.any():
+            table.resolve(codes[unknown])
+            refresh()
+            values = by_code[codes]
+        return values
+
+    # Rows are the shorter side, as the solver wants; the matrix is filled in chunks, a
+    # mentor's row written once per unit of capacity.
     slots_are_rows = n_slots <= n_mentees
     shape = (n_slots, n_mentees) if slots_are_rows else (n_mentees, n_slots)
     cost = np.empty(shape, np.float64)
     if slots_are_rows:
         first_slot = np.searchsorted(slot_owner, np.arange(n_mentors + 1))
         for rows in space.chunks():
-            ids = table.resolve(space.codes(rows, slice(None)))
+            values = costs(space.codes(rows, slice(None)))
             block = slice(int(first_slot[rows.start]), int(first_slot[rows.stop]))
-            fill(cost[block], ids[slot_owner[block] - rows.start])
+            np.take(values, slot_owner[block] - rows.start, axis=0, out=cost[block])
     else:
         step = max(1, CHUNK_CELLS // max(1, n_mentors))
         for start in range(0, n_mentees, step):
             cols = slice(start, min(start + step, n_mentees))
-            ids = table.resolve(space.codes(slice(None), cols))
-            fill(cost[cols], ids.T[:, slot_owner])
+            values = costs(space.codes(slice(None), cols))
+            np.take(values.T, slot_owner, axis=1, out=cost[cols])
     if not table.eligible_ids.any():
         return Assignment(empty, empty, empty)
     if forced is not None:

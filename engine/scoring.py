@@ -77,7 +77,9 @@ class OutcomeTable:
             ids: npt.NDArray[np.int64] = self._id[codes]
             missing = ids < 0
             if missing.any():
-                self._add(np.unique(codes[missing]).tolist())
+                flags = np.zeros(len(self._id), bool)  # a scatter beats sorting the codes
+                flags[codes[missing]] = True
+                self._add(np.flatnonzero(flags).tolist())
                 ids = self._id[codes]
             return ids
         distinct, inverse = np.unique(codes, return_inverse=True)
