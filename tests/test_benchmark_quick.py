@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +16,24 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "pairing.py"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DEFAULT_HR_CSV.is_file(), reason=f"HR data not found at {DEFAULT_HR_CSV}")
 def test_quick_benchmark_contenders_agree(tmp_path: Path) -> None:
-    """`pairing.py --quick` on a small cohort exits 0 and every contender agrees with tandem."""
+    """`pairing.py --quick` (n = 50 and 200) exits 0 and every contender agrees with tandem."""
+    if not DEFAULT_HR_CSV.is_file():
+        message = f"HR data not found at {DEFAULT_HR_CSV}"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the benchmark's smoke test")
+        pytest.skip(message)
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--sizes", "30", "--out", str(tmp_path),
-         "--plot", "none"], capture_output=True, text=True, timeout=120)
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path), "--plot", "none"],
+        capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((tmp_path / "results-quick.json").read_text("utf-8"))
-    (row,) = results["sizes"]
-    assert row["agree"] and row["disagreements"] == []
-    tandem = row["contenders"]["tandem"]
-    for name in ("floor", "per-pair"):
-        other = row["contenders"][name]
-        assert (other["pairs"], other["total_score"]) == (tandem["pairs"], tandem["total_score"])
-    assert tandem["distinct_combinations"] > 0
+    assert [row["n"] for row in results["sizes"]] == [50, 200]
+    for row in results["sizes"]:
+        assert row["agree"] and row["disagreements"] == []
+        tandem = row["contenders"]["tandem"]
+        for name in ("floor", "per-pair"):
+            other = row["contenders"][name]
+            assert (other["pairs"], other["total_score"]) == (tandem["pairs"],
+                                                              tandem["total_score"])
+        assert tandem["distinct_combinations"] > 0
