@@ -49,9 +49,9 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
     from engine.inputs import load_inputs, profiles_for_snapshot
-    from engine.pairing import pair_cohort, warm_up
+    from engine.pairing import pair_cohort
 
-    loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of), meanwhile=warm_up)
+    loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
     receipt_text = None
     if commit:
@@ -98,9 +98,9 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
     """
     from cli.views import show_explanation
     from engine.inputs import load_inputs
-    from engine.pairing import explain_pair, warm_up
+    from engine.pairing import explain_pair
 
-    loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of), meanwhile=warm_up)
+    loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
     report = explain_pair(loaded, rules, mentor_id, mentee_id)
     if fmt == "json":
         from cli.render import print_json

@@ -126,7 +126,7 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
             ids = table.resolve(codes)
             refresh()
             return cost_of[ids]
-        values = by_code[codes]
+        values: npt.NDArray[np.float64] = by_code[codes]
         unknown = np.isnan(values)
         if unknown.any():
             table.resolve(codes[unknown])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -13,15 +12,11 @@ from engine.ruleset import Rules, load_rules
 from engine.validate import load_cohort
 
 
-def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | None = None,
-                meanwhile: Callable[[], None] | None = None
+def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | None = None
                 ) -> tuple[Cohort, Rules, list[Problem]]:
-    """Rules first (the cohort is checked against their vocabulary), then the cohort.
-
-    ``meanwhile`` runs while a large cohort is validated by worker processes.
-    """
+    """Rules first (the cohort is checked against their vocabulary), then the cohort."""
     rules = load_rules(rules_dir or bundled_rules())
-    cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of, meanwhile)
+    cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of)
     return cohort, rules, warnings
 
 

@@ -26,11 +26,6 @@ from engine.scoring import OutcomeTable
 log = structlog.get_logger("tandem.pairing")
 
 
-def warm_up() -> None:
-    """Import the solver ahead of time: scipy.optimize takes about half a second."""
-    import engine.assignment  # noqa: F401
-
-
 def input_digest(cohort: Cohort) -> str:
     """SHA-256 over the canonical profiles (without protected data) and the as-of date."""
     from engine.inputs import profiles_for_snapshot

@@ -6,11 +6,9 @@ exists. The validator is built once per vocabulary and reused for every record.
 
 from __future__ import annotations
 
+import copy
 import json
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -61,14 +59,83 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], within: tuple[str, ...] = (
     return node
 
 
+class _ParticipantValidator:
+    """The participant schema, checked by jsonschema, with each distinct value checked once.
+
+    In JSON Schema, `properties` checks each property's value on its own against its
+    subschema. So this validator runs the schema in two parts whose errors together are
+    exactly the whole schema's: the frame (required, additionalProperties, the role rules
+    of allOf) once per record, with every property subschema replaced by `true`; and each
+    property's subschema once per distinct value, its errors reused for every record that
+    holds the same value. Most values of a large cohort repeat (styles, families,
+    departments, dates, intention lists), which makes validation several times faster.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        checker = FormatChecker()
+        frame = dict(schema)
+        frame["properties"] = dict.fromkeys(schema["properties"], True)
+        self.frame = Draft202012Validator(frame, format_checker=checker)
+        # The frame reads the record's keys, plus the values of the fields its other
+        # keywords name (role, capacity and intentions in allOf): its answer is the same
+        # for every record with the same keys and the same values of those fields.
+        self.frame_reads = frozenset(_fields_named({k: v for k, v in frame.items()
+                                                    if k != "properties"}))
+        self.fields = {name: Draft202012Validator(sub, format_checker=checker)
+                       for name, sub in schema["properties"].items()}
+        self.seen: dict[tuple[str, str], list[ValidationError]] = {}
+        self.frames: dict[str, list[ValidationError]] = {}
+
+    def iter_errors(self, record: Any) -> Iterable[ValidationError]:
+        if not isinstance(record, dict):
+            yield from self.frame.iter_errors(record)
+            return
+        shape = {k: (v if k in self.frame_reads else None) for k, v in record.items()}
+        shape_key = json.dumps(shape, sort_keys=True)
+        found = self.frames.get(shape_key)
+        if found is None:
+            found = self.frames[shape_key] = list(self.frame.iter_errors(shape))
+        yield from found
+        for name, value in record.items():
+            validator = self.fields.get(name)
+            if validator is None:
+                continue  # an unknown field: the frame reports it
+            key = (name, json.dumps(value, sort_keys=True))
+            errors = self.seen.get(key)
+            if errors is None:
+                errors = self.seen[key] = list(validator.iter_errors(value))
+            for error in errors:
+                placed = copy.deepcopy(error)
+                placed.path.appendleft(name)
+                yield placed
+
+
+def _fields_named(node: Any) -> set[str]:
+    """Properties whose values a schema's keywords read, at any depth.
+
+    `required` and `dependentRequired` read only whether a key is there, which the keys
+    of a record already say.
+    """
+    names: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("properties", "dependentSchemas") and isinstance(value, dict):
+                names.update(value)
+            names |= _fields_named(value)
+    elif isinstance(node, list):
+        for item in node:
+            names |= _fields_named(item)
+    return names
+
+
 @lru_cache(maxsize=4)
-def _validator(vocabulary: Vocabulary) -> Draft202012Validator:
+def _validator(vocabulary: Vocabulary) -> _ParticipantValidator:
     schema = participant_schema(vocabulary)
     Draft202012Validator.check_schema(schema)
     # Resolving a $ref costs a lookup on every use, for every record: a quarter of the time
     # on a large cohort. The $defs are plain values, so inline them once, here.
-    return Draft202012Validator(_inline_refs(schema, schema["$defs"]),
-                                format_checker=FormatChecker())
+    return _ParticipantValidator(_inline_refs(schema, schema["$defs"]))
 
 
 @lru_cache(maxsize=1)
@@ -221,13 +288,6 @@ def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
     return problems, flagged
 
 
-# Validating a large cohort is spread over the machine's cores: jsonschema checks about
-# 5,000 profiles a second on one core. Workers are forked, so they share the validator and
-# the records with no copying; only the problems travel back.
-PARALLEL_FROM = 1000
-_SHARED: tuple[list[Any], Vocabulary, bool] | None = None
-
-
 def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) -> list[Found]:
     validator = _validator(vocabulary)
     role = data.get("role")
@@ -235,61 +295,15 @@ def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) ->
             for f in _message(error, vocabulary, role, csv=csv)]
 
 
-def _findings_chunk(bounds: tuple[int, int]) -> list[tuple[int, list[Found]]]:
-    assert _SHARED is not None
-    records, vocabulary, csv = _SHARED
-    out = []
-    for index in range(*bounds):
-        data = records[index]
-        if isinstance(data, dict):
-            found = _record_findings(data, vocabulary, csv)
-            if found:
-                out.append((index, found))
-    return out
-
-
-def _all_findings(records: list[Any], vocabulary: Vocabulary, csv: bool,
-                  meanwhile: Callable[[], None] | None = None) -> dict[int, list[Found]]:
-    """Schema findings by record index, in parallel for large cohorts.
-
-    ``meanwhile`` runs in this process while forked workers validate (a caller can load
-    what it needs next); with no workers it simply runs after validation.
-    """
-    global _SHARED
-    workers = min(os.cpu_count() or 1, 8)
-    _validator(vocabulary)  # built once, before any fork
-    _SHARED = (records, vocabulary, csv)
-    try:
-        if len(records) < PARALLEL_FROM or workers < 2 or \
-                "fork" not in multiprocessing.get_all_start_methods():
-            found = dict(_findings_chunk((0, len(records))))
-            if meanwhile is not None:
-                meanwhile()
-            return found
-        size = -(-len(records) // workers)
-        chunks = [(start, min(start + size, len(records)))
-                  for start in range(0, len(records), size)]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(_findings_chunk, chunk) for chunk in chunks]
-            if meanwhile is not None:
-                meanwhile()
-            return {i: f for future in futures for i, f in future.result()}
-    finally:
-        _SHARED = None
-
-
-def _schema_problems(raw: RawCohort, vocabulary: Vocabulary,
-                     meanwhile: Callable[[], None] | None = None) -> list[Problem]:
+def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
     problems, flagged = _header_problems(raw) if raw.columns else ([], set())
-    findings = _all_findings([r.data for r in raw.records], vocabulary, bool(raw.columns),
-                             meanwhile)
-    for index, record in enumerate(raw.records):
+    csv = bool(raw.columns)
+    for record in raw.records:
         if not isinstance(record.data, dict):
             problems.append(Problem(raw.file, record.where(()),
                                     "each participant must be an object of field: value"))
             continue
-        found = findings.get(index, [])
+        found = _record_findings(record.data, vocabulary, csv)
         for path, message, suggestion in sorted(found, key=lambda f: [str(p) for p in f[0]]):
             if flagged and _column(path) in flagged:
                 continue  # already reported once, on the header
@@ -380,16 +394,12 @@ def _as_of(raw: RawCohort, override: date | None) -> date:
     return date.today()
 
 
-def check_cohort(raw: RawCohort, vocabulary: Vocabulary, as_of: date | None = None,
-                 meanwhile: Callable[[], None] | None = None
+def check_cohort(raw: RawCohort, vocabulary: Vocabulary, as_of: date | None = None
                  ) -> tuple[Cohort | None, list[Problem]]:
-    """Validate a read cohort. Returns the cohort (None when there are errors) and problems.
-
-    ``meanwhile`` is run once, overlapping the validation of a large cohort.
-    """
+    """Validate a read cohort. Returns the cohort (None when there are errors) and problems."""
     problems = list(raw.envelope_problems)
     problems += _program_problems(raw)
-    problems += _schema_problems(raw, vocabulary, meanwhile)
+    problems += _schema_problems(raw, vocabulary)
     problems += _cohort_problems(raw)
     if errors_only(problems):
         return None, problems
@@ -406,11 +416,11 @@ def check_cohort(raw: RawCohort, vocabulary: Vocabulary, as_of: date | None = No
     return Cohort(participants, when, raw.file, dict(raw.program)), problems
 
 
-def load_cohort(path: Path, vocabulary: Vocabulary, as_of: date | None = None,
-                meanwhile: Callable[[], None] | None = None) -> tuple[Cohort, list[Problem]]:
+def load_cohort(path: Path, vocabulary: Vocabulary, as_of: date | None = None
+                ) -> tuple[Cohort, list[Problem]]:
     """Read and validate a cohort file. Raises InvalidInput listing every error."""
     raw = read_cohort_file(path, column_kinds())
-    cohort, problems = check_cohort(raw, vocabulary, as_of, meanwhile)
+    cohort, problems = check_cohort(raw, vocabulary, as_of)
     if cohort is None:
         raise InvalidInput(problems, "cohort")
     return cohort, problems

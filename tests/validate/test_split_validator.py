@@ -1,0 +1,82 @@
+"""Each distinct value is checked once: the errors are exactly the whole schema's."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from engine import validate
+from engine.resources import rules_dir
+from engine.vocabulary import Vocabulary, load_vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "cohort.json"
+
+# Values that break each field in a different way, to mix into valid profiles.
+BREAKERS: dict[str, list[Any]] = {
+    "id": ["", "has space", 7, "x" * 65],
+    "role": ["mentr", None, 3],
+    "name": ["", 12, ["a"]],
+    "learning_style": ["theorst", "", 1],
+    "job_family": ["finanse", None],
+    "hire_date": ["2021-02-30", "yesterday", 2021],
+    "intentions": [[], ["career-progression", "career-progression"], ["support-a-junior"],
+                   ["teach-digital-tools"], "one", [1]],
+    "topics": [["ai", "ai"], ["blockchain"], "ai"],
+    "capacity": [0, "two", 2, 51, True],
+    "manager_id": ["bad id", 5],
+    "email": ["not-an-email", 3],
+    "my_job_day": [{"host": "yes"}, {"discover": ["finanse"]}, {"visit": True}, []],
+    "protected": [{"gender": ["x"]}, "female"],
+    "lerning_style": ["activist"],
+}
+
+
+def _whole_schema_errors(record: Any, vocabulary: Vocabulary) -> list[tuple[str, ...]]:
+    schema = validate._validator(vocabulary).schema
+    plain = Draft202012Validator(schema, format_checker=FormatChecker())
+    return sorted(_describe(e) for e in validate._leaves(plain.iter_errors(record)))
+
+
+def _describe(error: Any) -> tuple[str, ...]:
+    return (json.dumps(list(error.absolute_path)), str(error.validator), error.message)
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return load_vocabulary(rules_dir())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_split_validation_finds_exactly_the_whole_schemas_errors(seed: int,
+                                                                 vocabulary: Vocabulary) -> None:
+    """Random breakages of real profiles: same errors, paths and messages as one schema."""
+    rng = random.Random(seed)
+    people = json.loads(EXAMPLE.read_text())["participants"]
+    validate._validator.cache_clear()
+    split = validate._validator(vocabulary)
+    for _ in range(150):
+        record = dict(rng.choice(people))
+        for field in rng.sample(sorted(BREAKERS), rng.randint(0, 3)):
+            record[field] = rng.choice(BREAKERS[field])
+        if rng.random() < 0.1:
+            record.pop(rng.choice(sorted(record)))
+        got = sorted(_describe(e) for e in validate._leaves(split.iter_errors(record)))
+        assert got == _whole_schema_errors(record, vocabulary), record
+
+
+def test_repeated_values_are_checked_once(vocabulary: Vocabulary) -> None:
+    """A value seen before is not checked again, and its errors come back at its place."""
+    validate._validator.cache_clear()
+    split = validate._validator(vocabulary)
+    person = json.loads(EXAMPLE.read_text())["participants"][0] | {"learning_style": "theorst"}
+    first = [list(e.absolute_path) for e in split.iter_errors(person)]
+    checked = len(split.seen)
+    again = [list(e.absolute_path) for e in split.iter_errors(dict(person, id="M99"))]
+    assert first == again == [["learning_style"]]
+    assert len(split.seen) == checked + 1  # only the new id was checked
