@@ -129,7 +129,9 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
         values: npt.NDArray[np.float64] = by_code[codes]
         unknown = np.isnan(values)
         if unknown.any():
-            table.resolve(codes[unknown])
+            new = np.zeros(space.code_space, bool)  # a scatter beats sorting the codes
+            new[codes[unknown]] = True
+            table.learn(np.flatnonzero(new).tolist())
             refresh()
             values = by_code[codes]
         return values

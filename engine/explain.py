@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.cohort import Participant
-from engine.conditions import Overlap, leaves
-from engine.features import CHUNK_CELLS, PairSpace, person_value, themes_of
+from engine.features import CHUNK_CELLS, PairSpace, person_value
 from engine.ruleset import Rule, Settings
 from engine.scoring import Outcome, OutcomeTable
 
@@ -24,11 +23,9 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
         person = mentor if side == "mentor" else mentee
         value = person_value(person, field, space.as_of, space.default_capacity)
         out[name] = list(value) if isinstance(value, tuple) else value
-    for leaf in leaves(rule.when):
-        if isinstance(leaf, Overlap):
-            shared = (themes_of(mentor, leaf.field, space.vocabulary)
-                      & themes_of(mentee, leaf.field, space.vocabulary))
-            out[f"shared {leaf.field} themes"] = sorted(shared)
+    for field in rule.overlap_fields:
+        shared = space.themes(mentor, field) & space.themes(mentee, field)
+        out[f"shared {field} themes"] = sorted(shared)
     return out
 
 

@@ -162,6 +162,7 @@ class PairSpace:
         self.atoms: list[Atom] = []
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
+        self._themes: dict[tuple[str, str, str], frozenset[str]] = {}
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -202,6 +203,14 @@ class PairSpace:
             else:
                 self._add(key, kind="overlap", field=leaf.field, cap=bound + 1,
                           label=f"shared {leaf.field} themes")
+
+    def themes(self, person: Participant, field: str) -> frozenset[str]:
+        """The themes a person's list field serves (kept once computed)."""
+        key = (person.role, person.id, field)
+        found = self._themes.get(key)
+        if found is None:
+            found = self._themes[key] = themes_of(person, field, self.vocabulary)
+        return found
 
     def atom_for(self, leaf: Test | Compare | Overlap) -> Atom:
         """The atom a condition leaf reads."""

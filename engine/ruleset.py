@@ -75,6 +75,12 @@ class Rule:
     line: int
 
     @cached_property
+    def overlap_fields(self) -> tuple[str, ...]:
+        """The list fields whose shared themes this rule counts, in order."""
+        return tuple(dict.fromkeys(leaf.field for leaf in leaves(self.when)
+                                   if isinstance(leaf, Overlap)))
+
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         """The participant fields this rule reads, as `mentor.F` / `mentee.F`, in order."""
         seen: dict[str, None] = {}

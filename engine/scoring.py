@@ -52,6 +52,10 @@ class OutcomeTable:
         self.eligible_ids = np.zeros(0, bool)  # by outcome id
         self._fired: npt.NDArray[np.bool_] | None = None
 
+    def learn(self, new: Sequence[int]) -> None:
+        """Evaluate codes not seen before (the caller knows they are new)."""
+        self._add(new)
+
     def _add(self, new: Sequence[int]) -> None:
         if not len(new):
             return
