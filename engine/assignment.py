@@ -14,6 +14,8 @@ mask, so an excluded pair can never be formed, whatever its weight.
 
 The matrix is built on participants sorted by id, so the same cohort in any file order
 gives the same pairs; among equally good pairings the solver's choice is deterministic.
+Every mentor's first place comes before any mentor's second place, which tends to spread
+mentees over more mentors when that costs nothing.
 """
 
 from __future__ import annotations
@@ -99,7 +101,10 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
     empty = np.zeros(0, np.int64)
     if n_mentors == 0 or n_mentees == 0:
         return Assignment(empty, empty, empty)
-    slot_owner = np.repeat(np.arange(n_mentors), capacities)
+    # Slot k < n_mentors is mentor k's first place; the places of mentors with a larger
+    # capacity follow, so most of the matrix is written straight from the pair codes.
+    slot_owner = np.concatenate([np.arange(n_mentors),
+                                 np.repeat(np.arange(n_mentors), capacities - 1)])
     n_slots = len(slot_owner)
     most_pairs = min(n_slots, n_mentees)
     # Bounds from the rules, not from the cohort, so that costs are final as they are
@@ -120,45 +125,46 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
             if table.dense:
                 by_code[np.asarray(table.codes, np.int64)] = cost_of
 
-    def costs(codes: npt.NDArray[np.integer]) -> npt.NDArray[np.float64]:
-        """The cost of each pair code; codes never seen before go to the rule engine."""
+    def fill(out: npt.NDArray[np.float64], codes: npt.NDArray[np.integer]) -> None:
+        """Write the cost of each pair code; codes never seen before go to the rule engine."""
         if not table.dense:
             ids = table.resolve(codes)
             refresh()
-            return cost_of[ids]
-        values: npt.NDArray[np.float64] = by_code[codes]
-        unknown = np.isnan(values)
+            out[...] = cost_of[ids]
+            return
+        out[...] = by_code[codes]
+        unknown = np.isnan(out)
         if unknown.any():
             new = np.zeros(space.code_space, bool)  # a scatter beats sorting the codes
             new[codes[unknown]] = True
             table.learn(np.flatnonzero(new).tolist())
             refresh()
-            values = by_code[codes]
-        return values
+            out[...] = by_code[codes]
 
-    # Rows are the shorter side, as the solver wants; the matrix is filled in chunks, a
-    # mentor's row written once per unit of capacity.
+    # Rows are the shorter side, as the solver wants; the matrix is filled in chunks, and
+    # a mentor's further places are copies of their first.
     slots_are_rows = n_slots <= n_mentees
     shape = (n_slots, n_mentees) if slots_are_rows else (n_mentees, n_slots)
     cost = np.empty(shape, np.float64)
     if slots_are_rows:
-        first_slot = np.searchsorted(slot_owner, np.arange(n_mentors + 1))
         for rows in space.chunks():
-            values = costs(space.codes(rows, slice(None)))
-            block = slice(int(first_slot[rows.start]), int(first_slot[rows.stop]))
-            np.take(values, slot_owner[block] - rows.start, axis=0, out=cost[block])
+            fill(cost[rows], space.codes(rows, slice(None)))
+        step = max(1, CHUNK_CELLS // max(1, n_mentees))
+        for start in range(n_mentors, n_slots, step):
+            extra = slice(start, min(start + step, n_slots))
+            cost[extra] = cost[slot_owner[extra]]
     else:
         step = max(1, CHUNK_CELLS // max(1, n_mentors))
         for start in range(0, n_mentees, step):
             cols = slice(start, min(start + step, n_mentees))
-            values = costs(space.codes(slice(None), cols))
-            np.take(values.T, slot_owner, axis=1, out=cost[cols])
+            block = cost[cols]
+            fill(block[:, :n_mentors], space.codes(slice(None), cols).T)
+            block[:, n_mentors:] = block[:, slot_owner[n_mentors:]]
     if not table.eligible_ids.any():
         return Assignment(empty, empty, empty)
     if forced is not None:
         mentor, mentee = forced
-        slots = slice(int(np.searchsorted(slot_owner, mentor)),
-                      int(np.searchsorted(slot_owner, mentor, "right")))
+        slots = np.flatnonzero(slot_owner == mentor)
         must = -((big + high - low) * most_pairs + 1.0)
         if slots_are_rows:
             keep = cost[slots, mentee].copy()

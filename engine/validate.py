@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -84,15 +84,15 @@ class _ParticipantValidator:
                                                     if k != "properties"}))
         self.fields = {name: Draft202012Validator(sub, format_checker=checker)
                        for name, sub in schema["properties"].items()}
-        self.seen: dict[tuple[str, str], list[ValidationError]] = {}
-        self.frames: dict[str, list[ValidationError]] = {}
+        self.seen: dict[tuple[str, Hashable], list[ValidationError]] = {}
+        self.frames: dict[Hashable, list[ValidationError]] = {}
 
     def iter_errors(self, record: Any) -> Iterable[ValidationError]:
         if not isinstance(record, dict):
             yield from self.frame.iter_errors(record)
             return
         shape = {k: (v if k in self.frame_reads else None) for k, v in record.items()}
-        shape_key = json.dumps(shape, sort_keys=True)
+        shape_key = _value_key(shape)
         found = self.frames.get(shape_key)
         if found is None:
             found = self.frames[shape_key] = list(self.frame.iter_errors(shape))
@@ -101,7 +101,7 @@ class _ParticipantValidator:
             validator = self.fields.get(name)
             if validator is None:
                 continue  # an unknown field: the frame reports it
-            key = (name, json.dumps(value, sort_keys=True))
+            key = (name, _value_key(value))
             errors = self.seen.get(key)
             if errors is None:
                 errors = self.seen[key] = list(validator.iter_errors(value))
@@ -109,6 +109,18 @@ class _ParticipantValidator:
                 placed = copy.deepcopy(error)
                 placed.path.appendleft(name)
                 yield placed
+
+
+def _value_key(value: Any) -> Hashable:
+    """A key equal for two JSON values exactly when they are the same JSON value.
+
+    Types are part of the key: in Python `True == 1`, but not in JSON Schema.
+    """
+    if isinstance(value, dict):
+        return ("object", tuple(sorted((k, _value_key(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("array", tuple(_value_key(v) for v in value))
+    return (type(value).__name__, value)
 
 
 def _fields_named(node: Any) -> set[str]:

@@ -28,7 +28,7 @@ BREAKERS: dict[str, list[Any]] = {
     "intentions": [[], ["career-progression", "career-progression"], ["support-a-junior"],
                    ["teach-digital-tools"], "one", [1]],
     "topics": [["ai", "ai"], ["blockchain"], "ai"],
-    "capacity": [0, "two", 2, 51, True],
+    "capacity": [0, "two", 1, 2, 51, True, 1.0],
     "manager_id": ["bad id", 5],
     "email": ["not-an-email", 3],
     "my_job_day": [{"host": "yes"}, {"discover": ["finanse"]}, {"visit": True}, []],
