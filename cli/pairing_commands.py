@@ -192,4 +192,3 @@ def rules_path() -> None:
 
 
 COMMANDS: list[click.Command] = [pair, explain, rules]
-_ = db_option

@@ -42,11 +42,8 @@ class Evaluation:
     table: OutcomeTable
     rules: Rules
     capacities: np.ndarray[Any, np.dtype[np.int64]]
+    engine: GroupedEngine
     timings: dict[str, float] = field(default_factory=dict)
-    engine: GroupedEngine | None = None
-
-    def engine_calls(self) -> int:
-        return self.engine.calls if self.engine else 0
 
 
 def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluation:
@@ -76,7 +73,7 @@ def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluati
 
     table = OutcomeTable(space.code_space, pairing.rules, settings, run_engine)
     capacities = np.array([m.capacity or settings.default_capacity for m in mentors], np.int64)
-    return Evaluation(space, table, rules, capacities, timings, engine)
+    return Evaluation(space, table, rules, capacities, engine, timings)
 
 
 def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[str, Any]:
@@ -102,7 +99,7 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
     unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken)
     ev.timings["explanations"] = time.perf_counter() - clock
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
-             distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine_calls(),
+             distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine.calls,
              **{k: round(v, 3) for k, v in ev.timings.items()})
     return {
         "tandem_version": __version__,

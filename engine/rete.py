@@ -19,7 +19,7 @@ import copy
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from durable.engine import Host
@@ -152,8 +152,6 @@ class RuleEngine:
             raise TandemError(f"a rule action failed: {state['exception']}")
         return frozenset(i for i in range(self.size) if state.get(f"r{i}"))
 
-    def fired_many(self, feature_list: Iterable[Mapping[str, Any]]) -> list[frozenset[int]]:
-        return [self.fired(f) for f in feature_list]
 
 
 _ENGINES: dict[str, RuleEngine] = {}

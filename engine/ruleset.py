@@ -26,7 +26,6 @@ from engine.conditions import (
     Op,
     Overlap,
     Scalar,
-    Side,
     Test,
     leaves,
 )
@@ -456,5 +455,3 @@ def rule_table(rules: Sequence[Rule]) -> list[dict[str, Any]]:
              "title": r.title, "when": describe(r.when), "file": Path(r.file).name,
              "line": r.line} for r in rules]
 
-
-_ = Side  # re-exported for type users

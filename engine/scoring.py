@@ -54,9 +54,6 @@ class OutcomeTable:
 
     def learn(self, new: Sequence[int]) -> None:
         """Evaluate codes not seen before (the caller knows they are new)."""
-        self._add(new)
-
-    def _add(self, new: Sequence[int]) -> None:
         if not len(new):
             return
         start = len(self.outcomes)
@@ -83,11 +80,11 @@ class OutcomeTable:
             if missing.any():
                 flags = np.zeros(len(self._id), bool)  # a scatter beats sorting the codes
                 flags[codes[missing]] = True
-                self._add(np.flatnonzero(flags).tolist())
+                self.learn(np.flatnonzero(flags).tolist())
                 ids = self._id[codes]
             return ids
         distinct, inverse = np.unique(codes, return_inverse=True)
-        self._add([c for c in distinct.tolist() if c not in self._known])
+        self.learn([c for c in distinct.tolist() if c not in self._known])
         lookup = np.array([self._known[c] for c in distinct.tolist()], np.int64)
         return lookup[inverse].reshape(np.shape(codes))
 
