@@ -22,7 +22,8 @@ class CommitInput:
 
     ``result``: the JSON contract of `tandem pair --format json`. ``rules_files``: file name
     -> exact text of the rule files in force. ``profiles``: the whole profile records, for
-    the erasable snapshot table (``protected`` is removed before storing).
+    the erasable snapshot table, which keeps their ``protected`` object for fairness
+    monitoring and nothing else of it (the chain never holds protected data).
     """
 
     result: dict[str, Any]

@@ -115,13 +115,20 @@ def names_of(profiles: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def snapshot_rows(profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """One row per profile for the snapshot table, ``protected`` data removed."""
+    """One row per profile for the snapshot table.
+
+    The snapshot is outside the chain and erasable. It keeps the profile's top-level
+    ``protected`` object, the only place it is kept, for fairness monitoring (`tandem
+    report`); ``protected`` keys anywhere else are removed."""
     rows = []
     for profile in profiles:
         if not isinstance(profile.get("id"), str):
             raise InvalidResultError("a profile for the snapshot has no string 'id'")
+        kept = strip_protected(profile)
+        if isinstance(profile.get(PROTECTED), Mapping) and profile[PROTECTED]:
+            kept[PROTECTED] = strip_protected(dict(profile[PROTECTED]))
         rows.append({"person_id": profile["id"], "role": str(profile.get("role", "")),
-                     "profile": canonical_json(strip_protected(profile))})
+                     "profile": canonical_json(kept)})
     return rows
 
 

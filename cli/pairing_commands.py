@@ -48,7 +48,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     """
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
-    from engine.inputs import load_inputs, profiles_for_snapshot
+    from engine.inputs import load_inputs, profiles_for_monitoring
     from engine.pairing import pair_cohort
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
@@ -59,7 +59,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
         def compute(busy: frozenset[str]) -> CommitInput:
             return CommitInput(pair_cohort(loaded, rules, busy), dict(rules.files),
-                               profiles_for_snapshot(loaded))
+                               profiles_for_monitoring(loaded))
 
         receipt = commit_pairing(db_url, actor or getpass.getuser(), compute)
         result = receipt.result

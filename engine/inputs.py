@@ -28,3 +28,9 @@ def profiles_for_snapshot(cohort: Cohort) -> list[dict[str, object]]:
         record.pop("protected", None)
         out.append(record)
     return out
+
+
+def profiles_for_monitoring(cohort: Cohort) -> list[dict[str, object]]:
+    """Whole profiles with their protected data, for the erasable snapshot that fairness
+    monitoring reads (never for a rule, a digest or the audit chain)."""
+    return [p.as_record() for p in cohort.participants]
