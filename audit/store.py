@@ -186,3 +186,11 @@ def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:
 
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(_LOG)).scalar_one())
+
+
+def snapshot_profiles(conn: Connection, input_digest: str) -> dict[str, dict[str, Any]]:
+    """The kept profiles of one input, by person id (none for erased people)."""
+    table = schema.snapshot
+    rows = conn.execute(select(table.c.person_id, table.c.profile)
+                        .where(table.c.input_digest == input_digest))
+    return {str(person): json.loads(profile) for person, profile in rows}

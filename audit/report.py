@@ -1,0 +1,99 @@
+"""Reading the log for the compliance report and the fairness figures of a committed run.
+
+The database is read here, once, in one consistent transaction; the arranging and the
+figures are engine.report's and engine.fairness's. Protected data is read from the erasable
+snapshot table only, never from the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import closing
+from datetime import UTC, date, datetime
+from typing import Any
+
+from audit import db as database
+from audit import store
+from audit.chain import Verifier
+from audit.entries import KIND_RUN
+from audit.state import derive_state
+from audit.store import LogFilter
+from engine import __version__
+from engine.errors import TandemError
+from engine.fairness import FairnessReport, fairness_of_pairing
+from engine.report.model import ChainState, Report, ReportInput, build_report
+
+
+def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None
+                  ) -> Report:
+    """Everything the report shows, from the log at ``db_url``: the chain verified, every
+    entry, the rules texts and the kept profiles; ``runs`` (id prefixes) and ``since``
+    narrow what is shown, never what is verified."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    entries: list[dict[str, Any]] = []
+    unreadable: list[int] = []
+    try:
+        with db.reading() as conn:
+            verifier = Verifier(store.rules_text_ok(conn))
+            with closing(store.iter_rows(conn)) as rows:
+                for row in rows:
+                    verifier.feed(row)
+                    try:
+                        doc = json.loads(row.entry)
+                    except ValueError:
+                        doc = None
+                    if isinstance(doc, dict):
+                        entries.append({**doc, "seq": row.seq})
+                    else:
+                        unreadable.append(row.seq)
+            rules_texts = {r["rules_text_digest"]: r["files"] for r in store.iter_rules(conn)}
+            snapshots: dict[str, dict[str, Any]] = {}
+            for snap in store.iter_snapshots(conn):
+                snapshots.setdefault(snap["input_digest"], {})[snap["person_id"]] = \
+                    snap["profile"]
+    finally:
+        db.dispose()
+    report = verifier.finish()
+    finding = report.finding
+    checked = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    chain = ChainState(ok=report.ok, entries=report.entries, head=str(report.head),
+                       checked_at=checked,
+                       finding_seq=finding.seq if finding else None,
+                       finding_problem=finding.problem if finding else None,
+                       finding_message=finding.message if finding else None)
+    state = derive_state(d for d in entries if d.get("kind") != KIND_RUN)
+    return build_report(ReportInput(
+        db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
+        chain=chain, active_pairs=len(state.active), generated_at=checked,
+        tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since))
+
+
+def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], FairnessReport]:
+    """The pairing run whose id starts with ``run`` (exactly one), and its fairness figures
+    from its decisions and its kept profiles."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            docs = [json.loads(r.entry) for r in reversed(store.select_rows(conn,
+                                                                             LogFilter(run=run)))]
+            heads = [d for d in docs if d.get("kind") == KIND_RUN]
+            if len(heads) != 1:
+                found = ", ".join(str(d.get("run")) for d in heads)
+                raise TandemError(
+                    f"no run of the audit log {db.shown} starts with {run!r}; "
+                    "`tandem audit log` lists the runs" if not heads else
+                    f"{len(heads)} runs start with {run!r} ({found}); give more of the id")
+            head = heads[0]
+            if head.get("command", "pair") != "pair":
+                raise TandemError(f"run {head.get('run')} is a {head.get('command')} run, not a "
+                                  "pairing run; give the id of a run `tandem pair --commit` "
+                                  "recorded")
+            profiles = store.snapshot_profiles(conn, str(head.get("input_digest")))
+    finally:
+        db.dispose()
+    as_of = date.fromisoformat(str(head.get("as_of")))
+    figures = fairness_of_pairing([d for d in docs if d.get("kind") == "pair"],
+                                  [d for d in docs if d.get("kind") == "unpaired"],
+                                  profiles, as_of)
+    return head, figures
