@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,26 +13,6 @@ from cli.options import as_of_option, db_option, format_option, rules_option
 
 if TYPE_CHECKING:
     from engine.fairness import FairnessReport
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a temporary file beside it, then a rename."""
-    from engine.errors import TandemError
-
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
-    except OSError as exc:
-        raise TandemError(f"cannot write {path}: {exc.strerror}; choose another --out") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        Path(tmp).chmod(0o666 & ~mask)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise TandemError(f"cannot write {path}: {exc.strerror}; choose another --out") from None
 
 
 @click.command()
@@ -54,7 +32,9 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     The program at a glance and the state of the hash chain, every run with its rules,
     pairs, evidence and unpaired people, the lifecycle timeline, and fairness figures by
     group (the four-fifths rule, exact tests). No script, no external address: it opens
-    from a USB stick with no network, and prints to PDF section by section.
+    from a USB stick with no network, and prints to PDF section by section. The file is
+    written beside its target and renamed into place when complete; a file of the audit
+    database is refused.
 
     \b
     Examples:
@@ -62,11 +42,17 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
       tandem report --out audit-2026.html --since 2026-09-01
       tandem report --run 20260901T101530Z --db postgresql+psycopg://hr@db/tandem
     """
+    from audit.db import database_files, resolve_url
     from audit.report import gather_report
+    from cli.outfile import check_target, output
     from engine.report.html import render_html
 
+    protected = database_files(resolve_url(db_url))
+    check_target(out, protected)
     made = gather_report(db_url, runs, since.date() if since else None)
-    write_atomically(out, render_html(made))
+    page = render_html(made)
+    with output(out, protected) as stream:
+        stream.write(page)
     chain = ("chain intact" if made.chain.ok else
              f"CHAIN BROKEN at entry {made.chain.finding_seq}")
     flagged = sum(len(r.fairness.flagged) for r in made.runs if r.fairness)

@@ -25,17 +25,24 @@ def _report(people: Iterable[tuple[str, str, bool, tuple[float, ...]]],
     subjects: list[Subject] = []
     erased: list[str] = []
     protected: list[str] = []
+    by_role: dict[str, list[str]] = defaultdict(list)
     for pid, role, hit, scores in people:
         profile = profiles.get(pid)
         if profile is None:
             erased.append(pid)
             continue
         groups = person_groups(profile, as_of)
-        protected.extend(a for a in protected_attributes(groups) if a not in protected)
+        for attribute in protected_attributes(groups):
+            if attribute not in protected:
+                protected.append(attribute)
+            if attribute not in by_role[role]:
+                by_role[role].append(attribute)
         subjects.append(Subject(pid, role, groups, hit, scores))
-    # Everyone is counted under every attribute someone has: missing values are a group.
+    # Everyone is counted under every attribute someone of their role has: a missing value
+    # is a group of its own.
     everyone = [Subject(s.id, s.role, {a: s.groups.get(a, NOT_GIVEN)
-                                       for a in [*protected, *_visible(s.groups)]},
+                                       for a in [*sorted(by_role[s.role], key=protected.index),
+                                                 *_visible(s.groups)]},
                         s.hit, s.scores) for s in subjects]
     return FairnessReport(tuple(group_figures(everyone, protected)), len(subjects),
                           tuple(sorted(erased)), tuple(protected))
