@@ -113,7 +113,8 @@ def test_no_request_leaves_the_report(example_report):
 
 def test_printed_to_pdf_each_section_starts_a_page(example_report, tmp_path):
     """Chromium prints the report to a PDF of 7 to 40 pages (the contents, then each
-    section from a new page): each section's title opens a page."""
+    section from a new page): each section's title opens a page; the pairs' evidence is
+    printed unfolded, the rule files' text stays folded."""
     page, _, _ = example_report
     pdf = PdfReader(chromium.print_pdf(page, tmp_path / "report.pdf"))
     pages = [p.extract_text() or "" for p in pdf.pages]
@@ -123,3 +124,6 @@ def test_printed_to_pdf_each_section_starts_a_page(example_report, tmp_path):
     for title in SECTIONS:
         assert any(s.startswith(title) for s in starts), (title, starts)
     assert "Tandem compliance report" in pages[0]
+    text = "\n".join(pages)
+    assert text.count("Because:") >= 22, "each pair's evidence prints unfolded"
+    assert "then: exclude" not in text, "the rule files' text stays folded"

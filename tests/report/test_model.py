@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +237,12 @@ def test_a_broken_chain_is_the_first_thing_on_the_page():
     body = page.split("<body>", 1)[1].lstrip()
     assert body.startswith('<div class="warning" id="chain-warning" role="alert">')
     assert "The audit log is broken at entry 4 (content)." in body[:400]
+
+
+def test_the_templates_live_inside_the_engine_package():
+    """The report's template is package data of `engine`, so an installed wheel has it."""
+    from engine.resources import templates_dir
+
+    engine_dir = Path(__file__).resolve().parents[2] / "engine"
+    assert templates_dir().resolve().is_relative_to(engine_dir.resolve())
+    assert (templates_dir() / "report.html.j2").is_file()
