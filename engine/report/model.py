@@ -129,6 +129,7 @@ class Glance:
     outcomes: int
     pairs: int
     unpaired: int
+    fairness_flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,9 @@ def build_report(inp: ReportInput) -> Report:
                     decisions=kinds.get(DECISION, 0), checkins=kinds.get(CHECKIN, 0),
                     outcomes=len(outcomes),
                     pairs=sum(1 for s in sections for p in s.pairs if p.kind == PAIR),
-                    unpaired=sum(len(s.unpaired) for s in sections))
+                    unpaired=sum(len(s.unpaired) for s in sections),
+                    fairness_flags=sum(len(s.fairness.flagged) for s in sections
+                                       if s.fairness is not None))
     return Report(
         db=inp.db, generated_at=inp.generated_at, tandem_version=inp.tandem_version,
         scope=_scope(inp), chain=inp.chain, unreadable=tuple(inp.unreadable), glance=glance,

@@ -32,6 +32,7 @@ def test_the_report_of_the_example_program(tandem, db_url, tmp_path):
                              "chain intact.\n")
     page = out.read_text(encoding="utf-8")
     assert _flagged(page) == ["Tandem Insurance"]
+    assert '<span class="n chain-bad" data-count="fairness-flags">1</span>' in page
     assert page.count('<tr data-pair="') == 22 and page.count('<tr data-unpaired="') == 2
     for text in ("Separation of M01 → E07", "availability", "Forced pair: M99 → E99",
                  "rating 5/5", "Outcomes", "<details class=\"rules\">", "culture.yaml",

@@ -77,6 +77,7 @@ def test_the_glance_counts_runs_pairs_and_each_lifecycle_kind():
     assert (g.runs, g.pairs, g.unpaired, g.active_pairs) == (3, 3, 1, 3)
     assert (g.separations, g.reassignments, g.decisions, g.checkins, g.outcomes) == \
         (1, 1, 2, 1, 1)
+    assert g.fairness_flags == 0
 
 
 def test_each_run_has_its_rules_pairs_unpaired_and_names_from_the_snapshot():
