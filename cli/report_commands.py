@@ -93,7 +93,11 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
         from engine.inputs import load_inputs
         from engine.pairing import pair_cohort
 
-        loaded, rules, _ = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)
+        from cli.render import print_problems
+
+        loaded, rules, warnings = load_inputs(cohort, rules_dir,
+                                              as_of.date() if as_of else None)
+        print_problems(warnings)
         result = pair_cohort(loaded, rules)
         figures = fairness_of_pairing(result["pairs"], result["unpaired"],
                                       {p.id: p.as_record() for p in loaded.participants},
