@@ -89,11 +89,10 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
         raise click.UsageError("give a COHORT file or --run RUN (one of the two)")
     source: dict[str, Any]
     if cohort is not None:
+        from cli.render import print_problems
         from engine.fairness import fairness_of_pairing
         from engine.inputs import load_inputs
         from engine.pairing import pair_cohort
-
-        from cli.render import print_problems
 
         loaded, rules, warnings = load_inputs(cohort, rules_dir,
                                               as_of.date() if as_of else None)
