@@ -101,14 +101,21 @@ class Decision:
     reasons: tuple[Mapping[str, Any], ...] = ()
     excluded_by: tuple[str, ...] = ()
     override_exclusion: bool = False
+    rules_digest: str = ""  # the rules that judged the pair, when known
+    input_digest: str = ""  # the cohort they judged it on, when known
 
     def as_doc(self) -> dict[str, Any]:
-        return {"kind": KIND_DECISION, "run": self.run, "at": self.at, "actor": self.actor,
-                "decision": self.decision, "mentor": self.mentor, "mentee": self.mentee,
-                "reason": self.reason, "score": self.score,
-                "reasons": strip_protected(list(self.reasons)),
-                "excluded_by": list(self.excluded_by),
-                "override_exclusion": self.override_exclusion}
+        doc = {"kind": KIND_DECISION, "run": self.run, "at": self.at, "actor": self.actor,
+               "decision": self.decision, "mentor": self.mentor, "mentee": self.mentee,
+               "reason": self.reason, "score": self.score,
+               "reasons": strip_protected(list(self.reasons)),
+               "excluded_by": list(self.excluded_by),
+               "override_exclusion": self.override_exclusion}
+        if self.rules_digest:
+            doc["rules_digest"] = self.rules_digest
+        if self.input_digest:
+            doc["input_digest"] = self.input_digest
+        return doc
 
     @classmethod
     def of(cls, doc: Mapping[str, Any]) -> Decision:
@@ -116,7 +123,8 @@ class Decision:
         return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), choice,
                    str(doc["mentor"]), str(doc["mentee"]), str(doc["reason"]), doc["score"],
                    tuple(doc.get("reasons", ())), tuple(doc.get("excluded_by", ())),
-                   bool(doc.get("override_exclusion", False)))
+                   bool(doc.get("override_exclusion", False)), str(doc.get("rules_digest", "")),
+                   str(doc.get("input_digest", "")))
 
 
 @dataclass(frozen=True, slots=True)

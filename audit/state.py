@@ -89,7 +89,7 @@ class ProgramState:
     history: Mapping[tuple[str, str], PairRecord] = field(default_factory=dict)
     freed_by: Mapping[str, int] = field(default_factory=dict)  # person -> separation seq
     runs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # run id -> run entry
-    closed: Mapping[str, int] = field(default_factory=dict)  # run id -> approval/rejection seq
+    closed: Mapping[str, str] = field(default_factory=dict)  # run id -> "approved (entry N)"
 
     def busy(self) -> frozenset[str]:
         """Everyone in an active pair."""
@@ -162,7 +162,7 @@ class _Fold:
         self.last_unpaired: dict[str, Mapping[str, Any]] = {}
         self.proposals: dict[str, Proposal] = {}
         self.runs: dict[str, Mapping[str, Any]] = {}
-        self.closed: dict[str, int] = {}
+        self.closed: dict[str, str] = {}
         self.separations: list[Ended] = []
         self.history: dict[tuple[str, str], PairRecord] = {}
         self.freed_by: dict[str, int] = {}
@@ -242,14 +242,14 @@ class _Fold:
     def approval(self, doc: Mapping[str, Any]) -> None:
         run = str(doc["approves"])
         proposal = self.proposals.pop(run, None)
-        self.closed[run] = int(doc["seq"])
+        self.closed[run] = f"approved by {doc.get('actor')} (entry {doc['seq']})"
         for pair in proposal.pairs if proposal else ():
             self._open(replace(pair, since=str(doc["at"])))
 
     def rejection(self, doc: Mapping[str, Any]) -> None:
         run = str(doc["rejects"])
         self.proposals.pop(run, None)
-        self.closed[run] = int(doc["seq"])
+        self.closed[run] = f"rejected by {doc.get('actor')} (entry {doc['seq']})"
 
     def state(self) -> ProgramState:
         taken = {p for key in self.active for p in key}
