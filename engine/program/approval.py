@@ -1,7 +1,7 @@
 """Approving or rejecting a proposed run: the human review of an automated pairing.
 
 In: the runs waiting for approval (run id -> who proposed it), the runs already approved
-or rejected, the request. Out: an `Approval` or a `Rejection`, or a `Refused`. Pure.
+or rejected, the request. Out: an `Approval` or a `Rejection`, or a `RefusedError`. Pure.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from audit.lifecycle import Approval, Rejection
-from engine.program.refusals import Refused, need_reason
+from engine.program.refusals import RefusedError, need_reason
 from engine.suggest import closest
 
 
@@ -20,18 +20,18 @@ def _proposal(pending: Mapping[str, str], closed: Mapping[str, str], runs: Seque
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise Refused(f"{asked!r} starts {len(matches)} proposed runs "
+        raise RefusedError(f"{asked!r} starts {len(matches)} proposed runs "
                       f"({', '.join(sorted(matches))}); give more of the run id")
     done = [r for r in closed if r.startswith(asked)]
     if done:
-        raise Refused(f"run {done[0]} was already {closed[done[0]]}")
+        raise RefusedError(f"run {done[0]} was already {closed[done[0]]}")
     if any(r.startswith(asked) for r in runs):
-        raise Refused(f"run {asked} is not a proposal: its pairs were active when it was "
+        raise RefusedError(f"run {asked} is not a proposal: its pairs were active when it was "
                       "recorded (its rules did not set approval: required)")
     hint = closest(asked, list(pending))
     waiting = (f"runs waiting: {', '.join(sorted(pending))}" if pending
                else "no run is waiting for approval")
-    raise Refused(f"there is no proposed run {asked} ({waiting})"
+    raise RefusedError(f"there is no proposed run {asked} ({waiting})"
                   + (f"; did you mean {hint!r}?" if hint else ""))
 
 
@@ -41,7 +41,7 @@ def approve(pending: Mapping[str, str], pairs: Mapping[str, Sequence[int]],
     """The approval of a proposed run, by someone other than its proposer."""
     target = _proposal(pending, closed, runs, asked)
     if pending[target] == actor:
-        raise Refused(f"{actor} proposed run {target}; another person must approve it "
+        raise RefusedError(f"{actor} proposed run {target}; another person must approve it "
                       "(human review of an automated decision), with --actor NAME")
     return Approval(run, at, actor, target, tuple(pairs.get(target, ())))
 

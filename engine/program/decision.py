@@ -2,7 +2,7 @@
 
 In: a validated cohort, the rules, the program's `Standing`, the pair, the choice and the
 reason. Out: a `Decision` carrying what the rules said of the pair (its score, the rules
-that fired, the exclusions), or a `Refused`. Pure.
+that fired, the exclusions), or a `RefusedError`. Pure.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from engine.cohort import Cohort
 from engine.explain import reasons
 from engine.pairing import evaluate, places
 from engine.program.history import Standing
-from engine.program.refusals import Refused, need_reason, unknown_person
+from engine.program.refusals import RefusedError, need_reason, unknown_person
 from engine.ruleset import Rules
 
 
@@ -61,24 +61,24 @@ def decide(cohort: Cohort, rules: Rules, standing: Standing,
     record = standing.record(mentor, mentee)
     if choice == "forbid":
         if record.forbidden:
-            raise Refused(f"{mentor} and {mentee} are already forbidden (decision entry "
+            raise RefusedError(f"{mentor} and {mentee} are already forbidden (decision entry "
                           f"{record.decision_seq})")
         return Decision(run, at, actor, "forbid", mentor, mentee, text, verdict.score,
                         tuple(verdict.reasons), verdict.excluded_by, False)
     if (mentor, mentee) in set(active):
-        raise Refused(f"{mentor} and {mentee} are already an active pair")
+        raise RefusedError(f"{mentor} and {mentee} are already an active pair")
     left = places(cohort, rules, standing)
     if left[mentee] <= 0:
         partner = next((m for m, e in active if e == mentee), None)
-        raise Refused(f"{mentee} is already in " + (f"an active pair with {partner}"
+        raise RefusedError(f"{mentee} is already in " + (f"an active pair with {partner}"
                                                       if partner else "a proposed pair")
                       + f"; separate them first with `tandem separate {partner or 'MENTOR'} "
                         f"{mentee} --reason TEXT --commit`")
     if left[mentor] <= 0:
-        raise Refused(f"{mentor} has no place left: their active or proposed pairs fill their "
+        raise RefusedError(f"{mentor} has no place left: their active or proposed pairs fill their "
                       "capacity; separate one first with `tandem separate`")
     if verdict.excluded_by and not override_exclusion:
-        raise Refused(f"the rules exclude {mentor} with {mentee} "
+        raise RefusedError(f"the rules exclude {mentor} with {mentee} "
                       f"({', '.join(verdict.excluded_by)}); to force the pair anyway, add "
                       "--override-exclusion: the decision records the exclusion overridden")
     return Decision(run, at, actor, "force", mentor, mentee, text, verdict.score,

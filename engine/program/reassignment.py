@@ -18,7 +18,7 @@ from typing import Any
 from engine.cohort import Cohort
 from engine.pairing import pair_cohort, places
 from engine.program.history import Standing
-from engine.program.refusals import Refused, unknown_person
+from engine.program.refusals import RefusedError, unknown_person
 from engine.ruleset import Rules
 
 
@@ -35,7 +35,7 @@ def reassign(cohort: Cohort, rules: Rules, standing: Standing,
         if left[pid] <= 0:
             what = ("is in an active or proposed pair" if person.role == "mentee" else
                     "has no place left: their active or proposed pairs fill their capacity")
-            raise Refused(f"{pid} {what}; separate a pair first with `tandem separate`, or "
+            raise RefusedError(f"{pid} {what}; separate a pair first with `tandem separate`, or "
                           "leave them out")
         named[person.role].add(pid)
     only = (frozenset(named["mentor"]) or None, frozenset(named["mentee"]) or None)

@@ -14,7 +14,7 @@ from engine.suggest import closest
 NOTHING_WRITTEN = "; nothing was written"
 
 
-class Refused(TandemError):
+class RefusedError(TandemError):
     """A lifecycle command that cannot do what was asked (exit 1, nothing written)."""
 
     def __init__(self, message: str) -> None:
@@ -26,12 +26,12 @@ def need_reason(reason: str, what: str) -> str:
     """The reason, trimmed; refused when empty or only whitespace."""
     text = reason.strip()
     if not text:
-        raise Refused(f"the reason is empty; say why {what} with --reason TEXT: it is recorded "
-                      "in the audit log for the compliance review")
+        raise RefusedError(f"the reason is empty; say why {what} with --reason TEXT: it is "
+                           "recorded in the audit log for the compliance review")
     return text
 
 
-def unknown_person(pid: str, known: Iterable[str], where: str) -> Refused:
+def unknown_person(pid: str, known: Iterable[str], where: str) -> RefusedError:
     hint = closest(pid, sorted(known))
-    return Refused(f"there is no {pid} in {where}"
+    return RefusedError(f"there is no {pid} in {where}"
                    + (f"; did you mean {hint!r}?" if hint else ""))

@@ -2,7 +2,7 @@
 
 In: the active pairs (mentor, mentee, seq of the entry that formed them), the people the log
 knows, each couple's past, the pairs waiting for approval, the request. Out: a
-`Separation`, or a `Refused` that says why and what to do.
+`Separation`, or a `RefusedError` that says why and what to do.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from collections.abc import Collection, Mapping, Sequence
 
 from audit.lifecycle import Separation
 from engine.program.history import PairRecord
-from engine.program.refusals import Refused, need_reason, unknown_person
+from engine.program.refusals import RefusedError, need_reason, unknown_person
 from engine.suggest import closest
 
 
 def check_category(category: str, categories: Sequence[str]) -> str:
     if category not in categories:
         hint = closest(category, categories)
-        raise Refused(f"{category!r} is not a separation category; use one of: "
+        raise RefusedError(f"{category!r} is not a separation category; use one of: "
                       f"{', '.join(categories)} (separation_categories in vocabulary.yaml)"
                       + (f"; did you mean {hint!r}?" if hint else ""))
     return category
@@ -52,4 +52,4 @@ def separate(active: Sequence[tuple[str, str, int]], known: Collection[str],
         why = ("they were never paired" + (f"; their active pairs: {', '.join(partners)}"
                                             if partners else "")
                + ". `tandem status` lists the active pairs")
-    raise Refused(f"{mentor} and {mentee} are not an active pair: {why}")
+    raise RefusedError(f"{mentor} and {mentee} are not an active pair: {why}")
