@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
@@ -106,6 +107,12 @@ class ProgramState:
     def standing(self) -> Standing:
         """What the pairing engine needs of the state: places held, and each couple's past."""
         return Standing(self.load(), self.history)
+
+    def recent_separations(self, now: datetime, days: int = 90) -> tuple[Ended, ...]:
+        """The separations of the last ``days`` days before ``now`` (UTC), newest first."""
+        since = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+        return tuple(sorted((s for s in self.separations if s.at >= since),
+                            key=lambda s: s.seq, reverse=True))
 
     def active_pair(self, mentor: str, mentee: str) -> ActivePair | None:
         return next((p for p in self.active if (p.mentor, p.mentee) == (mentor, mentee)), None)

@@ -28,11 +28,10 @@ def _proposal(pending: Mapping[str, str], closed: Mapping[str, str], runs: Seque
     if any(r.startswith(asked) for r in runs):
         raise RefusedError(f"run {asked} is not a proposal: its pairs were active when it was "
                       "recorded (its rules did not set approval: required)")
-    hint = closest(asked, list(pending))
     waiting = (f"runs waiting: {', '.join(sorted(pending))}" if pending
                else "no run is waiting for approval")
-    raise RefusedError(f"there is no proposed run {asked} ({waiting})"
-                  + (f"; did you mean {hint!r}?" if hint else ""))
+    raise RefusedError(f"there is no proposed run {asked} ({waiting})",
+                       closest(asked, list(pending)))
 
 
 def approve(pending: Mapping[str, str], pairs: Mapping[str, Sequence[int]],

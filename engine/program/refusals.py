@@ -17,9 +17,10 @@ NOTHING_WRITTEN = "; nothing was written"
 class RefusedError(TandemError):
     """A lifecycle command that cannot do what was asked (exit 1, nothing written)."""
 
-    def __init__(self, message: str) -> None:
-        self.reason = message
-        super().__init__(message + NOTHING_WRITTEN)
+    def __init__(self, message: str, suggestion: str | None = None) -> None:
+        self.reason, self.suggestion = message, suggestion
+        super().__init__(message + NOTHING_WRITTEN
+                         + (f". Did you mean {suggestion!r}?" if suggestion else ""))
 
 
 def need_reason(reason: str, what: str) -> str:
@@ -32,6 +33,4 @@ def need_reason(reason: str, what: str) -> str:
 
 
 def unknown_person(pid: str, known: Iterable[str], where: str) -> RefusedError:
-    hint = closest(pid, sorted(known))
-    return RefusedError(f"there is no {pid} in {where}"
-                   + (f"; did you mean {hint!r}?" if hint else ""))
+    return RefusedError(f"there is no {pid} in {where}", closest(pid, sorted(known)))

@@ -17,10 +17,9 @@ from engine.suggest import closest
 
 def check_category(category: str, categories: Sequence[str]) -> str:
     if category not in categories:
-        hint = closest(category, categories)
         raise RefusedError(f"{category!r} is not a separation category; use one of: "
-                      f"{', '.join(categories)} (separation_categories in vocabulary.yaml)"
-                      + (f"; did you mean {hint!r}?" if hint else ""))
+                           f"{', '.join(categories)} (separation_categories in vocabulary.yaml)",
+                           closest(category, categories))
     return category
 
 
