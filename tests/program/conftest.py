@@ -48,3 +48,23 @@ def tandem(db_url: str) -> Callable[..., tuple[int, str, str]]:
         result = CliRunner().invoke(cli, [*map(str, args), "--db", db_url])
         return result.exit_code, result.stdout, result.stderr
     return invoke
+
+
+def entries(url: str) -> list[dict]:
+    """Every entry of the log, oldest first, as stored."""
+    try:
+        rows = raw_sql(url, "SELECT entry FROM audit_log ORDER BY seq")[0]
+    except Exception:  # no table yet: nothing was ever written
+        return []
+    return [json.loads(r[0]) for r in rows]
+
+
+@pytest.fixture
+def refused(tandem, db_url):
+    """Run a command that must be refused: exit 1, this exact message, nothing written."""
+    def check(expected: str, *args: object) -> None:
+        before = entries(db_url)
+        code, out, err = tandem(*args)
+        assert (code, err) == (1, f"Error: {expected}\n"), out
+        assert entries(db_url) == before
+    return check
