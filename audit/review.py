@@ -147,7 +147,6 @@ def history(db_url: str | None, person: str) -> list[LoggedEntry]:
         db.dispose()
     if not entries:
         hint = closest(person, sorted(known))
-        raise TandemError(f"there is no {person} in the audit log"
-                          + (f"; did you mean {hint!r}?" if hint else "")
-                          + "; `tandem status` lists the people")
+        raise TandemError(f"there is no {person} in the audit log (`tandem status` lists "
+                          "the people)" + (f"; did you mean {hint!r}?" if hint else ""))
     return [e for e in entries if e.doc.get("kind") in TIMELINE]
