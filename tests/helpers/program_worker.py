@@ -20,7 +20,7 @@ def main() -> None:
     wait = args[:1] == ["--wait-go"]
     args = args[2:] if wait else args[1:]
     import audit.db
-    import audit.program  # noqa: F401
+    import audit.program
     import engine.pairing  # noqa: F401
     from cli.main import cli
 

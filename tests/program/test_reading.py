@@ -82,7 +82,7 @@ def test_audit_show_of_a_reassignment_points_to_the_separation(program, tandem):
     _, out, _ = tandem("audit", "show", 8)
     assert "  After separation entry 6: `tandem audit show 6` says why the earlier pair " \
            "ended." in out.splitlines()
-    code, out, _ = tandem("audit", "log", "--person", "M01", "--format", "json")
+    _, out, _ = tandem("audit", "log", "--person", "M01", "--format", "json")
     assert [e["entry"]["kind"] for e in json.loads(out)] == [
         "reassignment", "separation", "pair", "pair"]
 
