@@ -186,8 +186,12 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
 
 
 def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
-                 busy: Iterable[str] = ()) -> dict[str, Any]:
-    """The full reasoning for one pair, formed or not, and the cost of forcing it."""
+                 busy: Iterable[str] = (), *, standing: Standing | None = None
+                 ) -> dict[str, Any]:
+    """The full reasoning for one pair, formed or not, and the cost of forcing it.
+
+    ``standing``: the program's state; the two people are judged as if free, the others
+    keep the places they hold, and the rules read the couples' past."""
     from engine.assignment import assign
     from engine.errors import TandemError
     from engine.suggest import closest
@@ -201,7 +205,10 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
             raise TandemError(f"{pid!r} is not a {role} of {cohort.source}"
                               + (f"; did you mean {hint!r}?" if hint else ""))
     taken = frozenset(busy) - {mentor_id, mentee_id}
-    ev = evaluate(cohort, rules, taken)
+    held = standing or Standing()
+    others = Standing({p: n for p, n in held.load.items() if p not in (mentor_id, mentee_id)},
+                      held.pairs)
+    ev = evaluate(cohort, rules, taken, standing=others)
     space, table, settings = ev.space, ev.table, rules.pairing.settings
     m = next(i for i, p in enumerate(space.mentors) if p.id == mentor_id)
     e = next(i for i, p in enumerate(space.mentees) if p.id == mentee_id)

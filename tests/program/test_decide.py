@@ -79,6 +79,10 @@ def test_a_forbidden_pair_is_masked_in_later_runs_and_its_explanation_names_the_
                           "Conflict of interest: same project board")
     assert code == 0, err
     seq = entries(db_url)[-1]["seq"]
+    code, out, _ = tandem("explain", program, "M05", "E05", "--format", "json")
+    report = json.loads(out)
+    assert report["verdict"].startswith("cannot be formed: excluded by ")
+    assert "history/forbidden-by-decision" in report["verdict"]
     code, out, _ = tandem("pair", cohort("again", ["M05", "E05"]), "--format", "json")
     result = json.loads(out)
     assert result["pairs"] == []
