@@ -49,11 +49,6 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
-def busy(conn: Connection) -> frozenset[str]:
-    """Everyone in an active pair, derived from the log."""
-    return program_state(conn).busy()
-
-
 def program_state(conn: Connection) -> ProgramState:
     """The program's state: the fold of the whole log (audit.state). Not streamed: the
     writers call it inside their transaction, where a server-side cursor may not stay open."""

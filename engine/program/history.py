@@ -7,7 +7,7 @@ A dry run without a database uses `Standing()`: nobody holds a place, no couple 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,6 @@ class PairRecord:
 
 
 NO_PAST = PairRecord()
-TAKEN = 1 << 20  # a load no capacity reaches: the person is taken
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,3 @@ class Standing:
     def record(self, mentor: str, mentee: str) -> PairRecord:
         return self.pairs.get((mentor, mentee), NO_PAST)
 
-    @classmethod
-    def of_busy(cls, busy: Iterable[str]) -> Standing:
-        """The standing of a plain set of ids, each one taken whatever their capacity."""
-        return cls(dict.fromkeys(busy, TAKEN))
