@@ -86,3 +86,19 @@ def test_the_past_reaches_the_rules_only_from_the_log(separated, cohort):
     past = Standing({}, {("M01", "E07"): PairRecord(True, True, "mismatch", 6)})
     again = pair_cohort(loaded, rules, standing=past)
     assert again["pairs"] == []
+
+
+def test_a_dry_run_without_a_database_sees_no_past(separated, tmp_path):
+    """The same cohort, dry run against a database that does not exist: no past, so the
+    separated couple would be formed, and no database is created."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    fresh = tmp_path / "none" / "fresh.db"
+    result = CliRunner().invoke(cli, ["pair", str(separated), "--format", "json", "--db",
+                                      f"sqlite:///{fresh}"])
+    assert result.exit_code == 0, result.stderr
+    assert ("M01", "E07") in [(p["mentor"], p["mentee"])
+                              for p in json.loads(result.stdout)["pairs"]]
+    assert not fresh.exists()
