@@ -62,7 +62,7 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
                        finding_seq=finding.seq if finding else None,
                        finding_problem=finding.problem if finding else None,
                        finding_message=finding.message if finding else None)
-    state = derive_state(d for d in entries if d.get("kind") != KIND_RUN)
+    state = derive_state(entries)
     return build_report(ReportInput(
         db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
         chain=chain, active_pairs=len(state.active), generated_at=checked,

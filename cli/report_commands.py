@@ -75,9 +75,10 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
     """Fairness figures of a pairing: the pairing rate by group, the four-fifths rule, and
     Fisher exact p-values.
 
-    With COHORT it pairs the cohort as a dry run (nothing is written), so that a rule
-    change can be checked for disparate impact before it is committed. With --run it reads
-    a committed run and the profiles kept for it.
+    With COHORT it pairs the cohort as a dry run, as `tandem pair COHORT` would against the
+    log's active pairs (nothing is written), so that a rule change can be checked for
+    disparate impact before it is committed. With --run it reads a committed run and the
+    profiles kept for it.
 
     \b
     Examples:
@@ -97,7 +98,9 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
         loaded, rules, warnings = load_inputs(cohort, rules_dir,
                                               as_of.date() if as_of else None)
         print_problems(warnings)
-        result = pair_cohort(loaded, rules)
+        from audit.commit import current_state
+
+        result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
         figures = fairness_of_pairing(result["pairs"], result["unpaired"],
                                       {p.id: p.as_record() for p in loaded.participants},
                                       loaded.as_of)

@@ -1,5 +1,6 @@
-"""The example program for the report tests: the example cohort committed, then a
-separation, a forced pair, a check-in and an outcome recorded after it."""
+"""The example program for the report tests: the example cohort committed, a separation,
+a reassignment and a forbidden pair recorded with the lifecycle commands, then a check-in
+and an outcome."""
 
 from __future__ import annotations
 
@@ -31,18 +32,22 @@ def invoke(tandem, *args: str, code: int = 0):
 
 
 def commit_program(tandem, url: str, cohort: Path = EXAMPLE) -> dict:
-    """Commit the cohort and record lifecycle events about its first two pairs."""
+    """The example program, with the lifecycle commands: the cohort committed; its first
+    pair (M01 and E07) separated; a reassignment run; a forbidden pair; then a check-in and
+    an outcome of the second pair, written as the audit-log contract says. The pairing
+    result of the first run."""
     out = invoke(tandem, "pair", str(cohort), "--commit", "--actor", "hr.jane", "--db", url,
                  "--format", "json").stdout
     result = json.loads(out[out.index("{"):])
     first, second = result["pairs"][0], result["pairs"][1]
-    b.append(url, [
-        b.separation(first["mentor"], first["mentee"], 2, category="availability",
-                     reason="The mentee moved to another site."),
-        b.decision("force", "M99", "E99", reason="Both asked for it at the kick-off."),
-        b.checkin(second["mentor"], second["mentee"], rating=5),
-        b.outcome(second["mentor"], second["mentee"], result="success"),
-    ])
+    invoke(tandem, "separate", first["mentor"], first["mentee"], "--category", "availability",
+           "--reason", "The mentee moved to another site.", "--actor", "hr.jane", "--commit",
+           "--db", url)
+    invoke(tandem, "reassign", str(cohort), "--commit", "--actor", "hr.jane", "--db", url)
+    invoke(tandem, "decide", "forbid", "M06", "E05", "--cohort", str(cohort), "--reason",
+           "Conflict of interest", "--actor", "hr.paul", "--db", url)
+    b.append(url, [b.checkin(second["mentor"], second["mentee"], rating=5),
+                   b.outcome(second["mentor"], second["mentee"], result="success")])
     return result
 
 

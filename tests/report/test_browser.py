@@ -3,6 +3,7 @@ and prints it. These tests run whenever Chromium is installed, and always under 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from tests.audit.conftest import raw_sql
 from tests.report import chromium
 
 SECTIONS = ("1. The program at a glance", "2. Runs", "3. The lifecycle timeline",
@@ -68,14 +70,18 @@ def test_a_screenshot_of_the_example_report(example_report, tmp_path):
 
 
 def test_the_dom_holds_every_pair_every_unpaired_person_and_every_section(example_report):
-    """After Chromium parsed it, the page has one row per pair and per unpaired person of
-    the run, the lifecycle events, and the six sections linked from the contents."""
-    page, result, _ = example_report
+    """After Chromium parsed it, the page has one row per pair (reassignments included) and
+    per unpaired person of the log, the lifecycle events, and the six sections linked from
+    the contents."""
+    page, _, url = example_report
     _, dom = _dom(page)
-    assert sorted(dom.pairs) == sorted(f"{p['mentor']}:{p['mentee']}" for p in result["pairs"])
-    assert sorted(dom.unpaired) == sorted(u["id"] for u in result["unpaired"])
-    assert len(dom.pairs) == 22 and len(dom.unpaired) == 2
-    assert dom.kinds == ["separation", "decision", "checkin", "outcome"]
+    log = [json.loads(row[0]) for row in
+           raw_sql(url, "SELECT entry FROM audit_log ORDER BY seq")[0]]
+    assert sorted(dom.pairs) == sorted(f"{e['mentor']}:{e['mentee']}" for e in log
+                                       if e["kind"] in ("pair", "reassignment"))
+    assert sorted(dom.unpaired) == sorted(e["person"] for e in log if e["kind"] == "unpaired")
+    assert len(dom.pairs) == 23 and len(dom.unpaired) == 4
+    assert dom.kinds == ["separation", "reassignment", "decision", "checkin", "outcome"]
     for anchor in ("glance", "runs", "run-1", "timeline", "fairness", "outcomes", "method"):
         assert anchor in dom.ids
 

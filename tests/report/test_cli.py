@@ -23,20 +23,22 @@ def _flagged(page: str) -> list[str]:
 
 
 def test_the_report_of_the_example_program(tandem, db_url, tmp_path):
-    """Every section is filled in; the fairness section flags the mentees of Tandem
-    Insurance (5 of 7 paired, 0.71 of the best rate); stderr says what was written."""
+    """Every section is filled in, the separation and the reassignment included; the
+    fairness section flags the mentees of Tandem Insurance (5 of 7 paired, 0.71 of the best
+    rate); stderr says what was written."""
     commit_program(tandem, db_url)
     out = tmp_path / "r.html"
     result = invoke(tandem, "report", "--db", db_url, "--out", str(out))
-    assert result.stderr == (f"Wrote {out}: 1 run, 4 lifecycle events, 1 fairness flag; "
+    assert result.stderr == (f"Wrote {out}: 2 runs, 5 lifecycle events, 1 fairness flag; "
                              "chain intact.\n")
     page = out.read_text(encoding="utf-8")
     assert _flagged(page) == ["Tandem Insurance"]
     assert '<span class="n chain-bad" data-count="fairness-flags">1</span>' in page
-    assert page.count('<tr data-pair="') == 22 and page.count('<tr data-unpaired="') == 2
-    for text in ("Separation of M01 → E07", "availability", "Forced pair: M99 → E99",
-                 "rating 5/5", "Outcomes", "<details class=\"rules\">", "culture.yaml",
-                 "intact: 29 entries", "Aïcha Benali"):
+    assert page.count('<tr data-pair="') == 23 and page.count('<tr data-unpaired="') == 4
+    for text in ("Separation of M01 → E07", "availability", "Reassignment: ",
+                 "Forbidden pair: M06 → E05", "Conflict of interest", "rating 5/5",
+                 "Outcomes", "<details class=\"rules\">", "culture.yaml", "history.yaml",
+                 "intact: 33 entries", "Aïcha Benali", "<dd>reassign</dd>"):
         assert text in page, text
 
 
@@ -120,7 +122,7 @@ def test_the_report_never_overwrites_the_database(tandem, sqlite_url):  # noqa: 
     result = invoke(tandem, "report", "--db", sqlite_url, "--out", db_file, code=1)
     assert result.stderr.startswith(f"Error: refusing to write to {db_file}: it is a file of "
                                     "the audit database")
-    assert raw_sql(sqlite_url, "SELECT count(*) FROM audit_log")[0][0][0] == 29
+    assert raw_sql(sqlite_url, "SELECT count(*) FROM audit_log")[0][0][0] == 33
 
 
 def test_without_a_log_the_report_says_how_to_make_one(tandem, tmp_path):

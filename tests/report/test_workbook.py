@@ -24,24 +24,25 @@ def _rows(sheet):
 
 
 def test_the_workbook_has_runs_pairs_unpaired_and_lifecycle(tandem, db_url, tmp_path):
-    """Four sheets: 1 run; 22 pairs and 1 forced pair with one column per rule and the
-    reasons as text; 2 unpaired with why; 4 lifecycle events in plain words."""
+    """Four sheets: 2 runs; 22 pairs and 1 reassignment with one column per rule and the
+    reasons as text; 4 unpaired with why; 5 lifecycle events in plain words."""
     result = commit_program(tandem, db_url)
     out = tmp_path / "audit.xlsx"
     done = invoke(tandem, "audit", "export", "--format", "xlsx", "--out", str(out),
                   "--db", db_url)
-    assert done.stderr == f"Exported 29 entries to {out}\n"
+    assert done.stderr == f"Exported 33 entries to {out}\n"
     book = load_workbook(out)
     assert book.sheetnames == ["runs", "pairs", "unpaired", "lifecycle"]
     runs = _rows(book["runs"])
     assert runs[0][:6] == ["seq", "run", "at", "actor", "command", "approval"]
-    assert len(runs) == 2 and runs[1][3] == "hr.jane" and runs[1][12] == 22
+    assert len(runs) == 3 and runs[1][3] == "hr.jane" and runs[1][12] == 22
+    assert [r[4] for r in runs[1:]] == ["pair", "reassign"]
     pairs = _rows(book["pairs"])
     header = pairs[0]
     assert header[:8] == ["seq", "run", "kind", "at", "actor", "mentor", "mentee", "score"]
     assert header[-2:] == ["reasons", "sentence"]
     assert "culture/same-job-family" in header
-    assert [r[2] for r in pairs[1:]] == ["pair"] * 22 + ["forced"]
+    assert [r[2] for r in pairs[1:]] == ["pair"] * 22 + ["reassignment"]
     first = dict(zip(header, pairs[1], strict=True))
     expected = result["pairs"][0]
     assert (first["mentor"], first["mentee"], first["score"]) == (
@@ -50,10 +51,12 @@ def test_the_workbook_has_runs_pairs_unpaired_and_lifecycle(tandem, db_url, tmp_
         assert first[reason["rule"]] == reason["points"]
         assert f"{reason['rule']}: {reason['title']} ({reason['points']:+d})" in first["reasons"]
     unpaired = _rows(book["unpaired"])
-    assert [r[3] for r in unpaired[1:]] == [u["id"] for u in result["unpaired"]]
+    assert [r[3] for r in unpaired[1:3]] == [u["id"] for u in result["unpaired"]]
+    assert len(unpaired) == 5
     assert unpaired[1][6] == result["unpaired"][0]["why"]
     lifecycle = _rows(book["lifecycle"])
-    assert [r[2] for r in lifecycle[1:]] == ["separation", "decision", "checkin", "outcome"]
+    assert [r[2] for r in lifecycle[1:]] == ["separation", "reassignment", "decision",
+                                             "checkin", "outcome"]
     assert lifecycle[1][7] == f"Separation of {expected['mentor']} → {expected['mentee']}"
     assert "reason: The mentee moved to another site." in lifecycle[1][8]
 
@@ -87,3 +90,16 @@ def test_a_workbook_needs_an_output_file(tandem, sqlite_url):  # noqa: F811
     result = invoke(tandem, "audit", "export", "--format", "xlsx", "--db", sqlite_url, code=2)
     assert result.stderr.splitlines()[-1] == \
         "Error: --format xlsx writes a workbook: give --out FILE.xlsx"
+
+
+def test_a_forced_pair_is_a_row_of_the_pairs_sheet():
+    """A force decision forms a pair: it is listed as "forced", with its reason; a forbid
+    is not a pair."""
+    from audit.workbook import sheets
+
+    docs = [{**b.decision("force", "M1", "E1"), "seq": 1},
+            {**b.decision("forbid", "M2", "E2"), "seq": 2}]
+    header, rows = sheets(docs)["pairs"]
+    assert [(r[2], r[5], r[6], r[-1]) for r in rows] == [("forced", "M1", "E1",
+                                                          "Asked by both.")]
+    assert [r[2] for r in sheets(docs)["lifecycle"][1]] == ["decision", "decision"]
