@@ -99,7 +99,7 @@ def test_a_forced_pair_is_a_row_of_the_pairs_sheet():
 
     docs = [{**b.decision("force", "M1", "E1"), "seq": 1},
             {**b.decision("forbid", "M2", "E2"), "seq": 2}]
-    header, rows = sheets(docs)["pairs"]
+    _, rows = sheets(docs)["pairs"]
     assert [(r[2], r[5], r[6], r[-1]) for r in rows] == [("forced", "M1", "E1",
                                                           "Asked by both.")]
     assert [r[2] for r in sheets(docs)["lifecycle"][1]] == ["decision", "decision"]
