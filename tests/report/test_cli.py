@@ -156,3 +156,27 @@ def test_erased_profiles_are_said_so(tandem, db_url, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert ("The profiles of 2 people in this run were erased from the snapshot; they are "
             "left out of these figures: E05, M01.") in page
+
+
+def test_a_proposed_run_then_its_approval(tandem, sqlite_url, tmp_path):  # noqa: F811
+    """Under `approval: required` the report shows the run as a proposal, then, once
+    approved with `tandem approve`, who approved it and at which entry."""
+    import shutil
+
+    from engine.resources import rules_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_dir(), rules)
+    settings = rules / "settings.yaml"
+    settings.write_text(settings.read_text("utf-8") + "  approval: required\n", "utf-8")
+    invoke(tandem, "pair", str(EXAMPLE), "--rules", str(rules), "--commit", "--db", sqlite_url)
+    run = raw_sql(sqlite_url, "SELECT run_id FROM audit_log WHERE kind = 'run'")[0][0][0]
+    out = tmp_path / "r.html"
+    invoke(tandem, "report", "--db", sqlite_url, "--out", str(out))
+    assert ("<dt>Approval</dt><dd>required, not yet given: these pairs are a proposal</dd>"
+            in out.read_text(encoding="utf-8"))
+    invoke(tandem, "approve", run, "--actor", "hr.paul", "--db", sqlite_url)
+    invoke(tandem, "report", "--db", sqlite_url, "--out", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert "<dt>Approval</dt><dd>approved by hr.paul (entry 26)</dd>" in page
+    assert f"Approval of run {run}" in page
