@@ -70,30 +70,38 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
 
 
 def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], FairnessReport]:
-    """The pairing run whose id starts with ``run`` (exactly one), and its fairness figures
-    from its decisions and its kept profiles."""
+    """The pairing run whose id starts with ``run`` (exactly one; runs of other commands,
+    such as reassign, are not selections of a cohort), and its fairness figures from its
+    decisions and its kept profiles."""
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
             docs = [json.loads(r.entry) for r in reversed(store.select_rows(conn,
                                                                              LogFilter(run=run)))]
             heads = [d for d in docs if d.get("kind") == KIND_RUN]
-            if len(heads) != 1:
-                found = ", ".join(str(d.get("run")) for d in heads)
-                raise TandemError(
-                    f"no run of the audit log {db.shown} starts with {run!r}; "
-                    "`tandem audit log` lists the runs" if not heads else
-                    f"{len(heads)} runs start with {run!r} ({found}); give more of the id")
-            head = heads[0]
-            if head.get("command", "pair") != "pair":
-                raise TandemError(f"run {head.get('run')} is a {head.get('command')} run, not a "
-                                  "pairing run; give the id of a run `tandem pair --commit` "
-                                  "recorded")
+            pairing = [d for d in heads if d.get("command", "pair") == "pair"]
+            if not heads:
+                raise TandemError(f"no run of the audit log {db.shown} starts with {run!r}; "
+                                  "`tandem audit log` lists the runs")
+            if not pairing:
+                raise TandemError(f"run {heads[0].get('run')} is a {heads[0].get('command')} "
+                                  "run, not a pairing run; give the id of a run `tandem pair "
+                                  "--commit` recorded")
+            if len(pairing) > 1:
+                found = ", ".join(str(d.get("run")) for d in pairing)
+                raise TandemError(f"{len(pairing)} pairing runs start with {run!r} ({found}); "
+                                  "give more of the id")
+            head = pairing[0]
             profiles = store.snapshot_profiles(conn, str(head.get("input_digest")))
     finally:
         db.dispose()
-    as_of = date.fromisoformat(str(head.get("as_of")))
-    figures = fairness_of_pairing([d for d in docs if d.get("kind") == "pair"],
-                                  [d for d in docs if d.get("kind") == "unpaired"],
+    try:
+        as_of = date.fromisoformat(str(head.get("as_of")))
+    except ValueError:
+        raise TandemError(f"run {head.get('run')} has no valid as_of date; run `tandem audit "
+                          "verify`") from None
+    own = [d for d in docs if d.get("run") == head.get("run")]
+    figures = fairness_of_pairing([d for d in own if d.get("kind") == "pair"],
+                                  [d for d in own if d.get("kind") == "unpaired"],
                                   profiles, as_of)
     return head, figures

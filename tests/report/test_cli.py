@@ -180,3 +180,23 @@ def test_a_proposed_run_then_its_approval(tandem, sqlite_url, tmp_path):  # noqa
     page = out.read_text(encoding="utf-8")
     assert "<dt>Approval</dt><dd>approved by hr.paul (entry 26)</dd>" in page
     assert f"Approval of run {run}" in page
+
+
+def test_fairness_of_a_run_picks_the_one_pairing_run(tandem, sqlite_url):  # noqa: F811
+    """A prefix shared by the pairing run and the reassign run picks the pairing run; a
+    reassign run alone is refused; two pairing runs are ambiguous."""
+    commit_program(tandem, sqlite_url)
+    runs = [r[0] for r in raw_sql(sqlite_url, "SELECT run_id, entry FROM audit_log WHERE "
+                                              "kind = 'run' ORDER BY seq")[0]]
+    data = json.loads(invoke(tandem, "fairness", "--run", "2", "--db", sqlite_url,
+                             "--format", "json").stdout)
+    assert data["run"] == runs[0] and data["people"] == 42
+    result = invoke(tandem, "fairness", "--run", runs[1], "--db", sqlite_url, code=1)
+    assert result.stderr == (f"Error: run {runs[1]} is a reassign run, not a pairing run; give "
+                             "the id of a run `tandem pair --commit` recorded\n")
+    invoke(tandem, "pair", str(EXAMPLE), "--commit", "--db", sqlite_url)
+    runs = [r[0] for r in raw_sql(sqlite_url, "SELECT run_id FROM audit_log WHERE "
+                                              "kind = 'run' ORDER BY seq")[0]]
+    result = invoke(tandem, "fairness", "--run", "2", "--db", sqlite_url, code=1)
+    assert result.stderr == (f"Error: 2 pairing runs start with '2' ({runs[0]}, {runs[2]}); "
+                             "give more of the id\n")
