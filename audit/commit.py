@@ -13,7 +13,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audit.witness import WitnessConfig
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,14 @@ def new_run_id(at: str) -> str:
 
 def commit_pairing(db_url: str | None, actor: str | None,
                    compute: Callable[[frozenset[str]], CommitInput], *,
-                   lock_timeout: float | None = None) -> CommitReceipt:
+                   lock_timeout: float | None = None, witness: WitnessConfig | None = None,
+                   allow_other_tables: bool = False) -> CommitReceipt:
     """Compute and record one run, in one transaction: all of it, or nothing.
 
     ``compute`` is called with the ids of the people already in active pairs, while the
     chain is locked, and must not pair any of them. Operational logs during the call carry
-    the run's id (structlog contextvars).
+    the run's id (structlog contextvars). ``witness``: where the new head goes (default:
+    TANDEM_WITNESS, signed with TANDEM_SIGNING_KEY).
     """
     import structlog
 
@@ -99,7 +104,8 @@ def commit_pairing(db_url: str | None, actor: str | None,
     from audit import entries, store
 
     log = structlog.get_logger("tandem.audit")
-    db = database.open_for_write(database.resolve_url(db_url), lock_timeout)
+    db = database.open_for_write(database.resolve_url(db_url), lock_timeout, witness=witness,
+                                 allow_other_tables=allow_other_tables)
     asked = time.perf_counter()
     try:
         with db.writing() as conn:
@@ -107,7 +113,6 @@ def commit_pairing(db_url: str | None, actor: str | None,
             locked = time.perf_counter()
             with structlog.contextvars.bound_contextvars(run_id=run_id):
                 log.debug("audit lock taken", db=db.shown, waited=round(locked - asked, 3))
-                head_seq, head_hash = store.head(conn)
                 busy = store.busy(conn)
                 given = compute(busy)
                 at = utc_now()
@@ -118,8 +123,7 @@ def commit_pairing(db_url: str | None, actor: str | None,
                                  at)
                 store.keep_snapshot(conn, str(given.result["input_digest"]),
                                     entries.snapshot_rows(given.profiles))
-                chain = entries.link(docs, head_seq, head_hash)
-                store.append(conn, chain)
+                chain = store.append_group(conn, docs)
     finally:
         db.dispose()
     log.info("audit run recorded", run_id=run_id, db=db.shown, first_seq=chain[0].seq,

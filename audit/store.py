@@ -13,7 +13,9 @@ from sqlalchemy import Connection, Row, func, insert, or_, select
 
 from audit import schema
 from audit.chain import StoredRow
-from audit.entries import GENESIS, INDEX_COLUMNS, KIND_RUN, Entry, rules_text_digest
+from audit.db import APPENDED
+from audit.entries import GENESIS, INDEX_COLUMNS, KIND_RUN, Entry, link, rules_text_digest
+from audit.errors import ValueTooLongError
 from audit.state import busy_people
 from engine.canonical import canonical_json
 
@@ -56,9 +58,36 @@ def busy(conn: Connection) -> frozenset[str]:
     return busy_people((r[0], r[1], r[2]) for r in rows)
 
 
+def _check_fits(entries: Sequence[Entry]) -> None:
+    """Refuse a value longer than its column, on SQLite as on PostgreSQL."""
+    limits = {c.name: c.type.length for c in _LOG.columns
+              if isinstance(getattr(c.type, "length", None), int)}
+    for entry in entries:
+        for column, value in entry.columns().items():
+            limit = limits.get(column)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                raise ValueTooLongError(INDEX_COLUMNS.get(column, column), value, limit)
+
+
 def append(conn: Connection, entries: Sequence[Entry]) -> None:
+    """Insert linked entries after the head, inside the caller's write transaction
+    (``Database.writing``), which hands the new head to the witness once committed."""
+    _check_fits(entries)
     for start in range(0, len(entries), _BATCH):
         conn.execute(insert(_LOG), [e.columns() for e in entries[start:start + _BATCH]])
+    if entries:
+        last = entries[-1]
+        conn.info[APPENDED] = (last.seq, last.entry_hash, str(last.doc.get("at")),
+                               str(last.doc.get("actor")))
+
+
+def append_group(conn: Connection, docs: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """Number a group of entries after the head, chain them, and append them: the one way
+    every writer adds to the log, inside ``Database.writing``."""
+    head_seq, head_hash = head(conn)
+    chain = link(docs, head_seq, head_hash)
+    append(conn, chain)
+    return chain
 
 
 def keep_rules(conn: Connection, rules_digest: str, files: Mapping[str, str], at: str) -> str:
