@@ -14,7 +14,15 @@ from sqlalchemy import Connection, Row, func, insert, or_, select
 from audit import schema
 from audit.chain import StoredRow
 from audit.db import APPENDED
-from audit.entries import GENESIS, INDEX_COLUMNS, KIND_RUN, Entry, link, rules_text_digest
+from audit.entries import (
+    GENESIS,
+    INDEX_COLUMNS,
+    KIND_RUN,
+    Entry,
+    link,
+    profile_digest,
+    rules_text_digest,
+)
 from audit.errors import ValueTooLongError
 from audit.state import busy_people
 from engine.canonical import canonical_json
@@ -201,6 +209,14 @@ def snapshot_names(conn: Connection, input_digest: str,
         if isinstance(name, str):
             names[str(person)] = name
     return names
+
+
+def snapshot_digests(conn: Connection) -> dict[tuple[str, str], str]:
+    """(input digest, person) -> digest of the profile text as kept, for every kept profile."""
+    table = schema.snapshot
+    result = conn.execution_options(yield_per=_BATCH).execute(
+        select(table.c.input_digest, table.c.person_id, table.c.profile))
+    return {(str(i), str(p)): profile_digest(text) for i, p, text in result}
 
 
 def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:
