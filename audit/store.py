@@ -68,7 +68,7 @@ def busy(conn: Connection) -> frozenset[str]:
 
 def _check_fits(entries: Sequence[Entry]) -> None:
     """Refuse a value longer than its column, on SQLite as on PostgreSQL."""
-    limits = {c.name: c.type.length for c in _LOG.columns
+    limits = {c.name: int(getattr(c.type, "length", 0)) for c in _LOG.columns
               if isinstance(getattr(c.type, "length", None), int)}
     for entry in entries:
         for column, value in entry.columns().items():
@@ -217,6 +217,16 @@ def snapshot_digests(conn: Connection) -> dict[tuple[str, str], str]:
     result = conn.execution_options(yield_per=_BATCH).execute(
         select(table.c.input_digest, table.c.person_id, table.c.profile))
     return {(str(i), str(p)): profile_digest(text) for i, p, text in result}
+
+
+def snapshot_profiles(conn: Connection, input_digest: str,
+                      people: Sequence[str]) -> dict[str, str]:
+    """The kept profile text of these people in the snapshot of that input, as stored."""
+    table = schema.snapshot
+    rows = conn.execute(select(table.c.person_id, table.c.profile)
+                        .where(table.c.input_digest == input_digest,
+                               table.c.person_id.in_(list(people))))
+    return {str(person): profile for person, profile in rows}
 
 
 def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:

@@ -205,3 +205,25 @@ def signature_problem(head: WitnessHead, key: checkpoint.PublicKey) -> str | Non
         return (f"{head.where()}, is signed for another head ({note.origin}, entry "
                 f"{note.seq}, {note.entry_hash})")
     return None
+
+
+def write_key_pair(name: str, out: Path) -> tuple[Path, checkpoint.PublicKey]:
+    """A new Ed25519 key pair: the private key in ``out`` (readable by its owner only), the
+    public key in ``out`` + ``.pub``. Refuses to overwrite either."""
+    try:
+        key = checkpoint.generate(name)
+    except checkpoint.KeyFormatError as exc:
+        raise KeyFileError(out, str(exc)) from None
+    public_path = out.with_name(out.name + ".pub")
+    for path in (out, public_path):
+        if path.exists():
+            raise KeyFileError(path, "it exists already, and a key is never overwritten; "
+                                     "choose another --out")
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(key.text() + "\n")
+        public_path.write_text(key.public().text() + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise KeyFileError(out, exc.strerror or str(exc)) from None
+    return public_path, key.public()

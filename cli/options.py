@@ -40,3 +40,20 @@ def as_of_option(func: F) -> F:
         help="Date tenure is measured at (YYYY-MM-DD). Default: the cohort's program.as_of, "
              "else today.",
     )(func)
+
+
+def writer_options(func: F) -> F:
+    """--witness, --signing-key and --allow-other-tables, for every command that records."""
+    func = click.option(
+        "--allow-other-tables", is_flag=True,
+        help="Create the audit tables even in a database that holds other tables.")(func)
+    func = click.option(
+        "--signing-key", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        envvar="TANDEM_SIGNING_KEY", show_envvar=True,
+        help="Sign each head written to the witness with this private key "
+             "(`tandem audit keygen`).")(func)
+    return click.option(
+        "--witness", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        envvar="TANDEM_WITNESS", show_envvar=True,
+        help="Append each new head of the chain to this file, kept outside the database; "
+             "`tandem audit verify --witness FILE` checks it.")(func)
