@@ -103,7 +103,7 @@ def generate(name: str) -> PrivateKey:
 
 
 def _key_parts(text: str, what: str) -> tuple[str, bytes, bytes]:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)
     if len(parts) != 3:
         raise KeyFormatError(f"this is not {what} (NAME+ID+KEY, as `tandem audit keygen` "
                              "writes it)")
