@@ -93,7 +93,10 @@ def trust_advice(finding: Finding) -> str:
     if finding.problem == "snapshot":
         return ("The chain itself checks out; the kept profile named above is not to be "
                 "trusted, and `tandem audit show` reads it as altered.")
-    if finding.trusted_upto >= 1:
+    if finding.trusted_upto == 1:
+        return ("Entry 1 checks out; treat entry 2 and everything after it as untrusted until "
+                "it is explained.")
+    if finding.trusted_upto > 1:
         return (f"Entries 1 to {finding.trusted_upto} check out; treat entry "
                 f"{finding.trusted_upto + 1} and everything after it as untrusted until it "
                 "is explained.")

@@ -84,7 +84,7 @@ class WitnessHead:
     checkpoint: str | None = None
 
     def where(self) -> str:
-        return f"witness line {self.line}, written {self.at} by {self.actor}"
+        return f"witness line {self.line} (written {self.at} by {self.actor})"
 
 
 def _read_key(path: Path) -> str:
@@ -194,15 +194,15 @@ def read_heads(path: Path) -> list[WitnessHead]:
 def signature_problem(head: WitnessHead, key: checkpoint.PublicKey) -> str | None:
     """Why this head is not signed by ``key`` over its own seq and hash; None when it is."""
     if head.checkpoint is None:
-        return f"{head.where()}, is not signed"
+        return f"{head.where()} is not signed"
     try:
         note = checkpoint.parse_note(head.checkpoint)
     except ValueError as exc:
-        return f"{head.where()}, has a malformed checkpoint ({exc})"
+        return f"{head.where()} has a malformed checkpoint ({exc})"
     if not checkpoint.signed_by(note, key):
-        return f"{head.where()}, has no valid signature by the key {key.name}"
+        return f"{head.where()} has no valid signature by the key {key.name}"
     if (note.origin, note.seq, note.entry_hash) != (key.name, head.seq, head.entry_hash):
-        return (f"{head.where()}, is signed for another head ({note.origin}, entry "
+        return (f"{head.where()} is signed for another head ({note.origin}, entry "
                 f"{note.seq}, {note.entry_hash})")
     return None
 

@@ -99,7 +99,7 @@ def test_the_witness_comes_from_tandem_witness(db_url, tmp_path, monkeypatch):
      "the log was rewritten at or before entry 15, somewhere in entries 6 to 15"),
     # a truncation: the last run, or everything
     (lambda url: raw_sql(url, "DELETE FROM audit_log WHERE seq >= 6", drop_triggers=True), 15,
-     "the log ends at entry 5, but witness line 2"),
+     "the log ends at entry 5, but witness line 2 (written "),
     (lambda url: raw_sql(url, "DELETE FROM audit_log", drop_triggers=True), 5,
      "entries 1 to 5 were removed"),
     # a run appended behind the witness's back, with correct hashes
@@ -210,7 +210,7 @@ def test_a_forged_run_with_a_forged_witness_line_needs_the_key(db_url, tmp_path,
     assert verify(db_url, witness=witness).ok, "without the key the forgery passes"
     report = verify(db_url, witness=witness, public_key=keys[1])
     assert (report.finding.seq, report.finding.problem) == (29, "signature")
-    assert report.finding.message.startswith("witness line 3, written ")
+    assert report.finding.message.startswith("witness line 3 (written ")
     assert "is signed for another head (hr.example.com/tandem-audit, entry 15" in \
         report.finding.message
 
