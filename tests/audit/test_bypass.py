@@ -80,7 +80,7 @@ def test_a_rewrite_through_sql_is_refused(db_url, attack):
     unchanged, and commits still land."""
     before = _two_runs(db_url)
     dialect = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-    with pytest.raises(DBAPIError, match="refused|UNIQUE|duplicate"):
+    with pytest.raises(DBAPIError, match=r"refused|UNIQUE|duplicate"):
         raw_sql(db_url, attack(dialect))
     assert _rows(db_url) == before
     assert verify(db_url).ok
@@ -123,7 +123,7 @@ def test_an_actor_longer_than_200_characters_is_refused_on_both_databases(db_url
 def test_a_long_actor_inserted_through_sql_is_refused_on_both_databases(db_url):
     """Behind Tandem's back too: a 201-character actor does not fit, on SQLite as well."""
     before = _two_runs(db_url)
-    with pytest.raises(DBAPIError, match="longer than its column|too long"):
+    with pytest.raises(DBAPIError, match=r"longer than its column|too long"):
         raw_sql(db_url, _copy_of(15, new_seq="16", prev="entry_hash",
                                  actor="'" + "x" * 201 + "'",
                                  entry_edit=('"seq":15', '"seq":16')))

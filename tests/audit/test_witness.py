@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 
 import pytest
 
@@ -247,13 +246,13 @@ def test_keys_round_trip_in_the_note_key_format(tmp_path):
         checkpoint.generate("has space")
     path = tmp_path / "k"
     write_key_pair("a/b", path)
-    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_expect_head_no_longer_contradicts_itself(db_url, tmp_path):
     """An edit at entry 2 with recomputed hashes, caught at the recorded head 15: nothing
     is said to check out."""
-    first, second = _two_runs(db_url, WitnessConfig())
+    _, second = _two_runs(db_url, WitnessConfig())
     _rewrite(db_url, 2, '"score":30', '"score":95')
     report = verify(db_url, Head(second.last_seq, second.head_hash))
     assert (report.finding.seq, report.finding.trusted_upto) == (15, 0)
