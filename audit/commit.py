@@ -47,6 +47,7 @@ class CommitReceipt:
     unpaired: int
     already_paired: tuple[str, ...]
     result: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    witness: str | None = None
 
     @property
     def head(self) -> str:
@@ -58,17 +59,20 @@ class CommitReceipt:
                 f"again ({', '.join(self.already_paired[:10])}"
                 f"{', ...' if len(self.already_paired) > 10 else ''})"
                 if self.already_paired else "")
-        return (f"Recorded run {self.run_id} in {self.db}: entries {self.first_seq} to "
-                f"{self.last_seq} ({self.pairs} pairs, {self.unpaired} unpaired{busy}).\n"
-                f"New head: {self.head}\n"
-                f"Keep it outside the database; check later with "
+        recorded = (f"Recorded run {self.run_id} in {self.db}: entries {self.first_seq} to "
+                    f"{self.last_seq} ({self.pairs} pairs, {self.unpaired} unpaired{busy}).\n"
+                    f"New head: {self.head}\n")
+        if self.witness:
+            return (recorded + f"Appended to the witness {self.witness}; check later with "
+                    f"`tandem audit verify --witness {self.witness}`.")
+        return (recorded + "Keep it outside the database; check later with "
                 f"`tandem audit verify --expect-head {self.head}`.")
 
     def as_dict(self) -> dict[str, Any]:
         return {"db": self.db, "run_id": self.run_id, "first_seq": self.first_seq,
                 "last_seq": self.last_seq, "head_hash": self.head_hash, "head": self.head,
                 "entries": self.entries, "pairs": self.pairs, "unpaired": self.unpaired,
-                "already_paired": list(self.already_paired)}
+                "already_paired": list(self.already_paired), "witness": self.witness}
 
 
 def utc_now() -> str:
@@ -134,7 +138,9 @@ def commit_pairing(db_url: str | None, actor: str | None,
                          last_seq=chain[-1].seq, head_hash=chain[-1].entry_hash,
                          entries=len(chain), pairs=len(given.result["pairs"]),
                          unpaired=len(given.result["unpaired"]), already_paired=already,
-                         result=given.result)
+                         result=given.result,
+                         witness=str(db.witness.path) if db.witness and db.witness.path
+                         else None)
 
 
 def active_people(db_url: str | None) -> frozenset[str]:
