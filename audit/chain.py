@@ -200,7 +200,8 @@ class Verifier:
                     else "it lists no head")
             return Finding(self._witness_end + 1, "witness",
                            f"entries {self._witness_end + 1} to {end} are not in the witness "
-                           f"({last}): they were added without it, or forged",
+                           f"({last}): they were added without it, or forged (or their writer "
+                           "was killed between its commit and the witness)",
                            self._witness_end)
         return None
 
