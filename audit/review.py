@@ -143,9 +143,13 @@ def _subjects(doc: Mapping[str, Any]) -> list[str]:
 
 
 def log(db_url: str | None, where: LogFilter) -> list[LoggedEntry]:
-    """The entries matching ``where``, newest first."""
-    value: list[LoggedEntry] = log_checked(db_url, where).value
-    return value
+    """The entries matching ``where``, newest first, unchecked (see ``log_checked``)."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            return [_logged(row) for row in store.select_rows(conn, where)]
+    finally:
+        db.dispose()
 
 
 def log_checked(db_url: str | None, where: LogFilter) -> Checked:
@@ -229,9 +233,14 @@ def _people(conn: Connection, run_doc: Mapping[str, Any], people: list[str]
 
 
 def status(db_url: str | None) -> ProgramState:
-    """The active pairs and the free people, derived from the whole log."""
-    value: ProgramState = status_checked(db_url).value
-    return value
+    """The active pairs and the free people, derived from the whole log, unchecked (see
+    ``status_checked``)."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            return derive_state(store.state_docs(conn))
+    finally:
+        db.dispose()
 
 
 def status_checked(db_url: str | None) -> Checked:
