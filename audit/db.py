@@ -180,7 +180,7 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyDatabaseError(self.shown)
-        witness = self.witness.open() if self.witness else None
+        witness = self.witness.open(database_files(self.url)) if self.witness else None
         try:
             with self.connect() as conn, self.errors():
                 conn.execution_options(tandem_write=True)

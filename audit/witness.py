@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from engine.canonical import canonical_json
 WITNESS_ENV = "TANDEM_WITNESS"
 SIGNING_KEY_ENV = "TANDEM_SIGNING_KEY"
 _HEX = frozenset("0123456789abcdef")
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class WitnessError(AuditError):
@@ -123,18 +124,36 @@ class WitnessConfig:
         signing_key = signing_key or os.environ.get(SIGNING_KEY_ENV) or None
         return cls(Path(path) if path else None, Path(signing_key) if signing_key else None)
 
-    def open(self) -> WitnessWriter | None:
-        """Ready to append, checked before anything is written; None without a witness."""
+    def open(self, database_files: Sequence[Path] = ()) -> WitnessWriter | None:
+        """Ready to append, checked before anything is written; None without a witness.
+
+        Never one of ``database_files``, nor any SQLite database: appending to it would
+        damage it."""
         if self.path is None:
             if self.signing_key is not None:
                 raise SigningWithoutWitnessError
             return None
         key = load_private_key(self.signing_key) if self.signing_key else None
+        _refuse_database(self.path, database_files)
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WitnessUnavailableError(self.path, exc.strerror or str(exc)) from None
         return WitnessWriter(self.path, fd, key)
+
+
+def _refuse_database(path: Path, database_files: Sequence[Path]) -> None:
+    target = path.resolve()
+    if any(target == f.resolve() for f in database_files):
+        raise WitnessUnavailableError(path, "it is a file of the audit database itself, and "
+                                            "the witness must be kept outside it")
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(16)
+    except OSError:
+        return  # a new file, or one open() reports on
+    if header == SQLITE_HEADER:
+        raise WitnessUnavailableError(path, "it is an SQLite database, not a witness")
 
 
 class WitnessWriter:
@@ -152,7 +171,10 @@ class WitnessWriter:
         """Append the head as one line, in one write, flushed to disk."""
         text = self.line(seq, entry_hash, at, actor)
         try:
-            os.write(self._fd, (text + "\n").encode("utf-8"))
+            size = os.fstat(self._fd).st_size
+            # a last line without its newline (edited by hand) must not swallow this one
+            lead = "\n" if size and os.pread(self._fd, 1, size - 1) != b"\n" else ""
+            os.write(self._fd, (lead + text + "\n").encode("utf-8"))
             os.fsync(self._fd)
         except OSError as exc:
             raise WitnessNotWrittenError(self.path, text, exc.strerror or str(exc)) from None

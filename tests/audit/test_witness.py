@@ -256,3 +256,28 @@ def test_expect_head_no_longer_contradicts_itself(db_url, tmp_path):
     _rewrite(db_url, 2, '"score":30', '"score":95')
     report = verify(db_url, Head(second.last_seq, second.head_hash))
     assert (report.finding.seq, report.finding.trusted_upto) == (15, 0)
+
+
+@pytest.mark.parametrize("target", ["tandem.db", "other.db"])
+def test_the_witness_is_never_a_database(tmp_path, target):
+    """Appending to the audit database, or to any SQLite file, would damage it: refused
+    before anything is written."""
+    url = f"sqlite:///{tmp_path / 'tandem.db'}"
+    _commit(url, WitnessConfig(), 1)
+    _commit(f"sqlite:///{tmp_path / 'other.db'}", WitnessConfig(), 1)
+    before = {name: (tmp_path / name).read_bytes() for name in ("tandem.db", "other.db")}
+    with pytest.raises(WitnessUnavailableError, match=r"is a file of the audit database|is an "
+                                                      r"SQLite database, not a witness"):
+        _commit(url, WitnessConfig(tmp_path / target), 2)
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    assert verify(url).ok
+
+
+def test_a_witness_whose_last_line_lost_its_newline_gets_one(db_url, tmp_path):
+    """A hand-edited witness without a final newline: the next head starts a new line."""
+    witness = tmp_path / "witness.jsonl"
+    _commit(db_url, WitnessConfig(witness), 1)
+    witness.write_text(witness.read_text().rstrip("\n"))
+    _commit(db_url, WitnessConfig(witness), 2)
+    assert [x["seq"] for x in _lines(witness)] == [3, 8]
+    assert verify(db_url, witness=witness).ok
