@@ -126,7 +126,8 @@ def explain(view: EntryView) -> list[str]:
     kind = str(doc.get("kind"))
     lines: list[str] = []
     finding = view.finding
-    untrusted = finding is not None and finding.trusted_upto < seq
+    untrusted = (finding is not None and finding.problem != "snapshot"
+                 and finding.trusted_upto < seq)
     if finding is not None and untrusted:
         lines += [f"UNTRUSTED: the audit log is broken at entry {finding.seq}, at or before "
                   "this one; what follows may be forged. Run `tandem audit verify`.", ""]

@@ -381,8 +381,10 @@ def _verify_text(report: VerifyReport) -> str:
         signed = f", each signed by {report.signed_by}" if report.signed_by else ""
         lines.append(f"Every head the witness lists ({report.witness_heads}) is in the "
                      f"chain, unchanged, and it lists the last{signed}.")
-    lines.append("Keep the head outside the database; later, `tandem audit verify "
-                 f"--expect-head {report.head}` also detects a removed or rewritten tail.")
+    if not report.witness_heads:
+        lines.append("Keep the head outside the database; later, `tandem audit verify "
+                     f"--expect-head {report.head}` also detects a removed or rewritten tail "
+                     "(or commit with --witness FILE to keep every head).")
     return "\n".join(lines)
 
 

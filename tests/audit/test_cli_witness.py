@@ -157,3 +157,21 @@ def test_db_grant_dry_run_prints_the_sql(run, pg_url):
                                "WHERE grantee = 'tandem_dry_run'")[0] == [(0,)]
     finally:
         raw_sql(pg_url, "DROP ROLE tandem_dry_run")
+
+
+def test_show_reads_an_altered_profile_as_altered_and_prints_no_forged_name(run, logged):
+    """The entry itself is sound; the forged name is never printed; the warning leads."""
+    url, _ = logged
+    raw_sql(url, "UPDATE audit_snapshot SET profile = replace(profile, 'Name M0001', "
+                 "'Forged Name') WHERE person_id = 'M0001'")
+    result = run("audit", "show", 2, "--db", url)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("WARNING: the audit log is BROKEN at entry 1 (snapshot): "
+                                    "the kept profile of M0001 for run ")
+    assert "Forged" not in result.stdout and "UNTRUSTED" not in result.stdout
+    assert "  The kept profile of M0001 was ALTERED after the run: it no longer matches the " \
+        "digest the run recorded, so no name is shown." in result.stdout
+    raw_sql(url, "DELETE FROM audit_snapshot WHERE person_id = 'M0001'")
+    erased = run("audit", "show", 2, "--db", url)
+    assert erased.exit_code == 0, erased.output
+    assert "  The profile of M0001 was erased; the log keeps the id only." in erased.stdout
