@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from audit import db as database
 from audit import store
-from audit.chain import Finding, StoredRow, Verifier
+from audit.chain import Anchor, Finding, StoredRow, Verifier
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
 from audit.errors import EntryNotFoundError
 from audit.state import ProgramState, derive_state
@@ -117,8 +117,9 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
 
     witness = os.environ.get(WITNESS_ENV) or None
     key = os.environ.get(PUBLIC_KEY_ENV) or None
-    heads, _ = anchors(Path(witness) if witness else None, Path(key) if key and witness
-                       else None)
+    heads: list[Anchor] = []
+    if witness and Path(witness).exists():  # not yet written: it lists no head
+        heads, _ = anchors(Path(witness), Path(key) if key else None)
     if upto is not None:
         heads = [h for h in heads if h.seq <= upto]
     verifier = Verifier(store.rules_text_ok(conn), anchors=heads,

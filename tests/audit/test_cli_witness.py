@@ -175,3 +175,20 @@ def test_show_reads_an_altered_profile_as_altered_and_prints_no_forged_name(run,
     erased = run("audit", "show", 2, "--db", url)
     assert erased.exit_code == 0, erased.output
     assert "  The profile of M0001 was erased; the log keeps the id only." in erased.stdout
+
+
+def test_reading_commands_check_the_witness_named_by_tandem_witness(run, logged, tmp_path):
+    """With TANDEM_WITNESS set, status also catches a run appended behind its back; a
+    witness not written yet lists no head."""
+    url, witness = logged
+    env = {"TANDEM_WITNESS": str(witness)}
+    assert run("status", "--db", url, env=env).exit_code == 0
+    commit_pairing(url, "mallory", lambda busy: cohort_input(ids("M", 7), ids("E", 7), busy),
+                   witness=WitnessConfig())
+    result = run("status", "--db", url, env=env)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("WARNING: the audit log is BROKEN at entry 16 (witness): "
+                                    "entries 16 to ")
+    missing = run("audit", "log", "--db", url, env={"TANDEM_WITNESS": str(tmp_path / "new")})
+    assert missing.exit_code == 1
+    assert "entries 1 to " in missing.stderr and "(it lists no head)" in missing.stderr
