@@ -281,3 +281,55 @@ def test_a_witness_whose_last_line_lost_its_newline_gets_one(db_url, tmp_path):
     _commit(db_url, WitnessConfig(witness), 2)
     assert [x["seq"] for x in _lines(witness)] == [3, 8]
     assert verify(db_url, witness=witness).ok
+
+
+def test_any_writer_appending_through_the_store_feeds_the_witness(db_url, tmp_path,
+                                                                   monkeypatch):
+    """A writer other than `tandem pair` (here a bare group of entries) appends with
+    store.append_group inside Database.writing: its head reaches TANDEM_WITNESS."""
+    from audit import db as database
+    from audit import store
+
+    witness = tmp_path / "witness.jsonl"
+    monkeypatch.setenv("TANDEM_WITNESS", str(witness))
+    _commit(db_url, None, 1)
+    db = database.open_for_write(db_url)
+    try:
+        with db.writing() as conn:
+            chain = store.append_group(conn, [
+                {"kind": "separation", "run": "r-1", "at": "2026-12-01T09:00:00.000000Z",
+                 "actor": "hr.jane", "mentor": "M0001", "mentee": "E0001",
+                 "category": "completed", "reason": "the year is over", "pair_seq": 2}])
+    finally:
+        db.dispose()
+    assert [(x["seq"], x["entry_hash"], x["actor"]) for x in _lines(witness)][-1] == (
+        4, chain[-1].entry_hash, "hr.jane")
+    assert verify(db_url, witness=witness).ok
+
+
+def test_a_run_recorded_before_profile_digests_reads_unchecked(db_url):
+    """Runs without profile_digests (older logs) still verify; show cannot vouch for the
+    names and says so."""
+    from audit import db as database
+    from audit import entries, store
+    from audit.review import show
+
+    given = cohort_input(ids("M", 1), ids("E", 1))
+    docs = entries.run_documents(given.result, given.rules_files, given.profiles,
+                                 run_id="r-old", at="2026-01-01T00:00:00.000000Z",
+                                 actor="hr", busy=frozenset())
+    del docs[0]["profile_digests"]
+    db = database.open_for_write(db_url, witness=WitnessConfig())
+    try:
+        with db.writing() as conn:
+            store.keep_rules(conn, given.result["rules_digest"], given.rules_files,
+                             "2026-01-01T00:00:00.000000Z")
+            store.keep_snapshot(conn, given.result["input_digest"],
+                                entries.snapshot_rows(given.profiles))
+            store.append_group(conn, docs)
+    finally:
+        db.dispose()
+    assert verify(db_url).ok
+    view = show(db_url, 2)
+    assert view.profiles == {"M0001": "unchecked", "E0001": "unchecked"}
+    assert view.names == {"M0001": "Name M0001", "E0001": "Name E0001"}
