@@ -1,6 +1,7 @@
 """The audit tables as SQLAlchemy Core objects, for the queries. Migrations create them.
 
-``audit_log`` is the hash chain, append-only (triggers refuse UPDATE and DELETE).
+``audit_log`` is the hash chain, append-only (triggers refuse UPDATE and DELETE, and any
+INSERT that is not the next entry linked to the head).
 ``audit_rules`` keeps the exact rule files' text for each run, append-only too.
 ``audit_snapshot`` keeps whole profiles by input digest, outside the chain, so that they
 can be erased. ``audit_head_lock`` holds one row that writers lock on PostgreSQL.
