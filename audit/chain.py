@@ -160,6 +160,10 @@ class Verifier:
         if self.finding is None and self._open and self._open.seen < self._open.announced:
             self.finding = Finding(self._open.seq, "run", self._open.short()
                                    + ": the end of the log is missing")
+        if self.finding is None and self._entries == 0 and self._rules_ok:
+            self.finding = Finding(1, "order", f"the log is empty, but the rules texts of "
+                                               f"{len(self._rules_ok)} committed run(s) are "
+                                               "kept: its entries were removed")
         if self.finding is None:
             self.finding = self._check_beyond()
         return VerifyReport(self._entries, self._runs, self._head, self.finding, self._expected)

@@ -99,7 +99,8 @@ def test_the_witness_comes_from_tandem_witness(db_url, tmp_path, monkeypatch):
     # a truncation: the last run, or everything
     (lambda url: raw_sql(url, "DELETE FROM audit_log WHERE seq >= 6", drop_triggers=True), 15,
      "the log ends at entry 5, but witness line 2 (written "),
-    (lambda url: raw_sql(url, "DELETE FROM audit_log", drop_triggers=True), 5,
+    (lambda url: raw_sql(url, "DELETE FROM audit_log", "DELETE FROM audit_rules",
+                         drop_triggers=True), 5,
      "entries 1 to 5 were removed"),
     # a run appended behind the witness's back, with correct hashes
     (lambda url: _commit(url, WitnessConfig(), 7, "mallory"), 16,
@@ -126,11 +127,12 @@ def test_the_witness_catches_what_a_valid_chain_hides(db_url, tmp_path, attack, 
 @pytest.mark.postgres
 def test_a_superuser_truncate_with_triggers_off_is_caught_by_the_witness(pg_url, tmp_path):
     """No trigger stops a superuser in replica mode; verify alone then sees 0 entries, and
-    the witness says what was removed."""
+    the witness says what was removed, even when the rules texts went too."""
     witness = tmp_path / "witness.jsonl"
     _two_runs(pg_url, WitnessConfig(witness))
-    raw_sql(pg_url, "SET session_replication_role = replica", "TRUNCATE audit_log")
-    assert verify(pg_url).entries == 0
+    raw_sql(pg_url, "SET session_replication_role = replica",
+            "TRUNCATE audit_log, audit_rules, audit_snapshot")
+    assert verify(pg_url).ok and verify(pg_url).entries == 0
     report = verify(pg_url, witness=witness)
     assert (report.finding.seq, report.finding.problem) == (5, "witness")
     assert "entries 1 to 5 were removed" in report.finding.message
@@ -333,3 +335,25 @@ def test_a_run_recorded_before_profile_digests_reads_unchecked(db_url):
     view = show(db_url, 2)
     assert view.profiles == {"M0001": "unchecked", "E0001": "unchecked"}
     assert view.names == {"M0001": "Name M0001", "E0001": "Name E0001"}
+
+
+def test_a_fork_in_the_witness_is_caught(db_url, tmp_path):
+    """Two lines for one entry with different hashes: the chain cannot match both."""
+    witness = tmp_path / "witness.jsonl"
+    _two_runs(db_url, WitnessConfig(witness))
+    _forge_line(witness, seq=5, entry_hash="f" * 64)
+    report = verify(db_url, witness=witness)
+    assert (report.finding.seq, report.finding.problem) == (5, "witness")
+    assert "witness line 3" in report.finding.message
+
+
+@pytest.mark.postgres
+def test_an_emptied_log_with_rules_kept_is_caught_without_a_witness(pg_url):
+    """A superuser's TRUNCATE of the log alone leaves the rules texts of the runs: verify no
+    longer calls an emptied log intact."""
+    _two_runs(pg_url, WitnessConfig())
+    raw_sql(pg_url, "SET session_replication_role = replica", "TRUNCATE audit_log")
+    report = verify(pg_url)
+    assert (report.finding.seq, report.finding.problem) == (1, "order")
+    assert report.finding.message == ("the log is empty, but the rules texts of 1 committed "
+                                      "run(s) are kept: its entries were removed")
