@@ -17,14 +17,17 @@ from audit import store
 from audit.chain import Anchor, Finding, StoredRow, Verifier
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
 from audit.errors import EntryNotFoundError
+from audit.lifecycle import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 from audit.state import ProgramState, derive_state
 from audit.store import LogFilter
 from audit.witness import WITNESS_ENV
 
-__all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "log", "log_checked", "show",
-           "status", "status_checked", "trust_advice", "warning"]
+__all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
+           "log_checked", "show", "status", "status_checked", "trust_advice", "warning"]
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
+# The kinds of entry in a person's timeline (`tandem history`).
+TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION)
 
 
 @dataclass(frozen=True)
@@ -136,11 +139,32 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
 
 def _subjects(doc: Mapping[str, Any]) -> list[str]:
     kind = doc.get("kind")
-    if kind == KIND_PAIR:
+    if kind in (KIND_PAIR, KIND_REASSIGNMENT, KIND_SEPARATION, KIND_DECISION):
         return [str(doc["mentor"]), str(doc["mentee"])]
     if kind == KIND_UNPAIRED:
         return [str(doc["person"])]
     return []
+
+
+def _input_of(conn: Any, doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Where the names of a lifecycle entry's people are kept: a decision's own input, or
+    the input of the run that formed a separated pair."""
+    if doc.get("input_digest"):
+        return {"input_digest": doc["input_digest"]}
+    if doc.get("kind") == KIND_SEPARATION and isinstance(doc.get("pair_seq"), int):
+        formed = store.row_at(conn, int(doc["pair_seq"]))
+        if formed is not None:
+            return _input_of(conn, json.loads(formed.entry)) or _run_input(conn, formed)
+    return None
+
+
+def _run_input(conn: Any, row: StoredRow) -> dict[str, Any] | None:
+    run_row = store.run_row(conn, str(json.loads(row.entry).get("run")))
+    if run_row is None:
+        return None
+    run_doc = json.loads(run_row.entry)
+    return {"input_digest": run_doc.get("input_digest"),
+            "profile_digests": run_doc.get("profile_digests")}
 
 
 def log(db_url: str | None, where: LogFilter) -> list[LoggedEntry]:
@@ -189,6 +213,8 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             if entry.doc.get("kind") != KIND_RUN:
                 run_row = store.run_row(conn, str(entry.doc.get("run")))
                 run_doc = json.loads(run_row.entry) if run_row else None
+            if run_doc is None:
+                run_doc = _input_of(conn, entry.doc)
             names: dict[str, str] = {}
             profiles: dict[str, str] = {}
             files = None
@@ -255,3 +281,25 @@ def status_checked(db_url: str | None) -> Checked:
             return Checked(state, finding)
     finally:
         db.dispose()
+
+
+def history(db_url: str | None, person: str) -> list[LoggedEntry]:
+    """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
+    decisions. An id the log does not know is refused with the closest one."""
+    from engine.errors import TandemError
+    from engine.suggest import closest
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            rows = store.select_rows(conn, LogFilter(person=person))
+            entries = [LoggedEntry.of(r) for r in reversed(rows)]
+            if not entries:
+                known = store.program_state(conn).known()
+    finally:
+        db.dispose()
+    if not entries:
+        hint = closest(person, sorted(known))
+        raise TandemError(f"there is no {person} in the audit log (`tandem status` lists "
+                          "the people)" + (f"; did you mean {hint!r}?" if hint else ""))
+    return [e for e in entries if e.doc.get("kind") in TIMELINE]
