@@ -205,10 +205,11 @@ class Verifier:
         if self._witnessed and end > self._witness_end:
             last = (f"its last head is entry {self._witness_end}" if self._witness_end
                     else "it lists no head")
-            return Finding(self._witness_end + 1, "witness",
-                           f"entries {self._witness_end + 1} to {end} are not in the witness "
-                           f"({last}): they were added without it, or forged (or their writer "
-                           "was killed between its commit and the witness)",
+            first = self._witness_end + 1
+            which = (f"entries {first} to {end} are" if end > first else f"entry {end} is")
+            return Finding(first, "witness",
+                           f"{which} not in the witness ({last}): added without it, or forged "
+                           "(or the writer was killed between its commit and the witness)",
                            self._witness_end)
         return None
 

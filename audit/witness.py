@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,7 +121,11 @@ class WitnessConfig:
     @classmethod
     def resolve(cls, path: str | Path | None = None,
                 signing_key: str | Path | None = None) -> WitnessConfig:
-        """The given paths, else TANDEM_WITNESS and TANDEM_SIGNING_KEY."""
+        """The given paths, else those set by ``using``, else TANDEM_WITNESS and
+        TANDEM_SIGNING_KEY."""
+        chosen = _CHOSEN.get()
+        if chosen is not None and path is None and signing_key is None:
+            return chosen
         path = path or os.environ.get(WITNESS_ENV) or None
         signing_key = signing_key or os.environ.get(SIGNING_KEY_ENV) or None
         return cls(Path(path) if path else None, Path(signing_key) if signing_key else None)
@@ -154,6 +160,20 @@ def _refuse_database(path: Path, database_files: Sequence[Path]) -> None:
         return  # a new file, or one open() reports on
     if header == SQLITE_HEADER:
         raise WitnessUnavailableError(path, "it is an SQLite database, not a witness")
+
+
+_CHOSEN: ContextVar[WitnessConfig | None] = ContextVar("tandem_witness", default=None)
+
+
+@contextmanager
+def using(config: WitnessConfig) -> Iterator[None]:
+    """Every write inside the block goes to this witness (a command's --witness option),
+    whichever writer makes it."""
+    token = _CHOSEN.set(config)
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
 
 
 class WitnessWriter:

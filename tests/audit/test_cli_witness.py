@@ -192,3 +192,26 @@ def test_reading_commands_check_the_witness_named_by_tandem_witness(run, logged,
     missing = run("audit", "log", "--db", url, env={"TANDEM_WITNESS": str(tmp_path / "new")})
     assert missing.exit_code == 1
     assert "entries 1 to " in missing.stderr and "(it lists no head)" in missing.stderr
+
+
+def test_lifecycle_commands_append_their_heads_to_the_witness(run, tmp_path):
+    """`tandem separate --witness` witnesses its entry like `tandem pair`; a separation
+    recorded without it is caught."""
+    url = f"sqlite:///{tmp_path / 'tandem.db'}"
+    witness = tmp_path / "witness.jsonl"
+    paired = run("pair", REPO / "examples" / "cohort.json", "--commit", "--db", url,
+                 "--witness", witness, "--format", "json")
+    assert paired.exit_code == 0, paired.output
+    first = json.loads(paired.stdout)["pairs"][0]
+    separated = run("separate", first["mentor"], first["mentee"], "--reason", "The year is over",
+                    "--category", "completed", "--commit", "--db", url, "--witness", witness)
+    assert separated.exit_code == 0, separated.output
+    assert len(witness.read_text().splitlines()) == 2
+    assert run("audit", "verify", "--db", url, "--witness", witness).exit_code == 0
+    second = json.loads(paired.stdout)["pairs"][1]
+    run("separate", second["mentor"], second["mentee"], "--reason", "Moved away", "--category",
+        "left-company", "--commit", "--db", url)
+    caught = run("audit", "verify", "--db", url, "--witness", witness)
+    assert caught.exit_code == 1
+    assert "(witness): entry 27 is not in the witness (its last head is entry 26)" in \
+        caught.stdout

@@ -104,8 +104,8 @@ def test_the_witness_comes_from_tandem_witness(db_url, tmp_path, monkeypatch):
      "entries 1 to 5 were removed"),
     # a run appended behind the witness's back, with correct hashes
     (lambda url: _commit(url, WitnessConfig(), 7, "mallory"), 16,
-     "entries 16 to 29 are not in the witness (its last head is entry 15): they were added "
-     "without it, or forged"),
+     "entries 16 to 29 are not in the witness (its last head is entry 15): added without "
+     "it, or forged"),
     # the last run removed and a forged one committed in its place
     (lambda url: (raw_sql(url, "DELETE FROM audit_log WHERE seq >= 6", drop_triggers=True),
                   _commit(url, WitnessConfig(), 5, "mallory")), 15, "rewritten"),
