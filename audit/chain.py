@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -125,13 +125,13 @@ class Verifier:
     ``anchors``: heads kept outside the database (--expect-head, the witness), each checked
     when its entry goes by; one beyond the end means the tail was removed. With
     ``witnessed``, entries after the witness's last head are not trusted either.
-    ``snapshots``: (input digest, person) -> digest of each kept profile, checked against
+    ``snapshots``: input digest -> {person: digest of the kept profile}, checked against
     the digests a run entry recorded.
     """
 
     def __init__(self, rules_text_ok: Mapping[str, bool], expected_head: Head | None = None,
                  *, anchors: Sequence[Anchor] = (), witnessed: bool = False,
-                 snapshots: Mapping[tuple[str, str], str] | None = None) -> None:
+                 snapshots: Callable[[str], Mapping[str, str]] | None = None) -> None:
         self._rules_ok = rules_text_ok
         self._expected = expected_head
         every = list(anchors)
@@ -144,7 +144,8 @@ class Verifier:
         self._witnessed = witnessed
         self._witness_end = max((a.seq for a in anchors if a.problem == "witness"), default=0)
         self._confirmed = 0
-        self._snapshots = snapshots or {}
+        self._snapshots = snapshots or (lambda _input: {})
+        self._kept: dict[str, Mapping[str, str]] = {}
         self._head = Head(0, GENESIS)
         self._entries = 0
         self._runs = 0
@@ -219,7 +220,9 @@ class Verifier:
             return None  # a run recorded before profile digests were kept
         input_digest = str(doc.get("input_digest"))
         for person, expected in sorted(recorded.items()):
-            kept = self._snapshots.get((input_digest, person))
+            if input_digest not in self._kept:
+                self._kept[input_digest] = self._snapshots(input_digest)
+            kept = self._kept[input_digest].get(person)
             if kept is not None and kept != expected:
                 return Finding(seq, "snapshot",
                                f"the kept profile of {person} for run {doc.get('run')} was "

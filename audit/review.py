@@ -127,7 +127,7 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
         heads = [h for h in heads if h.seq <= upto]
     verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
                         witnessed=witness is not None and upto is None,
-                        snapshots=store.snapshot_digests(conn))
+                        snapshots=lambda digest: store.snapshot_digests(conn, digest))
     with closing(store.iter_rows(conn)) as rows:
         for row in rows:
             if upto is not None and row.seq > upto:

@@ -211,12 +211,12 @@ def snapshot_names(conn: Connection, input_digest: str,
     return names
 
 
-def snapshot_digests(conn: Connection) -> dict[tuple[str, str], str]:
-    """(input digest, person) -> digest of the profile text as kept, for every kept profile."""
+def snapshot_digests(conn: Connection, input_digest: str) -> dict[str, str]:
+    """Person -> digest of the profile text as kept, for every profile kept for an input."""
     table = schema.snapshot
-    result = conn.execution_options(yield_per=_BATCH).execute(
-        select(table.c.input_digest, table.c.person_id, table.c.profile))
-    return {(str(i), str(p)): profile_digest(text) for i, p, text in result}
+    result = conn.execute(select(table.c.person_id, table.c.profile)
+                          .where(table.c.input_digest == input_digest))
+    return {str(p): profile_digest(text) for p, text in result}
 
 
 def snapshot_profiles(conn: Connection, input_digest: str,

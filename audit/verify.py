@@ -42,7 +42,7 @@ def verify(db_url: str | None, expected_head: Head | None = None, *,
         with db.reading() as conn:
             verifier = Verifier(store.rules_text_ok(conn), expected_head, anchors=heads,
                                 witnessed=witness is not None,
-                                snapshots=store.snapshot_digests(conn))
+                                snapshots=lambda digest: store.snapshot_digests(conn, digest))
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
                     if verifier.feed(row):
