@@ -92,7 +92,7 @@ def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], Fairness
                 raise TandemError(f"{len(pairing)} pairing runs start with {run!r} ({found}); "
                                   "give more of the id")
             head = pairing[0]
-            profiles = store.snapshot_profiles(conn, str(head.get("input_digest")))
+            profiles = store.kept_profiles(conn, str(head.get("input_digest")))
     finally:
         db.dispose()
     try:

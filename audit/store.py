@@ -243,7 +243,7 @@ def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(_LOG)).scalar_one())
 
 
-def snapshot_profiles(conn: Connection, input_digest: str) -> dict[str, dict[str, Any]]:
+def kept_profiles(conn: Connection, input_digest: str) -> dict[str, dict[str, Any]]:
     """The kept profiles of one input, by person id (none for erased people)."""
     table = schema.snapshot
     rows = conn.execute(select(table.c.person_id, table.c.profile)
