@@ -115,20 +115,34 @@ def names_of(profiles: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def snapshot_rows(profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """One row per profile for the snapshot table.
-
-    The snapshot is outside the chain and erasable. It keeps the profile's top-level
-    ``protected`` object, the only place it is kept, for fairness monitoring (`tandem
-    report`); ``protected`` keys anywhere else are removed."""
+    """One row per profile for the snapshot table, ``protected`` data removed."""
     rows = []
     for profile in profiles:
         if not isinstance(profile.get("id"), str):
             raise InvalidResultError("a profile for the snapshot has no string 'id'")
-        kept = strip_protected(profile)
-        if isinstance(profile.get(PROTECTED), Mapping) and profile[PROTECTED]:
-            kept[PROTECTED] = strip_protected(dict(profile[PROTECTED]))
         rows.append({"person_id": profile["id"], "role": str(profile.get("role", "")),
-                     "profile": canonical_json(kept)})
+                     "profile": canonical_json(strip_protected(profile))})
+    return rows
+
+
+def monitoring_key(input_digest: str) -> str:
+    """The snapshot key under which the protected data of an input is kept, apart from its
+    profiles: ``protected:`` and the input digest's hex."""
+    return f"{PROTECTED}:{input_digest.removeprefix('sha256:')}"
+
+
+def protected_rows(profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """One snapshot row per profile that has protected data: ``{"protected": {...}}`` only.
+
+    Kept under ``monitoring_key``, outside the chain and erasable like the profiles, for
+    fairness monitoring (`tandem report`, `tandem fairness --run`). No entry and no digest
+    in the chain depends on it."""
+    rows = []
+    for profile in profiles:
+        found = profile.get(PROTECTED)
+        if isinstance(profile.get("id"), str) and isinstance(found, Mapping) and found:
+            rows.append({"person_id": profile["id"], "role": str(profile.get("role", "")),
+                         "profile": canonical_json({PROTECTED: strip_protected(dict(found))})})
     return rows
 
 

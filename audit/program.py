@@ -119,7 +119,7 @@ def separate(db_url: str | None, actor: str | None, *, mentor: str, mentee: str,
 def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules,
              people: Sequence[str], *, commit: bool) -> CommitReceipt | dict[str, Any]:
     """`tandem reassign`: the receipt of the recorded run, or the dry run's result."""
-    from engine.inputs import profiles_for_monitoring
+    from engine.inputs import profiles_for_snapshot
     from engine.program.reassignment import reassign as plan
 
     if not commit:
@@ -127,7 +127,7 @@ def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules
 
     def compute(state: ProgramState) -> CommitInput:
         return CommitInput(plan(cohort, rules, state.standing(), people), dict(rules.files),
-                           profiles_for_monitoring(cohort))
+                           profiles_for_snapshot(cohort))
 
     return commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)
 

@@ -8,7 +8,7 @@ snapshot table only, never from the chain.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from audit import db as database
 from audit import store
 from audit.chain import Verifier
-from audit.entries import KIND_RUN
+from audit.entries import KIND_RUN, PROTECTED, monitoring_key
 from audit.state import derive_state
 from audit.store import LogFilter
 from engine import __version__
@@ -35,7 +35,8 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
     unreadable: list[int] = []
     try:
         with db.reading() as conn:
-            verifier = Verifier(store.rules_text_ok(conn))
+            verifier = Verifier(store.rules_text_ok(conn),
+                                snapshots=lambda digest: store.snapshot_digests(conn, digest))
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
                     verifier.feed(row)
@@ -48,10 +49,14 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
                     else:
                         unreadable.append(row.seq)
             rules_texts = {r["rules_text_digest"]: r["files"] for r in store.iter_rules(conn)}
-            snapshots: dict[str, dict[str, Any]] = {}
+            kept: dict[str, list[tuple[str, str, Any]]] = {}
             for snap in store.iter_snapshots(conn):
-                snapshots.setdefault(snap["input_digest"], {})[snap["person_id"]] = \
-                    snap["profile"]
+                key = str(snap["input_digest"])
+                digest = ("sha256:" + key.removeprefix(f"{PROTECTED}:")
+                          if key.startswith(f"{PROTECTED}:") else key)
+                kept.setdefault(digest, []).append((key, str(snap["person_id"]),
+                                                    snap["profile"]))
+            snapshots = {digest: merge_protected(found) for digest, found in kept.items()}
     finally:
         db.dispose()
     report = verifier.finish()
@@ -92,7 +97,9 @@ def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], Fairness
                 raise TandemError(f"{len(pairing)} pairing runs start with {run!r} ({found}); "
                                   "give more of the id")
             head = pairing[0]
-            profiles = store.kept_profiles(conn, str(head.get("input_digest")))
+            digest = str(head.get("input_digest"))
+            profiles = merge_protected(store.kept_profiles(conn,
+                                                           (digest, monitoring_key(digest))))
     finally:
         db.dispose()
     try:
@@ -105,3 +112,22 @@ def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], Fairness
                                   [d for d in own if d.get("kind") == "unpaired"],
                                   profiles, as_of)
     return head, figures
+
+
+def merge_protected(rows: Iterable[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:
+    """Profiles by person from (key, person, profile) snapshot rows of one input: a row
+    under the monitoring key adds its protected object to the person's kept profile (an
+    erased profile stays erased)."""
+    profiles: dict[str, dict[str, Any]] = {}
+    extra: dict[str, Any] = {}
+    for key, person, profile in rows:
+        if not isinstance(profile, dict):
+            continue
+        if key.startswith(f"{PROTECTED}:"):
+            extra[person] = profile.get(PROTECTED)
+        else:
+            profiles[person] = profile
+    for person, protected in extra.items():
+        if person in profiles and isinstance(protected, dict):
+            profiles[person] = {**profiles[person], PROTECTED: protected}
+    return profiles

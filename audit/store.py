@@ -243,9 +243,9 @@ def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(_LOG)).scalar_one())
 
 
-def kept_profiles(conn: Connection, input_digest: str) -> dict[str, dict[str, Any]]:
-    """The kept profiles of one input, by person id (none for erased people)."""
+def kept_profiles(conn: Connection, keys: Sequence[str]) -> list[tuple[str, str, Any]]:
+    """(key, person id, parsed profile) of every snapshot row kept under these keys."""
     table = schema.snapshot
-    rows = conn.execute(select(table.c.person_id, table.c.profile)
-                        .where(table.c.input_digest == input_digest))
-    return {str(person): json.loads(profile) for person, profile in rows}
+    rows = conn.execute(select(table.c.input_digest, table.c.person_id, table.c.profile)
+                        .where(table.c.input_digest.in_(list(keys))))
+    return [(str(key), str(person), json.loads(text)) for key, person, text in rows]

@@ -11,6 +11,8 @@ from audit.entries import (
     GENESIS,
     entry_hash,
     link,
+    monitoring_key,
+    protected_rows,
     redact_names,
     run_documents,
     snapshot_rows,
@@ -116,15 +118,22 @@ def test_strip_protected_removes_nested_and_dotted_keys():
     assert strip_protected(value) == {"a": [{"b": 2}], "protectedness": 4}
 
 
-def test_snapshot_rows_keep_whole_profiles_with_their_protected_object():
-    """Snapshot rows: one per person, the profile as canonical JSON, with its top-level
-    protected object (for fairness monitoring) and no protected key anywhere else."""
-    rows = snapshot_rows([{**profile("M1", "mentor"), "notes": {"protected": 1, "x": 2}}])
+def test_snapshot_rows_keep_whole_profiles_without_protected():
+    """Snapshot rows: one per person, the profile as canonical JSON, no protected data."""
+    rows = snapshot_rows([profile("M1", "mentor")])
     assert rows[0]["person_id"] == "M1"
     assert rows[0]["role"] == "mentor"
-    assert json.loads(rows[0]["profile"]) == {
-        "id": "M1", "role": "mentor", "name": "Name M1", "job_family": "finance",
-        "notes": {"x": 2}, "protected": {"gender": "x", "birth_year": 1970}}
+    assert json.loads(rows[0]["profile"]) == {"id": "M1", "role": "mentor",
+                                               "name": "Name M1", "job_family": "finance"}
+
+
+def test_protected_rows_keep_the_protected_object_only_under_their_own_key():
+    """Protected data goes to rows of its own, keyed apart from the profiles: the protected
+    object and nothing else; people without any get no row."""
+    rows = protected_rows([profile("M1", "mentor"), {"id": "E1", "role": "mentee"}])
+    assert rows == [{"person_id": "M1", "role": "mentor",
+                     "profile": '{"protected":{"birth_year":1970,"gender":"x"}}'}]
+    assert monitoring_key("sha256:" + "b" * 64) == "protected:" + "b" * 64
 
 
 # -- a result that breaks the contract is refused, nothing is recorded

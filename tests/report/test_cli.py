@@ -200,3 +200,22 @@ def test_fairness_of_a_run_picks_the_one_pairing_run(tandem, sqlite_url):  # noq
     result = invoke(tandem, "fairness", "--run", "2", "--db", sqlite_url, code=1)
     assert result.stderr == (f"Error: 2 pairing runs start with '2' ({runs[0]}, {runs[2]}); "
                              "give more of the id\n")
+
+
+def test_a_corrected_protected_value_is_not_taken_for_tampering(tandem, db_url, tmp_path):
+    """The same cohort committed again with one gender corrected (same input digest): the
+    chain still verifies, and the first kept value is the one the figures use."""
+    commit_program(tandem, db_url)
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["participants"][0]["protected"]["gender"] = "non-binary"
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(data), encoding="utf-8")
+    invoke(tandem, "pair", str(again), "--commit", "--db", db_url)
+    invoke(tandem, "audit", "verify", "--db", db_url)
+    runs = [r[0] for r in raw_sql(db_url, "SELECT run_id FROM audit_log WHERE kind = 'run' "
+                                          "ORDER BY seq")[0]]
+    first = json.loads(invoke(tandem, "fairness", "--run", runs[0], "--db", db_url,
+                              "--format", "json").stdout)
+    genders = {g["group"]: g["people"] for g in first["groups"]
+               if (g["role"], g["attribute"]) == ("mentor", "gender")}
+    assert genders == {"(not given)": 2, "female": 9, "male": 6, "non-binary": 1}
