@@ -137,9 +137,11 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
     """
     from cli.render import console, print_json
     from engine.resources import rules_dir as bundled
+    from engine.compile import compile_rules
     from engine.ruleset import load_rules
 
     loaded = load_rules(rules_dir or bundled())
+    compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,

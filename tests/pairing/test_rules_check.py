@@ -136,15 +136,24 @@ def test_broken_rule_file_is_reported_exactly(rules_copy: Path, description: str
     assert result.stderr.splitlines() == [expected, "1 error in the rules; nothing was done"]
 
 
-def test_too_many_rules_are_refused(rules_copy: Path) -> None:
+def test_too_many_rules_are_refused(rules_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A ruleset over the engine's capacity is refused before durable-rules sees it."""
-    many = [(f"bulk/r{i}", "{same: job_family}", "{score: 1}") for i in range(490)]
+    monkeypatch.setattr("engine.ruleset.MAX_RULES", 20)
+    many = [(f"bulk/r{i}", "{same: job_family}", "{score: 1}") for i in range(10)]
     (rules_copy / "extra.yaml").write_text(_file(*many))
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "r: error: ruleset 'pairing' has 502 rules; the engine holds at most 500 per ruleset "
-        "(durable-rules fails at 512), so merge rules with 'in:' or 'any:'")
+        "r: error: ruleset 'pairing' has 22 rules; the engine holds at most 20 per ruleset, "
+        "so merge rules with 'in:' or 'any:'")
+
+
+def test_the_rule_limit_is_the_engines_own() -> None:
+    """The stated rule limit is the number of engine rules the engine holds."""
+    from engine.rete import MAX_ENGINE_RULES
+    from engine.ruleset import MAX_RULES
+
+    assert MAX_RULES == MAX_ENGINE_RULES
 
 
 def test_every_problem_is_reported_at_once(rules_copy: Path) -> None:
