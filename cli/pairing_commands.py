@@ -136,8 +136,8 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
       tandem rules check --rules my-rules/ --format json
     """
     from cli.render import console, print_json
-    from engine.resources import rules_dir as bundled
     from engine.compile import compile_rules
+    from engine.resources import rules_dir as bundled
     from engine.ruleset import load_rules
 
     loaded = load_rules(rules_dir or bundled())

@@ -13,8 +13,12 @@ from datetime import date
 
 from engine.errors import InvalidInput, Problem, TandemError
 from engine.features import PairSpace
-from engine.rete import EngineLimitError, GroupedEngine
+from engine.rete import EngineLimitError, GroupedEngine, Resolve
 from engine.ruleset import Rules
+
+
+def _namer(space: PairSpace) -> Resolve:
+    return lambda leaf: space.atom_for(leaf).name
 
 
 def compile_rules(rules: Rules) -> None:
@@ -28,7 +32,7 @@ def compile_rules(rules: Rules) -> None:
         space = PairSpace(conditions, [], [], rules.vocabulary, date.min,
                           ruleset.settings.default_capacity)
         try:
-            GroupedEngine(conditions, lambda leaf: space.atom_for(leaf).name).probe()
+            GroupedEngine(conditions, _namer(space)).probe()
         except EngineLimitError as exc:
             rule = ruleset.rules[exc.index]
             problems.append(Problem(rule.file, f"line {rule.line}",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput, Problem
+from engine.files import FileRefused, read_capped
 from engine.suggest import closest
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -68,9 +69,9 @@ _EMPTY_HINTS = {
 
 def _decode(path: Path, file: str, fmt: str) -> str:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(file, f"cannot read the file: {exc.strerror}") from None
+        raw = read_capped(path, MAX_BYTES, "cohort file", "split the cohort into several files")
+    except FileRefused as exc:
+        raise _fail(file, str(exc)) from None
     if not raw.strip():
         raise _fail(file, f"the file is empty; {_EMPTY_HINTS[fmt]}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -330,7 +331,7 @@ def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:
     """Read one cohort file. ``column_kinds`` maps CSV columns to array/integer/boolean."""
     file = str(path)
     try:
-        stat = path.stat()
+        path.stat()
     except FileNotFoundError:
         raise _fail(file, "no such file; check the name and the current directory") from None
     except OSError as exc:
@@ -341,11 +342,6 @@ def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:
     if fmt is None:
         raise _fail(file, f"unsupported file type {path.suffix or '(none)'!r}; give a .json, "
                           ".jsonl or .csv file (export spreadsheets as 'CSV UTF-8')")
-    if stat.st_size > MAX_BYTES:
-        size = math.ceil(stat.st_size * 10 / 1024 / 1024) / 10  # never rounded down to the limit
-        raise _fail(file, f"the file is {size:.1f} MB, over the "
-                          f"{MAX_BYTES // 1024 // 1024} MB limit; split the cohort into "
-                          "several files")
     text = _decode(path, file, fmt)
     if fmt == "json":
         return _read_json(text, file)

@@ -175,29 +175,32 @@ def _fits(expr: JSON) -> bool:
 def split_expression(expr: JSON) -> list[JSON]:
     """One rule's expression as engine rules whose union means the same, each within the
     engine's limits where that is possible (an $or becomes several rules; an $and over an
-    $or is distributed). An expression that no split brings within them is returned whole."""
-    flat = _flatten(expr)
+    $or is distributed). An expression that no split brings within them is returned whole.
+    Stops once more than MAX_ENGINE_RULES are made: the caller refuses that many."""
+    out: list[JSON] = []
+    _split(_flatten(expr), out)
+    return out
+
+
+def _split(flat: JSON, out: list[JSON]) -> None:
+    if len(out) > MAX_ENGINE_RULES:
+        return
     ((key, value),) = flat.items()
     if key == "$or":
-        out: list[JSON] = []
         for child in value:
-            out += split_expression(child)
-            if len(out) > MAX_ENGINE_RULES:
-                break
-        return out
+            _split(_flatten(child), out)
+        return
     if key != "$and" or _fits(flat):
-        return [flat]
+        out.append(flat)
+        return
     ors = [i for i, c in enumerate(value) if next(iter(c)) == "$or"]
     if not ors:
-        return [flat]
+        out.append(flat)
+        return
     widest = max(ors, key=lambda i: len(value[i]["$or"]))
     rest = [c for i, c in enumerate(value) if i != widest]
-    out = []
     for branch in value[widest]["$or"]:
-        out += split_expression({"$and": [*rest, branch]})
-        if len(out) > MAX_ENGINE_RULES:
-            break
-    return out
+        _split(_flatten({"$and": [*rest, branch]}), out)
 
 
 @dataclass(frozen=True)
@@ -223,11 +226,16 @@ def plan_rules(conditions: Sequence[Condition], resolve: Resolve) -> EnginePlan:
     for index, condition in enumerate(conditions):
         parts = split_expression(compile_condition(condition, resolve))
         total += len(parts)
+        if len(parts) > MAX_ENGINE_RULES:
+            raise EngineLimitError(index, (
+                f"this rule needs more than {MAX_ENGINE_RULES} engine rules once its 'any' "
+                f"groups and 'in' lists are split out; the engine holds at most "
+                f"{MAX_ENGINE_RULES}, so write it as several simpler rules"))
         if total > MAX_ENGINE_RULES:
             raise EngineLimitError(index, (
-                f"the rules need over {MAX_ENGINE_RULES} engine rules once each 'any' and "
-                f"'in' is split (this rule alone needs {len(parts)}); the engine holds at most "
-                f"{MAX_ENGINE_RULES}, so list fewer values or alternatives"))
+                f"with this rule the ruleset needs {total} engine rules once 'any' groups and "
+                f"'in' lists are split out; the engine holds at most {MAX_ENGINE_RULES}, so "
+                "merge rules or list fewer values"))
         for part in parts:
             if not _fits(part):
                 raise EngineLimitError(index, (

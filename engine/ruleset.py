@@ -350,6 +350,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
             return (path, "overlap needs a bound: {field: F, at_least: N} or at_most: N", None)
         return (path, "a condition has exactly one key; to combine several, list them under "
                       "'all:' or 'any:'", None)
+    if kind in ("pattern", "minLength") and path and path[-1] in ("title", "because"):
+        return (path, f"{path[-1]!r} is empty or only spaces; write it for a compliance "
+                      "reviewer", None)
     if kind == "pattern":
         return (path, f"{value!r} is not a valid rule id: use lower-case letters, digits and "
                       "'._/-', starting with a letter or digit", None)

@@ -102,6 +102,88 @@ CASES = [
     ("settings twice", "ruleset: pairing\nsettings: {min_score: 5}\n",
      "r/settings.yaml: line 4: error: settings for ruleset 'pairing' are given twice (first in "
      "r/extra.yaml, line 2); keep one"),
+    # -- numbers the engine cannot read exactly ---------------------------------------------
+    ("an infinite bound", _file(("a/x", "{mentor.tenure_years: {at_least: .inf}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got .inf"),
+    ("a negative infinite bound",
+     _file(("a/x", "{mentor.tenure_years: {at_most: -.inf}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got -.inf"),
+    ("not a number", _file(("a/x", "{mentor.capacity: {in: [1, .nan]}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.capacity takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got .nan"),
+    ("a tiny number", _file(("a/x", "{mentor.tenure_years: {at_least: 0.00001}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got 1e-05"),
+    ("a number in exponent form",
+     _file(("a/x", "{mentor.tenure_years: {at_least: 1.0e+18}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got 1e+18"),
+    ("a huge overlap bound",
+     _file(("a/x", "{overlap: {field: topics, at_least: 100000000000000000000000000000}}",
+            "exclude")),
+     "r/extra.yaml: line 6: error: at_least takes a whole number from 0 to 1,000, got "
+     "100000000000000000000000000000"),
+    ("a huge min_score",
+     "ruleset: my_job_days\nsettings: {min_score: 100000000000000000000000000000}\n",
+     "r/extra.yaml: line 2: error: min_score takes a whole number from -1,000,000,000 to "
+     "1,000,000,000, got 100000000000000000000000000000"),
+    ("same capacity", _file(("a/x", "{same: capacity}", "exclude")),
+     "r/extra.yaml: line 6: error: mentees have no capacity; only mentor.capacity can be read, "
+     "so compare it with a number instead"),
+    # -- texts ------------------------------------------------------------------------------
+    ("an id with a control character", _file(('"a/\\ex"', "{same: job_family}", "exclude")),
+     "r/extra.yaml: line 3: error: 'a/\\x1bx' is not a valid rule id: use lower-case letters, "
+     "digits and '._/-', starting with a letter or digit"),
+    ("an id with a final newline", _file(('"a/x\\n"', "{same: job_family}", "exclude")),
+     "r/extra.yaml: line 3: error: 'a/x\\n' is not a valid rule id: use lower-case letters, "
+     "digits and '._/-', starting with a letter or digit"),
+    ("a blank title", "ruleset: pairing\nrules:\n  - id: a/x\n    title: '  '\n    because: B\n"
+                      "    when: {same: job_family}\n    then: exclude\n",
+     "r/extra.yaml: line 4: error: 'title' is empty or only spaces; write it for a compliance "
+     "reviewer"),
+    ("an empty because", "ruleset: pairing\nrules:\n  - id: a/x\n    title: T\n    because: ''\n"
+                         "    when: {same: job_family}\n    then: exclude\n",
+     "r/extra.yaml: line 5: error: 'because' is empty or only spaces; write it for a "
+     "compliance reviewer"),
+    # -- what the engine cannot hold ---------------------------------------------------------
+    ("a rule no split brings within the engine",
+     _file(("a/x", "{not: {any: [" + ", ".join(
+         f"{{all: [{{mentor.department: d{i}}}, {{mentee.department: e{i}}}]}}"
+         for i in range(30)) + "]}}", "exclude")),
+     "r/extra.yaml: line 3: error: rule 'a/x': this rule needs more than 5000 engine rules "
+     "once its 'any' groups and 'in' lists are split out; the engine holds at most 5000, so "
+     "write it as several simpler rules"),
+    # -- YAML the rule format never needs ----------------------------------------------------
+    ("a python tag", "ruleset: !!python/name:os.system pairing\n",
+     "r/extra.yaml: line 1, column 10: error: a YAML tag (!!python/name:os.system) is not "
+     "allowed in a rule file; remove it and write the plain value"),
+    ("a custom tag", "ruleset: !custom pairing\n",
+     "r/extra.yaml: line 1, column 10: error: a YAML tag (!custom) is not allowed in a rule "
+     "file; remove it and write the plain value"),
+    ("a str tag", "ruleset: !!str pairing\n",
+     "r/extra.yaml: line 1, column 10: error: a YAML tag (!!str) is not allowed in a rule "
+     "file; remove it and write the plain value"),
+    ("an anchor (billion laughs)", "ruleset: pairing\na: &a [x, x, x]\nb: &b [*a, *a, *a]\n",
+     "r/extra.yaml: line 2, column 4: error: a YAML anchor (&a) is not allowed in a rule "
+     "file; remove it and write each value out in full"),
+    ("a recursive alias", "ruleset: pairing\nrules: &r [*r]\n",
+     "r/extra.yaml: line 2, column 8: error: a YAML anchor (&r) is not allowed in a rule "
+     "file; remove it and write each value out in full"),
+    ("an alias without anchor", "ruleset: pairing\nrules: *r\n",
+     "r/extra.yaml: line 2, column 8: error: a YAML alias (*r) is not allowed in a rule file; "
+     "write the value out in full where it is needed"),
+    ("a raw control character", "ruleset: pairing\ndescription: a\x1bb\n",
+     "r/extra.yaml: line 2, column 15: error: not valid YAML: the control character '\\x1b' "
+     "is not allowed; remove it, or write it as an escape inside double quotes"),
+    ("nesting 200 deep", _file(("a/x", "{all: [" * 200 + "{same: job_family}" + "]}" * 200,
+                                "exclude")),
+     "r/extra.yaml: line 6, column 227: error: nested more than 64 levels deep; no rule needs "
+     "that many, so flatten the all/any/not groups"),
+    ("a file of brackets", "ruleset: pairing\nrules: " + "[" * 100000 + "\n",
+     "r/extra.yaml: line 2, column 71: error: nested more than 64 levels deep; no rule needs "
+     "that many, so flatten the all/any/not groups"),
     # -- YAML itself ------------------------------------------------------------------------
     ("not YAML", "ruleset: pairing\nrules: [\n",
      "r/extra.yaml: line 3, column 1: error: not valid YAML: expected the node content, but "
