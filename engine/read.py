@@ -284,7 +284,7 @@ def _read_jsonl(text: str, file: str) -> RawCohort:
 
 
 # ASCII digits only (\d also matches Arabic-Indic or fullwidth digits), to the very end.
-_INTEGER = re.compile(r"[+-]?[0-9]{1,%d}" % MAX_DIGITS)
+_INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 

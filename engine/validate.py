@@ -425,7 +425,7 @@ def _look_alike_ids(raw: RawCohort, records: list[Any], first: Mapping[str, str]
         folded = unicodedata.normalize("NFKC", pid).casefold()
         if folded in seen:
             problems.append(Problem(raw.file, record.where(("id",)),
-                                    f"id {ascii(pid)} differs from {ascii(seen[folded])} only "
+                                    f"id {pid!a} differs from {seen[folded]!a} only "
                                     "in letter case or Unicode form; if they are one person, "
                                     "keep one id",
                                     severity="warning"))
