@@ -110,7 +110,9 @@ def show_command(seq: int, rules_text: bool, db_url: str | None, fmt: str) -> No
 
         print_json(view.as_dict())
     else:
-        click.echo("\n".join(explain(view)))
+        from cli.render import safe_lines
+
+        click.echo(safe_lines("\n".join(explain(view))))
 
 
 @audit.command("verify")
@@ -137,7 +139,9 @@ def verify_command(expect_head: Head | None, db_url: str | None, fmt: str) -> No
 
         print_json(report.as_dict())
     else:
-        click.echo(_verify_text(report))
+        from cli.render import safe_lines
+
+        click.echo(safe_lines(_verify_text(report)))
     raise SystemExit(0 if report.ok else 1)
 
 
@@ -250,29 +254,30 @@ def _table(title: str, *columns: str) -> Any:
 
 def _print_log(entries: list[LoggedEntry]) -> None:
     from audit.explain import subject, summary, when
-    from cli.render import console
+    from cli.render import cell, console
 
     table = _table(f"{len(entries)} audit entries, newest first", "seq", "when (UTC)",
                    "kind", "run", "who", "what")
     for e in entries:
-        table.add_row(str(e.seq), when(e.doc.get("at"))[:19], str(e.doc.get("kind")),
-                      str(e.doc.get("run")), subject(e.doc), summary(e.doc))
+        table.add_row(cell(e.seq), cell(when(e.doc.get("at"))[:19]), cell(e.doc.get("kind")),
+                      cell(e.doc.get("run")), cell(subject(e.doc)), cell(summary(e.doc)))
     console().print(table)
 
 
 def _print_status(state: ProgramState) -> None:
     from audit.explain import when
-    from cli.render import console
+    from cli.render import cell, console
 
     out = console()
     pairs = _table(f"{len(state.active)} active pairs", "mentor", "mentee", "score", "since",
                    "run", "entry")
     for p in state.active:
-        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since), p.run, str(p.seq))
+        pairs.add_row(cell(p.mentor), cell(p.mentee), cell(f"{p.score:g}"), cell(when(p.since)),
+                      cell(p.run), cell(p.seq))
     free = _table(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
                   "id", "role", "last reason", "entry")
     for f in state.free:
-        free.add_row(f.id, f.role, f.reason, str(f.seq) if f.seq else "")
+        free.add_row(cell(f.id), cell(f.role), cell(f.reason), cell(f.seq if f.seq else ""))
     out.print(pairs)
     out.print(free)
 

@@ -135,7 +135,7 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
       tandem rules check
       tandem rules check --rules my-rules/ --format json
     """
-    from cli.render import console, print_json
+    from cli.render import console, print_json, safe
     from engine.compile import compile_rules
     from engine.resources import rules_dir as bundled
     from engine.ruleset import load_rules
@@ -148,7 +148,7 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
                     "errors": []})
         return
     pairing, my_job_days = counts["pairing"], counts["my_job_days"]
-    console().print(f"{loaded.directory}: clean: {pairing} pairing "
+    console().print(f"{safe(loaded.directory)}: clean: {pairing} pairing "
                     f"rule{'' if pairing == 1 else 's'}, {my_job_days} my-job-day "
                     f"rule{'' if my_job_days == 1 else 's'} ({loaded.digest})", markup=False)
 
