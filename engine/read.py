@@ -207,14 +207,14 @@ def _parse_json(text: str, file: str, line: int | None = None) -> Any:
         loc = f"line {line or exc.lineno}, column {exc.colno}"
         raise _fail(file, f"not valid JSON: {exc.msg}; check the commas, quotes and brackets "
                           "just before this place", loc) from None
+    if _too_deep(value):  # before anything below walks the value recursively
+        raise deep
     if lost:  # rare: parse again, slowly, to say where
         prefix = f"line {line}, $" if line else "$"
         located = _duplicate_paths(json.loads(text, object_pairs_hook=_keep_duplicates), prefix)
         raise InvalidInput([Problem(file, where, f"the key {key!r} appears twice in one object; "
                                                  "JSON keeps only the last, so remove one")
                             for where, key in located], "cohort")
-    if _too_deep(value):
-        raise deep
     return value
 
 

@@ -31,9 +31,11 @@ from engine.conditions import (
     leaves,
 )
 from engine.errors import InvalidInput, Problem
+from engine.files import read_capped
 from engine.resources import schemas_dir
 from engine.suggest import closest
 from engine.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
+from engine.yamlio import MAX_BYTES as YAML_MAX_BYTES
 from engine.yamlio import Key, Located, load
 
 # Rules per ruleset. The engine spreads rules over several durable-rules rulesets (see
@@ -410,7 +412,8 @@ def load_rules(directory: Path) -> Rules:
                                                         "holding the rule files")], "rules")
     vocabulary = load_vocabulary(directory)
     problems: list[Problem] = []
-    texts: dict[str, str] = {VOCABULARY_FILE: (directory / VOCABULARY_FILE).read_text("utf-8")}
+    texts: dict[str, str] = {VOCABULARY_FILE: read_capped(
+        directory / VOCABULARY_FILE, YAML_MAX_BYTES, "vocabulary file").decode("utf-8")}
     collected: dict[str, list[Rule]] = {name: [] for name in RULESETS}
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
@@ -422,7 +425,7 @@ def load_rules(directory: Path) -> Rules:
         except InvalidInput as exc:
             problems += exc.problems
             continue
-        texts[path.name] = path.read_bytes().decode("utf-8-sig")
+        texts[path.name] = doc.text
         if not isinstance(doc.data, dict):
             problems.append(Problem(name, "line 1", "expected a mapping with 'ruleset:' and "
                                                     "'rules:'; see docs/rules.md"))

@@ -28,6 +28,7 @@ class Located:
 
     data: Any
     lines: dict[Key, int] = field(default_factory=dict)
+    text: str = ""  # the file's text, as read (once, within the size cap)
 
     def line(self, path: Key) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -156,10 +157,10 @@ def load(path: Path, display: str | None = None) -> Located:
     except yaml.YAMLError as exc:
         raise InvalidInput([Problem(name, "", f"not valid YAML: {exc}")], "rules") from None
     if node is None:
-        return Located(None, {(): 1})
+        return Located(None, {(): 1}, text)
     lines: dict[Key, int] = {}
     problems: list[Problem] = []
     data = _build(node, (), lines, problems, name)
     if problems:
         raise InvalidInput(problems, "rules")
-    return Located(data, lines)
+    return Located(data, lines, text)
