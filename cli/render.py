@@ -47,10 +47,17 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=True, highlight=False, emoji=False, markup=False)
 
 
+# JSON escapes C0 controls itself; these it leaves raw, although a terminal acts on them.
+_JSON_RAW = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def print_json(value: Any, compact: bool = False) -> None:
-    """JSON on stdout: indented for reading, or compact (and much faster) for large output."""
+    """JSON on stdout: indented for reading, or compact (and much faster) for large output.
+
+    Characters a terminal would act on are written as \\u escapes: the same JSON value."""
     indent = None if compact else 2
-    sys.stdout.write(json.dumps(value, indent=indent, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

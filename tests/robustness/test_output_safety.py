@@ -111,3 +111,15 @@ def test_a_hostile_actor_never_breaks_the_audit_log(tmp_path: Path, actor: str) 
         assert result.exit_code == 0, (args, result.output)
         assert _raw_controls(result.stdout) == [], args
     assert safe(actor) in _run("audit", "show", "1", "--db", url).stdout
+
+
+def test_json_output_escapes_what_a_terminal_acts_on(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    """JSON output writes C1 controls and bidi marks as \\u escapes: the same JSON value."""
+    from cli.render import print_json
+
+    value = {"name": "x\x9by\u202ez\x1b\u2028"}
+    print_json(value)
+    out = capsys.readouterr().out
+    assert _raw_controls(out) == []
+    assert json.loads(out) == value
