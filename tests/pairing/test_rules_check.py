@@ -308,3 +308,27 @@ def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None
         "r: error: ruleset 'pairing' reads 270 distinct pair features; the engine holds at "
         "most 250 per pair (durable-rules takes 255 properties per fact), so merge 'contains' "
         "tests into 'overlap' or fewer fields")
+
+
+def test_a_pipe_named_like_a_rule_file_is_refused(rules_copy: Path) -> None:
+    """A FIFO named *.yaml in the rules directory is refused at once, never read for ever."""
+    import os
+
+    os.mkfifo(rules_copy / "pipe.yaml")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "r/pipe.yaml: error: this is a named pipe (FIFO), not a regular file; give a saved "
+        "rule file", "1 error in the rules; nothing was done"]
+
+
+def test_a_rule_file_over_the_size_cap_is_refused(rules_copy: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule file over the cap is refused by its size, whatever it holds."""
+    monkeypatch.setattr("engine.yamlio.MAX_BYTES", 1024 * 1024)
+    (rules_copy / "big.yaml").write_text("# " + "x" * (1024 * 1024) + "\n")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "r/big.yaml: error: the file is 1.1 MB, over the 1 MB limit; split it into several "
+        "files")
