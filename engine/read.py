@@ -324,6 +324,9 @@ def _read_csv(text: str, file: str, kinds: Mapping[str, str]) -> RawCohort:
     except csv.Error as exc:
         hint = ("a quoted cell is never closed; add the closing '\"'"
                 if "end of data" in str(exc) else
+                f"a cell is longer than {csv.field_size_limit():,} characters; no field is "
+                "that long, so check for a quote that is never closed"
+                if "field limit" in str(exc) else
                 f"{exc}; a '\"' inside a quoted cell must be doubled ('\"\"')")
         raise _fail(file, f"not valid CSV: {hint}", f"row {len(rows) + 1}, line {start}") from None
     while rows and not any(cell.strip() for cell in rows[-1]):
