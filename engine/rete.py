@@ -9,7 +9,9 @@ This is the only module that imports durable-rules. Traps it avoids (see the fie
 - fact fields named f0, f1, ... (a field named `id` hangs the engine);
 - one short-lived state per evaluation, deleted at once (fact identity is a 32-bit hash);
 - an internal catch-all rule, so that a fact no rule matches is not an error;
-- exceptions in actions come back in the state and are raised here.
+- exceptions in actions come back in the state and are raised here;
+- the engine's limits (see COMPOSITE_LIMIT and below): a rule too large for one engine rule
+  is split into several, and engine rules are spread over several rulesets.
 """
 
 from __future__ import annotations
