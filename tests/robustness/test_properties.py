@@ -68,15 +68,23 @@ def test_every_cohort_validates_or_is_refused_and_what_validates_pairs(people: l
 
 @given(text=rule_file())
 def test_a_rule_folder_that_checks_clean_always_pairs(text: str) -> None:
-    """rules check ends in 0 or 1; when it accepts the folder, pair runs on the example."""
+    """rules check ends in 0 or 1; when it accepts the folder, pair runs on the example;
+    when it refuses it, pair --commit refuses it too and writes nothing."""
     with _workspace() as where:
         folder = where / "rules"
         shutil.copytree(rules_dir(), folder)
         (folder / "extra.yaml").write_text(text, "utf-8")
         checked = _run(where, "rules", "check", "--rules", folder)
         _clean_end(checked, where, (0, 1))
-        paired = _run(where, "pair", EXAMPLE, "--rules", folder, "--format", "json")
-        _clean_end(paired, where, (0,) if checked.exit_code == 0 else (1,))
+        if checked.exit_code == 0:
+            paired = _run(where, "pair", EXAMPLE, "--rules", folder, "--format", "json")
+            _clean_end(paired, where, (0,))
+        else:
+            db = where / "tandem.db"
+            paired = _run(where, "pair", EXAMPLE, "--rules", folder, "--commit", "--db",
+                          f"sqlite:///{db}")
+            _clean_end(paired, where, (1,))
+            assert not db.exists()
 
 
 def test_the_default_profile_is_bounded() -> None:
