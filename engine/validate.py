@@ -355,9 +355,11 @@ def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
 def _program_problems(raw: RawCohort) -> list[Problem]:
     if not raw.program:
         return []
+    found = [f for error in _program_validator().iter_errors(raw.program)
+             for f in _message(error, _NO_VOCABULARY, None)]
+    found += _surrogates(raw.program)
     return [Problem(raw.file, "$.program" + "".join(f".{p}" for p in path), message, suggestion)
-            for error in _program_validator().iter_errors(raw.program)
-            for path, message, suggestion in _message(error, _NO_VOCABULARY, None)]
+            for path, message, suggestion in found]
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
