@@ -123,3 +123,25 @@ def test_json_output_escapes_what_a_terminal_acts_on(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert _raw_controls(out) == []
     assert json.loads(out) == value
+
+
+@pytest.mark.parametrize("text", ["[/x]", CLEAR, OSC8])
+def test_a_hostile_separation_reason_never_breaks_status_or_history(tmp_path: Path,
+                                                                    text: str) -> None:
+    """A separation reason and actor with markup or escapes are shown as text everywhere."""
+    url = f"sqlite:///{tmp_path / 'tandem.db'}"
+    committed = _run("pair", EXAMPLE, "--commit", "--db", url, "--format", "json")
+    pair = json.loads(committed.stdout)["pairs"][0]
+    for commit in ([], ["--commit"]):
+        separated = _run("separate", pair["mentor"], pair["mentee"], "--reason", f"R{text}",
+                         "--actor", f"A{text}", "--db", url, *commit)
+        assert separated.exit_code == 0, separated.output
+        assert _raw_controls(separated.stdout) == []
+    for args in (["status"], ["history", pair["mentee"]], ["audit", "log"]):
+        result = _run(*args, "--db", url)
+        assert result.exit_code == 0, (args, result.output)
+        assert _raw_controls(result.stdout) == [], args
+    unknown = _run("history", f"X{text}", "--db", url)
+    assert unknown.exit_code == 1
+    assert _raw_controls(unknown.output) == []
+    assert safe(f"R{text}") in _run("status", "--db", url).stdout
