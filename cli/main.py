@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -22,6 +25,12 @@ class TandemGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own ways out: a message, a usage error, Ctrl-C
+        except BrokenPipeError:
+            # The reader of the output went away (`tandem audit log | head`): not a bug.
+            # Later writes (and Python's own flush at exit) go nowhere.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             from cli.crash import report_crash
 

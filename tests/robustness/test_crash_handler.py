@@ -76,3 +76,16 @@ def test_no_crash_file_can_be_written(crashing: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 3
     assert result.stderr.endswith("no crash file could be written; run again with -v to see "
                                   "the details.\n")
+
+
+def test_a_closed_output_pipe_is_not_a_crash(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    """When the reader of the output goes away (`| head`), exit 1 without a crash file."""
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("cli.views.show_pairing", closed)
+    monkeypatch.setenv("TANDEM_CRASH_DIR", str(tmp_path))
+    result = _run("pair", str(EXAMPLE))
+    assert result.exit_code == 1
+    assert list(tmp_path.glob("tandem-crash-*.txt")) == []
