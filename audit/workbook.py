@@ -22,7 +22,7 @@ from typing import Any
 
 from audit import db as database
 from audit import store
-from audit.export import neutralise
+from engine.spreadsheet import neutralise
 from engine.canonical import canonical_json
 from engine.report.model import LIFECYCLE, timeline_item
 

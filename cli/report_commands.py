@@ -125,11 +125,12 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
 def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:
     from rich.table import Table
 
-    from cli.render import console
+    from cli.render import cell, console, safe
 
     out = console()
     for role, attribute, rows in figures.sections():
-        table = Table(title=f"{role}s by {attribute.replace('_', ' ')}", title_justify="left")
+        table = Table(title=safe(f"{role}s by {attribute.replace('_', ' ')}"),
+                      title_justify="left")
         for column in ("group", "people", "paired", "rate (95% interval)", "mean score",
                        "ratio", "p (adjusted)", "verdict"):
             table.add_column(column, justify="left" if column in ("group", "verdict")
@@ -139,7 +140,7 @@ def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:
                        "FLAGGED: under four fifths, " + ("significant" if f.significant
                                                          else "could be chance")
                        if f.flagged else "best rate" if f.best else "")
-            table.add_row(f.group, str(f.people), str(f.paired),
+            table.add_row(cell(f.group), str(f.people), str(f.paired),
                           f"{f.rate:.0%} ({f.rate_low:.0%}-{f.rate_high:.0%})",
                           "" if f.mean_score is None else f"{f.mean_score:.1f}",
                           "" if f.ratio is None else f"{f.ratio:.2f}",
@@ -147,15 +148,15 @@ def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:
                           + ("" if f.p_adjusted is None else f" ({f.p_adjusted:.3f})"),
                           verdict)
         out.print(table)
-    where = source.get("cohort") or f"run {source.get('run')}"
+    where = safe(source.get("cohort") or f"run {source.get('run')}")
     flagged = figures.flagged
     out.print(f"{where}: {figures.people} candidates; {len(flagged)} group"
               f"{'' if len(flagged) == 1 else 's'} flagged under the four-fifths rule"
-              + (f": {', '.join(f'{f.role} {f.attribute}={f.group}' for f in flagged)}"
+              + (f": {safe(', '.join(f'{f.role} {f.attribute}={f.group}' for f in flagged))}"
                  if flagged else "") + ".", markup=False)
     if figures.erased:
         out.print(f"{len(figures.erased)} profiles were erased and are not counted: "
-                  f"{', '.join(figures.erased)}.", markup=False)
+                  f"{safe(', '.join(figures.erased))}.", markup=False)
     if not figures.protected_attributes:
         out.print("No protected data in these profiles: only subsidiary and job family.",
                   markup=False)
