@@ -7,7 +7,7 @@
 - lifecycle: one row per separation, reassignment, decision, approval, rejection,
   check-in and outcome, in plain words.
 
-Every text cell is formula-safe, with the CSV export's ``neutralise``: a cell that a
+Every text cell is formula-safe with ``engine.spreadsheet.neutralise``, as in the CSV: a cell that a
 spreadsheet would run as a formula gets a leading '. Characters a workbook cannot hold
 (control characters) become U+FFFD; the JSON lines export keeps everything as it is.
 """
@@ -22,9 +22,9 @@ from typing import Any
 
 from audit import db as database
 from audit import store
-from engine.spreadsheet import neutralise
 from engine.canonical import canonical_json
 from engine.report.model import LIFECYCLE, timeline_item
+from engine.spreadsheet import neutralise
 
 RUN_COLUMNS = ("seq", "run", "at", "actor", "command", "approval", "tandem_version",
                "rules_digest", "rules_text_digest", "input_digest", "as_of", "settings",
