@@ -7,9 +7,9 @@
 - lifecycle: one row per separation, reassignment, decision, approval, rejection,
   check-in and outcome, in plain words.
 
-Every text cell is formula-safe with ``engine.spreadsheet.neutralise``, as in the CSV: a cell that a
-spreadsheet would run as a formula gets a leading '. Characters a workbook cannot hold
-(control characters) become U+FFFD; the JSON lines export keeps everything as it is.
+Every text cell is formula-safe with ``engine.spreadsheet.neutralise``, as in the CSV: a
+cell that a spreadsheet would run as a formula gets a leading '. Characters a workbook
+cannot hold (control characters) become U+FFFD; the JSON lines export keeps everything.
 """
 
 from __future__ import annotations
