@@ -24,11 +24,21 @@ from typing import Any
 
 from durable.engine import Host
 
-from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test, leaves
+from engine.conditions import (
+    All,
+    AnyOf,
+    Compare,
+    Condition,
+    Difference,
+    Leaf,
+    Not,
+    Overlap,
+    leaves,
+)
 from engine.errors import TandemError
 
 JSON = dict[str, Any]
-Resolve = Callable[[Test | Compare | Overlap], str]
+Resolve = Callable[[Leaf], str]
 _PRESENT = "k"  # a field every fact carries, for the catch-all rule
 
 
@@ -51,11 +61,11 @@ def _host() -> _SyncHost:
     return _HOST
 
 
-def _leaf(leaf: Test | Compare | Overlap, resolve: Resolve) -> JSON:
+def _leaf(leaf: Leaf, resolve: Resolve) -> JSON:
     name = resolve(leaf)
     if isinstance(leaf, Compare):
         return {name: 1 if leaf.equal else 0}
-    if isinstance(leaf, Overlap):
+    if isinstance(leaf, Overlap | Difference):
         parts: list[JSON] = []
         if leaf.at_least is not None:
             parts.append({"$gte": {name: leaf.at_least}})

@@ -22,6 +22,7 @@ from engine.conditions import (
     AnyOf,
     Compare,
     Condition,
+    Difference,
     Not,
     Op,
     Overlap,
@@ -59,7 +60,7 @@ OPERATORS: Mapping[FieldKind, tuple[Op, ...]] = {
     "flag": ("eq",),
 }
 MY_JOB_DAY_FIELDS = ("my_job_day.discover", "my_job_day.host")
-CONDITION_KEYS = ("all", "any", "not", "same", "different", "overlap")
+CONDITION_KEYS = ("all", "any", "not", "same", "different", "overlap", "difference")
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,17 @@ class Rule:
     line: int
 
     @cached_property
-    def overlap_fields(self) -> tuple[str, ...]:
-        """The list fields whose shared themes this rule counts, in order."""
-        return tuple(dict.fromkeys(leaf.field for leaf in leaves(self.when)
+    def overlap_fields(self) -> tuple[tuple[str, str], ...]:
+        """The (mentor, mentee) list fields whose shared themes this rule counts, in order."""
+        return tuple(dict.fromkeys(leaf.sides for leaf in leaves(self.when)
                                    if isinstance(leaf, Overlap)))
+
+    @cached_property
+    def differences(self) -> tuple[tuple[str, str], ...]:
+        """The (mentee, mentor) number fields whose difference this rule reads, in order."""
+        return tuple(dict.fromkeys((leaf.mentee_field, leaf.mentor_field)
+                                   for leaf in leaves(self.when)
+                                   if isinstance(leaf, Difference)))
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
@@ -86,12 +94,12 @@ class Rule:
         for leaf in leaves(self.when):
             if isinstance(leaf, Test):
                 seen[f"{leaf.side}.{leaf.field}"] = None
-            elif isinstance(leaf, Compare):
+            elif isinstance(leaf, Compare | Difference):
                 seen[f"mentor.{leaf.mentor_field}"] = None
                 seen[f"mentee.{leaf.mentee_field}"] = None
             else:
-                seen[f"mentor.{leaf.field}"] = None
-                seen[f"mentee.{leaf.field}"] = None
+                seen[f"mentor.{leaf.sides[0]}"] = None
+                seen[f"mentee.{leaf.sides[1]}"] = None
         return tuple(seen)
 
 
@@ -171,6 +179,8 @@ class _Checker:
             return self.compare(key == "same", value, here)
         if key == "overlap":
             return self.overlap(value, here)
+        if key == "difference":
+            return self.difference(value, here)
         side, name = key.split(".", 1)
         return self.test(side, name, value, here)
 
@@ -219,9 +229,14 @@ class _Checker:
         else:
             op, value = "eq", spec
         if op not in OPERATORS[kind]:
-            fits = ", ".join(OPERATORS[kind])
-            self.problem(path, f"operator {op!r} does not fit {side}.{name}, a {kind} field; "
-                               f"use one of: {fits}")
+            self.problem(path, f"{side}.{name} takes {_operators_of(kind)}; got {op}")
+            return None
+        if op in ("in", "not_in") and not isinstance(value, list):
+            self.problem(path, f"{op} takes a list, got {json.dumps(value, default=str)}")
+            return None
+        if op not in ("in", "not_in") and isinstance(value, list | dict):
+            self.problem(path, f"{op} takes a single value, got "
+                               f"{json.dumps(value, default=str)}")
             return None
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -261,16 +276,48 @@ class _Checker:
         return Compare(equal, mentor_field, mentee_field)
 
     def overlap(self, spec: Mapping[str, Any], path: Key) -> Overlap | None:
-        name = spec["field"]
-        kind = self.field("mentor", name, path)
-        if kind is None:
+        if "at_least" not in spec and "at_most" not in spec:
+            self.problem(path, "overlap needs a bound: {field: F, at_least: N} or at_most: N")
             return None
-        if kind != "list":
-            lists = [f for f, k in RULE_FIELDS.items() if k == "list"]
-            self.problem(path, f"overlap counts shared values of a list field; {name} is a "
-                               f"{kind} field (list fields: {', '.join(lists)})")
+        if "field" in spec and ("mentor" in spec or "mentee" in spec):
+            self.problem(path, "overlap takes either field: F (the same field on both sides) "
+                               "or mentor: F and mentee: G, not both")
             return None
-        return Overlap(name, spec.get("at_least"), spec.get("at_most"))
+        if "field" not in spec and not ("mentor" in spec and "mentee" in spec):
+            self.problem(path, "overlap needs field: F, or both mentor: F and mentee: G")
+            return None
+        mentor_field = spec.get("field", spec.get("mentor"))
+        mentee_field = spec.get("field", spec.get("mentee"))
+        for side, name in (("mentor", mentor_field), ("mentee", mentee_field)):
+            kind = self.field(side, name, path)
+            if kind is None:
+                return None
+            if kind != "list":
+                lists = [f for f, k in RULE_FIELDS.items() if k == "list"]
+                self.problem(path, f"overlap counts shared values of a list field; {name} is a "
+                                   f"{kind} field (list fields: {', '.join(lists)})")
+                return None
+            if mentor_field == mentee_field:
+                break
+        return Overlap(mentor_field, spec.get("at_least"), spec.get("at_most"),
+                       "" if mentee_field == mentor_field else mentee_field)
+
+    def difference(self, spec: Mapping[str, Any], path: Key) -> Difference | None:
+        if "at_least" not in spec and "at_most" not in spec:
+            self.problem(path, "difference needs a bound: {mentee: F, mentor: G, at_least: N} "
+                               "or at_most: N")
+            return None
+        for side in ("mentee", "mentor"):
+            kind = self.field(side, spec[side], path)
+            if kind is None:
+                return None
+            if kind != "number":
+                numbers = [f for f, k in RULE_FIELDS.items() if k == "number"]
+                self.problem(path, f"difference subtracts numbers; {side}.{spec[side]} is a "
+                                   f"{kind} field (number fields: {', '.join(numbers)})")
+                return None
+        return Difference(spec["mentee"], spec["mentor"], spec.get("at_least"),
+                          spec.get("at_most"))
 
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
@@ -282,6 +329,15 @@ class _Checker:
         points = 0 if then == "exclude" else int(then["score"])
         return Rule(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()), when,
                     effect, points, self.file, self.doc.line(path))
+
+
+def _operators_of(kind: FieldKind) -> str:
+    """The operators a kind of field takes, in words: "at_least, in or a number"."""
+    plain = {"text": "a text", "number": "a number", "flag": "true or false", "list": ""}
+    words = sorted(op for op in OPERATORS[kind] if op != "eq")
+    if "eq" in OPERATORS[kind]:
+        words.append(plain[kind])
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
@@ -303,7 +359,8 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
-                                   "different, overlap, or mentor.FIELD / mentee.FIELD",
+                                   "different, overlap, difference, or mentor.FIELD / "
+                                   "mentee.FIELD",
                     closest(name, [*CONDITION_KEYS, "mentor.", "mentee."]))
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
@@ -349,8 +406,10 @@ def _feature_count(rules: Sequence[Rule]) -> int:
                          else ("side", leaf.side, leaf.field))
             elif isinstance(leaf, Compare):
                 seen.add(("compare", leaf.mentor_field, leaf.mentee_field))
+            elif isinstance(leaf, Difference):
+                seen.add(("difference", leaf.mentee_field, leaf.mentor_field))
             else:
-                seen.add(("overlap", leaf.field))
+                seen.add(("overlap", *leaf.sides))
     return len(seen)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ class Vocabulary:
     job_families: tuple[str, ...]
     topics: tuple[str, ...]
     intentions: Mapping[str, Mapping[str, tuple[str, ...]]]  # role -> code -> themes
+    topic_themes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # declared only
 
     def intention_codes(self, role: str | None = None) -> tuple[str, ...]:
         roles = (role,) if role else ROLES
@@ -29,6 +30,8 @@ class Vocabulary:
         """The themes a list value serves; a value without declared themes is its own theme."""
         if field == "intentions":
             return self.intentions.get(role, {}).get(value, (value,))
+        if field == "topics":
+            return self.topic_themes.get(value, (value,))
         return (value,)
 
     def values_of(self, field: str, role: str | None = None) -> tuple[str, ...] | None:
@@ -75,6 +78,18 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     for key in ("learning_styles", "job_families", "topics"):
         sections[key] = _names(root.get(key, {}), file,
                                f"line {doc.line(('vocabulary', key))}", problems)
+    topic_themes: dict[str, tuple[str, ...]] = {}
+    raw_topics = root.get("topics", {})
+    for topic, spec in (raw_topics.items() if isinstance(raw_topics, dict) else ()):
+        themes = spec.get("themes") if isinstance(spec, dict) else None
+        if themes is None:
+            continue
+        if isinstance(themes, list) and themes and all(isinstance(t, str) for t in themes):
+            topic_themes[str(topic)] = tuple(themes)
+        else:
+            where = doc.line(("vocabulary", "topics", topic))
+            problems.append(Problem(file, f"line {where}",
+                                    f"themes of {topic!r} must be a non-empty list of names"))
     intentions: dict[str, dict[str, tuple[str, ...]]] = {}
     raw = root.get("intentions", {})
     for role in ROLES:
@@ -97,4 +112,4 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if problems:
         raise InvalidInput(problems, "rules")
     return Vocabulary(sections["learning_styles"], sections["job_families"], sections["topics"],
-                      intentions)
+                      intentions, topic_themes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 from datetime import date
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cohort import Cohort, Participant
-from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test
+from engine.conditions import All, AnyOf, Compare, Condition, Difference, Not, Overlap, Test
 from engine.resources import rules_dir
 from engine.ruleset import Rule, Rules, RuleSet, Settings
 from engine.vocabulary import Vocabulary, load_vocabulary
@@ -19,6 +20,11 @@ VOCABULARY: Vocabulary = load_vocabulary(rules_dir())
 STYLES = list(VOCABULARY.learning_styles)
 FAMILIES = list(VOCABULARY.job_families)[:4]
 TOPICS = list(VOCABULARY.topics)[:4]
+# The bundled vocabulary with themes declared for some topics, so that an overlap of a
+# mentor's topics with a mentee's intentions can count something.
+THEMED_VOCABULARY: Vocabulary = dataclasses.replace(VOCABULARY, topic_themes={
+    "ai": ("digital-culture",), "social-media": ("digital-culture", "network"),
+    "data": ("digital-tools", "projects")})
 
 
 def person(pid: str, role: str = "mentor", **fields: Any) -> Participant:
@@ -78,7 +84,7 @@ def random_cohort(rng: random.Random, n_mentors: int, n_mentees: int) -> Cohort:
 
 def random_leaf(rng: random.Random) -> Condition:
     side = rng.choice(["mentor", "mentee"])
-    pick = rng.randrange(11)
+    pick = rng.randrange(13)
     if pick == 0:
         return Test(side, "learning_style", "eq", rng.choice(STYLES))  # type: ignore[arg-type]
     if pick == 1:
@@ -110,6 +116,17 @@ def random_leaf(rng: random.Random) -> Condition:
         if rng.random() < 0.5:
             return Test(side, "job_family", "eq", rng.choice(FAMILIES))  # type: ignore[arg-type]
         return Test(side, "job_family", "not_in", tuple(FAMILIES[:2]))  # type: ignore[arg-type]
+    if pick == 11:
+        low = rng.randint(0, 2)
+        return Overlap(rng.choice(["topics", "intentions"]), low,
+                       rng.choice([None, low + rng.randint(0, 1)]),
+                       rng.choice(["topics", "intentions"]) + "")
+    if pick == 12:
+        bounds = sorted(rng.sample([-10, -2.5, 0, 5, 10, 12.25], 2))
+        at_least, at_most = rng.choice([(bounds[0], None), (None, bounds[1]),
+                                        (bounds[0], bounds[1])])
+        mentor_field = "capacity" if rng.random() < 0.2 else "tenure_years"
+        return Difference("tenure_years", mentor_field, at_least, at_most)
     if rng.random() < 0.5:
         return Test(side, "manager_id", "eq", rng.choice(["M0", "E1"]))  # type: ignore[arg-type]
     return Test(side, "manager_id", rng.choice(["in", "not_in"]),  # type: ignore[arg-type]

@@ -35,18 +35,47 @@ CASES = [
      "teach-digital-tools, understand-company-jobs, build-a-network"),
     ("unknown condition", _file(("a/x", "{sme: job_family}", "exclude")),
      "r/extra.yaml: line 6: error: unknown condition 'sme'; use all, any, not, same, different, "
-     "overlap, or mentor.FIELD / mentee.FIELD; did you mean 'same'?"),
+     "overlap, difference, or mentor.FIELD / mentee.FIELD; did you mean 'same'?"),
     ("unknown ruleset", _file(("a/x", "{same: job_family}", "exclude"), ruleset="pairng"),
      "r/extra.yaml: line 1: error: 'pairng' is not one of ['pairing', 'my_job_days']; did you "
      "mean 'pairing'?"),
     # -- operators and types ----------------------------------------------------------------
     ("operator unfit for a text field",
      _file(("a/x", "{mentor.job_family: {at_least: 3}}", "exclude")),
-     "r/extra.yaml: line 6: error: operator 'at_least' does not fit mentor.job_family, a text "
-     "field; use one of: eq, in, not_in"),
+     "r/extra.yaml: line 6: error: mentor.job_family takes in, not_in or a text; got at_least"),
     ("contains on a text field", _file(("a/x", "{mentee.department: {contains: x}}", "exclude")),
-     "r/extra.yaml: line 6: error: operator 'contains' does not fit mentee.department, a text "
-     "field; use one of: eq, in, not_in"),
+     "r/extra.yaml: line 6: error: mentee.department takes in, not_in or a text; got contains"),
+    ("an operator no field takes",
+     _file(("a/x", "{mentor.tenure_years: {greater_than: 3}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes at_least, at_most, in, not_in or a "
+     "number; got greater_than"),
+    ("an operator on a list field", _file(("a/x", "{mentee.topics: {in: [ai]}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentee.topics takes contains; got in"),
+    # -- overlap across fields and differences ------------------------------------------------
+    ("overlap across fields with a text field",
+     _file(("a/x", "{overlap: {mentor: topics, mentee: department, at_least: 1}}", "exclude")),
+     "r/extra.yaml: line 6: error: overlap counts shared values of a list field; department is "
+     "a text field (list fields: intentions, topics, my_job_day.discover)"),
+    ("overlap with one side only",
+     _file(("a/x", "{overlap: {mentor: topics, at_least: 1}}", "exclude")),
+     "r/extra.yaml: line 6: error: overlap needs field: F, or both mentor: F and mentee: G"),
+    ("overlap with field and sides",
+     _file(("a/x", "{overlap: {field: topics, mentee: intentions, at_least: 1}}", "exclude")),
+     "r/extra.yaml: line 6: error: overlap takes either field: F (the same field on both sides) "
+     "or mentor: F and mentee: G, not both"),
+    ("difference of text fields",
+     _file(("a/x", "{difference: {mentee: department, mentor: tenure_years, at_least: 1}}",
+            "exclude")),
+     "r/extra.yaml: line 6: error: difference subtracts numbers; mentee.department is a text "
+     "field (number fields: tenure_years, capacity)"),
+    ("difference without a bound",
+     _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years}}", "exclude")),
+     "r/extra.yaml: line 6: error: difference needs a bound: {mentee: F, mentor: G, at_least: "
+     "N} or at_most: N"),
+    ("difference reads a mentee's capacity",
+     _file(("a/x", "{difference: {mentee: capacity, mentor: capacity, at_most: 1}}",
+            "exclude")),
+     "r/extra.yaml: line 6: error: mentees have no capacity; only mentor.capacity can be read"),
     ("number for a number field", _file(("a/x", "{mentor.tenure_years: {at_least: two}}",
                                          "exclude")),
      "r/extra.yaml: line 6: error: at_least takes a number, got \"two\""),
