@@ -49,6 +49,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
     from engine.inputs import load_inputs, profiles_for_snapshot
+    from engine.errors import Problem
     from engine.pairing import pair_cohort
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
@@ -66,6 +67,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         receipt_text = receipt.describe()
     else:
         result = pair_cohort(loaded, rules)
+    print_problems(Problem(**w) for w in result["warnings"])
     if fmt == "json":
         from cli.render import print_json
 

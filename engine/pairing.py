@@ -17,6 +17,7 @@ import structlog
 from engine import __version__
 from engine.canonical import digest
 from engine.cohort import Cohort
+from engine.errors import Problem
 from engine.explain import candidates, reasons, sentence, unpaired_why
 from engine.features import PairSpace
 from engine.rete import GroupedEngine
@@ -97,6 +98,7 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
         pairs.append({"mentor": mentor.id, "mentee": mentee.id, "score": score,
                       "sentence": sentence(mentor, mentee, score, why), "reasons": why})
     unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken)
+    warnings = rule_warnings(cohort, ev)
     ev.timings["explanations"] = time.perf_counter() - clock
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
              distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine.calls,
@@ -109,12 +111,22 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
         "settings": settings.as_dict(),
         "pairs": pairs,
         "unpaired": unpaired,
+        "warnings": [w.as_dict() for w in warnings],
         "summary": {"mentors": len(cohort.mentors), "mentees": len(cohort.mentees),
                     "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
                     "unpaired": len(unpaired), "already_paired": len(
                         [p for p in cohort.participants if p.id in taken]),
                     "distinct_combinations": len(ev.table.outcomes)},
     }
+
+
+def rule_warnings(cohort: Cohort, ev: Evaluation) -> list[Problem]:
+    """Rules that cannot do what they say on this cohort (see engine.rule_warnings)."""
+    from engine.rule_warnings import constant_warnings, firing_warnings
+
+    pairing = ev.rules.pairing
+    return (constant_warnings(pairing.rules, cohort.participants)
+            + firing_warnings(pairing.rules, pairing.settings, ev.table))
 
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
