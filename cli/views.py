@@ -68,14 +68,25 @@ def _plain(value: object) -> str:
 
 def show_explanation(report: Mapping[str, Any]) -> None:
     out = console()
-    out.print(f"{report['mentor']} -> {report['mentee']}: score {report['score']}, "
-              f"{'eligible' if report['eligible'] else 'not eligible'}", markup=False)
-    out.print(f"Verdict: {report['verdict']}", markup=False)
+    excluded = bool(report.get("excluded_by"))
+    if excluded:
+        # The exclusion comes first; other rules' points are what the pair would score.
+        out.print(f"{report['mentor']} -> {report['mentee']}: excluded by "
+                  f"{', '.join(report['excluded_by'])}; not eligible", markup=False)
+        out.print(f"Verdict: {report['verdict']}", markup=False)
+        out.print(f"Without the exclusion it would score {report['would_score']}.",
+                  markup=False)
+    else:
+        out.print(f"{report['mentor']} -> {report['mentee']}: score {report['score']}, "
+                  f"{'eligible' if report['eligible'] else 'not eligible'}", markup=False)
+        out.print(f"Verdict: {report['verdict']}", markup=False)
     table = Table(title="Rules that fired", title_justify="left")
     for column in ("Rule", "Effect", "Because", "Evidence"):
         table.add_column(column)
     for r in report["reasons"]:
         effect = "exclude" if r["effect"] == "exclude" else f"{r['points']:+d}"
+        if excluded and r["effect"] == "score":
+            effect = f"would score {effect}"
         evidence = "\n".join(f"{k} = {_plain(v)}" for k, v in r["evidence"].items())
         table.add_row(f"{r['rule']}\n{r['title']}", effect, r["because"], evidence)
     if report["reasons"]:
@@ -87,14 +98,30 @@ def show_explanation(report: Mapping[str, Any]) -> None:
               f"{cohort['total_score']}.", markup=False)
 
 
+TABLE_ROOM = 80  # columns the table needs beside the longest rule id
+
+
 def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> None:
-    table = Table(title="Pairing rules", title_justify="left")
-    for column in ("Rule", "Effect", "When", "Title", "File"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["id"], row["effect"], row["when"], row["title"],
-                      f"{row['file']}:{row['line']}")
+    # Rule ids are what people copy into other commands and look up in the audit log:
+    # they are never cut or folded. When the table would have to squeeze them (80
+    # columns, a pipe), each rule is printed as a short block of lines instead.
     out = console()
-    out.print(table)
+    longest = max((len(row["id"]) for row in rows), default=4)
+    if out.width < longest + TABLE_ROOM:
+        out.print("Pairing rules", markup=False)
+        for row in rows:
+            out.print(f"\n{row['id']}  {row['effect']}  {row['file']}:{row['line']}",
+                      markup=False)
+            out.print(f"  {row['title']}\n  when: {row['when']}", markup=False)
+    else:
+        table = Table(title="Pairing rules", title_justify="left")
+        table.add_column("Rule", no_wrap=True, min_width=longest)
+        table.add_column("Effect", no_wrap=True)
+        for column in ("When", "Title", "File"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["id"], row["effect"], row["when"], row["title"],
+                          f"{row['file']}:{row['line']}")
+        out.print(table)
     out.print(f"Settings: objective {settings['objective']}, min_score {settings['min_score']}, "
               f"default_capacity {settings['default_capacity']}.", markup=False)

@@ -187,8 +187,11 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     formed = any(a == m and b == e for a, b in zip(best.mentors.tolist(), best.mentees.tolist(),
                                                    strict=True))
     eligible = not outcome.excluded and outcome.points >= settings.min_score
+    # An excluded pair has no score: the points of its other rules are what it *would*
+    # score without the exclusion, and are never shown as its score.
     out: dict[str, Any] = {
-        "mentor": mentor_id, "mentee": mentee_id, "score": outcome.points,
+        "mentor": mentor_id, "mentee": mentee_id,
+        "score": None if outcome.excluded else outcome.points,
         "eligible": eligible, "formed": formed, "reasons": why,
         "rules_digest": rules.digest, "input_digest": input_digest(cohort),
         "settings": settings.as_dict(),
@@ -196,6 +199,8 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     }
     if outcome.excluded:
         blockers = [r["rule"] for r in why if r["effect"] == "exclude"]
+        out["excluded_by"] = blockers
+        out["would_score"] = outcome.points
         out["verdict"] = f"cannot be formed: excluded by {', '.join(blockers)}"
     elif not eligible:
         out["verdict"] = (f"cannot be formed: score {outcome.points} is under min_score "

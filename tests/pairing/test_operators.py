@@ -135,6 +135,8 @@ def test_exclude_effect_forbids_the_pair(tmp_path: Path) -> None:
                           "M1", "E1")
     assert report["eligible"] is False
     assert report["verdict"] == "cannot be formed: excluded by t/one"
+    assert (report["score"], report["would_score"], report["excluded_by"]) == (None, 0,
+                                                                                ["t/one"])
 
 
 def test_evidence_names_the_values_that_made_a_rule_fire(tmp_path: Path) -> None:

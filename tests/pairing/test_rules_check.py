@@ -229,6 +229,21 @@ def test_rules_show_lists_every_pairing_rule() -> None:
     assert not any(i.startswith("my-job-days/") for i in ids)
 
 
+@pytest.mark.parametrize("columns", ["80", "120", "300"])
+def test_rules_show_never_cuts_a_rule_id(rules_copy: Path, columns: str) -> None:
+    """At any width, piped or not, every rule id is printed whole on one line."""
+    long_id = "a-rather-long-prefix/with-an-even-longer-and-very-descriptive-rule-name-x"
+    (rules_copy / "extra.yaml").write_text(_file((long_id, "{same: job_family}", "exclude")))
+    result = CliRunner().invoke(cli, ["rules", "show", "--rules", "r"],
+                                env={"COLUMNS": columns})
+    ids = [r["id"] for r in json.loads(CliRunner().invoke(
+        cli, ["rules", "show", "--rules", "r", "--format", "json"]).stdout)["rules"]]
+    assert long_id in ids
+    for rule_id in ids:
+        assert rule_id in result.stdout, (columns, rule_id)
+    assert "…" not in result.stdout
+
+
 def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None:
     """Over 250 distinct features per pair would overflow a durable-rules fact: refused."""
     topics = [f"{side}.topics" for side in ("mentor", "mentee")]
