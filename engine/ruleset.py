@@ -151,12 +151,18 @@ def _schema_validator() -> Draft202012Validator:
 class _Checker:
     """Collects located problems while parsing one file."""
 
-    def __init__(self, file: str, doc: Located, vocabulary: Vocabulary, ruleset: str) -> None:
+    def __init__(self, file: str, doc: Located, vocabulary: Vocabulary, ruleset: str,
+                 broken: set[Key] | None = None) -> None:
         self.file = file
         self.doc = doc
         self.vocabulary = vocabulary
         self.ruleset = ruleset
+        self.broken = broken or set()  # places the schema refused; their meaning is not read
         self.problems: list[Problem] = []
+
+    def _refused(self, path: Key) -> bool:
+        """Whether the schema refused this place or anything under it."""
+        return any(b[:len(path)] == path for b in self.broken)
 
     def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
         self.problems.append(Problem(self.file, f"line {self.doc.line(path)}", message,
@@ -164,9 +170,11 @@ class _Checker:
 
     # -- conditions -------------------------------------------------------------------------
     def condition(self, node: Mapping[str, Any], path: Key) -> Condition | None:
+        if path in self.broken or not isinstance(node, dict) or len(node) != 1:
+            return None
         ((key, value),) = node.items()
         here = (*path, key)
-        if key in ("all", "any"):
+        if key in ("all", "any") and isinstance(value, list):
             items = [self.condition(item, (*here, i)) for i, item in enumerate(value)]
             if any(item is None for item in items):
                 return None
@@ -175,6 +183,8 @@ class _Checker:
         if key == "not":
             inner = self.condition(value, here)
             return None if inner is None else Not(inner)
+        if self._refused(here) or "." not in key and key not in CONDITION_KEYS:
+            return None
         if key in ("same", "different"):
             return self.compare(key == "same", value, here)
         if key == "overlap":
@@ -321,8 +331,10 @@ class _Checker:
 
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
-        when = self.condition(raw["when"], (*path, "when"))
-        if when is None:
+        if not isinstance(raw, dict) or path in self.broken and "when" not in raw:
+            return None
+        when = self.condition(raw["when"], (*path, "when")) if "when" in raw else None
+        if when is None or self._refused(path):
             return None
         then = raw["then"]
         effect: Literal["exclude", "score"] = "exclude" if then == "exclude" else "score"
@@ -448,26 +460,25 @@ def load_rules(directory: Path) -> Rules:
                                                     "'rules:'; see docs/rules.md"))
             continue
         errors = list(validator.iter_errors(doc.data))
-        broken_rules: set[int] = set()
+        # Schema errors and meaning errors are reported in one pass: the meaning of every
+        # part the schema accepted is still checked, so one run shows every problem.
+        broken: set[Key] = set()
         for error in sorted(errors, key=lambda e: doc.line(tuple(e.absolute_path))):
             where, message, suggestion = _schema_problem(error)
             problems.append(Problem(name, f"line {doc.line(where)}", message, suggestion))
-            at = tuple(error.absolute_path)
-            if len(at) >= 2 and at[0] == "rules" and isinstance(at[1], int):
-                broken_rules.add(at[1])
-            else:
-                broken_rules.add(-1)
-        if -1 in broken_rules:
+            broken.add(tuple(error.absolute_path))
+        ruleset = doc.data.get("ruleset")
+        raw_rules = doc.data.get("rules", [])
+        if ruleset not in RULESETS or not isinstance(raw_rules, list) or ("rules",) in broken:
             continue  # the file's frame is wrong: its rules cannot be read reliably
-        ruleset = doc.data["ruleset"]
-        checker = _Checker(name, doc, vocabulary, ruleset)
-        for index, raw in enumerate(doc.data.get("rules", [])):
-            if index in broken_rules:
-                continue
+        checker = _Checker(name, doc, vocabulary, ruleset, broken)
+        for index, raw in enumerate(raw_rules):
             rule = checker.rule(raw, ("rules", index))
-            if rule is not None:
+            if rule is not None and not any(b[:2] == ("rules", index) for b in broken):
                 collected[ruleset].append(rule)
         problems += checker.problems
+        if any(b[:1] == ("settings",) for b in broken):
+            continue
         if "settings" in doc.data:
             line = doc.line(("settings",))
             if ruleset in settings_at:

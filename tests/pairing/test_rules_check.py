@@ -261,3 +261,29 @@ def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None
         "r: error: ruleset 'pairing' reads 270 distinct pair features; the engine holds at "
         "most 250 per pair (durable-rules takes 255 properties per fact), so merge 'contains' "
         "tests into 'overlap' or fewer fields")
+
+
+def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> None:
+    """A file with schema errors still has the meaning of its accepted parts checked."""
+    (rules_copy / "extra.yaml").write_text(
+        "ruleset: pairing\ndescriptoin: typo\nrules:\n"
+        "  - id: a/x\n    title: T\n    because: B\n"
+        "    when: {all: [{mentor.job_familly: finance}, {same: {mentor: id}}]}\n"
+        "    then: {score: 1.5}\n"
+        "  - id: a/y\n    title: T\n"
+        "    when: {mentee.tenure_years: {greater_than: 3}}\n    then: exclude\n")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "r/extra.yaml: line 2: error: unknown key 'descriptoin'; expected one of ruleset, "
+        "description, settings, rules; did you mean 'description'?",
+        "r/extra.yaml: line 7: error: same takes a text, got {\"mentor\": \"id\"}",
+        "r/extra.yaml: line 7: error: unknown field mentor.job_familly; did you mean "
+        "'job_family'?",
+        "r/extra.yaml: line 8: error: 'then' must be 'exclude' or {score: N} with a whole "
+        "number N",
+        "r/extra.yaml: line 9: error: the rule is missing 'because'; every rule needs id, "
+        "title, because, when and then",
+        "r/extra.yaml: line 11: error: mentee.tenure_years takes at_least, at_most, in, not_in "
+        "or a number; got greater_than",
+        "6 errors in the rules; nothing was done"]
