@@ -52,6 +52,8 @@ def person_value(person: Participant, name: str, as_of: date, default_capacity: 
             default_capacity if person.role == "mentor" else None)
     if name.startswith("my_job_day."):
         return (person.my_job_day or {}).get(name.split(".", 1)[1])
+    if name in person.extra or not hasattr(person, name):
+        return person.extra.get(name)  # a field declared in vocabulary.yaml
     return getattr(person, name)
 
 

@@ -237,6 +237,7 @@ def _read_jsonl(text: str, file: str) -> RawCohort:
 
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+)$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -247,6 +248,10 @@ def _coerce(column: str, cell: str, kinds: Mapping[str, str]) -> Any:
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if kind == "integer":
         return int(cell) if _INTEGER.match(cell) else cell
+    if kind == "number":  # a declared number field: whole numbers stay whole
+        if _INTEGER.match(cell):
+            return int(cell)
+        return float(cell) if _DECIMAL.match(cell) else cell
     if kind == "boolean":
         lowered = cell.lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else cell

@@ -211,11 +211,17 @@ class _Checker:
         if name == "capacity" and side == "mentee":
             self.problem(path, "mentees have no capacity; only mentor.capacity can be read")
             return None
-        kind = RULE_FIELDS.get(name)
+        kind = self.kinds.get(name)
         if kind is None:
             self.problem(path, f"unknown field {side}.{name}",
-                         closest(name, [f for f in RULE_FIELDS if not f.startswith("my_job")]))
+                         closest(name, [f for f in self.kinds if not f.startswith("my_job")]))
         return kind
+
+    @cached_property
+    def kinds(self) -> Mapping[str, FieldKind]:
+        """The fields a rule may read: the built-in ones and those vocabulary.yaml declares."""
+        declared = {name: f.type for name, f in self.vocabulary.fields.items()}
+        return {**RULE_FIELDS, **declared}
 
     def value_known(self, side: str, name: str, value: Any, path: Key) -> None:
         """A vocabulary field's constant must be in the vocabulary."""
@@ -303,7 +309,7 @@ class _Checker:
             if kind is None:
                 return None
             if kind != "list":
-                lists = [f for f, k in RULE_FIELDS.items() if k == "list"]
+                lists = [f for f, k in self.kinds.items() if k == "list"]
                 self.problem(path, f"overlap counts shared values of a list field; {name} is a "
                                    f"{kind} field (list fields: {', '.join(lists)})")
                 return None
@@ -322,7 +328,7 @@ class _Checker:
             if kind is None:
                 return None
             if kind != "number":
-                numbers = [f for f, k in RULE_FIELDS.items() if k == "number"]
+                numbers = [f for f, k in self.kinds.items() if k == "number"]
                 self.problem(path, f"difference subtracts numbers; {side}.{spec[side]} is a "
                                    f"{kind} field (number fields: {', '.join(numbers)})")
                 return None

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from engine.errors import InvalidInput, Problem
 from engine.yamlio import load
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ROLES = ("mentor", "mentee")
+FIELD_TYPES = ("text", "list", "flag", "number")
+# Names a declared field may not take: the built-in profile fields, what rules derive
+# from them, and the places kept apart from rules.
+BUILT_IN_FIELDS = ("id", "role", "name", "learning_style", "job_family", "department",
+                   "subsidiary", "hire_date", "tenure_years", "intentions", "topics",
+                   "capacity", "manager_id", "email", "my_job_day", "protected")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class DeclaredField:
+    """A profile field the program declares in vocabulary.yaml (`fields:`)."""
+
+    name: str
+    type: Literal["text", "list", "flag", "number"]
+    values: tuple[str, ...] | None = None  # the allowed values of a text or list field
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
@@ -21,6 +38,7 @@ class Vocabulary:
     topics: tuple[str, ...]
     intentions: Mapping[str, Mapping[str, tuple[str, ...]]]  # role -> code -> themes
     topic_themes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # declared only
+    fields: Mapping[str, DeclaredField] = field(default_factory=dict)
 
     def intention_codes(self, role: str | None = None) -> tuple[str, ...]:
         roles = (role,) if role else ROLES
@@ -36,6 +54,9 @@ class Vocabulary:
 
     def values_of(self, field: str, role: str | None = None) -> tuple[str, ...] | None:
         """The closed set of values a field takes, or None for free text."""
+        declared = self.fields.get(field)
+        if declared is not None:
+            return declared.values
         return {
             "learning_style": self.learning_styles,
             "job_family": self.job_families,
@@ -69,6 +90,12 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if not isinstance(root, dict):
         raise InvalidInput([Problem(file, "line 1",
                                     "expected a top-level 'vocabulary:' mapping")], "rules")
+    for key in doc.data:
+        if key not in ("vocabulary", "fields"):
+            problems.append(Problem(file, f"line {doc.line((key,))}",
+                                    f"unknown top-level key {key!r}; expected 'vocabulary:' "
+                                    "and, optionally, 'fields:'"))
+    declared = _declared_fields(doc.data.get("fields"), doc, file, problems)
     known = {"learning_styles", "job_families", "topics", "intentions"}
     for key in root:
         if key not in known:
@@ -112,4 +139,50 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if problems:
         raise InvalidInput(problems, "rules")
     return Vocabulary(sections["learning_styles"], sections["job_families"], sections["topics"],
-                      intentions, topic_themes)
+                      intentions, topic_themes=topic_themes, fields=declared)
+
+
+def _declared_fields(raw: Any, doc: Any, file: str, problems: list[Problem]
+                     ) -> dict[str, DeclaredField]:
+    """The `fields:` section: name -> {type: text|list|flag|number, values: [...]}."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, f"line {doc.line(('fields',))}",
+                                "expected a mapping of field name: {type: ..., values: [...]}"))
+        return {}
+    out: dict[str, DeclaredField] = {}
+    for name, spec in raw.items():
+        where = f"line {doc.line(('fields', name))}"
+        if name in BUILT_IN_FIELDS or str(name).startswith(("protected", "my_job_day")):
+            what = ("protected data is kept for fairness monitoring only"
+                    if str(name).startswith("protected") else "it is a built-in field")
+            problems.append(Problem(file, where, f"field {name!r} cannot be declared: {what}; "
+                                                 "choose another name"))
+            continue
+        if not isinstance(name, str) or not _FIELD_NAME.match(name):
+            problems.append(Problem(file, where, f"field name {name!r} must be lower-case "
+                                                 "letters, digits and '_', starting with a "
+                                                 "letter (at most 40)"))
+            continue
+        if not isinstance(spec, dict) or spec.get("type") not in FIELD_TYPES:
+            problems.append(Problem(file, where, f"field {name!r} needs a type: one of "
+                                                 f"{', '.join(FIELD_TYPES)}"))
+            continue
+        unknown = sorted(str(k) for k in spec if k not in ("type", "values", "description"))
+        if unknown:
+            problems.append(Problem(file, where, f"field {name!r}: unknown key {unknown[0]!r}; "
+                                                 "expected type, values, description"))
+            continue
+        values = spec.get("values")
+        if values is not None and (spec["type"] not in ("text", "list") or not isinstance(
+                values, list) or not values or not all(
+                    isinstance(v, str) and v for v in values) or len(set(values)) != len(
+                        values)):
+            problems.append(Problem(file, where, f"field {name!r}: values must be a list of "
+                                                 "distinct non-empty texts, and only a text or "
+                                                 "list field takes values"))
+            continue
+        out[name] = DeclaredField(name, spec["type"],
+                                  tuple(values) if values is not None else None)
+    return out
