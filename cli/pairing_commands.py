@@ -48,8 +48,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     """
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
-    from engine.inputs import load_inputs, profiles_for_snapshot
     from engine.errors import Problem
+    from engine.inputs import load_inputs, profiles_for_snapshot
     from engine.pairing import pair_cohort
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.cohort import Participant
-from engine.conditions import Compare, Condition, Difference, Leaf, Overlap, Test, leaves
+from engine.conditions import Compare, Condition, Difference, Leaf, Test, leaves
 from engine.errors import TandemError
 from engine.vocabulary import Vocabulary
 

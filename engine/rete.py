@@ -40,6 +40,9 @@ from engine.errors import TandemError
 JSON = dict[str, Any]
 Resolve = Callable[[Leaf], str]
 _PRESENT = "k"  # a field every fact carries, for the catch-all rule
+# What a fact holds for a missing value (engine.features.MISSING). durable-rules finds ""
+# both >= and <= any number, so a bound on a number is also a test that it is present.
+_MISSING = ""
 
 
 class _SyncHost(Host):  # type: ignore[misc]
@@ -71,15 +74,17 @@ def _leaf(leaf: Leaf, resolve: Resolve) -> JSON:
             parts.append({"$gte": {name: leaf.at_least}})
         if leaf.at_most is not None:
             parts.append({"$lte": {name: leaf.at_most}})
+        if isinstance(leaf, Difference):
+            parts.append({"$neq": {name: _MISSING}})
         return parts[0] if len(parts) == 1 else {"$and": parts}
     if leaf.op == "contains":
         return {name: 1}
     if leaf.op == "eq":
         return {name: leaf.value}
     if leaf.op == "at_least":
-        return {"$gte": {name: leaf.value}}
+        return {"$and": [{"$gte": {name: leaf.value}}, {"$neq": {name: _MISSING}}]}
     if leaf.op == "at_most":
-        return {"$lte": {name: leaf.value}}
+        return {"$and": [{"$lte": {name: leaf.value}}, {"$neq": {name: _MISSING}}]}
     values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
     if leaf.op == "in":
         return _join("$or", [{name: v} for v in values])

@@ -183,7 +183,7 @@ class _Checker:
         if key == "not":
             inner = self.condition(value, here)
             return None if inner is None else Not(inner)
-        if self._refused(here) or "." not in key and key not in CONDITION_KEYS:
+        if self._refused(here) or ("." not in key and key not in CONDITION_KEYS):
             return None
         if key in ("same", "different"):
             return self.compare(key == "same", value, here)
@@ -337,7 +337,7 @@ class _Checker:
 
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
-        if not isinstance(raw, dict) or path in self.broken and "when" not in raw:
+        if not isinstance(raw, dict) or (path in self.broken and "when" not in raw):
             return None
         when = self.condition(raw["when"], (*path, "when")) if "when" in raw else None
         if when is None or self._refused(path):
@@ -352,7 +352,7 @@ class _Checker:
 def _operators_of(kind: FieldKind) -> str:
     """The operators a kind of field takes, in words: "at_least, in or a number"."""
     plain = {"text": "a text", "number": "a number", "flag": "true or false", "list": ""}
-    words = sorted(op for op in OPERATORS[kind] if op != "eq")
+    words: list[str] = sorted(op for op in OPERATORS[kind] if op != "eq")
     if "eq" in OPERATORS[kind]:
         words.append(plain[kind])
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
