@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import structlog
@@ -23,6 +23,10 @@ from engine.features import PairSpace
 from engine.rete import GroupedEngine
 from engine.ruleset import Rules
 from engine.scoring import OutcomeTable
+
+if TYPE_CHECKING:
+    from engine.assignment import Assignment
+    from engine.constraints import Quotas, SolverReport
 
 log = structlog.get_logger("tandem.pairing")
 
@@ -77,15 +81,32 @@ def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluati
     return Evaluation(space, table, rules, capacities, engine, timings)
 
 
+def solve(ev: Evaluation, forced: tuple[int, int] | None = None
+          ) -> tuple[Assignment, SolverReport, Quotas | None]:
+    """The best pairing of an evaluation: the plain assignment when the rules set no
+    constraint, else the exact MILP of engine.constraints."""
+    from engine.assignment import assign
+    from engine.constraints import SolverReport, assign_with_constraints, quotas_of
+
+    pairing = ev.rules.pairing
+    settings = pairing.settings
+    if not pairing.constraints:
+        return (assign(ev.space, ev.table, ev.capacities, settings.objective, forced=forced),
+                SolverReport("assignment", True, 0.0), None)
+    quotas = quotas_of(pairing.constraints, ev.space)
+    found, report = assign_with_constraints(ev.space, ev.table, ev.capacities,
+                                            settings.objective, quotas, settings.time_limit,
+                                            forced)
+    return found, report, quotas
+
+
 def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[str, Any]:
     """Pair a validated cohort under the rules. Returns the JSON contract as plain data."""
-    from engine.assignment import assign
-
     taken = frozenset(busy)
     ev = evaluate(cohort, rules, taken)
     settings = rules.pairing.settings
     clock = time.perf_counter()
-    result = assign(ev.space, ev.table, ev.capacities, settings.objective)
+    result, solver, quotas = solve(ev)
     ev.timings["assignment"] = time.perf_counter() - clock - ev.timings["engine"]
     clock = time.perf_counter()
     space, table, rule_list = ev.space, ev.table, rules.pairing.rules
@@ -98,6 +119,10 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
         pairs.append({"mentor": mentor.id, "mentee": mentee.id, "score": score,
                       "sentence": sentence(mentor, mentee, score, why), "reasons": why})
     unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken)
+    if quotas is not None:
+        _name_full_quotas(unpaired, ev, result, quotas)
+    if not solver.optimal:
+        log.warning("not proved optimal", gap=solver.gap, time_limit=settings.time_limit)
     warnings = rule_warnings(cohort, ev)
     ev.timings["explanations"] = time.perf_counter() - clock
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
@@ -112,12 +137,55 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
         "pairs": pairs,
         "unpaired": unpaired,
         "warnings": [w.as_dict() for w in warnings],
+        "solver": solver.as_dict(),
         "summary": {"mentors": len(cohort.mentors), "mentees": len(cohort.mentees),
                     "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
                     "unpaired": len(unpaired), "already_paired": len(
                         [p for p in cohort.participants if p.id in taken]),
                     "distinct_combinations": len(ev.table.outcomes)},
     }
+
+
+def _name_full_quotas(unpaired: list[dict[str, Any]], ev: Evaluation, result: Assignment,
+                      quotas: Quotas) -> None:
+    """Say so when a full quota kept an outscored person from a partner who had room.
+
+    With room on both sides, only a quota can stop an eligible pair worth forming: the
+    pairing would otherwise be improved by adding it.
+    """
+    from engine.constraints import weight_matrix
+
+    space = ev.space
+    weights = weight_matrix(space, ev.table, ev.capacities, ev.rules.pairing.settings.objective)
+    load = np.bincount(result.mentors, minlength=len(space.mentors))
+    mentor_room = load < ev.capacities
+    mentee_free = np.ones(len(space.mentees), bool)
+    mentee_free[result.mentees] = False
+    full = quotas.full(result.mentors, result.mentees)
+    rows = {("mentor", p.id): i for i, p in enumerate(space.mentors)}
+    rows.update({("mentee", p.id): j for j, p in enumerate(space.mentees)})
+    for entry in unpaired:
+        row = rows.get((entry["role"], entry["id"]))
+        if entry["reason"] != "outscored" or row is None:
+            continue
+        if entry["role"] == "mentee":
+            options = np.flatnonzero((weights[:, row] > 0) & mentor_room)
+            pairs = [(int(i), row) for i in options]
+        else:
+            options = np.flatnonzero((weights[row] > 0) & mentee_free)
+            pairs = [(row, int(j)) for j in options]
+        pairs.sort(key=lambda p: (-weights[p], p))
+        for mentor, mentee in pairs:
+            note = quotas.blocking(full, mentor, mentee)
+            if note is not None:
+                partner = (space.mentors[mentor] if entry["role"] == "mentee"
+                           else space.mentees[mentee])
+                code = space.pair_codes(np.array([mentor]), np.array([mentee]))
+                score = int(ev.table.score(code)[0])
+                entry["why"] = (f"outscored: {note}; {partner.id} had room for this pair "
+                                f"(score {score})")
+                entry["detail"]["quota"] = note
+                break
 
 
 def rule_warnings(cohort: Cohort, ev: Evaluation) -> list[Problem]:
@@ -162,7 +230,6 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
 def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
                  busy: Iterable[str] = ()) -> dict[str, Any]:
     """The full reasoning for one pair, formed or not, and the cost of forcing it."""
-    from engine.assignment import assign
     from engine.errors import TandemError
     from engine.suggest import closest
 
@@ -183,7 +250,7 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     code = int(space.pair_codes(np.array([m]), np.array([e]))[0])
     outcome = table.outcome(code)
     why = reasons(outcome, rules.pairing.rules, mentor, mentee, space)
-    best = assign(space, table, ev.capacities, settings.objective)
+    best, solver, quotas = solve(ev)
     formed = any(a == m and b == e for a, b in zip(best.mentors.tolist(), best.mentees.tolist(),
                                                    strict=True))
     eligible = not outcome.excluded and outcome.points >= settings.min_score
@@ -196,6 +263,7 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
         "rules_digest": rules.digest, "input_digest": input_digest(cohort),
         "settings": settings.as_dict(),
         "cohort": {"pairs": len(best.mentors), "total_score": best.total},
+        "solver": solver.as_dict(),
     }
     if outcome.excluded:
         blockers = [r["rule"] for r in why if r["effect"] == "exclude"]
@@ -208,12 +276,18 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     elif formed:
         out["verdict"] = "formed: this pair is part of the best pairing of the cohort"
     else:
-        forced = assign(space, table, ev.capacities, settings.objective, forced=(m, e))
+        forced = solve(ev, forced=(m, e))[0]
         out["if_forced"] = {"pairs": len(forced.mentors), "total_score": forced.total,
                             "pairs_lost": len(best.mentors) - len(forced.mentors),
                             "score_lost": best.total - forced.total}
         lost = out["if_forced"]
-        if lost["pairs_lost"] == 0 and lost["score_lost"] == 0:
+        note = quotas.blocking(quotas.full(best.mentors, best.mentees), m, e) if (
+            quotas is not None) else None
+        if note is not None:
+            out["verdict"] = (f"eligible but not chosen: {note}; forcing it would cost the "
+                              f"cohort {lost['pairs_lost']} pair(s) and {lost['score_lost']} "
+                              "points of total score")
+        elif lost["pairs_lost"] == 0 and lost["score_lost"] == 0:
             out["verdict"] = ("eligible but not chosen: a pairing that includes it is just as "
                               "good, and the deterministic tie-break chose another")
         else:

@@ -108,10 +108,32 @@ class Settings:
     objective: Objective = "participation"
     min_score: int = 0
     default_capacity: int = 1
+    time_limit: int = 60  # seconds for the constrained solver (see engine.constraints)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"objective": self.objective, "min_score": self.min_score,
-                "default_capacity": self.default_capacity}
+        out: dict[str, Any] = {"objective": self.objective, "min_score": self.min_score,
+                               "default_capacity": self.default_capacity}
+        if self.time_limit != Settings.time_limit:
+            out["time_limit"] = self.time_limit
+        return out
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A cohort-wide limit: for each combination of the `per` fields' values, at most
+    `at_most` pairs are formed."""
+
+    id: str
+    title: str
+    because: str
+    per: tuple[tuple[str, str], ...]  # (side, field), in the order written
+    at_most: int
+    file: str
+    line: int
+
+    def label(self, values: Sequence[Any]) -> str:
+        """A cell as people read it: "(Finance, Sales)"."""
+        return "(" + ", ".join("none" if v is None else str(v) for v in values) + ")"
 
 
 @dataclass(frozen=True)
@@ -119,6 +141,7 @@ class RuleSet:
     name: str
     rules: tuple[Rule, ...]
     settings: Settings = field(default_factory=Settings)
+    constraints: tuple[Constraint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,6 +358,26 @@ class _Checker:
         return Difference(spec["mentee"], spec["mentor"], spec.get("at_least"),
                           spec.get("at_most"))
 
+    # -- constraints -------------------------------------------------------------------------
+    def constraint(self, raw: Mapping[str, Any], path: Key) -> Constraint | None:
+        if self.ruleset != "pairing":
+            self.problem(path, "constraints limit the pairs formed; they belong in a file with "
+                               "'ruleset: pairing'")
+            return None
+        per: list[tuple[str, str]] = []
+        for index, item in enumerate(raw["per"]):
+            side, name = item.split(".", 1)
+            kind = self.field(side, name, (*path, "per", index))
+            if kind is None:
+                return None
+            if kind == "list":
+                self.problem((*path, "per", index),
+                             f"per takes fields with one value per person; {item} is a list")
+                return None
+            per.append((side, name))
+        return Constraint(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()),
+                          tuple(per), int(raw["at_most"]), self.file, self.doc.line(path))
+
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
         if not isinstance(raw, dict) or (path in self.broken and "when" not in raw):
@@ -450,6 +493,7 @@ def load_rules(directory: Path) -> Rules:
     problems: list[Problem] = []
     texts: dict[str, str] = {VOCABULARY_FILE: (directory / VOCABULARY_FILE).read_text("utf-8")}
     collected: dict[str, list[Rule]] = {name: [] for name in RULESETS}
+    limits: list[Constraint] = []
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
     validator = _schema_validator()
@@ -482,6 +526,11 @@ def load_rules(directory: Path) -> Rules:
             rule = checker.rule(raw, ("rules", index))
             if rule is not None and not any(b[:2] == ("rules", index) for b in broken):
                 collected[ruleset].append(rule)
+        for index, raw in enumerate(doc.data.get("constraints", [])):
+            if not any(b[:2] == ("constraints", index) for b in broken):
+                limit = checker.constraint(raw, ("constraints", index))
+                if limit is not None:
+                    limits.append(limit)
         problems += checker.problems
         if any(b[:1] == ("settings",) for b in broken):
             continue
@@ -495,6 +544,15 @@ def load_rules(directory: Path) -> Rules:
             else:
                 settings_at[ruleset] = (name, line)
                 settings[ruleset] = Settings(**doc.data["settings"])
+    seen_limits: dict[str, Constraint] = {}
+    for limit in limits:
+        if limit.id in seen_limits:
+            earlier = seen_limits[limit.id]
+            problems.append(Problem(limit.file, f"line {limit.line}",
+                                    f"duplicate constraint id {limit.id!r} (first in "
+                                    f"{earlier.file}, line {earlier.line}); constraint ids "
+                                    "must be unique"))
+        seen_limits.setdefault(limit.id, limit)
     for ruleset, rules in collected.items():
         first: dict[str, Rule] = {}
         for rule in rules:
@@ -518,7 +576,8 @@ def load_rules(directory: Path) -> Rules:
                                     "fails at 512), so merge rules with 'in:' or 'any:'"))
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
-    rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()))
+    rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
+                              tuple(limits) if name == "pairing" else ())
                 for name, rules in collected.items()}
     return Rules(directory, rulesets, vocabulary, texts)
 

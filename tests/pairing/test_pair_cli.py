@@ -36,8 +36,10 @@ def example_result() -> dict:
 def test_json_output_follows_the_documented_contract(example_result: dict) -> None:
     """Top-level keys, pair keys and reason keys are those the README documents."""
     assert set(example_result) == {"tandem_version", "rules_digest", "input_digest", "as_of",
-                                   "settings", "pairs", "unpaired", "warnings", "summary"}
+                                   "settings", "pairs", "unpaired", "warnings", "solver",
+                                   "summary"}
     assert example_result["warnings"] == []
+    assert example_result["solver"] == {"method": "assignment", "optimal": True}
     assert example_result["rules_digest"].startswith("sha256:")
     pair = example_result["pairs"][0]
     assert set(pair) == {"mentor", "mentee", "score", "sentence", "reasons"}
