@@ -276,7 +276,7 @@ def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "r/extra.yaml: line 2: error: unknown key 'descriptoin'; expected one of ruleset, "
-        "description, settings, rules; did you mean 'description'?",
+        "description, settings, rules, constraints; did you mean 'description'?",
         "r/extra.yaml: line 7: error: same takes a text, got {\"mentor\": \"id\"}",
         "r/extra.yaml: line 7: error: unknown field mentor.job_familly; did you mean "
         "'job_family'?",
