@@ -12,7 +12,10 @@ Two models of the same problem, both solved by HiGHS through `scipy.optimize.mil
   every partner, the same values of the constraints' fields) form a class, and there is
   one integer variable per (mentor class, mentee class): how many such pairs are formed.
   Any such counts that respect the class totals can be spread over the class members, so
-  the model is exact, and it is far smaller on real cohorts. Pairing runs use it.
+  the model is exact. It is far smaller when the rules read few features; when nearly
+  everyone is a class of their own, it is no smaller and slower (general integers).
+  Pairing runs use "auto": the class model when it has at most CLASS_SHARE of the pair
+  model's variables, else the pair model.
 
 The weights are whole numbers and the relative gap asked of the solver is 0, so an answer
 called optimal is optimal; one stopped at the time limit says so, with its proved gap.
@@ -38,7 +41,10 @@ from engine.scoring import OutcomeTable
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-Model = Literal["classes", "pairs"]
+Model = Literal["classes", "pairs", "auto"]
+# "auto" solves the class model when it has at most this share of the pair model's
+# variables, else the pair model: with few repeats, general integers cost more than binaries.
+CLASS_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,7 @@ def solve(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
         forced = None
     if model == "pairs":
         return _solve_pairs(weights, capacities, cells, time_limit, forced)
-    return _solve_classes(weights, capacities, cells, time_limit, forced)
+    return _solve_classes(weights, capacities, cells, time_limit, forced, model == "auto")
 
 
 def _solve_pairs(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
@@ -170,7 +176,7 @@ def _classes(matrix: FloatArray, keys: Sequence[IntArray]) -> tuple[IntArray, In
 
 
 def _solve_classes(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
-                   time_limit: float, forced: tuple[int, int] | None) -> Solution:
+                   time_limit: float, forced: tuple[int, int] | None, auto: bool) -> Solution:
     n_m, n_e = weights.shape
     mentor_keys = [c.mentor_key for c in cells]
     mentee_keys = [c.mentee_key for c in cells]
@@ -186,6 +192,8 @@ def _solve_classes(weights: FloatArray, capacities: IntArray, cells: Sequence[Ce
     empty = np.zeros(0, np.int64)
     if n_vars == 0:
         return Solution(empty, empty, True, 0.0, "classes", 0, 0.0)
+    if auto and n_vars > CLASS_SHARE * int(np.count_nonzero(weights > 0)):
+        return _solve_pairs(weights, capacities, cells, time_limit, forced)
     places = np.bincount(mentor_class, weights=capacities, minlength=len(mentor_rep))
     people = np.bincount(mentee_class, minlength=len(mentee_rep)).astype(np.float64)
     rows = _group_rows(a, len(mentor_rep)) + _group_rows(b, len(mentee_rep))
@@ -343,7 +351,7 @@ def weight_matrix(space: PairSpace, table: OutcomeTable, capacities: IntArray,
 def assign_with_constraints(space: PairSpace, table: OutcomeTable, capacities: IntArray,
                             objective: str, quotas: Quotas, time_limit: int,
                             forced: tuple[int, int] | None = None,
-                            model: Model = "classes") -> tuple[Assignment, SolverReport]:
+                            model: Model = "auto") -> tuple[Assignment, SolverReport]:
     """The best pairing that keeps every quota: engine.assignment's contract, plus a report."""
     empty = np.zeros(0, np.int64)
     if not len(space.mentors) or not len(space.mentees):
