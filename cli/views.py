@@ -52,6 +52,13 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
               f"{s['total_score']}, {s['unpaired']} unpaired (objective: "
               f"{result['settings']['objective']}, min_score {result['settings']['min_score']}).",
               markup=False)
+    solver = result.get("solver", {})
+    if solver.get("method") == "milp":
+        proved = ("proved optimal" if solver["optimal"] else
+                  f"NOT proved optimal: stopped at the time limit of {solver['time_limit']} s, "
+                  f"within {solver['gap']:.2%} of the optimum")
+        out.print(f"Solver: mixed-integer program under the constraints ({solver['model']} "
+                  f"model, {solver['variables']} variables), {proved}.", markup=False)
     out.print(f"rules {result['rules_digest']}\ninput {result['input_digest']}", markup=False)
     if committed:
         out.print(committed, markup=False)
