@@ -189,4 +189,6 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "summary": strip_protected(result["summary"]),
            "active_before": len(busy),
            "entries": len(pairs) + len(unpaired)}
+    if result.get("solver", {}).get("method", "assignment") != "assignment":
+        run["solver"] = dict(result["solver"])  # constraints: how the MILP did, and its gap
     return [run, *pairs, *unpaired]

@@ -279,6 +279,9 @@ def test_pair_with_a_constraint_from_yaml_keeps_it_and_records_why(tmp_path: Pat
     log = runner.invoke(cli, ["audit", "log", "--db", db, "--format", "json"])
     assert log.exit_code == 0, log.stderr
     assert held[0]["why"] in log.stdout
+    shown = runner.invoke(cli, ["audit", "show", "1", "--db", db, "--format", "json"])
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["entry"]["solver"] == out["solver"]
 
 
 @pytest.mark.parametrize(("constraint", "expected"), [
