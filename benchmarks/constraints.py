@@ -27,19 +27,18 @@ import scipy.optimize  # noqa: F401 - imported before any timing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cohort_gen import generate  # noqa: E402
-from engine.constraints import (  # noqa: E402
+from benchmarks.cohort_gen import generate
+from engine.constraints import (
     SolverStopped,
     _cell_rows,
     quotas_of,
     solve,
     weight_matrix,
 )
-from engine.pairing import evaluate  # noqa: E402
-from engine.resources import rules_dir  # noqa: E402
-from engine.ruleset import Constraint, RuleSet, load_rules  # noqa: E402
-from engine.validate import load_cohort  # noqa: E402
-
+from engine.pairing import evaluate
+from engine.resources import rules_dir
+from engine.ruleset import Constraint, RuleSet, load_rules
+from engine.validate import load_cohort
 
 COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
 
@@ -85,11 +84,11 @@ def run(n: int, seed: int, time_limit: float, coarse: bool) -> list[dict[str, ob
         seconds = time.perf_counter() - started
         score = ev.table.score(ev.space.pair_codes(found.mentors, found.mentees))
         out.append({"n": n, "model": model, "variables": found.variables,
-                    "eligible": int(len(mentors)), "share": len(mentors) / n / n,
+                    "eligible": len(mentors), "share": len(mentors) / n / n,
                     "cells": n_cells, "binding_rows": len(rows), "at_most": at_most,
                     "seconds": seconds, "solver_seconds": found.seconds,
                     "matrix_seconds": matrix_seconds, "optimal": found.optimal,
-                    "gap": found.gap, "pairs": int(len(found.mentors)),
+                    "gap": found.gap, "pairs": len(found.mentors),
                     "total": int(score.sum())})
     return out
 

@@ -39,6 +39,10 @@ from engine.vocabulary import Vocabulary
 
 IntArray = npt.NDArray[np.int64]
 MISSING = ""  # what the engine sees for an absent text value; no rule constant is empty
+# What the engine sees for an absent number. durable-rules compares "" with a number
+# inconsistently (measured: `{f: 2}` held on "" in a one-rule ruleset and not in a larger
+# one), so a number is never compared with text; rule bounds are far above this value.
+MISSING_NUMBER = -1e15
 BLOCK_LIMIT = 1 << 20  # largest block table (mentor classes x mentee classes)
 CHUNK_CELLS = 1 << 22  # pairs per numpy chunk
 
@@ -157,7 +161,7 @@ def _bucket_values(points: npt.NDArray[np.float64]) -> list[Any]:
             values.append(float(points[k - 1] + points[k]) / 2)
         if k < len(points):
             values.append(float(points[k]))
-    return [*values, MISSING]
+    return [*values, MISSING_NUMBER]
 
 
 def _classes(keys: list[IntArray], n: int) -> IntArray:
@@ -313,8 +317,9 @@ class PairSpace:
             other, missing = len(constants), len(constants) + 1
             for i, v in enumerate(values):
                 codes[i] = missing if v is None else index.get(v, other)
+        absent = MISSING_NUMBER if numeric and constants else MISSING
         for i, v in enumerate(values):
-            representatives.setdefault(int(codes[i]), MISSING if v is None else v)
+            representatives.setdefault(int(codes[i]), absent if v is None else v)
         size = int(codes.max()) + 1 if len(codes) else 1
         return _SideColumn(codes, [representatives.get(b) for b in range(size)])
 
@@ -551,6 +556,12 @@ class PairSpace:
                              ) * self.multipliers[offset + k]
         return code
 
+    def _numeric(self, atom: Atom) -> bool:
+        """Whether a side atom is compared with numbers (then a missing value is a number)."""
+        constants = self._constants.get((atom.side or "", atom.field), set())
+        return bool(constants) and all(isinstance(c, int | float) and not isinstance(c, bool)
+                                       for c in constants)
+
     def _atom(self, name: str) -> Atom:
         return next(a for a in self.atoms if a.name == name)
 
@@ -604,8 +615,10 @@ class PairSpace:
                 value = person_value(person, atom.field, self.as_of, self.default_capacity)
                 if atom.kind == "contains":
                     out[atom.name] = 1 if value and atom.constant in value else 0
+                elif value is None:
+                    out[atom.name] = MISSING_NUMBER if self._numeric(atom) else MISSING
                 else:
-                    out[atom.name] = MISSING if value is None else value
+                    out[atom.name] = value
             elif atom.kind == "compare":
                 a = person_value(mentor, atom.field, self.as_of, self.default_capacity)
                 b = person_value(mentee, atom.other_field, self.as_of, self.default_capacity)
@@ -614,7 +627,7 @@ class PairSpace:
                 gap = difference_of(
                     person_value(mentee, atom.field, self.as_of, self.default_capacity),
                     person_value(mentor, atom.other_field, self.as_of, self.default_capacity))
-                out[atom.name] = MISSING if gap is None else gap
+                out[atom.name] = MISSING_NUMBER if gap is None else gap
             else:
                 shared = (themes_of(mentor, atom.field, self.vocabulary)
                           & themes_of(mentee, atom.other_field, self.vocabulary))

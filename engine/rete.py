@@ -36,13 +36,14 @@ from engine.conditions import (
     leaves,
 )
 from engine.errors import TandemError
+from engine.features import MISSING_NUMBER
 
 JSON = dict[str, Any]
 Resolve = Callable[[Leaf], str]
 _PRESENT = "k"  # a field every fact carries, for the catch-all rule
-# What a fact holds for a missing value (engine.features.MISSING). durable-rules finds ""
-# both >= and <= any number, so a bound on a number is also a test that it is present.
-_MISSING = ""
+# A bound on a number is also a test that the number is there: a missing number is
+# engine.features.MISSING_NUMBER, below every bound a rule may write.
+_PRESENT_NUMBER = MISSING_NUMBER
 
 
 class _SyncHost(Host):  # type: ignore[misc]
@@ -75,16 +76,16 @@ def _leaf(leaf: Leaf, resolve: Resolve) -> JSON:
         if leaf.at_most is not None:
             parts.append({"$lte": {name: leaf.at_most}})
         if isinstance(leaf, Difference):
-            parts.append({"$neq": {name: _MISSING}})
+            parts.append({"$gt": {name: _PRESENT_NUMBER}})
         return parts[0] if len(parts) == 1 else {"$and": parts}
     if leaf.op == "contains":
         return {name: 1}
     if leaf.op == "eq":
         return {name: leaf.value}
     if leaf.op == "at_least":
-        return {"$and": [{"$gte": {name: leaf.value}}, {"$neq": {name: _MISSING}}]}
+        return {"$and": [{"$gte": {name: leaf.value}}, {"$gt": {name: _PRESENT_NUMBER}}]}
     if leaf.op == "at_most":
-        return {"$and": [{"$lte": {name: leaf.value}}, {"$neq": {name: _MISSING}}]}
+        return {"$and": [{"$lte": {name: leaf.value}}, {"$gt": {name: _PRESENT_NUMBER}}]}
     values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
     if leaf.op == "in":
         return _join("$or", [{name: v} for v in values])

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+from engine.conditions import Compare, Condition, Difference, Not, Test
 from engine.errors import InvalidInput
 from engine.pairing import explain_pair, pair_cohort
 from engine.ruleset import load_rules
 from engine.validate import load_cohort
 from engine.vocabulary import load_vocabulary
-from tests.pairing.factories import copy_bundled_rules
+from tests.pairing.factories import (
+    THEMED_VOCABULARY,
+    cohort,
+    copy_bundled_rules,
+    person,
+    rule,
+    rules_of,
+)
 
 FIELDS = """
 fields:
@@ -187,3 +196,38 @@ def test_a_rule_on_an_undeclared_field_suggests_the_declared_one(setup: tuple[Pa
         "'location'?",
         f"{rules}/extra.yaml: line 11: error: 'Pariss' is not a known mentor.location value in "
         "vocabulary.yaml; did you mean 'Paris'?"]
+
+
+# -- a missing declared value ------------------------------------------------------------------
+MISSING_CASES = [
+    (Test("mentor", "grade", "eq", 2), False),
+    (Test("mentor", "grade", "in", (2, 3.5)), False),
+    (Test("mentor", "grade", "not_in", (2, 3.5)), True),  # a missing value is in no list
+    (Test("mentor", "grade", "at_least", -5), False),
+    (Test("mentor", "grade", "at_most", 5), False),
+    (Not(Test("mentor", "grade", "at_most", 5)), True),
+    (Difference("grade", "grade", None, 100), False),
+    (Not(Difference("grade", "grade", 0, None)), True),
+    (Test("mentor", "remote_ok", "eq", True), False),
+    (Test("mentor", "remote_ok", "eq", False), False),
+    (Compare(True, "location", "location"), False),
+    (Compare(False, "location", "location"), False),
+]
+
+
+@pytest.mark.parametrize(("when", "expected"), MISSING_CASES,
+                         ids=[repr(c[0]) for c in MISSING_CASES])
+def test_a_missing_declared_value_fires_only_negations(when: Condition, expected: bool) -> None:
+    """A mentor without the field: only not_in and negations hold, alone or beside other
+    rules (the engine sees the same outcome in any company of rules)."""
+    people = cohort(person("M1", "mentor"), person("E1", "mentee",
+                                                   extra={"grade": 4, "location": "Paris"}))
+    alone = pair_cohort(people, replace(rules_of(rule("t/one", when, 7), min_score=-100),
+                                        vocabulary=THEMED_VOCABULARY))
+    crowd = [rule(f"t/{k}", c, 1) for k, (c, _) in enumerate(MISSING_CASES)]
+    together = pair_cohort(people, replace(rules_of(rule("t/one", when, 7), *crowd,
+                                                    min_score=-100),
+                                           vocabulary=THEMED_VOCABULARY))
+    for result in (alone, together):
+        fired = {r["rule"] for p in result["pairs"] for r in p["reasons"]}
+        assert ("t/one" in fired) is expected
