@@ -64,3 +64,24 @@ def test_the_declared_exclusion_leads_an_explanation() -> None:
     assert out.exit_code == 0, out.stderr
     assert out.stdout.splitlines()[0] == (f"{mentor['id']} -> {mentee['id']}: excluded by "
                                           "place/no-shared-language; not eligible")
+
+
+def test_committed_entries_carry_the_new_evidence(tmp_path: Path) -> None:
+    """The audit log's pair entries hold the evidence of differences, overlaps across
+    fields and declared fields; the run entry says how the solver did."""
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    runner = CliRunner()
+    out = runner.invoke(cli, ["pair", str(COHORT), "--rules", str(RULES), "--commit",
+                              "--actor", "hr.test", "--db", db])
+    assert out.exit_code == 0, out.stderr
+    log = runner.invoke(cli, ["audit", "log", "--db", db, "--format", "json", "--limit",
+                              "100"])
+    entries = [e["entry"] for e in json.loads(log.stdout)]
+    evidence = {r["rule"]: r["evidence"] for e in entries if e["kind"] == "pair"
+                for r in e["reasons"]}
+    assert "mentee.tenure_years - mentor.tenure_years" in evidence["tenure/decade-apart"]
+    assert "themes shared by mentor.topics and mentee.intentions" in evidence[
+        "topics/answer-intentions"]
+    assert set(evidence["place/same-location"]) == {"mentor.location", "mentee.location"}
+    run = next(e for e in entries if e["kind"] == "run")
+    assert run["solver"]["method"] == "milp" and run["solver"]["optimal"] is True
