@@ -31,6 +31,7 @@ from engine.conditions import (
     leaves,
 )
 from engine.errors import InvalidInput, Problem
+from engine.program.history import PAIR_FIELDS
 from engine.resources import schemas_dir
 from engine.suggest import closest
 from engine.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
@@ -109,10 +110,13 @@ class Settings:
     min_score: int = 0
     default_capacity: int = 1
     time_limit: int = 60  # seconds for the constrained solver (see engine.constraints)
+    approval: Literal["none", "required"] = "none"
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"objective": self.objective, "min_score": self.min_score,
                                "default_capacity": self.default_capacity}
+        if self.approval == "required":
+            out["approval"] = "required"
         if self.time_limit != Settings.time_limit:
             out["time_limit"] = self.time_limit
         return out
@@ -218,6 +222,18 @@ class _Checker:
         return self.test(side, name, value, here)
 
     def field(self, side: str, name: str, path: Key) -> FieldKind | None:
+        if side == "pair":
+            if self.ruleset != "pairing":
+                self.problem(path, f"pair.{name} is the past of a mentor-mentee couple; only "
+                                   "pairing rules can read it")
+                return None
+            pair_kind = PAIR_FIELDS.get(name)
+            if pair_kind is None:
+                self.problem(path, f"unknown field pair.{name}; a pair's past is read as "
+                                   f"{', '.join('pair.' + f for f in PAIR_FIELDS)}",
+                             closest(name, list(PAIR_FIELDS)))
+                return None
+            return "flag" if pair_kind == "flag" else "text"
         if name == "protected" or name.startswith("protected."):
             self.problem(path, f"rules may never read protected data ({side}.{name}); it is "
                                "kept for fairness monitoring only, so remove this condition")
@@ -416,13 +432,14 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(k for k in value if k not in allowed and not (
-            "patternProperties" in error.schema and (k.startswith(("mentor.", "mentee.")))))
+            "patternProperties" in error.schema and (k.startswith(("mentor.", "mentee.",
+                                                                    "pair.")))))
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
                                    "different, overlap, difference, or mentor.FIELD / "
-                                   "mentee.FIELD",
-                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee."]))
+                                   "mentee.FIELD / pair.FIELD",
+                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."]))
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
     if kind == "required":

@@ -13,6 +13,9 @@ from engine.yamlio import load
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ROLES = ("mentor", "mentee")
+# Why a couple was separated, when vocabulary.yaml has no `separation_categories` section.
+SEPARATION_CATEGORIES = ("mismatch", "availability", "left-company", "conflict", "completed",
+                         "other")
 FIELD_TYPES = ("text", "list", "flag", "number")
 # Names a declared field may not take: the built-in profile fields, what rules derive
 # from them, and the places kept apart from rules.
@@ -37,6 +40,7 @@ class Vocabulary:
     job_families: tuple[str, ...]
     topics: tuple[str, ...]
     intentions: Mapping[str, Mapping[str, tuple[str, ...]]]  # role -> code -> themes
+    separation_categories: tuple[str, ...] = SEPARATION_CATEGORIES
     topic_themes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # declared only
     fields: Mapping[str, DeclaredField] = field(default_factory=dict)
 
@@ -63,6 +67,7 @@ class Vocabulary:
             "topics": self.topics,
             "intentions": self.intention_codes(role),
             "role": ROLES,
+            "separation_category": self.separation_categories,
         }.get(field)
 
 
@@ -96,13 +101,14 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
                                     f"unknown top-level key {key!r}; expected 'vocabulary:' "
                                     "and, optionally, 'fields:'"))
     declared = _declared_fields(doc.data.get("fields"), doc, file, problems)
-    known = {"learning_styles", "job_families", "topics", "intentions"}
+    known = {"learning_styles", "job_families", "topics", "intentions",
+             "separation_categories"}
     for key in root:
         if key not in known:
             problems.append(Problem(file, f"line {doc.line(('vocabulary', key))}",
                                     f"unknown section {key!r}; expected one of {sorted(known)}"))
     sections = {}
-    for key in ("learning_styles", "job_families", "topics"):
+    for key in ("learning_styles", "job_families", "topics", "separation_categories"):
         sections[key] = _names(root.get(key, {}), file,
                                f"line {doc.line(('vocabulary', key))}", problems)
     topic_themes: dict[str, tuple[str, ...]] = {}
@@ -139,7 +145,9 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if problems:
         raise InvalidInput(problems, "rules")
     return Vocabulary(sections["learning_styles"], sections["job_families"], sections["topics"],
-                      intentions, topic_themes=topic_themes, fields=declared)
+                      intentions,
+                      sections["separation_categories"] or SEPARATION_CATEGORIES,
+                      topic_themes=topic_themes, fields=declared)
 
 
 def _declared_fields(raw: Any, doc: Any, file: str, problems: list[Problem]
