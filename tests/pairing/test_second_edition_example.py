@@ -43,7 +43,10 @@ def test_every_new_condition_fires_on_a_formed_pair_with_evidence(result: dict[s
     assert evidence["tenure/decade-apart"]["mentee.tenure_years - mentor.tenure_years"] >= 10
     assert evidence["topics/answer-intentions"][
         "themes shared by mentor.topics and mentee.intentions"]
-    assert result["warnings"] == []
+    # Without a database there is no past: the history scoring rule is warned as dead.
+    assert [w["message"] for w in result["warnings"]] == [
+        "rule history/second-chance-nearby: fires on no pair of this cohort, so it scores "
+        "nothing"]
 
 
 def test_the_quotas_bind_and_are_named(result: dict[str, Any]) -> None:
@@ -85,3 +88,34 @@ def test_committed_entries_carry_the_new_evidence(tmp_path: Path) -> None:
     assert set(evidence["place/same-location"]) == {"mentor.location", "mentee.location"}
     run = next(e for e in entries if e["kind"] == "run")
     assert run["solver"]["method"] == "milp" and run["solver"]["optimal"] is True
+
+
+def test_history_rules_read_the_log_and_the_dead_rule_is_warned(tmp_path: Path) -> None:
+    """After a separation, the couple is excluded by the history rules, explain leads with
+    them and shows the separated-nearby points as would-score, and pair warns that an
+    exclusion makes that scoring rule dead."""
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["pair", str(COHORT), "--rules", str(RULES), "--commit",
+                                "--actor", "hr.test", "--db", db, "--format", "json"])
+    assert first.exit_code == 0, first.stderr
+    places = {p["id"]: p["location"] for p in json.loads(COHORT.read_text())["participants"]}
+    mentor, mentee = next((p["mentor"], p["mentee"]) for p in json.loads(first.stdout)["pairs"]
+                          if places[p["mentor"]] == places[p["mentee"]])
+    separated = runner.invoke(cli, ["separate", mentor, mentee, "--reason", "No time left",
+                                    "--category", "availability", "--commit", "--actor",
+                                    "hr.test", "--db", db, "--rules", str(RULES)])
+    assert separated.exit_code == 0, separated.stderr
+    explained = runner.invoke(cli, ["explain", str(COHORT), mentor, mentee, "--rules",
+                                    str(RULES), "--db", db])
+    assert explained.exit_code == 0, explained.stderr
+    assert explained.stdout.splitlines()[0] == (
+        f"{mentor} -> {mentee}: excluded by history/never-again, history/separated-couple; "
+        "not eligible")
+    assert "would score +20" in explained.stdout
+    again = runner.invoke(cli, ["pair", str(COHORT), "--rules", str(RULES), "--db", db])
+    assert again.exit_code == 0, again.stderr
+    assert (f"{RULES}/second-edition.yaml: line 60: warning: rule "
+            "history/second-chance-nearby: fires only on pairs that an exclusion removes "
+            "(history/separated-couple, history/never-again), so it scores no pair that can "
+            "be formed") in again.stderr
