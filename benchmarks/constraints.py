@@ -78,7 +78,8 @@ def run(n: int, seed: int, time_limit: float, coarse: bool) -> list[dict[str, ob
         try:
             found = solve(weights, ev.capacities, quotas.cells, limit, model)  # type: ignore[arg-type]
         except SolverStopped as exc:
-            out.append({"n": n, "model": model, "error": str(exc),
+            out.append({"n": n, "model": model, "error": str(exc), "eligible": int(len(mentors)),
+                        "share": len(mentors) / n / n, "cells": n_cells, "at_most": at_most,
                         "seconds": time.perf_counter() - started})
             continue
         seconds = time.perf_counter() - started
@@ -113,7 +114,9 @@ def main() -> int:
         rows = run(n, args.seed, args.time_limit, args.coarse)
         for r in rows:
             if "error" in r:
-                print(f"{n} | {r['model']} | | | | {r['seconds']:.1f} | {r['error']} | | ")
+                print(f"{n} | {r['model']} | | {r['eligible']:,} ({float(r['share']):.0%}) | "  # type: ignore[arg-type]
+                      f"{r['cells']} ({r['at_most']}) | {float(r['seconds']):.1f} | "  # type: ignore[arg-type]
+                      f"{r['error']} | | ", flush=True)
                 continue
             proved = "yes" if r["optimal"] else f"no (gap {float(r['gap']):.2%})"  # type: ignore[arg-type]
             print(f"{n} | {r['model']} | {r['variables']:,} | {r['eligible']:,} "
