@@ -78,7 +78,7 @@ def run(n: int, seed: int, time_limit: float, coarse: bool) -> list[dict[str, ob
         try:
             found = solve(weights, ev.capacities, quotas.cells, limit, model)  # type: ignore[arg-type]
         except SolverStopped as exc:
-            out.append({"n": n, "model": model, "error": str(exc), "eligible": int(len(mentors)),
+            out.append({"n": n, "model": model, "error": str(exc), "eligible": len(mentors),
                         "share": len(mentors) / n / n, "cells": n_cells, "at_most": at_most,
                         "seconds": time.perf_counter() - started})
             continue
