@@ -176,16 +176,18 @@ def rules_show(rules_dir: Path | None, fmt: str) -> None:
     """
     from cli.views import show_rules
     from engine.resources import rules_dir as bundled
-    from engine.ruleset import load_rules, rule_table
+    from engine.ruleset import constraint_table, load_rules, rule_table
 
     loaded = load_rules(rules_dir or bundled())
     rows = rule_table(loaded.pairing.rules)
+    limits = constraint_table(loaded.pairing.constraints)
     if fmt == "json":
         from cli.render import print_json
 
-        print_json({"settings": loaded.pairing.settings.as_dict(), "rules": rows})
+        print_json({"settings": loaded.pairing.settings.as_dict(), "rules": rows,
+                    "constraints": limits})
     else:
-        show_rules(rows, loaded.pairing.settings.as_dict())
+        show_rules(rows, loaded.pairing.settings.as_dict(), limits)
 
 
 @rules.command("path")

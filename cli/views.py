@@ -108,7 +108,8 @@ def show_explanation(report: Mapping[str, Any]) -> None:
 TABLE_ROOM = 80  # columns the table needs beside the longest rule id
 
 
-def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> None:
+def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
+               constraints: Sequence[Mapping[str, Any]] = ()) -> None:
     # Rule ids are what people copy into other commands and look up in the audit log:
     # they are never cut or folded. When the table would have to squeeze them (80
     # columns, a pipe), each rule is printed as a short block of lines instead.
@@ -130,5 +131,11 @@ def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -
             table.add_row(row["id"], row["effect"], row["when"], row["title"],
                           f"{row['file']}:{row['line']}")
         out.print(table)
+    if constraints:
+        out.print("Constraints", markup=False)
+    for limit in constraints:
+        out.print(f"  {limit['id']}  at most {limit['at_most']} pairs per "
+                  f"{', '.join(limit['per'])}  {limit['file']}:{limit['line']}\n"
+                  f"    {limit['title']}", markup=False)
     out.print(f"Settings: objective {settings['objective']}, min_score {settings['min_score']}, "
               f"default_capacity {settings['default_capacity']}.", markup=False)

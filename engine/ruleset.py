@@ -599,6 +599,13 @@ def load_rules(directory: Path) -> Rules:
     return Rules(directory, rulesets, vocabulary, texts)
 
 
+def constraint_table(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
+    """Constraints as rows for display."""
+    return [{"id": c.id, "title": c.title, "per": [f"{side}.{name}" for side, name in c.per],
+             "at_most": c.at_most, "file": Path(c.file).name, "line": c.line}
+            for c in constraints]
+
+
 def rule_table(rules: Sequence[Rule]) -> list[dict[str, Any]]:
     """Rules as rows for display."""
     from engine.conditions import describe

@@ -231,3 +231,20 @@ def test_a_missing_declared_value_fires_only_negations(when: Condition, expected
     for result in (alone, together):
         fired = {r["rule"] for p in result["pairs"] for r in p["reasons"]}
         assert ("t/one" in fired) is expected
+
+
+def test_jsonl_profiles_carry_declared_fields(setup: tuple[Path, Path], tmp_path: Path
+                                              ) -> None:
+    """A JSONL profile may carry declared fields; a wrong type is located by line."""
+    rules, _ = setup
+    base = {"role": "mentor", "name": "A", "learning_style": "activist",
+            "job_family": "finance", "department": "S", "subsidiary": "B",
+            "hire_date": "2020-01-01", "intentions": ["contribute-to-a-project"]}
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {**base, "id": "M1", "grade": 2.5, "remote_ok": False},
+        {**base, "id": "E1", "role": "mentee", "intentions": ["support-a-junior"],
+         "grade": "high"}]) + "\n")
+    result = CliRunner().invoke(cli, ["validate", str(path), "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert "expected a number, got \"high\"" in result.stderr

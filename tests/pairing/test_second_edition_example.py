@@ -119,3 +119,17 @@ def test_history_rules_read_the_log_and_the_dead_rule_is_warned(tmp_path: Path) 
             "history/second-chance-nearby: fires only on pairs that an exclusion removes "
             "(history/separated-couple, history/never-again), so it scores no pair that can "
             "be formed") in again.stderr
+
+
+def test_rules_show_lists_the_constraints() -> None:
+    """`tandem rules show` lists each constraint with its fields, limit and place."""
+    out = CliRunner().invoke(cli, ["rules", "show", "--rules", str(RULES), "--format", "json"])
+    assert json.loads(out.stdout)["constraints"] == [
+        {"id": "quota/department-flow", "title": "At most three pairs between two departments",
+         "per": ["mentor.department", "mentee.department"], "at_most": 3,
+         "file": "settings.yaml", "line": 12},
+        {"id": "quota/subsidiary", "title": "At most five mentees from one subsidiary",
+         "per": ["mentee.subsidiary"], "at_most": 5, "file": "settings.yaml", "line": 17}]
+    text = CliRunner().invoke(cli, ["rules", "show", "--rules", str(RULES)]).stdout
+    assert ("  quota/department-flow  at most 3 pairs per mentor.department, "
+            "mentee.department  settings.yaml:12") in text
