@@ -45,6 +45,9 @@ Model = Literal["classes", "pairs", "auto"]
 # "auto" solves the class model when it has at most this share of the pair model's
 # variables, else the pair model: with few repeats, general integers cost more than binaries.
 CLASS_SHARE = 0.8
+# The weights of every pair are held in memory (8 bytes each, plus the scores and the
+# eligibility while they are built): past this many pairs a constrained run is refused.
+MAX_CONSTRAINED_PAIRS = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,12 @@ def assign_with_constraints(space: PairSpace, table: OutcomeTable, capacities: I
     if not len(space.mentors) or not len(space.mentees):
         return Assignment(empty, empty, empty), SolverReport("milp", True, 0.0, model, 0,
                                                              time_limit)
+    if len(space.mentors) * len(space.mentees) > MAX_CONSTRAINED_PAIRS:
+        raise TandemError(
+            f"cohort-wide constraints are solved over every possible pair, and "
+            f"{len(space.mentors):,} mentors x {len(space.mentees):,} mentees is more than "
+            f"{MAX_CONSTRAINED_PAIRS:,} pairs; pair the cohort in parts, or remove the "
+            "constraints")
     weights = weight_matrix(space, table, capacities, objective)
     try:
         found = solve(weights, capacities, quotas.cells, time_limit, model, forced)

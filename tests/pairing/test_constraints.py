@@ -222,6 +222,17 @@ def test_a_time_limit_without_any_pairing_is_an_error(monkeypatch: pytest.Monkey
                                  "settings.time_limit, or loosen the constraints")
 
 
+def test_a_cohort_too_large_for_the_constrained_solver_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the pair limit a constrained run stops with a message, before any memory use."""
+    monkeypatch.setattr(solver_module, "MAX_CONSTRAINED_PAIRS", 3)
+    with pytest.raises(solver_module.TandemError) as caught:
+        pair_cohort(PEOPLE, with_constraints(rules_of(SAME_FAMILY), FLOW))
+    assert str(caught.value) == (
+        "cohort-wide constraints are solved over every possible pair, and 2 mentors x 2 "
+        "mentees is more than 3 pairs; pair the cohort in parts, or remove the constraints")
+
+
 def test_class_model_is_smaller_than_the_pair_model() -> None:
     """People no rule or quota tells apart share one variable per class pair."""
     rng = random.Random(3)
