@@ -54,9 +54,11 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
               markup=False)
     solver = result.get("solver", {})
     if solver.get("method") == "milp":
+        within = ("its distance to the optimum is unknown" if solver["gap"] is None else
+                  f"it is within {solver['gap']:.2%} of the optimum")
         proved = ("proved optimal" if solver["optimal"] else
                   f"NOT proved optimal: stopped at the time limit of {solver['time_limit']} s, "
-                  f"within {solver['gap']:.2%} of the optimum")
+                  f"{within}")
         out.print(f"Solver: mixed-integer program under the constraints ({solver['model']} "
                   f"model, {solver['variables']} variables), {proved}.", markup=False)
     out.print(f"rules {result['rules_digest']}\ninput {result['input_digest']}", markup=False)

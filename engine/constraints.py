@@ -68,7 +68,7 @@ class Solution:
     mentors: IntArray
     mentees: IntArray
     optimal: bool
-    gap: float  # relative gap proved by the solver (0 when optimal)
+    gap: float | None  # relative gap proved by the solver (0 when optimal; None: no bound)
     model: Model
     variables: int
     seconds: float
@@ -78,8 +78,14 @@ class SolverStopped(Exception):  # noqa: N818 - reads as what happened
     """The solver reached its time limit without any feasible pairing."""
 
 
+class Infeasible(Exception):  # noqa: N818 - reads as what happened
+    """No pairing keeps every quota with the pairs asked for (a forced pair in a cell
+    whose at_most is 0)."""
+
+
 def _milp(weights: FloatArray, rows: Any, upper: FloatArray, var_upper: FloatArray,
-          var_lower: FloatArray, time_limit: float) -> tuple[FloatArray, bool, float, float]:
+          var_lower: FloatArray, time_limit: float
+          ) -> tuple[FloatArray, bool, float | None, float]:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     started = time.perf_counter()
@@ -93,9 +99,12 @@ def _milp(weights: FloatArray, rows: Any, upper: FloatArray, var_upper: FloatArr
     if result.x is None:
         if result.status == 1:
             raise SolverStopped(f"no pairing found within the time limit of {time_limit} s")
+        if result.status == 2:
+            raise Infeasible()
         raise SolverStopped(f"the solver failed: {result.message}")
     optimal = result.status == 0
-    gap = 0.0 if optimal else float(getattr(result, "mip_gap", np.nan) or 0.0)
+    found = float(getattr(result, "mip_gap", np.nan))
+    gap: float | None = 0.0 if optimal else (found if np.isfinite(found) else None)
     return np.round(result.x).astype(np.float64), optimal, gap, seconds
 
 
@@ -282,21 +291,20 @@ class Quotas:
     cells: tuple[Cells, ...]
     values: tuple[Callable[[int, int], tuple[Any, ...]], ...]
 
-    def full(self, mentors: IntArray, mentees: IntArray) -> list[set[int]]:
-        """For each constraint, the cells that the given pairs fill to their limit."""
+    def full(self, mentors: IntArray, mentees: IntArray) -> list[dict[int, int]]:
+        """For each constraint, how many of the given pairs each cell holds."""
         out = []
         for limit in self.cells:
-            cell = limit.of(mentors, mentees)
-            distinct, counts = np.unique(cell, return_counts=True)
-            out.append({int(c) for c, n in zip(distinct.tolist(), counts.tolist(), strict=True)
-                        if n >= limit.at_most})
+            distinct, counts = np.unique(limit.of(mentors, mentees), return_counts=True)
+            out.append(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
         return out
 
-    def blocking(self, full: list[set[int]], mentor: int, mentee: int) -> str | None:
-        """The first full quota the pair (mentor, mentee) falls in, in words."""
-        for constraint, limit, values, cells in zip(self.constraints, self.cells, self.values,
-                                                    full, strict=True):
-            if int(limit.of(np.array([mentor]), np.array([mentee]))[0]) in cells:
+    def blocking(self, full: list[dict[int, int]], mentor: int, mentee: int) -> str | None:
+        """The first quota that the pair (mentor, mentee) would overfill, in words."""
+        for constraint, limit, values, held in zip(self.constraints, self.cells, self.values,
+                                                   full, strict=True):
+            cell = int(limit.of(np.array([mentor]), np.array([mentee]))[0])
+            if held.get(cell, 0) >= limit.at_most:
                 return (f"the quota {constraint.id} for "
                         f"{constraint.label(values(mentor, mentee))} was full")
         return None
@@ -314,7 +322,7 @@ class SolverReport:
 
     method: str  # "assignment" or "milp"
     optimal: bool
-    gap: float
+    gap: float | None
     model: str | None = None
     variables: int | None = None
     time_limit: int | None = None
@@ -325,13 +333,6 @@ class SolverReport:
             out.update({"model": self.model, "variables": self.variables, "gap": self.gap,
                         "time_limit": self.time_limit})
         return out
-
-    def describe(self) -> str:
-        if self.optimal:
-            return "optimal"
-        return (f"NOT proved optimal: the solver stopped at its time limit of "
-                f"{self.time_limit} s; the best pairing found is within {self.gap:.2%} of "
-                "the optimum")
 
 
 def weight_matrix(space: PairSpace, table: OutcomeTable, capacities: IntArray,

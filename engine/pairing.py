@@ -321,13 +321,20 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     elif formed:
         out["verdict"] = "formed: this pair is part of the best pairing of the cohort"
     else:
-        forced = solve(ev, forced=(m, e))[0]
+        from engine.constraints import Infeasible
+
+        note = quotas.blocking(quotas.full(best.mentors, best.mentees), m, e) if (
+            quotas is not None) else None
+        try:
+            forced = solve(ev, forced=(m, e))[0]
+        except Infeasible:
+            out["verdict"] = (f"eligible but not chosen: {note or 'a quota was full'}, and "
+                              "the quota allows no such pair at all")
+            return out
         out["if_forced"] = {"pairs": len(forced.mentors), "total_score": forced.total,
                             "pairs_lost": len(best.mentors) - len(forced.mentors),
                             "score_lost": best.total - forced.total}
         lost = out["if_forced"]
-        note = quotas.blocking(quotas.full(best.mentors, best.mentees), m, e) if (
-            quotas is not None) else None
         if note is not None:
             out["verdict"] = (f"eligible but not chosen: {note}; forcing it would cost the "
                               f"cohort {lost['pairs_lost']} pair(s) and {lost['score_lost']} "

@@ -188,6 +188,39 @@ def test_explain_names_the_full_quota_for_a_pair_not_formed() -> None:
                                    "score_lost": 0}
 
 
+def test_explain_a_pair_that_a_zero_quota_forbids() -> None:
+    """A quota of 0 allows no pair in its cell: explain says so and does not force it."""
+    closed = quota("quota/closed", ["mentor.department", "mentee.department"], 0)
+    people = cohort(person("M1", "mentor", department="Finance"),
+                    person("M2", "mentor", department="Sales"),
+                    person("E1", "mentee", department="Sales"))
+    report = explain_pair(people, with_constraints(rules_of(SAME_FAMILY), closed), "M1", "E1")
+    assert report["verdict"] == (
+        "eligible but not chosen: the quota quota/closed for (Finance, Sales) was full, and "
+        "the quota allows no such pair at all")
+    assert "if_forced" not in report
+
+
+def test_a_time_limited_answer_without_a_bound_says_the_gap_is_unknown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gap the solver could not bound is null, and the table says it is unknown."""
+    import scipy.optimize
+
+    real = scipy.optimize.milp
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        found.status, found.mip_gap = 1, float("inf")
+        return found
+
+    monkeypatch.setattr(scipy.optimize, "milp", stopped)
+    result = pair_cohort(PEOPLE, with_constraints(rules_of(SAME_FAMILY), FLOW))
+    assert (result["solver"]["optimal"], result["solver"]["gap"]) == (False, None)
+    from cli.views import show_pairing
+
+    show_pairing(result, None)
+
+
 def test_a_time_limited_answer_says_so_with_its_gap(monkeypatch: pytest.MonkeyPatch) -> None:
     """When HiGHS stops at the time limit, the result is not called optimal and gives the
     gap it proved."""
