@@ -73,6 +73,12 @@ CASES = [
      _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years}}", "exclude")),
      "r/extra.yaml: line 6: error: difference needs a bound: {mentee: F, mentor: G, at_least: "
      "N} or at_most: N"),
+    ("difference bound too precise",
+     _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years, at_least: "
+                   "1.23456}}", "exclude")),
+     "r/extra.yaml: line 6: error: difference at_least takes a number between "
+     "-1,000,000,000 and 1,000,000,000 with at most 4 digits after the decimal point, got "
+     "1.23456"),
     ("difference reads a mentee's capacity",
      _file(("a/x", "{difference: {mentee: capacity, mentor: capacity, at_most: 1}}",
             "exclude")),
