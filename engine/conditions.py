@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-Side = Literal["mentor", "mentee"]
+# Pairing rules compare a mentor and a mentee; my-job-day rules a visitor and a host. The
+# first side of each ruleset is the "left" one: its people are the rows of the pair matrix.
+Side = Literal["mentor", "mentee", "visitor", "host"]
+LEFT_SIDES: tuple[Side, ...] = ("mentor", "visitor")
 Op = Literal["eq", "in", "not_in", "at_least", "at_most", "contains"]
 Scalar = str | int | float | bool
 
@@ -44,7 +47,10 @@ class Test:
 
 @dataclass(frozen=True)
 class Compare:
-    """``same:`` / ``different:`` between the mentor's and the mentee's fields."""
+    """``same:`` / ``different:`` between the mentor's and the mentee's fields.
+
+    In a my-job-day rule ``mentor_field`` is the visitor's field and ``mentee_field`` the host's.
+    """
 
     equal: bool  # True for same, False for different
     mentor_field: str

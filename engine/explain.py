@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.cohort import Participant
+from engine.conditions import LEFT_SIDES
 from engine.features import CHUNK_CELLS, PairSpace, person_value
 from engine.ruleset import Rule, Settings
 from engine.scoring import Outcome, OutcomeTable
@@ -20,7 +21,7 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
     out: dict[str, Any] = {}
     for name in rule.fields:
         side, field = name.split(".", 1)
-        person = mentor if side == "mentor" else mentee
+        person = mentor if side in LEFT_SIDES else mentee
         value = person_value(person, field, space.as_of, space.default_capacity)
         out[name] = list(value) if isinstance(value, tuple) else value
     for field in rule.overlap_fields:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from engine.conditions import (
     Op,
     Overlap,
     Scalar,
+    Side,
     Test,
     leaves,
 )
@@ -41,6 +43,14 @@ MAX_RULES = 500
 # A fact holds at most 255 properties; each feature is one, plus Tandem's own two.
 MAX_FEATURES = 250
 RULESETS = ("pairing", "my_job_days")
+# The two people a rule of each ruleset compares: the first is the left side of the pair.
+SIDES: Mapping[str, tuple[Side, Side]] = {"pairing": ("mentor", "mentee"),
+                                          "my_job_days": ("visitor", "host")}
+# Settings each ruleset understands; the other ruleset's settings mean nothing to it.
+SETTINGS_OF: Mapping[str, tuple[str, ...]] = {
+    "pairing": ("objective", "min_score", "default_capacity"),
+    "my_job_days": ("days", "visits_per_person", "slots_per_host_per_day"),
+}
 Objective = Literal["participation", "score"]
 
 # What a rule may read, and which operators fit each kind of field.
@@ -72,6 +82,7 @@ class Rule:
     points: int
     file: str
     line: int
+    sides: tuple[Side, Side] = ("mentor", "mentee")
 
     @cached_property
     def overlap_fields(self) -> tuple[str, ...]:
@@ -81,17 +92,19 @@ class Rule:
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
-        """The participant fields this rule reads, as `mentor.F` / `mentee.F`, in order."""
+        """The participant fields this rule reads, as `mentor.F` / `mentee.F` (`visitor.F` /
+        `host.F` in a my-job-day rule), in order."""
+        left, right = self.sides
         seen: dict[str, None] = {}
         for leaf in leaves(self.when):
             if isinstance(leaf, Test):
                 seen[f"{leaf.side}.{leaf.field}"] = None
             elif isinstance(leaf, Compare):
-                seen[f"mentor.{leaf.mentor_field}"] = None
-                seen[f"mentee.{leaf.mentee_field}"] = None
+                seen[f"{left}.{leaf.mentor_field}"] = None
+                seen[f"{right}.{leaf.mentee_field}"] = None
             else:
-                seen[f"mentor.{leaf.field}"] = None
-                seen[f"mentee.{leaf.field}"] = None
+                seen[f"{left}.{leaf.field}"] = None
+                seen[f"{right}.{leaf.field}"] = None
         return tuple(seen)
 
 
@@ -107,10 +120,26 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class DaySettings:
+    """The settings of the my-job-day planner (ruleset my_job_days)."""
+
+    days: tuple[date, ...] = ()
+    visits_per_person: int = 1
+    slots_per_host_per_day: int = 1
+    where: str = ""  # the file that holds them, for messages
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"days": [d.isoformat() for d in self.days],
+                "visits_per_person": self.visits_per_person,
+                "slots_per_host_per_day": self.slots_per_host_per_day}
+
+
+@dataclass(frozen=True)
 class RuleSet:
     name: str
     rules: tuple[Rule, ...]
     settings: Settings = field(default_factory=Settings)
+    days: DaySettings = field(default_factory=DaySettings)  # my_job_days only
 
 
 @dataclass(frozen=True)
@@ -122,16 +151,31 @@ class Rules:
     vocabulary: Vocabulary
     files: Mapping[str, str]  # file name -> text, every YAML file including the vocabulary
     warnings: tuple[Problem, ...] = ()
+    ruleset_of: Mapping[str, str] = field(default_factory=dict)  # rule file name -> ruleset
 
     @property
     def pairing(self) -> RuleSet:
         return self.rulesets.get("pairing") or RuleSet("pairing", ())
 
     @property
-    def digest(self) -> str:
-        """SHA-256 over the canonical map of file name to the SHA-256 of its bytes."""
+    def my_job_days(self) -> RuleSet:
+        return self.rulesets.get("my_job_days") or RuleSet("my_job_days", ())
+
+    def files_of(self, ruleset: str) -> dict[str, str]:
+        """The files one ruleset reads: its own rule files and the vocabulary."""
+        return {name: text for name, text in self.files.items()
+                if self.ruleset_of.get(name, ruleset) == ruleset}
+
+    def digest_of(self, ruleset: str) -> str:
+        """SHA-256 over the canonical map of file name to the SHA-256 of its bytes, over the
+        files this ruleset reads: the other ruleset's files never change it."""
         return "sha256:" + sha256_hex(canonical_json(
-            {name: sha256_hex(text) for name, text in sorted(self.files.items())}))
+            {name: sha256_hex(text) for name, text in sorted(self.files_of(ruleset).items())}))
+
+    @property
+    def digest(self) -> str:
+        """The pairing's rules digest: its rule files and the vocabulary."""
+        return self.digest_of("pairing")
 
 
 @cache
@@ -148,6 +192,7 @@ class _Checker:
         self.doc = doc
         self.vocabulary = vocabulary
         self.ruleset = ruleset
+        self.sides = SIDES[ruleset]
         self.problems: list[Problem] = []
 
     def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
@@ -172,7 +217,22 @@ class _Checker:
         if key == "overlap":
             return self.overlap(value, here)
         side, name = key.split(".", 1)
+        if side not in self.sides and name.split(".")[0] != "protected":
+            self.wrong_side(side, here)  # protected data is refused first, on any side
+            return None
         return self.test(side, name, value, here)
+
+    def wrong_side(self, side: str, path: Key) -> None:
+        left, right = self.sides
+        if self.ruleset == "pairing":
+            self.problem(path, f"a pairing rule compares a mentor and a mentee, not a {side}: "
+                               "use mentor.FIELD or mentee.FIELD (visitor and host are the "
+                               "sides of my-job-day rules, in a file with 'ruleset: "
+                               "my_job_days')")
+        else:
+            self.problem(path, f"a my-job-day rule compares a {left} and a {right}, not a "
+                               f"{side}: use {left}.FIELD or {right}.FIELD (a visitor or a "
+                               "host may be a mentor or a mentee)")
 
     def field(self, side: str, name: str, path: Key) -> FieldKind | None:
         if name == "protected" or name.startswith("protected."):
@@ -188,22 +248,30 @@ class _Checker:
             self.problem(path, "rules compare tenure, not dates; use tenure_years (derived "
                                "from hire_date)")
             return None
+        if name == "capacity" and self.ruleset == "my_job_days":
+            self.problem(path, f"{side}.capacity is a pairing field (how many mentees a mentor "
+                               "takes) and means nothing to my job days; a host's visitors per "
+                               "day are my_job_day.slots, which the planner applies itself")
+            return None
         if name == "capacity" and side == "mentee":
             self.problem(path, "mentees have no capacity; only mentor.capacity can be read")
             return None
         kind = RULE_FIELDS.get(name)
         if kind is None:
             self.problem(path, f"unknown field {side}.{name}",
-                         closest(name, [f for f in RULE_FIELDS if not f.startswith("my_job")]))
+                         closest(name, [f for f in RULE_FIELDS if self.ruleset != "pairing"
+                                        or not f.startswith("my_job")]))
         return kind
 
     def value_known(self, side: str, name: str, value: Any, path: Key) -> None:
         """A vocabulary field's constant must be in the vocabulary."""
         vocab_field = "job_family" if name == "my_job_day.discover" else name
-        allowed = self.vocabulary.values_of(vocab_field, side)
+        role = side if side in ("mentor", "mentee") else None  # a visitor or host: either role
+        allowed = self.vocabulary.values_of(vocab_field, role)
         if allowed is not None and isinstance(value, str) and value not in allowed:
             other = "mentee" if side == "mentor" else "mentor"
-            if name == "intentions" and value in self.vocabulary.intention_codes(other):
+            if (role and name == "intentions"
+                    and value in self.vocabulary.intention_codes(other)):
                 self.problem(path, f"{value!r} is a {other} intention; {side}s use their own "
                                    f"codes: {', '.join(allowed)}")
                 return
@@ -243,11 +311,16 @@ class _Checker:
         return ok
 
     def compare(self, equal: bool, spec: Any, path: Key) -> Compare | None:
+        left, right = self.sides
+        if isinstance(spec, dict) and set(spec) != {left, right}:
+            wrong = next(iter(sorted(set(spec) - {left, right})), left)
+            self.wrong_side(wrong, path)
+            return None
         mentor_field, mentee_field = (spec, spec) if isinstance(spec, str) else (
-            spec["mentor"], spec["mentee"])
-        first = self.field("mentor", mentor_field, path)
+            spec[left], spec[right])
+        first = self.field(left, mentor_field, path)
         kinds = [first, first if mentee_field == mentor_field else
-                 self.field("mentee", mentee_field, path)]
+                 self.field(right, mentee_field, path)]
         if None in kinds:
             return None
         if "list" in kinds:
@@ -255,14 +328,14 @@ class _Checker:
                                "overlap: {field: ..., at_least: 1}")
             return None
         if kinds[0] != kinds[1]:
-            self.problem(path, f"cannot compare mentor.{mentor_field} ({kinds[0]}) with "
-                               f"mentee.{mentee_field} ({kinds[1]})")
+            self.problem(path, f"cannot compare {left}.{mentor_field} ({kinds[0]}) with "
+                               f"{right}.{mentee_field} ({kinds[1]})")
             return None
         return Compare(equal, mentor_field, mentee_field)
 
     def overlap(self, spec: Mapping[str, Any], path: Key) -> Overlap | None:
         name = spec["field"]
-        kind = self.field("mentor", name, path)
+        kind = self.field(self.sides[0], name, path)
         if kind is None:
             return None
         if kind != "list":
@@ -281,7 +354,55 @@ class _Checker:
         effect: Literal["exclude", "score"] = "exclude" if then == "exclude" else "score"
         points = 0 if then == "exclude" else int(then["score"])
         return Rule(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()), when,
-                    effect, points, self.file, self.doc.line(path))
+                    effect, points, self.file, self.doc.line(path), self.sides)
+
+    # -- settings ---------------------------------------------------------------------------
+    def settings(self, raw: Mapping[str, Any]) -> Settings | DaySettings | None:
+        """The ruleset's settings; None (with problems) when a setting belongs elsewhere."""
+        foreign = [k for k in raw if k not in SETTINGS_OF[self.ruleset]]
+        for key in foreign:
+            if self.ruleset == "pairing":
+                self.problem(("settings", key), f"{key} is a my-job-day setting and means "
+                                                "nothing to the pairing; move it to the "
+                                                "settings of a file with 'ruleset: my_job_days'")
+            else:
+                self.problem(("settings", key), f"{key} is a pairing setting and means nothing "
+                                                "to the my-job-day planner; remove it (the "
+                                                "planner's settings are days, "
+                                                "visits_per_person and "
+                                                "slots_per_host_per_day)")
+        if foreign:
+            return None
+        if self.ruleset == "pairing":
+            return Settings(**raw)
+        days = [self.day(value, ("settings", "days", i))
+                for i, value in enumerate(raw.get("days") or ())]
+        if None in days:
+            return None
+        first: dict[date, int] = {}
+        for i, day in enumerate(d for d in days if d is not None):
+            if day in first:
+                line = self.doc.line(("settings", "days", first[day]))
+                self.problem(("settings", "days", i), f"day {day} is listed twice (first at "
+                                                      f"line {line}); keep one")
+                return None
+            first[day] = i
+        return DaySettings(tuple(sorted(first)), int(raw.get("visits_per_person", 1)),
+                           int(raw.get("slots_per_host_per_day", 1)), self.file)
+
+    def day(self, value: Any, path: Key) -> date | None:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                if len(value) == 10:
+                    return date.fromisoformat(value)
+            except ValueError:
+                pass
+        shown = value.isoformat(" ") if isinstance(value, datetime) else value
+        self.problem(path, f"{json.dumps(shown, default=str)} is not a date; write each day as "
+                           "YYYY-MM-DD, e.g. 2026-10-06")
+        return None
 
 
 def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
@@ -299,7 +420,7 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(k for k in value if k not in allowed and not (
-            "patternProperties" in error.schema and (k.startswith(("mentor.", "mentee.")))))
+            "patternProperties" in error.schema and (k.startswith(_SIDE_PREFIXES))))
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
@@ -339,6 +460,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     return (path, error.message, None)
 
 
+_SIDE_PREFIXES = tuple(f"{side}." for sides in SIDES.values() for side in sides)
+
+
 def _feature_count(rules: Sequence[Rule]) -> int:
     """How many distinct values the engine sees per pair (see engine.features)."""
     seen: set[tuple[Any, ...]] = set()
@@ -375,6 +499,8 @@ def load_rules(directory: Path) -> Rules:
     collected: dict[str, list[Rule]] = {name: [] for name in RULESETS}
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
+    day_settings: dict[str, DaySettings] = {}
+    ruleset_of: dict[str, str] = {}
     validator = _schema_validator()
     for path in _rule_files(directory):
         name = str(path)
@@ -401,6 +527,7 @@ def load_rules(directory: Path) -> Rules:
         if -1 in broken_rules:
             continue  # the file's frame is wrong: its rules cannot be read reliably
         ruleset = doc.data["ruleset"]
+        ruleset_of[path.name] = ruleset
         checker = _Checker(name, doc, vocabulary, ruleset)
         for index, raw in enumerate(doc.data.get("rules", [])):
             if index in broken_rules:
@@ -408,7 +535,6 @@ def load_rules(directory: Path) -> Rules:
             rule = checker.rule(raw, ("rules", index))
             if rule is not None:
                 collected[ruleset].append(rule)
-        problems += checker.problems
         if "settings" in doc.data:
             line = doc.line(("settings",))
             if ruleset in settings_at:
@@ -418,7 +544,12 @@ def load_rules(directory: Path) -> Rules:
                                         f"(first in {first_file}, line {first_line}); keep one"))
             else:
                 settings_at[ruleset] = (name, line)
-                settings[ruleset] = Settings(**doc.data["settings"])
+                found = checker.settings(doc.data["settings"])
+                if isinstance(found, Settings):
+                    settings[ruleset] = found
+                elif isinstance(found, DaySettings):
+                    day_settings[ruleset] = found
+        problems += checker.problems
     for ruleset, rules in collected.items():
         first: dict[str, Rule] = {}
         for rule in rules:
@@ -442,9 +573,10 @@ def load_rules(directory: Path) -> Rules:
                                     "fails at 512), so merge rules with 'in:' or 'any:'"))
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
-    rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()))
+    rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
+                              day_settings.get(name, DaySettings()))
                 for name, rules in collected.items()}
-    return Rules(directory, rulesets, vocabulary, texts)
+    return Rules(directory, rulesets, vocabulary, texts, ruleset_of=ruleset_of)
 
 
 def rule_table(rules: Sequence[Rule]) -> list[dict[str, Any]]:

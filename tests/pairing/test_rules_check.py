@@ -186,7 +186,7 @@ def test_bundled_rules_pass_the_check() -> None:
     """Every file in rules/ passes `tandem rules check`."""
     result = CliRunner().invoke(cli, ["rules", "check"])
     assert result.exit_code == 0, result.output
-    assert "clean: 12 pairing rules, 1 my-job-day rule " in result.stdout
+    assert "clean: 12 pairing rules, 4 my-job-day rules " in result.stdout
 
 
 def test_rules_show_lists_every_pairing_rule() -> None:
