@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from audit.entries import GENESIS, INDEX_COLUMNS, KIND_PAIR, KIND_RUN, KIND_UNPAIRED, entry_hash
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
+
+# The kinds that open a group of entries, and the kinds of the entries each group holds.
+_GROUPS = {KIND_RUN: (KIND_PAIR, KIND_UNPAIRED),
+           KIND_MY_JOB_DAY_RUN: (KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET)}
+_MEMBERS = {member for members in _GROUPS.values() for member in members}
 
 Problem = Literal["order", "link", "content", "index", "run", "rules", "head"]
 _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
@@ -82,6 +88,7 @@ class _OpenRun:
     seq: int
     announced: int
     seen: int = 0
+    members: tuple[str, ...] = (KIND_PAIR, KIND_UNPAIRED)
 
     def short(self) -> str:
         return (f"run {self.run} (entry {self.seq}) announces {self.announced} entries but "
@@ -167,16 +174,16 @@ class Verifier:
         kind, run = doc.get("kind"), doc.get("run")
         current = self._open
         if current and current.seen < current.announced:
-            if kind in (KIND_PAIR, KIND_UNPAIRED) and run == current.run:
+            if kind in current.members and run == current.run:
                 current.seen += 1
                 return None
             return Finding(seq, "run", current.short() + f"; entry {seq} interrupts it")
-        if kind == KIND_RUN:
+        if kind in _GROUPS:
             self._runs += 1
             announced = doc.get("entries")
             if not isinstance(announced, int) or announced < 0:
                 return Finding(seq, "content", f"run entry {seq} has no count of its entries")
-            self._open = _OpenRun(str(run), seq, announced)
+            self._open = _OpenRun(str(run), seq, announced, members=_GROUPS[str(kind)])
             text_digest = str(doc.get("rules_text_digest"))
             if text_digest not in self._rules_ok:
                 return Finding(seq, "rules", f"the text of the rules in force for run {run} "
@@ -185,7 +192,7 @@ class Verifier:
                 return Finding(seq, "rules", f"the text of the rules in force for run {run} "
                                              f"no longer matches {text_digest}: it was changed")
             return None
-        if kind in (KIND_PAIR, KIND_UNPAIRED):
+        if kind in _MEMBERS:
             return Finding(seq, "run", f"entry {seq} belongs to run {run}, but no run entry "
                                        "announces it")
         return None

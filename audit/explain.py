@@ -6,13 +6,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from engine.canonical import canonical_json
 
 if TYPE_CHECKING:
     from audit.review import EntryView
 
 KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was formed",
-               KIND_UNPAIRED: "a person was left unpaired"}
+               KIND_UNPAIRED: "a person was left unpaired",
+               KIND_MY_JOB_DAY_RUN: "a my-job-day plan was committed (apart from the pairing)",
+               KIND_MY_JOB_DAY: "a my-job-day visit was planned",
+               KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met"}
 
 
 def _value(value: Any) -> str:
@@ -36,6 +40,16 @@ def summary(doc: Mapping[str, Any]) -> str:
         s = doc.get("summary") or {}
         return (f"run by {doc.get('actor')}: {s.get('pairs', '?')} pairs, "
                 f"{s.get('unpaired', '?')} unpaired")
+    if kind == KIND_MY_JOB_DAY:
+        return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
+                f"score {doc.get('score')}")
+    if kind == KIND_MY_JOB_DAY_UNMET:
+        return (f"{doc.get('person')} got {doc.get('got')} of {doc.get('wanted')} my-job-day "
+                "visits")
+    if kind == KIND_MY_JOB_DAY_RUN:
+        s = doc.get("summary") or {}
+        return (f"my-job-day plan by {doc.get('actor')}: {s.get('visits', '?')} visits, "
+                f"{s.get('unmet', '?')} unmet")
     return str(kind)
 
 
@@ -43,8 +57,10 @@ def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
     if kind == KIND_PAIR:
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
-    if kind == KIND_UNPAIRED:
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
         return str(doc.get("person"))
+    if kind == KIND_MY_JOB_DAY:
+        return f"{doc.get('visitor')} → {doc.get('host')}"
     return ""
 
 
@@ -122,7 +138,17 @@ def explain(view: EntryView) -> list[str]:
         if detail:
             lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
                                                    for k, v in sorted(detail.items())))
-    elif kind == KIND_RUN:
+    elif kind == KIND_MY_JOB_DAY:
+        people = [str(doc.get("visitor")), str(doc.get("host"))]
+        lines += [f"  {doc.get('sentence')}", "", *_reasons(doc)]
+    elif kind == KIND_MY_JOB_DAY_UNMET:
+        people = [str(doc.get("person"))]
+        lines += [f"  {doc.get('person')} {doc.get('why')}."]
+        detail = doc.get("detail") or {}
+        if detail:
+            lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
+                                                   for k, v in sorted(detail.items())))
+    elif kind in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
         s = doc.get("summary") or {}
         lines.append("  Summary: " + (", ".join(f"{k} {_value(v)}" for k, v in s.items())
                                       or "none") + f"; {doc.get('entries')} entries follow.")

@@ -12,6 +12,7 @@ from audit import store
 from audit.chain import StoredRow
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, entry_hash
 from audit.errors import EntryNotFoundError
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from audit.state import ProgramState, derive_state
 from audit.store import LogFilter
 
@@ -55,8 +56,10 @@ def _subjects(doc: Mapping[str, Any]) -> list[str]:
     kind = doc.get("kind")
     if kind == KIND_PAIR:
         return [str(doc["mentor"]), str(doc["mentee"])]
-    if kind == KIND_UNPAIRED:
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
         return [str(doc["person"])]
+    if kind == KIND_MY_JOB_DAY:
+        return [str(doc["visitor"]), str(doc["host"])]
     return []
 
 
@@ -80,8 +83,10 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
                 raise EntryNotFoundError(seq, store.head(conn)[0])
             entry = LoggedEntry.of(row)
             run_doc: Mapping[str, Any] | None = entry.doc
-            if entry.doc.get("kind") != KIND_RUN:
-                run_row = store.run_row(conn, str(entry.doc.get("run")))
+            if entry.doc.get("kind") not in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
+                opener = (KIND_MY_JOB_DAY_RUN if entry.doc.get("kind") in (
+                    KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET) else KIND_RUN)
+                run_row = store.run_row(conn, str(entry.doc.get("run")), opener)
                 run_doc = json.loads(run_row.entry) if run_row else None
             names: dict[str, str] = {}
             files = None

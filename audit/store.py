@@ -118,10 +118,22 @@ def row_at(conn: Connection, seq: int) -> StoredRow | None:
     return _stored(row) if row else None
 
 
-def run_row(conn: Connection, run_id: str) -> StoredRow | None:
+def run_row(conn: Connection, run_id: str, kind: str = KIND_RUN) -> StoredRow | None:
+    """The entry that opens a run: a ``run`` entry, or another group's first ``kind``."""
     row = conn.execute(select(*_ROW_COLUMNS)
-                       .where(_LOG.c.run_id == run_id, _LOG.c.kind == KIND_RUN)).first()
+                       .where(_LOG.c.run_id == run_id, _LOG.c.kind == kind)).first()
     return _stored(row) if row else None
+
+
+def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | None:
+    """How many entries of this kind the log holds, and the last one, parsed."""
+    total = int(conn.execute(select(func.count()).select_from(_LOG)
+                             .where(_LOG.c.kind == kind)).scalar_one())
+    if not total:
+        return None
+    last = conn.execute(select(_LOG.c.entry).where(_LOG.c.kind == kind)
+                        .order_by(_LOG.c.seq.desc()).limit(1)).scalar_one()
+    return total, json.loads(last)
 
 
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:

@@ -257,6 +257,10 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
         return [(path, "lists the same value twice; keep one", None)]
     if kind == "minLength":
         return [(path, "must not be empty", None)]
+    if kind == "minimum" and path == ("my_job_day", "slots"):
+        return [(path, f"a host takes at least 1 visitor a day, not {value!r}; give slots 1 or "
+                       "more, or remove slots (the rules' slots_per_host_per_day applies), or "
+                       "set host to false", None)]
     if kind in ("maxLength", "minimum", "maximum"):
         shown = f"{len(value)} characters" if kind == "maxLength" else repr(value)
         return [(path, f"{shown} is out of range ({kind} {error.validator_value})", None)]
