@@ -194,6 +194,6 @@ def _why(found: Candidates, visitor: Participant, wanted: int, got: int,
                 + (f", hosting on {', '.join(hosting_days)}" if hosting_days else "") + ")")
     elif hosting_days:
         busy = f"; {visitor.id} hosts visitors on {', '.join(hosting_days)}"
-    return "outscored", (f"{head}: " + "; ".join(parts) + busy + "; no plan gives "
-                         f"{visitor.id} another visit without making fewer visits in all or "
-                         "a lower total score")
+    return "outscored", (f"{head}: " + "; ".join(parts) + busy + "; the places and days "
+                         "another visit would need go to other visits of the best plan (the "
+                         "most visits, then the highest score)")

@@ -159,7 +159,7 @@ def solve(instance: Instance) -> Solution:
     first = milp(count, integrality=integrality, bounds=bounds, constraints=[limits],
                  options=options)
     _require_optimal(first)
-    most = int(round(-first.fun))
+    most = round(float(-first.fun))
     score = np.zeros(n_vars)
     score[: n_edges * n_days] = -np.repeat([float(e.score) for e in instance.edges], n_days)
     keep_count = LinearConstraint(-count.reshape(1, -1), most, most)
