@@ -120,7 +120,7 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class DaySettings:
+class PlannerSettings:
     """The settings of the my-job-day planner (ruleset my_job_days)."""
 
     days: tuple[date, ...] = ()
@@ -139,7 +139,7 @@ class RuleSet:
     name: str
     rules: tuple[Rule, ...]
     settings: Settings = field(default_factory=Settings)
-    days: DaySettings = field(default_factory=DaySettings)  # my_job_days only
+    planner: PlannerSettings = field(default_factory=PlannerSettings)  # my_job_days only
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,7 @@ class _Checker:
                     effect, points, self.file, self.doc.line(path), self.sides)
 
     # -- settings ---------------------------------------------------------------------------
-    def settings(self, raw: Mapping[str, Any]) -> Settings | DaySettings | None:
+    def settings(self, raw: Mapping[str, Any]) -> Settings | PlannerSettings | None:
         """The ruleset's settings; None (with problems) when a setting belongs elsewhere."""
         foreign = [k for k in raw if k not in SETTINGS_OF[self.ruleset]]
         for key in foreign:
@@ -387,7 +387,7 @@ class _Checker:
                                                       f"line {line}); keep one")
                 return None
             first[day] = i
-        return DaySettings(tuple(sorted(first)), int(raw.get("visits_per_person", 1)),
+        return PlannerSettings(tuple(sorted(first)), int(raw.get("visits_per_person", 1)),
                            int(raw.get("slots_per_host_per_day", 1)), self.file)
 
     def day(self, value: Any, path: Key) -> date | None:
@@ -499,7 +499,7 @@ def load_rules(directory: Path) -> Rules:
     collected: dict[str, list[Rule]] = {name: [] for name in RULESETS}
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
-    day_settings: dict[str, DaySettings] = {}
+    planner_settings: dict[str, PlannerSettings] = {}
     ruleset_of: dict[str, str] = {}
     validator = _schema_validator()
     for path in _rule_files(directory):
@@ -547,8 +547,8 @@ def load_rules(directory: Path) -> Rules:
                 found = checker.settings(doc.data["settings"])
                 if isinstance(found, Settings):
                     settings[ruleset] = found
-                elif isinstance(found, DaySettings):
-                    day_settings[ruleset] = found
+                elif isinstance(found, PlannerSettings):
+                    planner_settings[ruleset] = found
         problems += checker.problems
     for ruleset, rules in collected.items():
         first: dict[str, Rule] = {}
@@ -574,7 +574,7 @@ def load_rules(directory: Path) -> Rules:
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
     rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
-                              day_settings.get(name, DaySettings()))
+                              planner_settings.get(name, PlannerSettings()))
                 for name, rules in collected.items()}
     return Rules(directory, rulesets, vocabulary, texts, ruleset_of=ruleset_of)
 

@@ -26,7 +26,7 @@ from engine.errors import TandemError
 from engine.explain import reasons
 from engine.features import PairSpace
 from engine.rete import GroupedEngine
-from engine.ruleset import DaySettings, Rule, Rules, Settings
+from engine.ruleset import PlannerSettings, Rule, Rules, Settings
 from engine.scoring import OutcomeTable
 
 IntArray = npt.NDArray[np.int64]
@@ -42,7 +42,7 @@ def is_host(person: Participant) -> bool:
     return (person.my_job_day or {}).get("host") is True
 
 
-def slots_of(person: Participant, settings: DaySettings) -> int:
+def slots_of(person: Participant, settings: PlannerSettings) -> int:
     """Visitors a host takes on one day: the profile's slots, else the rules' default."""
     given = (person.my_job_day or {}).get("slots")
     slots = settings.slots_per_host_per_day if given is None else given
@@ -91,7 +91,7 @@ def candidates(cohort: Cohort, rules: Rules) -> Candidates:
     ruleset = rules.my_job_days
     visitors = [p for p in cohort.participants if discover(p)]
     hosts = [p for p in cohort.participants if is_host(p)]
-    slots = np.array([slots_of(h, ruleset.days) for h in hosts], np.int64)
+    slots = np.array([slots_of(h, ruleset.planner) for h in hosts], np.int64)
     conditions = [r.when for r in ruleset.rules]
     space = PairSpace(conditions, visitors, hosts, rules.vocabulary, cohort.as_of, 1)
     engine = GroupedEngine(conditions, lambda leaf: space.atom_for(leaf).name)

@@ -16,7 +16,7 @@ from engine.cohort import Cohort, Participant
 from engine.errors import InvalidInput, Problem
 from engine.myjobdays.candidates import Candidates, candidates, discover
 from engine.myjobdays.solve import Edge, Instance, Solution, solve
-from engine.ruleset import DaySettings, Rules
+from engine.ruleset import PlannerSettings, Rules
 
 
 def plan_profiles(cohort: Cohort) -> list[dict[str, Any]]:
@@ -34,9 +34,9 @@ def plan_input_digest(cohort: Cohort) -> str:
     return digest({"as_of": cohort.as_of.isoformat(), "participants": plan_profiles(cohort)})
 
 
-def check_settings(rules: Rules) -> DaySettings:
+def check_settings(rules: Rules) -> PlannerSettings:
     """The planner's settings, or InvalidInput saying what to add."""
-    settings = rules.my_job_days.days
+    settings = rules.my_job_days.planner
     if not settings.days:
         files = sorted(name for name, ruleset in rules.ruleset_of.items()
                        if ruleset == "my_job_days")
@@ -49,7 +49,7 @@ def check_settings(rules: Rules) -> DaySettings:
     return settings
 
 
-def _instance(found: Candidates, settings: DaySettings) -> Instance:
+def _instance(found: Candidates, settings: PlannerSettings) -> Instance:
     eligible = found.eligible
     edges = [Edge(v, h, found.hosts[h].job_family, int(found.scores[v, h]))
              for v in range(len(found.visitors)) for h in range(len(found.hosts))
@@ -116,7 +116,7 @@ def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
 
 
 def _unmet(found: Candidates, instance: Instance, solution: Solution,
-           settings: DaySettings) -> list[dict[str, Any]]:
+           settings: PlannerSettings) -> list[dict[str, Any]]:
     """Everyone who asked and got fewer visits than they wanted, with why."""
     got: dict[int, list[str]] = {}
     hosting: dict[str, set[int]] = {}
