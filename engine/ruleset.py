@@ -457,6 +457,10 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         return (path, f"expected {want}, got {got}", None)
     if kind == "minItems":
         return (path, "the list must not be empty", None)
+    if kind in ("minimum", "maximum") and path and isinstance(path[-1], str):
+        bound = "at least" if kind == "minimum" else "at most"
+        return (path, f"{path[-1]} must be {bound} {error.validator_value}, got "
+                      f"{json.dumps(value)}", None)
     return (path, error.message, None)
 
 

@@ -288,8 +288,9 @@ def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
             continue
         flagged.add(name)
         if name in parts:
-            named = (" and ".join(repr(part) for part in parts[name]) if parts[name]
-                     else f"named '{name}.<name>', one per value")
+            shown = [repr(part) for part in parts[name]]
+            named = (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1
+                     else shown[0] if shown else f"named '{name}.<name>', one per value")
             message = f"column {name!r} holds several values; use the columns {named}"
             problems.append(Problem(raw.file, f"row 1, column {name}", message))
         else:
