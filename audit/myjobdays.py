@@ -120,6 +120,7 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
     from audit.commit import default_actor, new_run_id, utc_now
 
     log = structlog.get_logger("tandem.audit")
+    check_plan(result)  # before the database is opened: a bad plan creates nothing
     db = database.open_for_write(database.resolve_url(db_url), lock_timeout)
     try:
         with db.writing() as conn:
@@ -144,8 +145,8 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
 
 
 def latest_plan(db_url: str | None) -> dict[str, Any] | None:
-    """The last committed my-job-day plan's run entry and how many were committed; None
-    when there is no log or no plan yet. Read-only."""
+    """How many my-job-day plans the log holds, and what the last one says; None when there
+    is no log or no plan yet. Read-only, and apart from the pairing's state."""
     from audit import db as database
     from audit import store
 
@@ -160,4 +161,8 @@ def latest_plan(db_url: str | None) -> dict[str, Any] | None:
     if not found:
         return None
     count, last = found
-    return {"plans": count, "latest": last}
+    summary = last.get("summary") or {}
+    return {"plans": count, "run": last.get("run"), "seq": last.get("seq"),
+            "at": last.get("at"), "actor": last.get("actor"),
+            "days": (last.get("settings") or {}).get("days", []),
+            "visits": summary.get("visits"), "unmet": summary.get("unmet")}

@@ -221,20 +221,25 @@ def current_command(db_url: str | None) -> None:
 def status(db_url: str | None, fmt: str) -> None:
     """Show the active pairs and the free people, derived from the audit log.
 
+    The last committed my-job-day plan, kept apart from the pairing, is named after them.
+
     \b
     Examples:
       tandem status
       tandem status --format json
     """
+    from audit.myjobdays import latest_plan
     from audit.review import status as program_status
 
     state = program_status(db_url)
+    plan = latest_plan(db_url)
     if fmt == "json":
         from cli.render import print_json
 
-        print_json(state.as_dict())
+        print_json({**state.as_dict(), "my_job_days": plan})
     else:
         _print_status(state)
+        _print_plan(plan)
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -275,6 +280,20 @@ def _print_status(state: ProgramState) -> None:
         free.add_row(f.id, f.role, f.reason, str(f.seq) if f.seq else "")
     out.print(pairs)
     out.print(free)
+
+
+def _print_plan(plan: dict[str, Any] | None) -> None:
+    from audit.explain import when
+    from cli.render import console
+
+    if plan is None:
+        console().print("My job days: no plan committed.", markup=False)
+        return
+    console().print(f"My job days: {plan['plans']} plan{'' if plan['plans'] == 1 else 's'} "
+                    f"committed; the last, run {plan['run']} (entry {plan['seq']}) by "
+                    f"{plan['actor']} on {when(plan['at'])}: {plan['visits']} visits on "
+                    f"{', '.join(plan['days'])}, {plan['unmet']} with fewer visits than "
+                    "wanted.", markup=False)
 
 
 def _verify_text(report: VerifyReport) -> str:

@@ -64,8 +64,8 @@ def sentence(visitor: Participant, host: Participant, day: str, score: int,
              why: Sequence[Mapping[str, Any]]) -> str:
     positive = [r["title"].lower() for r in why if r["effect"] == "score" and r["points"] > 0]
     negative = [r["title"].lower() for r in why if r["effect"] == "score" and r["points"] < 0]
-    text = (f"{visitor.name} ({visitor.id}) visits {host.name} ({host.id}, "
-            f"{host.job_family}) on {day}, score {score}")
+    text = (f"{visitor.name} ({visitor.id}) visits {host.name} ({host.id}) in "
+            f"{host.job_family} on {day}, score {score}")
     if positive:
         text += ": " + "; ".join(positive)
     if negative:

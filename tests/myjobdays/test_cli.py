@@ -84,7 +84,7 @@ def test_example_plan_explains_every_visit(plan: dict[str, Any]) -> None:
         assert visit["score"] == sum(r["points"] for r in visit["reasons"])
         assert all(r["evidence"] for r in visit["reasons"])
     assert plan["visits"][0]["sentence"] == (
-        "Priya Raman (M17) visits Isabelle Fontaine (E05, legal) on 2026-10-06, score 35: a "
+        "Priya Raman (M17) visits Isabelle Fontaine (E05) in legal on 2026-10-06, score 35: a "
         "host in another subsidiary; a host in another department; a host with years in the "
         "job.")
 
