@@ -7,8 +7,11 @@ its result; `--commit` hands it to the audit log.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import structlog
 
 from engine import __version__
 from engine.canonical import digest
@@ -17,6 +20,8 @@ from engine.errors import InvalidInput, Problem
 from engine.myjobdays.candidates import Candidates, candidates, discover
 from engine.myjobdays.solve import Edge, Instance, Solution, solve
 from engine.ruleset import PlannerSettings, Rules
+
+log = structlog.get_logger("tandem.myjobdays")
 
 
 def plan_profiles(cohort: Cohort) -> list[dict[str, Any]]:
@@ -76,9 +81,13 @@ def sentence(visitor: Participant, host: Participant, day: str, score: int,
 def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
     """Plan the my job days of a validated cohort. Returns the JSON contract as plain data."""
     settings = check_settings(rules)
+    clock = time.perf_counter()
     found = candidates(cohort, rules)
     instance = _instance(found, settings)
+    timings = {"candidates": time.perf_counter() - clock}
+    clock = time.perf_counter()
     solution = solve(instance)
+    timings["solver"] = time.perf_counter() - clock
     days = [d.isoformat() for d in settings.days]
     visits = []
     for e, d in solution.chosen:
@@ -98,6 +107,9 @@ def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
         note = "there is no host in this cohort (nobody has my_job_day.host: true): nothing " \
                "was planned"
     wanted = sum(min(len(discover(v)), settings.visits_per_person) for v in found.visitors)
+    log.info("my job days planned", visits=len(visits), unmet=len(unmet),
+             candidate_visits=len(instance.edges), days=len(days),
+             **{k: round(v, 3) for k, v in timings.items()})
     return {
         "tandem_version": __version__,
         "rules_digest": rules.digest_of("my_job_days"),
