@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from audit.entries import GENESIS, INDEX_COLUMNS, KIND_PAIR, KIND_RUN, KIND_UNPAIRED, entry_hash
+from audit.lifecycle import KIND_REASSIGNMENT
 from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 
+IN_RUN = (KIND_PAIR, KIND_REASSIGNMENT, KIND_UNPAIRED)  # the kinds that only come in a run
 # The kinds that open a group of entries, and the kinds of the entries each group holds.
-_GROUPS = {KIND_RUN: (KIND_PAIR, KIND_UNPAIRED),
+_GROUPS = {KIND_RUN: IN_RUN,
            KIND_MY_JOB_DAY_RUN: (KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET)}
 _MEMBERS = {member for members in _GROUPS.values() for member in members}
 
@@ -88,7 +90,7 @@ class _OpenRun:
     seq: int
     announced: int
     seen: int = 0
-    members: tuple[str, ...] = (KIND_PAIR, KIND_UNPAIRED)
+    members: tuple[str, ...] = IN_RUN
 
     def short(self) -> str:
         return (f"run {self.run} (entry {self.seq}) announces {self.announced} entries but "

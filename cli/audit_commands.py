@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,19 +154,22 @@ def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | No
     The CSV is safe to open in a spreadsheet: a cell that starts with = + - @, a tab or a
     carriage return is written with a leading ' so it is never run as a formula.
 
+    With --out, the file is written beside its target and renamed into place only when the
+    export is complete; a file of the audit database, or any SQLite database, is refused.
+
     \b
     Examples:
       tandem audit export > audit.jsonl
       tandem audit export --format csv --out audit.csv
       tandem audit export --snapshots --out archive.jsonl
     """
+    from audit.db import database_files, resolve_url
     from audit.export import export
+    from cli.outfile import output
 
-    if out is None:
-        count = export(db_url, fmt, sys.stdout, snapshots=snapshots)
-    else:
-        with out.open("w", encoding="utf-8", newline="") as stream:
-            count = export(db_url, fmt, stream, snapshots=snapshots)
+    with output(out, protected=database_files(resolve_url(db_url))) as stream:
+        count = export(db_url, fmt, stream, snapshots=snapshots)
+    if out is not None:
         click.echo(f"Exported {count} entries to {out}", err=True)
 
 
@@ -219,7 +221,8 @@ def current_command(db_url: str | None) -> None:
 @format_option("table", "json")
 @reports_errors
 def status(db_url: str | None, fmt: str) -> None:
-    """Show the active pairs and the free people, derived from the audit log.
+    """Show the active pairs (and how long each has run), the free people, the proposals
+    waiting for approval and the separations of the last 90 days, derived from the log.
 
     The last committed my-job-day plan, kept apart from the pairing, is named after them.
 
@@ -228,17 +231,23 @@ def status(db_url: str | None, fmt: str) -> None:
       tandem status
       tandem status --format json
     """
+    from datetime import UTC
+
     from audit.myjobdays import latest_plan
     from audit.review import status as program_status
 
     state = program_status(db_url)
     plan = latest_plan(db_url)
+    now = datetime.now(UTC)
     if fmt == "json":
         from cli.render import print_json
 
-        print_json({**state.as_dict(), "my_job_days": plan})
+        report = state.as_dict()
+        recent = {s.seq for s in state.recent_separations(now)}
+        report["separations"] = [s for s in report["separations"] if s["seq"] in recent]
+        print_json({**report, "my_job_days": plan})
     else:
-        _print_status(state)
+        _print_status(state, now)
         _print_plan(plan)
 
 
@@ -265,21 +274,35 @@ def _print_log(entries: list[LoggedEntry]) -> None:
     console().print(table)
 
 
-def _print_status(state: ProgramState) -> None:
-    from audit.explain import when
+def _print_status(state: ProgramState, now: datetime) -> None:
+    from audit.explain import days_since, when
     from cli.render import console
 
     out = console()
     pairs = _table(f"{len(state.active)} active pairs", "mentor", "mentee", "score", "since",
-                   "run", "entry")
+                   "days", "run", "entry")
     for p in state.active:
-        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since), p.run, str(p.seq))
+        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since),
+                      str(days_since(p.since, now)), p.run, str(p.seq))
     free = _table(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
                   "id", "role", "last reason", "entry")
     for f in state.free:
         free.add_row(f.id, f.role, f.reason, str(f.seq) if f.seq else "")
     out.print(pairs)
     out.print(free)
+    if state.pending:
+        pending = _table(f"{len(state.pending)} proposals waiting for approval", "run",
+                         "proposed by", "when", "pairs", "entry")
+        for prop in state.pending:
+            pending.add_row(prop.run, prop.actor, when(prop.at), str(len(prop.pairs)),
+                            str(prop.seq))
+        out.print(pending)
+    recent = state.recent_separations(now)
+    ended = _table(f"{len(recent)} separation{'' if len(recent) == 1 else 's'} in the last "
+                   "90 days", "mentor", "mentee", "when", "category", "reason", "by", "entry")
+    for s in recent:
+        ended.add_row(s.mentor, s.mentee, when(s.at), s.category, s.reason, s.actor, str(s.seq))
+    out.print(ended)
 
 
 def _print_plan(plan: dict[str, Any] | None) -> None:

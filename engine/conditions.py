@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-# Pairing rules compare a mentor and a mentee; my-job-day rules a visitor and a host. The
-# first side of each ruleset is the "left" one: its people are the rows of the pair matrix.
-Side = Literal["mentor", "mentee", "visitor", "host"]
+# Pairing rules compare a mentor and a mentee (and may read the couple's past, `pair`:
+# see engine.program); my-job-day rules compare a visitor and a host. The first side of each
+# ruleset is the "left" one: its people are the rows of the pair matrix.
+Side = Literal["mentor", "mentee", "pair", "visitor", "host"]
 LEFT_SIDES: tuple[Side, ...] = ("mentor", "visitor")
 Op = Literal["eq", "in", "not_in", "at_least", "at_most", "contains"]
 Scalar = str | int | float | bool
@@ -35,7 +36,7 @@ class Not:
 
 @dataclass(frozen=True)
 class Test:
-    """``mentor.FIELD: VALUE`` or ``mentee.FIELD: {op: VALUE}``."""
+    """``mentor.FIELD: VALUE``, ``mentee.FIELD: {op: VALUE}`` or ``pair.FIELD: VALUE``."""
 
     __test__ = False  # not a test case, whatever pytest thinks of the name
 

@@ -32,6 +32,7 @@ from engine.conditions import (
     leaves,
 )
 from engine.errors import InvalidInput, Problem
+from engine.program.history import PAIR_FIELDS
 from engine.resources import schemas_dir
 from engine.suggest import closest
 from engine.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
@@ -48,7 +49,7 @@ SIDES: Mapping[str, tuple[Side, Side]] = {"pairing": ("mentor", "mentee"),
                                           "my_job_days": ("visitor", "host")}
 # Settings each ruleset understands; the other ruleset's settings mean nothing to it.
 SETTINGS_OF: Mapping[str, tuple[str, ...]] = {
-    "pairing": ("objective", "min_score", "default_capacity"),
+    "pairing": ("objective", "min_score", "default_capacity", "approval"),
     "my_job_days": ("days", "visits_per_person", "slots_per_host_per_day"),
 }
 Objective = Literal["participation", "score"]
@@ -113,10 +114,14 @@ class Settings:
     objective: Objective = "participation"
     min_score: int = 0
     default_capacity: int = 1
+    approval: Literal["none", "required"] = "none"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"objective": self.objective, "min_score": self.min_score,
-                "default_capacity": self.default_capacity}
+        out: dict[str, Any] = {"objective": self.objective, "min_score": self.min_score,
+                               "default_capacity": self.default_capacity}
+        if self.approval == "required":
+            out["approval"] = "required"
+        return out
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,7 @@ class _Checker:
         if key == "overlap":
             return self.overlap(value, here)
         side, name = key.split(".", 1)
-        if side not in self.sides and name.split(".")[0] != "protected":
+        if side not in (*self.sides, "pair") and name.split(".")[0] != "protected":
             self.wrong_side(side, here)  # protected data is refused first, on any side
             return None
         return self.test(side, name, value, here)
@@ -235,6 +240,18 @@ class _Checker:
                                "host may be a mentor or a mentee)")
 
     def field(self, side: str, name: str, path: Key) -> FieldKind | None:
+        if side == "pair":
+            if self.ruleset != "pairing":
+                self.problem(path, f"pair.{name} is the past of a mentor-mentee couple; only "
+                                   "pairing rules can read it")
+                return None
+            pair_kind = PAIR_FIELDS.get(name)
+            if pair_kind is None:
+                self.problem(path, f"unknown field pair.{name}; a pair's past is read as "
+                                   f"{', '.join('pair.' + f for f in PAIR_FIELDS)}",
+                             closest(name, list(PAIR_FIELDS)))
+                return None
+            return "flag" if pair_kind == "flag" else "text"
         if name == "protected" or name.startswith("protected."):
             self.problem(path, f"rules may never read protected data ({side}.{name}); it is "
                                "kept for fairness monitoring only, so remove this condition")
@@ -424,8 +441,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
-                                   "different, overlap, or mentor.FIELD / mentee.FIELD",
-                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee."]))
+                                   "different, overlap, or mentor.FIELD / mentee.FIELD / "
+                                   "pair.FIELD",
+                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."]))
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
     if kind == "required":
@@ -464,7 +482,7 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     return (path, error.message, None)
 
 
-_SIDE_PREFIXES = tuple(f"{side}." for sides in SIDES.values() for side in sides)
+_SIDE_PREFIXES = (*(f"{side}." for sides in SIDES.values() for side in sides), "pair.")
 
 
 def _feature_count(rules: Sequence[Rule]) -> int:
