@@ -430,6 +430,12 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         if error.path and error.path[-1] == "then":
             return (tuple(error.absolute_path), "'then' must be 'exclude' or {score: N} with a "
                                                 "whole number N", None)
+        if error.path and error.path[-1] in ("same", "different") and isinstance(
+                error.instance, dict):
+            return (tuple(error.absolute_path), f"{error.path[-1]} takes one field, or two "
+                                                "named by side: {mentor: F, mentee: G} in a "
+                                                "pairing rule, {visitor: F, host: G} in a "
+                                                "my-job-day rule", None)
         return _schema_problem(inner)
     path: Key = tuple(error.absolute_path)
     value = error.instance

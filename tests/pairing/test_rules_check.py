@@ -111,6 +111,15 @@ CASES = [
      "r/extra.yaml: line 6: error: a my-job-day rule compares a visitor and a host, not a "
      "mentee: use visitor.FIELD or host.FIELD (a visitor or a host may be a mentor or a "
      "mentee)"),
+    ("sides mixed in a comparison",
+     _file(("a/x", "{same: {visitor: id, mentee: manager_id}}", "exclude"),
+           ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: same takes one field, or two named by side: {mentor: F, "
+     "mentee: G} in a pairing rule, {visitor: F, host: G} in a my-job-day rule"),
+    ("a couple's past in a my-job-day rule",
+     _file(("a/x", "{pair.paired_before: true}", "exclude"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: pair.paired_before is the past of a mentor-mentee couple; "
+     "only pairing rules can read it"),
     ("capacity in a my-job-day rule",
      _file(("a/x", "{host.capacity: {at_least: 2}}", "{score: 1}"), ruleset="my_job_days"),
      "r/extra.yaml: line 6: error: host.capacity is a pairing field (how many mentees a mentor "
