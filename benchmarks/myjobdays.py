@@ -11,11 +11,14 @@ rule evaluation included; the solver (scipy's milp, HiGHS, to proven optimality)
 
 from __future__ import annotations
 
+import logging
 import random
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -51,6 +54,7 @@ def cohort(n: int, seed: int) -> Cohort:
 
 
 def main(sizes: list[int]) -> None:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     rules = load_rules(rules_dir())
     plan_my_job_days(cohort(20, 0), rules)  # load the engine and the solver once
     print(f"{'people':>7} {'visitors':>9} {'hosts':>6} {'visits':>7} {'seconds':>8}")
