@@ -147,3 +147,21 @@ def test_a_plan_breaking_its_contract_is_refused(sqlite_url, change, problem):
         commit_plan(sqlite_url, "hr", broken, FILES, PROFILES)
     assert caught.value.problem == problem
     assert latest_plan(sqlite_url) is None
+
+
+def test_the_command_commits_and_prints_the_receipt(db_url):
+    """`tandem myjobdays --commit`: the plan as in a dry run, then where it was recorded."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["myjobdays", str(EXAMPLE), "--commit", "--db", db_url,
+                                 "--actor", "hr.jane"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    entries = 1 + len(PLAN["visits"]) + len(PLAN["unmet"])
+    receipt = [line for line in result.stdout.splitlines() if line.startswith("Recorded")]
+    assert len(receipt) == 1
+    assert receipt[0].startswith("Recorded my-job-day plan ")
+    assert receipt[0].endswith(f": entries 1 to {entries} ({len(PLAN['visits'])} visits, "
+                               f"{len(PLAN['unmet'])} unmet).")
+    assert f"New head: {entries}:" in result.stdout
+    assert "Dry run" not in result.stdout
+    assert verify(db_url).ok
+    assert [e.doc["actor"] for e in log(db_url, LogFilter(limit=1))] == ["hr.jane"]
