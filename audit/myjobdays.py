@@ -17,7 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.entries import names_of, redact_names, rules_text_digest, strip_protected
+from audit.entries import (
+    names_of,
+    profile_digests,
+    redact_names,
+    rules_text_digest,
+    strip_protected,
+)
 from audit.errors import InvalidResultError
 
 KIND_MY_JOB_DAY_RUN = "my_job_day_run"
@@ -102,6 +108,7 @@ def plan_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "rules_text_digest": rules_text_digest(rules_files),
            "rules_files": sorted(rules_files),
            "input_digest": result["input_digest"],
+           "profile_digests": profile_digests(profiles),
            "as_of": result.get("as_of"),
            "settings": strip_protected(result["settings"]),
            "summary": strip_protected(result["summary"]),
@@ -112,7 +119,10 @@ def plan_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
 def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any],
                 rules_files: Mapping[str, str], profiles: Sequence[Mapping[str, Any]], *,
                 lock_timeout: float | None = None) -> PlanReceipt:
-    """Record one my-job-day plan, in one transaction, after the entries before it."""
+    """Record one my-job-day plan, in one transaction, after the entries before it.
+
+    It goes through the same lock, store path and witness (TANDEM_WITNESS, or a command's
+    --witness) as every other writer."""
     import structlog
 
     from audit import db as database
@@ -131,9 +141,7 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
             store.keep_rules(conn, str(result["rules_digest"]), rules_files, at)
             store.keep_snapshot(conn, str(result["input_digest"]),
                                 entries.snapshot_rows(profiles))
-            head_seq, head_hash = store.head(conn)
-            chain = entries.link(docs, head_seq, head_hash)
-            store.append(conn, chain)
+            chain = store.append_group(conn, docs)
     finally:
         db.dispose()
     log.info("audit my-job-day plan recorded", run_id=run_id, db=db.shown,

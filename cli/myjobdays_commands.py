@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option
+from cli.options import as_of_option, db_option, format_option, rules_option, witness_options
 
 
 @click.command()
@@ -26,6 +26,7 @@ from cli.options import as_of_option, db_option, format_option, rules_option
 @click.option("--actor", default=None,
               help="Who decides, recorded with --commit. Default: the OS user.")
 @db_option
+@witness_options
 @reports_errors
 def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
               commit: bool, actor: str | None, db_url: str | None) -> None:
