@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select
 
 from audit import schema
 from audit.chain import StoredRow
@@ -24,6 +24,7 @@ from audit.entries import (
     rules_text_digest,
 )
 from audit.errors import ValueTooLongError
+from audit.myjobdays import KIND_MY_JOB_DAY
 from audit.state import ProgramState, derive_state
 from engine.canonical import canonical_json
 
@@ -135,9 +136,14 @@ def select_rows(conn: Connection, where: LogFilter) -> list[StoredRow]:
     """The entries matching the filter, newest first."""
     query = select(*_ROW_COLUMNS).order_by(_LOG.c.seq.desc())
     if where.person:
+        # A my-job-day visit names its visitor and host in the entry only: the entry is
+        # canonical JSON, so `"visitor":"ID"` appears in it exactly when ID is the visitor.
+        visit = and_(_LOG.c.kind == KIND_MY_JOB_DAY, or_(*(
+            _LOG.c.entry.contains(canonical_json({key: where.person})[1:-1], autoescape=True)
+            for key in ("visitor", "host"))))
         query = query.where(or_(_LOG.c.mentor_id == where.person,
                                 _LOG.c.mentee_id == where.person,
-                                _LOG.c.person_id == where.person))
+                                _LOG.c.person_id == where.person, visit))
     if where.pair:
         query = query.where(_LOG.c.mentor_id == where.pair[0],
                             _LOG.c.mentee_id == where.pair[1])

@@ -165,3 +165,20 @@ def test_the_command_commits_and_prints_the_receipt(db_url):
     assert "Dry run" not in result.stdout
     assert verify(db_url).ok
     assert [e.doc["actor"] for e in log(db_url, LogFilter(limit=1))] == ["hr.jane"]
+
+
+def test_log_by_person_finds_their_visits_and_unmet_wishes(db_url):
+    """`audit log --person` lists the visits a person makes or hosts, and their unmet wish."""
+    _commit(db_url)
+    found: dict[str, set[tuple]] = {}
+    for pid in ("E05", "M17", "E1"):
+        found[pid] = {(e.doc["kind"], e.doc.get("visitor"), e.doc.get("host"),
+                       e.doc.get("person")) for e in log(db_url, LogFilter(person=pid))}
+        expected = {("my_job_day", v["visitor"], v["host"], None) for v in PLAN["visits"]
+                    if pid in (v["visitor"], v["host"])}
+        expected |= {("my_job_day_unmet", None, None, u["id"]) for u in PLAN["unmet"]
+                     if u["id"] == pid}
+        assert found[pid] == expected
+    assert ("my_job_day_unmet", None, None, "E05") in found["E05"]
+    assert len(found["E05"]) > 2  # E05 visits, hosts, and wanted more
+    assert found["E1"] == set()  # E1 is no prefix of E14's id in the search
