@@ -399,14 +399,14 @@ def _print_status(state: ProgramState, now: datetime) -> None:
 
 def _print_plan(plan: dict[str, Any] | None) -> None:
     from audit.explain import when
-    from cli.render import console
+    from cli.render import console, safe
 
     if plan is None:
         console().print("My job days: no plan committed.", markup=False)
         return
     console().print(f"My job days: {plan['plans']} plan{'' if plan['plans'] == 1 else 's'} "
-                    f"committed; the last, run {plan['run']} (entry {plan['seq']}) by "
-                    f"{plan['actor']} on {when(plan['at'])}: {plan['visits']} visits on "
+                    f"committed; the last, run {safe(plan['run'])} (entry {plan['seq']}) by "
+                    f"{safe(plan['actor'])} on {when(plan['at'])}: {plan['visits']} visits on "
                     f"{', '.join(plan['days'])}, {plan['unmet']} with fewer visits than "
                     "wanted.", markup=False)
 

@@ -86,7 +86,7 @@ def visits_csv(result: Mapping[str, Any]) -> str:
 def show_plan(result: Mapping[str, Any], committed: str | None = None) -> None:
     from rich.table import Table
 
-    from cli.render import console
+    from cli.render import cell, console, safe, safe_lines
 
     out = console()
     if result["visits"]:
@@ -95,18 +95,18 @@ def show_plan(result: Mapping[str, Any], committed: str | None = None) -> None:
             visits.add_column(column, justify="right" if column == "Score" else "left")
         for v in result["visits"]:
             top = [f"{r['title']} ({r['points']:+d})" for r in v["reasons"][:3]]
-            visits.add_row(v["day"], v["host"], v["visitor"], v["family"], str(v["score"]),
-                           "; ".join(top))
+            visits.add_row(cell(v["day"]), cell(v["host"]), cell(v["visitor"]),
+                           cell(v["family"]), cell(v["score"]), cell("; ".join(top)))
         out.print(visits)
     if result["unmet"]:
         unmet = Table(title="Fewer visits than wanted", title_justify="left")
         for column in ("Person", "Got", "Why"):
             unmet.add_column(column)
         for u in result["unmet"]:
-            unmet.add_row(u["id"], f"{u['got']} of {u['wanted']}", u["why"])
+            unmet.add_row(cell(u["id"]), cell(f"{u['got']} of {u['wanted']}"), cell(u["why"]))
         out.print(unmet)
     if result.get("note"):
-        out.print(f"Nothing planned: {result['note']}.", markup=False)
+        out.print(f"Nothing planned: {safe(result['note'])}.", markup=False)
     s, settings = result["summary"], result["settings"]
     out.print(f"{s['visitors']} visitors, {s['hosts']} hosts, {s['days']} days "
               f"({', '.join(settings['days'])}): {s['visits']} visits of {s['wanted']} wanted, "
@@ -114,8 +114,8 @@ def show_plan(result: Mapping[str, Any], committed: str | None = None) -> None:
               f"(visits_per_person {settings['visits_per_person']}, "
               f"{s['places']} host places in all).", markup=False)
     out.print(f"rules {result['rules_digest']}\ninput {result['input_digest']}", markup=False)
-    out.print(committed or "Dry run: nothing was written. Add --commit to record this plan.",
-              markup=False)
+    out.print(safe_lines(committed) if committed else
+              "Dry run: nothing was written. Add --commit to record this plan.", markup=False)
 
 
 COMMANDS: list[click.Command] = [myjobdays]

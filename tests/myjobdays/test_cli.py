@@ -216,3 +216,16 @@ def test_a_day_that_is_not_a_date_is_refused(here: Path) -> None:
         "day as YYYY-MM-DD, e.g. 2026-10-06",
         "1 error in the rules; nothing was done"]
     assert not (here / "tandem.db").exists()
+
+
+def test_rule_titles_print_as_text_never_as_markup(here: Path) -> None:
+    """A title with rich markup or an escape character is printed as written, escaped."""
+    rules = shutil.copytree(rules_dir(), here / "r")
+    text = (rules / "my_job_days.yaml").read_text("utf-8")
+    (rules / "my_job_days.yaml").write_text(text.replace(
+        "title: A host in another subsidiary", 'title: "Host [red]elsewhere[/red] \\e[2J"'),
+        "utf-8")
+    code, out, _ = run("myjobdays", EXAMPLE, "--rules", "r")
+    assert code == 0
+    assert "Host [red]elsewhere[/red] \\x1b[2J (+20)" in out
+    assert "\x1b" not in out
