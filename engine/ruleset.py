@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
@@ -56,11 +56,6 @@ RULESETS = ("pairing", "my_job_days")
 # The two people a rule of each ruleset compares: the first is the left side of the pair.
 SIDES: Mapping[str, tuple[Side, Side]] = {"pairing": ("mentor", "mentee"),
                                           "my_job_days": ("visitor", "host")}
-# Settings each ruleset understands; the other ruleset's settings mean nothing to it.
-SETTINGS_OF: Mapping[str, tuple[str, ...]] = {
-    "pairing": ("objective", "min_score", "default_capacity", "approval"),
-    "my_job_days": ("days", "visits_per_person", "slots_per_host_per_day"),
-}
 Objective = Literal["participation", "score"]
 
 # What a rule may read, and which operators fit each kind of field.
@@ -174,6 +169,14 @@ class Constraint:
     def label(self, values: Sequence[Any]) -> str:
         """A cell as people read it: "(Finance, Sales)"."""
         return "(" + ", ".join("none" if v is None else str(v) for v in values) + ")"
+
+
+# Settings each ruleset understands (its settings class's fields); the other ruleset's
+# settings mean nothing to it.
+SETTINGS_OF: Mapping[str, tuple[str, ...]] = {
+    "pairing": tuple(f.name for f in fields(Settings)),
+    "my_job_days": tuple(f.name for f in fields(PlannerSettings) if f.name != "where"),
+}
 
 
 @dataclass(frozen=True)
