@@ -156,6 +156,16 @@ CASES = [
      _file(("a/x", "{pair.paired_before: true}", "exclude"), ruleset="my_job_days"),
      "r/extra.yaml: line 6: error: pair.paired_before is the past of a mentor-mentee couple; "
      "only pairing rules can read it"),
+    ("a difference in a my-job-day rule",
+     _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 5}}",
+            "{score: 1}"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: difference subtracts a mentor's number from a mentee's; it "
+     "is read in pairing rules only"),
+    ("a two-field overlap in a my-job-day rule",
+     _file(("a/x", "{overlap: {mentor: intentions, mentee: topics, at_least: 1}}",
+            "{score: 1}"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: a my-job-day rule compares a visitor and a host: overlap "
+     "takes field: F there (the same list field of both)"),
     ("capacity in a my-job-day rule",
      _file(("a/x", "{host.capacity: {at_least: 2}}", "{score: 1}"), ruleset="my_job_days"),
      "r/extra.yaml: line 6: error: host.capacity is a pairing field (how many mentees a mentor "
