@@ -15,6 +15,7 @@ from audit.lifecycle import (
     KIND_SEPARATION,
     LIFECYCLE_KINDS,
 )
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from engine.canonical import canonical_json
 
 if TYPE_CHECKING:
@@ -26,7 +27,10 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_REASSIGNMENT: "a new partner was found after a separation",
                KIND_DECISION: "a person decided on a pair",
                KIND_APPROVAL: "a proposed run was approved",
-               KIND_REJECTION: "a proposed run was rejected"}
+               KIND_REJECTION: "a proposed run was rejected",
+               KIND_MY_JOB_DAY_RUN: "a my-job-day plan was committed (apart from the pairing)",
+               KIND_MY_JOB_DAY: "a my-job-day visit was planned",
+               KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met"}
 
 
 def _value(value: Any) -> str:
@@ -66,6 +70,16 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"run {doc.get('approves')} approved ({len(doc.get('pairs') or [])} pairs)"
     if kind == KIND_REJECTION:
         return f"run {doc.get('rejects')} rejected: {doc.get('reason')}"
+    if kind == KIND_MY_JOB_DAY:
+        return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
+                f"score {doc.get('score')}")
+    if kind == KIND_MY_JOB_DAY_UNMET:
+        return (f"{doc.get('person')} got {doc.get('got')} of {doc.get('wanted')} my-job-day "
+                "visits")
+    if kind == KIND_MY_JOB_DAY_RUN:
+        s = doc.get("summary") or {}
+        return (f"my-job-day plan by {doc.get('actor')}: {s.get('visits', '?')} visits, "
+                f"{s.get('unmet', '?')} unmet")
     return str(kind)
 
 
@@ -73,8 +87,10 @@ def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
     if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
-    if kind == KIND_UNPAIRED:
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
         return str(doc.get("person"))
+    if kind == KIND_MY_JOB_DAY:
+        return f"{doc.get('visitor')} → {doc.get('host')}"
     return ""
 
 
@@ -221,7 +237,17 @@ def explain(view: EntryView) -> list[str]:
         if detail:
             lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
                                                    for k, v in sorted(detail.items())))
-    elif kind == KIND_RUN:
+    elif kind == KIND_MY_JOB_DAY:
+        people = [str(doc.get("visitor")), str(doc.get("host"))]
+        lines += [f"  {doc.get('sentence')}", "", *_reasons(doc)]
+    elif kind == KIND_MY_JOB_DAY_UNMET:
+        people = [str(doc.get("person"))]
+        lines += [f"  {doc.get('person')} {doc.get('why')}."]
+        detail = doc.get("detail") or {}
+        if detail:
+            lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
+                                                   for k, v in sorted(detail.items())))
+    elif kind in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
         s = doc.get("summary") or {}
         lines.append("  Summary: " + (", ".join(f"{k} {_value(v)}" for k, v in s.items())
                                       or "none") + f"; {doc.get('entries')} entries follow.")

@@ -24,16 +24,23 @@ def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | 
 
 
 def profiles_for_snapshot(cohort: Cohort) -> list[dict[str, object]]:
-    """Whole profiles for the audit snapshot, never with protected data."""
+    """The profiles as the pairing reads them, for its input digest and audit snapshot.
+
+    Never with protected data, and never with `my_job_day`: my job days are planned apart,
+    and the pairing (its result and its digests alike) must not change with them.
+    """
     out = []
     for p in cohort.participants:
         record = p.as_record()
         record.pop("protected", None)
+        record.pop("my_job_day", None)
         out.append(record)
     return out
 
 
 def profiles_for_monitoring(cohort: Cohort) -> list[dict[str, object]]:
-    """Whole profiles with their protected data, for the erasable snapshot that fairness
-    monitoring reads (never for a rule, a digest or the audit chain)."""
-    return [p.as_record() for p in cohort.participants]
+    """The snapshot's profiles with their protected data, for the erasable snapshot that
+    fairness monitoring reads (never for a rule, a digest or the audit chain)."""
+    protected = {p.id: dict(p.protected) for p in cohort.participants if p.protected}
+    return [{**record, "protected": protected[str(record["id"])]}
+            if record["id"] in protected else record for record in profiles_for_snapshot(cohort)]
