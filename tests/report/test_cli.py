@@ -219,3 +219,15 @@ def test_a_corrected_protected_value_is_not_taken_for_tampering(tandem, db_url, 
     genders = {g["group"]: g["people"] for g in first["groups"]
                if (g["role"], g["attribute"]) == ("mentor", "gender")}
     assert genders == {"(not given)": 2, "female": 9, "male": 6, "non-binary": 1}
+
+
+def test_the_snapshot_keeps_protected_data_apart_and_no_my_job_day(tandem, sqlite_url):  # noqa: F811
+    """A commit of the example keeps 42 profiles without protected or my-job-day data, and
+    the protected object of the 38 people who have one, alone, under its own key."""
+    invoke(tandem, "pair", str(EXAMPLE), "--commit", "--db", sqlite_url)
+    rows = raw_sql(sqlite_url, "SELECT input_digest, profile FROM audit_snapshot")[0]
+    profiles = [json.loads(p) for key, p in rows if key.startswith("sha256:")]
+    protected = [json.loads(p) for key, p in rows if key.startswith("protected:")]
+    assert len(profiles) == 42 and len(protected) == 38
+    assert not any("protected" in p or "my_job_day" in p for p in profiles)
+    assert all(list(p) == ["protected"] for p in protected)
