@@ -26,7 +26,8 @@ class CommitInput:
 
     ``result``: the JSON contract of `tandem pair --format json`. ``rules_files``: file name
     -> exact text of the rule files in force. ``profiles``: the whole profile records, for
-    the erasable snapshot table (``protected`` is removed before storing).
+    the erasable snapshot table; their ``protected`` objects are kept there apart, for
+    fairness monitoring only (nothing in the chain holds or hashes protected data).
     """
 
     result: dict[str, Any]
@@ -152,6 +153,9 @@ def commit_run(db_url: str | None, actor: str | None,
                                  at)
                 store.keep_snapshot(conn, str(given.result["input_digest"]),
                                     entries.snapshot_rows(given.profiles))
+                store.keep_snapshot(conn,
+                                    entries.monitoring_key(str(given.result["input_digest"])),
+                                    entries.protected_rows(given.profiles))
                 chain = store.append_group(conn, docs)
     finally:
         db.dispose()

@@ -125,6 +125,27 @@ def snapshot_rows(profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]
     return rows
 
 
+def monitoring_key(input_digest: str) -> str:
+    """The snapshot key under which the protected data of an input is kept, apart from its
+    profiles: ``protected:`` and the input digest's hex."""
+    return f"{PROTECTED}:{input_digest.removeprefix('sha256:')}"
+
+
+def protected_rows(profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """One snapshot row per profile that has protected data: ``{"protected": {...}}`` only.
+
+    Kept under ``monitoring_key``, outside the chain and erasable like the profiles, for
+    fairness monitoring (`tandem report`, `tandem fairness --run`). No entry and no digest
+    in the chain depends on it."""
+    rows = []
+    for profile in profiles:
+        found = profile.get(PROTECTED)
+        if isinstance(profile.get("id"), str) and isinstance(found, Mapping) and found:
+            rows.append({"person_id": profile["id"], "role": str(profile.get("role", "")),
+                         "profile": canonical_json({PROTECTED: strip_protected(dict(found))})})
+    return rows
+
+
 def profile_digest(text: Any) -> str:
     """Digest of one kept profile, as stored: ``sha256:`` and the hex of its exact text."""
     return "sha256:" + sha256_hex(text if isinstance(text, str | bytes) else repr(text))

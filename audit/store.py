@@ -259,3 +259,11 @@ def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:
 
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(_LOG)).scalar_one())
+
+
+def kept_profiles(conn: Connection, keys: Sequence[str]) -> list[tuple[str, str, Any]]:
+    """(key, person id, parsed profile) of every snapshot row kept under these keys."""
+    table = schema.snapshot
+    rows = conn.execute(select(table.c.input_digest, table.c.person_id, table.c.profile)
+                        .where(table.c.input_digest.in_(list(keys))))
+    return [(str(key), str(person), json.loads(text)) for key, person, text in rows]

@@ -166,7 +166,7 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
 
 
 @audit.command("export")
-@format_option("jsonl", "csv", default="jsonl")
+@format_option("jsonl", "csv", "xlsx", default="jsonl")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--snapshots", is_flag=True,
@@ -174,10 +174,12 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
 @db_option
 @reports_errors
 def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | None) -> None:
-    """Export every entry for archiving: JSON lines (with the rules texts) or CSV.
+    """Export every entry for archiving: JSON lines (with the rules texts), CSV, or a
+    workbook (xlsx: runs, pairs with one column per rule, unpaired, lifecycle events).
 
-    The CSV is safe to open in a spreadsheet: a cell that starts with = + - @, a tab or a
-    carriage return is written with a leading ' so it is never run as a formula.
+    The CSV and the workbook are safe to open in a spreadsheet: a cell that starts with
+    = + - @, a tab or a carriage return is written with a leading ' so it is never run as
+    a formula. A workbook needs --out.
 
     With --out, the file is written beside its target and renamed into place only when the
     export is complete; a file of the audit database, or any SQLite database, is refused.
@@ -187,15 +189,33 @@ def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | No
       tandem audit export > audit.jsonl
       tandem audit export --format csv --out audit.csv
       tandem audit export --snapshots --out archive.jsonl
+      tandem audit export --format xlsx --out audit.xlsx
     """
     from audit.db import database_files, resolve_url
     from audit.export import export
     from cli.outfile import output
 
+    if fmt == "xlsx":
+        _export_workbook(out, db_url)
+        return
     with output(out, protected=database_files(resolve_url(db_url))) as stream:
         count = export(db_url, fmt, stream, snapshots=snapshots)
     if out is not None:
         click.echo(f"Exported {count} entries to {out}", err=True)
+
+
+def _export_workbook(out: Path | None, db_url: str | None) -> None:
+    from audit.db import database_files, resolve_url
+    from audit.workbook import export_workbook
+    from cli.outfile import check_target, write_bytes
+
+    if out is None:
+        raise click.UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
+    protected = database_files(resolve_url(db_url))
+    check_target(out, protected)
+    data, count = export_workbook(db_url)
+    write_bytes(out, data, protected)
+    click.echo(f"Exported {count} entries to {out}", err=True)
 
 
 @audit.command("keygen")

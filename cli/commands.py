@@ -59,11 +59,18 @@ COMMANDS: list[click.Command] = [validate]
 
 
 def _collect() -> None:
-    from cli import audit_commands, myjobdays_commands, pairing_commands, program_commands
+    from cli import (
+        audit_commands,
+        myjobdays_commands,
+        pairing_commands,
+        program_commands,
+        report_commands,
+    )
 
     COMMANDS.extend(pairing_commands.COMMANDS)
     COMMANDS.extend(audit_commands.COMMANDS)
     COMMANDS.extend(program_commands.COMMANDS)
+    COMMANDS.extend(report_commands.COMMANDS)
     COMMANDS.extend(myjobdays_commands.COMMANDS)
 
 

@@ -135,3 +135,23 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def write_bytes(path: Path, data: bytes, protected: Iterable[Path] = ()) -> None:
+    """Write a binary file (a workbook) the same way: checked, then renamed into place."""
+    check_target(path, protected)
+    with _writing(path):
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                        dir=path.parent if str(path.parent) else None)
+    tmp = Path(tmp_name)
+    try:
+        with _writing(path):
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            tmp.chmod(_mode_for(path))
+            tmp.replace(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

@@ -55,7 +55,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
     from engine.errors import Problem
-    from engine.inputs import load_inputs, profiles_for_snapshot
+    from engine.inputs import load_inputs, profiles_for_monitoring
     from engine.pairing import pair_cohort
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
@@ -67,7 +67,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
         def compute(state: ProgramState) -> CommitInput:
             return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
-                               rules.files_of("pairing"), profiles_for_snapshot(loaded))
+                               rules.files_of("pairing"), profiles_for_monitoring(loaded))
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
                              witness=WitnessConfig.resolve(witness, signing_key),

@@ -19,13 +19,23 @@ def spreadsheet_safe(value: object) -> str:
 
 
 def pairs_csv(result: Mapping[str, Any]) -> str:
+    """One row per pair (status ``paired``), then one per person left out (status
+    ``unpaired``, in the mentor or mentee column by role, with the reason and why)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["mentor", "mentee", "score", "rules", "sentence"])
+    writer.writerow(["status", "mentor", "mentee", "score", "rules", "sentence", "reason",
+                     "why"])
     for pair in result["pairs"]:
         rules = ";".join(f"{r['rule']}({r['points']:+d})" for r in pair["reasons"])
         writer.writerow([spreadsheet_safe(v) for v in
-                         (pair["mentor"], pair["mentee"], pair["score"], rules, pair["sentence"])])
+                         ("paired", pair["mentor"], pair["mentee"], pair["score"], rules,
+                          pair["sentence"], "", "")])
+    for person in result["unpaired"]:
+        mentor, mentee = ((person["id"], "") if person["role"] == "mentor"
+                          else ("", person["id"]))
+        writer.writerow([spreadsheet_safe(v) for v in
+                         ("unpaired", mentor, mentee, "", "", "", person["reason"],
+                          person["why"])])
     return out.getvalue()
 
 

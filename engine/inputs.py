@@ -36,3 +36,11 @@ def profiles_for_snapshot(cohort: Cohort) -> list[dict[str, object]]:
         record.pop("my_job_day", None)
         out.append(record)
     return out
+
+
+def profiles_for_monitoring(cohort: Cohort) -> list[dict[str, object]]:
+    """The snapshot's profiles with their protected data, for the erasable snapshot that
+    fairness monitoring reads (never for a rule, a digest or the audit chain)."""
+    protected = {p.id: dict(p.protected) for p in cohort.participants if p.protected}
+    return [{**record, "protected": protected[str(record["id"])]}
+            if record["id"] in protected else record for record in profiles_for_snapshot(cohort)]

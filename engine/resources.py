@@ -25,3 +25,9 @@ def rules_dir() -> Path:
 def schemas_dir() -> Path:
     """The directory holding Tandem's JSON Schemas."""
     return _bundled("schemas")
+
+
+@cache
+def templates_dir() -> Path:
+    """The Jinja2 templates of the HTML report (inside the package, installed or not)."""
+    return _HERE / "report" / "templates"

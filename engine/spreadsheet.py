@@ -2,7 +2,8 @@
 
 In: the text of one CSV cell. Out: the same text, with a leading ' when the spreadsheet
 would read it as a formula. One rule for every CSV Tandem writes (`pair --format csv`,
-`audit export --format csv`).
+`audit export --format csv`) and for the cells of the workbook (`audit export --format
+xlsx`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from audit.entries import (
     GENESIS,
     entry_hash,
     link,
+    monitoring_key,
+    protected_rows,
     redact_names,
     run_documents,
     snapshot_rows,
@@ -123,6 +125,15 @@ def test_snapshot_rows_keep_whole_profiles_without_protected():
     assert rows[0]["role"] == "mentor"
     assert json.loads(rows[0]["profile"]) == {"id": "M1", "role": "mentor",
                                                "name": "Name M1", "job_family": "finance"}
+
+
+def test_protected_rows_keep_the_protected_object_only_under_their_own_key():
+    """Protected data goes to rows of its own, keyed apart from the profiles: the protected
+    object and nothing else; people without any get no row."""
+    rows = protected_rows([profile("M1", "mentor"), {"id": "E1", "role": "mentee"}])
+    assert rows == [{"person_id": "M1", "role": "mentor",
+                     "profile": '{"protected":{"birth_year":1970,"gender":"x"}}'}]
+    assert monitoring_key("sha256:" + "b" * 64) == "protected:" + "b" * 64
 
 
 # -- a result that breaks the contract is refused, nothing is recorded

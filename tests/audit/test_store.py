@@ -34,11 +34,6 @@ def _count(url, table="audit_log"):
     return raw_sql(url, f"SELECT count(*) FROM {table}")[0][0][0]
 
 
-def _all_text(url):
-    tables = ("audit_log", "audit_rules", "audit_snapshot")
-    return json.dumps(raw_sql(url, *(f"SELECT * FROM {t}" for t in tables)), default=str)
-
-
 def test_a_commit_records_the_run_its_pairs_and_its_unpaired(db_url):
     """One run entry, one entry per pair, one per unpaired person; the chain verifies."""
     receipt = _commit(db_url)
@@ -119,13 +114,18 @@ def test_the_rules_text_is_kept_once_per_distinct_text(db_url):
     assert view.rules_files == RULES_FILES
 
 
-def test_no_protected_data_is_stored_anywhere(db_url):
-    """Profiles go to the snapshot table without their protected part; the log has no names."""
+def test_protected_data_is_stored_in_the_erasable_snapshot_only(db_url):
+    """Protected data goes to the snapshot table only (for fairness monitoring), in rows of
+    its own beside the profiles, never to the log or the rules; the log has no names."""
     _commit(db_url)
-    text = _all_text(db_url)
+    text = json.dumps(raw_sql(db_url, "SELECT * FROM audit_log", "SELECT * FROM audit_rules"),
+                      default=str)
     assert "protected" not in text
     assert "birth_year" not in text
-    assert _count(db_url, "audit_snapshot") == 7
+    kept = raw_sql(db_url, "SELECT input_digest, profile FROM audit_snapshot")[0]
+    assert _count(db_url, "audit_snapshot") == 14
+    assert sorted({key.split(":")[0] for key, _ in kept}) == ["protected", "sha256"]
+    assert all(("birth_year" in text) == key.startswith("protected:") for key, text in kept)
     log_text = json.dumps(raw_sql(db_url, "SELECT entry FROM audit_log"))
     assert "Name M0001" not in log_text
 
@@ -228,7 +228,8 @@ def test_status_lists_active_pairs_and_free_people(db_url):
 
 
 def test_export_writes_every_entry_and_the_rules(db_url):
-    """JSON lines: every entry with its hashes, then the rules texts; profiles on request."""
+    """JSON lines: every entry with its hashes, then the rules texts; profiles (and their
+    protected data) on request."""
     _commit(db_url)
     out = io.StringIO()
     assert export(db_url, "jsonl", out) == 5
@@ -237,4 +238,7 @@ def test_export_writes_every_entry_and_the_rules(db_url):
     assert lines[-1]["files"] == RULES_FILES
     with_profiles = io.StringIO()
     export(db_url, "jsonl", with_profiles, snapshots=True)
-    assert with_profiles.getvalue().count('"type": "snapshot"') == 7
+    kept = [json.loads(line) for line in with_profiles.getvalue().splitlines()
+            if '"type": "snapshot"' in line]
+    assert len(kept) == 14  # 7 profiles, and the protected data of each, under its own key
+    assert sum(k["input_digest"].startswith("protected:") for k in kept) == 7

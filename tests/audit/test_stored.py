@@ -60,7 +60,8 @@ def test_the_run_entry_records_a_digest_of_each_kept_profile(db_url):
     """profile_digests: person -> sha256 of the profile text the snapshot table keeps."""
     _two_runs(db_url)
     run = json.loads(raw_sql(db_url, "SELECT entry FROM audit_log WHERE seq = 1")[0][0][0])
-    kept = dict(raw_sql(db_url, "SELECT person_id, profile FROM audit_snapshot")[0])
+    kept = dict(raw_sql(db_url, "SELECT person_id, profile FROM audit_snapshot "
+                        "WHERE substr(input_digest, 1, 7) = 'sha256:'")[0])
     assert sorted(run["profile_digests"]) == [*ids("E", 4), *ids("M", 3)]
     assert run["profile_digests"]["M0001"] == profile_digest(kept["M0001"])
     assert "protected" not in kept["M0001"]

@@ -123,14 +123,22 @@ def test_pair_csv_and_audit_export_neutralise_the_same_way() -> None:
         assert spreadsheet_safe(cell) == neutralise(cell)
 
 
-def test_csv_output_has_one_row_per_pair(example_result: dict) -> None:
-    """--format csv: a header, then one row per pair with the rule ids and points."""
+def test_csv_output_has_one_row_per_pair_then_one_per_unpaired_person(
+        example_result: dict) -> None:
+    """--format csv: a header, one row per pair with the rule ids and points (status
+    paired), then one row per person left out with the reason and why (status unpaired)."""
     code, out, _ = run("pair", str(EXAMPLE), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0
-    assert len(rows) == len(example_result["pairs"])
-    assert rows[0]["mentor"] == example_result["pairs"][0]["mentor"]
+    assert out.splitlines()[0] == "status,mentor,mentee,score,rules,sentence,reason,why"
+    pairs, left = example_result["pairs"], example_result["unpaired"]
+    assert [r["status"] for r in rows] == ["paired"] * len(pairs) + ["unpaired"] * len(left)
+    assert rows[0]["mentor"] == pairs[0]["mentor"]
     assert "culture/" in out or "learning-style/" in out
+    person = left[0]
+    assert {k: rows[len(pairs)][k] for k in ("mentor", "mentee", "score", "reason", "why")} \
+        == {"mentor": "", "mentee": person["id"], "score": "", "reason": person["reason"],
+            "why": person["why"]}
 
 
 # -- bad input stops the run ----------------------------------------------------------------

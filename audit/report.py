@@ -1,0 +1,133 @@
+"""Reading the log for the compliance report and the fairness figures of a committed run.
+
+The database is read here, once, in one consistent transaction; the arranging and the
+figures are engine.report's and engine.fairness's. Protected data is read from the erasable
+snapshot table only, never from the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from datetime import UTC, date, datetime
+from typing import Any
+
+from audit import db as database
+from audit import store
+from audit.chain import Verifier
+from audit.entries import KIND_RUN, PROTECTED, monitoring_key
+from audit.state import derive_state
+from audit.store import LogFilter
+from engine import __version__
+from engine.errors import TandemError
+from engine.fairness import FairnessReport, fairness_of_pairing
+from engine.report.model import ChainState, Report, ReportInput, build_report
+
+
+def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None
+                  ) -> Report:
+    """Everything the report shows, from the log at ``db_url``: the chain verified, every
+    entry, the rules texts and the kept profiles; ``runs`` (id prefixes) and ``since``
+    narrow what is shown, never what is verified."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    entries: list[dict[str, Any]] = []
+    unreadable: list[int] = []
+    try:
+        with db.reading() as conn:
+            verifier = Verifier(store.rules_text_ok(conn),
+                                snapshots=lambda digest: store.snapshot_digests(conn, digest))
+            with closing(store.iter_rows(conn)) as rows:
+                for row in rows:
+                    verifier.feed(row)
+                    try:
+                        doc = json.loads(row.entry)
+                    except ValueError:
+                        doc = None
+                    if isinstance(doc, dict):
+                        entries.append({**doc, "seq": row.seq})
+                    else:
+                        unreadable.append(row.seq)
+            rules_texts = {r["rules_text_digest"]: r["files"] for r in store.iter_rules(conn)}
+            kept: dict[str, list[tuple[str, str, Any]]] = {}
+            for snap in store.iter_snapshots(conn):
+                key = str(snap["input_digest"])
+                digest = ("sha256:" + key.removeprefix(f"{PROTECTED}:")
+                          if key.startswith(f"{PROTECTED}:") else key)
+                kept.setdefault(digest, []).append((key, str(snap["person_id"]),
+                                                    snap["profile"]))
+            snapshots = {digest: merge_protected(found) for digest, found in kept.items()}
+    finally:
+        db.dispose()
+    report = verifier.finish()
+    finding = report.finding
+    checked = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    chain = ChainState(ok=report.ok, entries=report.entries, head=str(report.head),
+                       checked_at=checked,
+                       finding_seq=finding.seq if finding else None,
+                       finding_problem=finding.problem if finding else None,
+                       finding_message=finding.message if finding else None)
+    state = derive_state(entries)
+    return build_report(ReportInput(
+        db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
+        chain=chain, active_pairs=len(state.active), generated_at=checked,
+        tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since))
+
+
+def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], FairnessReport]:
+    """The pairing run whose id starts with ``run`` (exactly one; runs of other commands,
+    such as reassign, are not selections of a cohort), and its fairness figures from its
+    decisions and its kept profiles."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            docs = [json.loads(r.entry) for r in reversed(store.select_rows(conn,
+                                                                             LogFilter(run=run)))]
+            heads = [d for d in docs if d.get("kind") == KIND_RUN]
+            pairing = [d for d in heads if d.get("command", "pair") == "pair"]
+            if not heads:
+                raise TandemError(f"no run of the audit log {db.shown} starts with {run!r}; "
+                                  "`tandem audit log` lists the runs")
+            if not pairing:
+                raise TandemError(f"run {heads[0].get('run')} is a {heads[0].get('command')} "
+                                  "run, not a pairing run; give the id of a run `tandem pair "
+                                  "--commit` recorded")
+            if len(pairing) > 1:
+                found = ", ".join(str(d.get("run")) for d in pairing)
+                raise TandemError(f"{len(pairing)} pairing runs start with {run!r} ({found}); "
+                                  "give more of the id")
+            head = pairing[0]
+            digest = str(head.get("input_digest"))
+            profiles = merge_protected(store.kept_profiles(conn,
+                                                           (digest, monitoring_key(digest))))
+    finally:
+        db.dispose()
+    try:
+        as_of = date.fromisoformat(str(head.get("as_of")))
+    except ValueError:
+        raise TandemError(f"run {head.get('run')} has no valid as_of date; run `tandem audit "
+                          "verify`") from None
+    own = [d for d in docs if d.get("run") == head.get("run")]
+    figures = fairness_of_pairing([d for d in own if d.get("kind") == "pair"],
+                                  [d for d in own if d.get("kind") == "unpaired"],
+                                  profiles, as_of)
+    return head, figures
+
+
+def merge_protected(rows: Iterable[tuple[str, str, Any]]) -> dict[str, dict[str, Any]]:
+    """Profiles by person from (key, person, profile) snapshot rows of one input: a row
+    under the monitoring key adds its protected object to the person's kept profile (an
+    erased profile stays erased)."""
+    profiles: dict[str, dict[str, Any]] = {}
+    extra: dict[str, Any] = {}
+    for key, person, profile in rows:
+        if not isinstance(profile, dict):
+            continue
+        if key.startswith(f"{PROTECTED}:"):
+            extra[person] = profile.get(PROTECTED)
+        else:
+            profiles[person] = profile
+    for person, protected in extra.items():
+        if person in profiles and isinstance(protected, dict):
+            profiles[person] = {**profiles[person], PROTECTED: protected}
+    return profiles

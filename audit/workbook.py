@@ -1,0 +1,149 @@
+"""`tandem audit export --format xlsx`: the log as a workbook of four sheets (openpyxl).
+
+- runs: one row per run entry;
+- pairs: one row per pair formed (by a run, a reassignment or a forced decision), one
+  column per rule with the points it gave (or "exclude"), and the reasons as text;
+- unpaired: one row per person left unpaired, with why;
+- lifecycle: one row per separation, reassignment, decision, approval, rejection,
+  check-in and outcome, in plain words.
+
+Every text cell is formula-safe with ``engine.spreadsheet.neutralise``, as in the CSV: a
+cell that a spreadsheet would run as a formula gets a leading '. Characters a workbook
+cannot hold (control characters) become U+FFFD; the JSON lines export keeps everything.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
+from typing import Any
+
+from audit import db as database
+from audit import store
+from engine.canonical import canonical_json
+from engine.report.model import LIFECYCLE, timeline_item
+from engine.spreadsheet import neutralise
+
+RUN_COLUMNS = ("seq", "run", "at", "actor", "command", "approval", "tandem_version",
+               "rules_digest", "rules_text_digest", "input_digest", "as_of", "settings",
+               "pairs", "unpaired", "entries")
+PAIR_COLUMNS = ("seq", "run", "kind", "at", "actor", "mentor", "mentee", "score")
+UNPAIRED_COLUMNS = ("seq", "run", "at", "person", "role", "reason", "why", "detail")
+LIFECYCLE_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "what",
+                     "details")
+MAX_CELL = 32767  # the most characters a spreadsheet cell holds
+Sheet = tuple[list[str], list[list[Any]]]
+
+
+def _cell(value: Any) -> Any:
+    """A number stays a number; anything else becomes formula-safe text."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = value if isinstance(value, str) else canonical_json(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if len(text) > MAX_CELL:
+        text = text[:MAX_CELL - 1] + "…"
+    return neutralise(text)
+
+
+def _reasons_text(reasons: Iterable[Mapping[str, Any]]) -> str:
+    parts = []
+    for r in reasons:
+        effect = r.get("effect", "score")
+        weight = f"{r.get('points', 0):+g}" if effect == "score" else str(effect)
+        parts.append(f"{r.get('rule')}: {r.get('title', '')} ({weight})")
+    return "; ".join(parts)
+
+
+def _reasons(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [r for r in doc.get("reasons") or [] if isinstance(r, Mapping)]
+
+
+def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
+    """The four sheets' headers and rows from the entries, oldest first. Pure."""
+    runs = [d for d in docs if d.get("kind") == "run"]
+    pairs = [d for d in docs if d.get("kind") in ("pair", "reassignment")
+             or (d.get("kind") == "decision" and d.get("decision") == "force")]
+    rules = sorted({str(r.get("rule")) for d in pairs for r in _reasons(d)})
+    answered: dict[str, str] = {}
+    for d in docs:
+        if d.get("kind") == "approval":
+            answered[str(d.get("approves"))] = f"approved by {d.get('actor')} (entry {d['seq']})"
+        elif d.get("kind") == "rejection":
+            answered[str(d.get("rejects"))] = f"rejected by {d.get('actor')} (entry {d['seq']})"
+
+    def approval(run: Mapping[str, Any]) -> str:
+        if run.get("approval") != "required":
+            return ""
+        return answered.get(str(run.get("run")), "required, not yet given")
+
+    def points(doc: Mapping[str, Any]) -> list[Any]:
+        given = {str(r.get("rule")): (r.get("points") if r.get("effect", "score") == "score"
+                                      else r.get("effect")) for r in _reasons(doc)}
+        return [given.get(rule) for rule in rules]
+
+    return {
+        "runs": (list(RUN_COLUMNS), [
+            [d.get("seq"), d.get("run"), d.get("at"), d.get("actor"),
+             d.get("command") or "pair", approval(d), d.get("tandem_version"),
+             d.get("rules_digest"), d.get("rules_text_digest"), d.get("input_digest"),
+             d.get("as_of"), d.get("settings"), (d.get("summary") or {}).get("pairs"),
+             (d.get("summary") or {}).get("unpaired"), d.get("entries")] for d in runs]),
+        "pairs": ([*PAIR_COLUMNS, *rules, "reasons", "sentence"], [
+            [d.get("seq"), d.get("run"),
+             "forced" if d.get("kind") == "decision" else d.get("kind"), d.get("at"),
+             d.get("actor"), d.get("mentor"), d.get("mentee"), d.get("score"), *points(d),
+             _reasons_text(_reasons(d)), d.get("sentence") or d.get("reason")]
+            for d in pairs]),
+        "unpaired": (list(UNPAIRED_COLUMNS), [
+            [d.get("seq"), d.get("run"), d.get("at"), d.get("person"), d.get("role"),
+             d.get("reason"), d.get("why"), d.get("detail") or None]
+            for d in docs if d.get("kind") == "unpaired"]),
+        "lifecycle": (list(LIFECYCLE_COLUMNS), [
+            [d.get("seq"), d.get("at"), d.get("kind"), d.get("run"), d.get("actor"),
+             d.get("mentor"), d.get("mentee"), item.title,
+             "; ".join(f"{k}: {v}" for k, v in item.details)]
+            for d in docs if d.get("kind") in LIFECYCLE
+            for item in (timeline_item(d),)]),
+    }
+
+
+def workbook_bytes(docs: Sequence[Mapping[str, Any]]) -> bytes:
+    """The .xlsx file of the four sheets."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, (header, rows) in sheets(docs).items():
+        sheet = book.create_sheet(title)
+        sheet.append([_cell(h) for h in header])
+        for row in rows:
+            sheet.append([_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def export_workbook(db_url: str | None) -> tuple[bytes, int]:
+    """The workbook of the whole log, and the number of entries in it."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    docs: list[dict[str, Any]] = []
+    try:
+        with db.reading() as conn, closing(store.iter_rows(conn)) as rows:
+            for row in rows:
+                try:
+                    doc = json.loads(row.entry)
+                except ValueError:
+                    continue
+                if isinstance(doc, dict):
+                    docs.append({**doc, "seq": row.seq})
+    finally:
+        db.dispose()
+    return workbook_bytes(docs), len(docs)

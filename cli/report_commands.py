@@ -1,0 +1,165 @@
+"""`tandem report` (the compliance report, one HTML page) and `tandem fairness`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.errors import reports_errors
+from cli.options import as_of_option, db_option, format_option, rules_option
+
+if TYPE_CHECKING:
+    from engine.fairness import FairnessReport
+
+
+@click.command()
+@db_option
+@click.option("--run", "runs", multiple=True, metavar="RUN",
+              help="Only this run (its id, or the start of it). Repeat for several.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only runs and events recorded on or after this date (UTC), YYYY-MM-DD.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("tandem-report.html"), show_default=True,
+              help="The HTML file to write.")
+@reports_errors
+def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
+           out: Path) -> None:
+    """Write the compliance report: one self-contained HTML page for a reviewer.
+
+    The program at a glance and the state of the hash chain, every run with its rules,
+    pairs, evidence and unpaired people, the lifecycle timeline, and fairness figures by
+    group (the four-fifths rule, exact tests). No script, no external address: it opens
+    from a USB stick with no network, and prints to PDF section by section. The file is
+    written beside its target and renamed into place when complete; a file of the audit
+    database is refused.
+
+    \b
+    Examples:
+      tandem report
+      tandem report --out audit-2026.html --since 2026-09-01
+      tandem report --run 20260901T101530Z --db postgresql+psycopg://hr@db/tandem
+    """
+    from audit.db import database_files, resolve_url
+    from audit.report import gather_report
+    from cli.outfile import check_target, output
+    from engine.report.html import render_html
+
+    protected = database_files(resolve_url(db_url))
+    check_target(out, protected)
+    made = gather_report(db_url, runs, since.date() if since else None)
+    page = render_html(made)
+    with output(out, protected) as stream:
+        stream.write(page)
+    chain = ("chain intact" if made.chain.ok else
+             f"CHAIN BROKEN at entry {made.chain.finding_seq}")
+    flagged = sum(len(r.fairness.flagged) for r in made.runs if r.fairness)
+    click.echo(f"Wrote {out}: {len(made.runs)} run{'' if len(made.runs) == 1 else 's'}, "
+               f"{len(made.timeline)} lifecycle events, {flagged} fairness flag"
+               f"{'' if flagged == 1 else 's'}; {chain}.", err=True)
+
+
+@click.command()
+@click.argument("cohort", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--run", default=None, metavar="RUN",
+              help="A committed pairing run (its id, or the start of it) instead of a cohort.")
+@rules_option
+@as_of_option
+@db_option
+@format_option("table", "json")
+@reports_errors
+def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
+             as_of: datetime | None, db_url: str | None, fmt: str) -> None:
+    """Fairness figures of a pairing: the pairing rate by group, the four-fifths rule, and
+    Fisher exact p-values.
+
+    With COHORT it pairs the cohort as a dry run, as `tandem pair COHORT` would against the
+    log's active pairs (nothing is written), so that a rule change can be checked for
+    disparate impact before it is committed. With --run it reads a committed run and the
+    profiles kept for it.
+
+    \b
+    Examples:
+      tandem fairness examples/cohort.json
+      tandem fairness examples/cohort.json --rules my-rules/ --format json
+      tandem fairness --run 20260901T101530Z
+    """
+    if (cohort is None) == (run is None):
+        raise click.UsageError("give a COHORT file or --run RUN (one of the two)")
+    source: dict[str, Any]
+    if cohort is not None:
+        from cli.render import print_problems
+        from engine.fairness import fairness_of_pairing
+        from engine.inputs import load_inputs
+        from engine.pairing import pair_cohort
+
+        loaded, rules, warnings = load_inputs(cohort, rules_dir,
+                                              as_of.date() if as_of else None)
+        print_problems(warnings)
+        from audit.commit import current_state
+
+        result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
+        figures = fairness_of_pairing(result["pairs"], result["unpaired"],
+                                      {p.id: p.as_record() for p in loaded.participants},
+                                      loaded.as_of)
+        source = {"cohort": str(cohort), "rules_digest": result["rules_digest"],
+                  "input_digest": result["input_digest"], "as_of": result["as_of"]}
+    else:
+        from audit.report import run_fairness
+
+        head, figures = run_fairness(db_url, str(run))
+        source = {"run": head.get("run"), "rules_digest": head.get("rules_digest"),
+                  "input_digest": head.get("input_digest"), "as_of": head.get("as_of")}
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json({**source, "people": figures.people, "erased": list(figures.erased),
+                    "protected_attributes": list(figures.protected_attributes),
+                    "groups": [f.as_dict() for f in figures.figures]})
+    else:
+        _print_fairness(source, figures)
+
+
+def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:
+    from rich.table import Table
+
+    from cli.render import cell, console, safe
+
+    out = console()
+    for role, attribute, rows in figures.sections():
+        table = Table(title=safe(f"{role}s by {attribute.replace('_', ' ')}"),
+                      title_justify="left")
+        for column in ("group", "people", "paired", "rate (95% interval)", "mean score",
+                       "ratio", "p (adjusted)", "verdict"):
+            table.add_column(column, justify="left" if column in ("group", "verdict")
+                             else "right")
+        for f in rows:
+            verdict = ("too small to judge" if f.too_small else
+                       "FLAGGED: under four fifths, " + ("significant" if f.significant
+                                                         else "could be chance")
+                       if f.flagged else "best rate" if f.best else "")
+            table.add_row(cell(f.group), str(f.people), str(f.paired),
+                          f"{f.rate:.0%} ({f.rate_low:.0%}-{f.rate_high:.0%})",
+                          "" if f.mean_score is None else f"{f.mean_score:.1f}",
+                          "" if f.ratio is None else f"{f.ratio:.2f}",
+                          ("" if f.p_value is None else f"{f.p_value:.3f}")
+                          + ("" if f.p_adjusted is None else f" ({f.p_adjusted:.3f})"),
+                          verdict)
+        out.print(table)
+    where = safe(source.get("cohort") or f"run {source.get('run')}")
+    flagged = figures.flagged
+    out.print(f"{where}: {figures.people} candidates; {len(flagged)} group"
+              f"{'' if len(flagged) == 1 else 's'} flagged under the four-fifths rule"
+              + (f": {safe(', '.join(f'{f.role} {f.attribute}={f.group}' for f in flagged))}"
+                 if flagged else "") + ".", markup=False)
+    if figures.erased:
+        out.print(f"{len(figures.erased)} profiles were erased and are not counted: "
+                  f"{safe(', '.join(figures.erased))}.", markup=False)
+    if not figures.protected_attributes:
+        out.print("No protected data in these profiles: only subsidiary and job family.",
+                  markup=False)
+
+
+COMMANDS: list[click.Command] = [report, fairness]

@@ -1,0 +1,47 @@
+"""The report as one self-contained HTML page: Report in, text out (Jinja2, autoescaped).
+
+The page has inline CSS and inline SVG charts, no script and no external URL; a
+Content-Security-Policy forbids any request, so it opens the same from a USB stick with no
+network. Every value from the log is escaped as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from engine.fairness import FOUR_FIFTHS, TOO_SMALL
+from engine.fairness.figures import ALPHA, CONFIDENCE
+from engine.report.model import Report
+from engine.resources import templates_dir
+
+TEMPLATE = "report.html.j2"
+
+
+def _percent(value: Any) -> str:
+    return "" if value is None else f"{100 * float(value):.0f}%"
+
+
+def _number(value: Any, digits: int = 2) -> str:
+    return "" if value is None else f"{float(value):.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    if value is None:
+        return ""
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(percent=_percent, number=_number, p=_p)
+    return env
+
+
+def render_html(report: Report) -> str:
+    """The whole page."""
+    template = environment().get_template(TEMPLATE)
+    return template.render(report=report, four_fifths=FOUR_FIFTHS, too_small=TOO_SMALL,
+                           alpha=ALPHA, confidence=CONFIDENCE)
