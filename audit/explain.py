@@ -12,7 +12,12 @@ if TYPE_CHECKING:
     from audit.review import EntryView
 
 KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was formed",
-               KIND_UNPAIRED: "a person was left unpaired"}
+               KIND_UNPAIRED: "a person was left unpaired",
+               "checkin": "a check-in of a pair was reported",
+               "outcome": "the outcome of a pair was reported"}
+
+
+FOLLOW_UP = ("checkin", "outcome")
 
 
 def _value(value: Any) -> str:
@@ -36,12 +41,17 @@ def summary(doc: Mapping[str, Any]) -> str:
         s = doc.get("summary") or {}
         return (f"run by {doc.get('actor')}: {s.get('pairs', '?')} pairs, "
                 f"{s.get('unpaired', '?')} unpaired")
+    if kind == "checkin":
+        by = f" by the {doc['by']}" if doc.get("by") else ""
+        return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
+    if kind == "outcome":
+        return f"outcome: {doc.get('result')}"
     return str(kind)
 
 
 def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
-    if kind == KIND_PAIR:
+    if kind in (KIND_PAIR, "checkin", "outcome"):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
     if kind == KIND_UNPAIRED:
         return str(doc.get("person"))
@@ -126,7 +136,17 @@ def explain(view: EntryView) -> list[str]:
         s = doc.get("summary") or {}
         lines.append("  Summary: " + (", ".join(f"{k} {_value(v)}" for k, v in s.items())
                                       or "none") + f"; {doc.get('entries')} entries follow.")
-    lines += ["", *_run(view.run, seq)]
+    if kind in FOLLOW_UP:
+        note = doc.get("note_digest")
+        lines += [f"  {doc.get('mentor')} and {doc.get('mentee')}, {summary(doc)} (the pair "
+                  f"was formed by entry {doc.get('pair_seq')}).",
+                  f"  Reported by {doc.get('actor')} on {when(doc.get('at'))}: a fact, not a "
+                  "decision.",
+                  "  Note: " + (f"its text is kept outside the chain, where it can be erased; "
+                                f"the entry holds its salted digest {note}." if note
+                                else "none.")]
+    else:
+        lines += ["", *_run(view.run, seq)]
     if people:
         lines += ["", *_people(view, people)]
     lines += ["", "Chain",
