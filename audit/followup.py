@@ -181,9 +181,8 @@ def _docs(conn: Any) -> Iterator[dict[str, Any]]:
     from audit import schema
 
     log = schema.log
-    result = conn.execution_options(yield_per=1000).execute(
-        select(log.c.entry).order_by(log.c.seq))
-    for row in result:
+    # Not streamed: the writer appends on this connection right after reading.
+    for row in conn.execute(select(log.c.entry).order_by(log.c.seq)).all():
         yield json.loads(row[0])
 
 
