@@ -27,10 +27,10 @@ def _p(value: float | None) -> str:
 
 
 def _group(group: Mapping[str, Any]) -> str:
-    return f"{_pct(group['rate'])} {_span(group['interval'])} of {group['pairs']}"
+    return f"{_pct(group['rate'])} of {group['pairs']}\n{_span(group['interval'])}"
 
 
-def show_insights(report: Mapping[str, Any], limit: int = 25) -> None:
+def show_insights(report: Mapping[str, Any], limit: int = 20) -> None:
     out = console()
     n = report["pairs"]
     out.print(f"{n} pairs with a result: {report['successes']} success, {report['partials']} "
@@ -44,18 +44,19 @@ def show_insights(report: Mapping[str, Any], limit: int = 25) -> None:
                   "outcomes with `tandem outcome`.", markup=False)
         return
     table = Table(title="Criteria, strongest evidence first", title_justify="left")
-    for column in ("Criterion", "Success with", "Success without", "Difference", "p adj.",
-                   "Evidence"):
-        table.add_column(column, justify="left" if column in ("Criterion", "Evidence")
-                         else "right")
+    table.add_column("Criterion", overflow="fold", min_width=24)
+    for column in ("Success with", "Success without", "Difference", "p adj."):
+        table.add_column(column, justify="right")
+    table.add_column("Evidence")
     rows = report["criteria"]
     tested = [r for r in rows if r["status"] == "tested"]
     for row in tested[:limit]:
         diff = row["difference"]
-        evidence = ("strong: " + ("higher" if row["direction"] == "higher" else "lower")
-                    if row["significant"] else "within chance")
+        evidence = (("higher" if row["direction"] == "higher" else "lower")
+                    if row["significant"] else "could be chance")
         table.add_row(row["criterion"], _group(row["with"]), _group(row["without"]),
-                      f"{diff['value'] * 100:+.0f} pts {_span(diff['interval'])}",
+                      f"{diff['value'] * 100:+.0f} pts\n[{diff['interval'][0] * 100:+.0f}, "
+                      f"{diff['interval'][1] * 100:+.0f}]",
                       _p(row["p_adjusted"]), evidence)
     out.print(table)
     hidden = len(tested) - min(len(tested), limit)

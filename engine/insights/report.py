@@ -38,6 +38,7 @@ MIN_GROUP = 10
 MIN_MODEL_OUTCOMES = 100
 EVENTS_PER_VARIABLE = 10
 NOT_ENOUGH = "not enough data"
+HIGH = 20  # points from which a supported rule is said to be kept "high"
 MODEL_KINDS = ("rule", "same", "learning_style", "tenure_gap", "tenure", "job_family",
                "subsidiary")  # not score bands: a score is the sum of the rules' points
 
@@ -81,6 +82,10 @@ def _strength(row: Mapping[str, Any]) -> tuple[Any, ...]:
             row["criterion"])
 
 
+def _pairs(n: int) -> str:
+    return f"{n} pair{'' if n == 1 else 's'}"
+
+
 def _pct(rate: float | None) -> str:
     return "-" if rate is None else f"{round(rate * 100):d}%"
 
@@ -96,7 +101,7 @@ def recommendation(row: Mapping[str, Any], points: int | None, effect: str) -> d
     w, wo = row["with"], row["without"]
     if row["status"] != "tested":
         verdict = NOT_ENOUGH
-        text = (f"{head}: not enough data yet ({w['pairs']} pairs with a result where it "
+        text = (f"{head}: not enough data yet ({_pairs(w['pairs'])} with a result where it "
                 f"fired, {wo['pairs']} where it did not; {MIN_GROUP} of each are needed); "
                 "keep it as it is and keep recording outcomes.")
         return {"rule": row["criterion"], "points": points, "effect": effect,
@@ -110,7 +115,8 @@ def recommendation(row: Mapping[str, Any], points: int | None, effect: str) -> d
                   "chance): it is unsupported, not wrong; keep recording outcomes")
     elif (row["direction"] == "higher") == favours:
         verdict = "supported"
-        advice = ("the evidence supports keeping it high" if favours
+        advice = (f"the evidence supports keeping it{' high' if (points or 0) >= HIGH else ''}"
+                  if favours
                   else "the evidence supports keeping it: pairs where it fired did worse")
     else:
         verdict = "against"
