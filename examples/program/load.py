@@ -39,15 +39,16 @@ def _separate(db_url: str, row: dict[str, str]) -> None:
     from audit.commit import new_run_id, utc_now
     from audit.followup import pair_book
 
+    import json
+
+    from sqlalchemy import select
+
+    from audit import schema
+
     db = database.open_for_read(db_url)
     try:
         with db.writing() as conn:
             seq, head = store.head(conn)
-            import json
-
-            from sqlalchemy import select
-
-            from audit import schema
             docs = [json.loads(r[0]) for r in conn.execute(
                 select(schema.log.c.entry).order_by(schema.log.c.seq)).all()]
             record = pair_book(docs).pairs[(row["mentor"], row["mentee"])]
@@ -80,7 +81,7 @@ def load(db_url: str) -> str:
     for name in COHORTS:
         cohort, rules, _ = load_inputs(HERE / name)
 
-        def compute(busy: frozenset[str], cohort=cohort, rules=rules) -> CommitInput:  # noqa: ANN001
+        def compute(busy: frozenset[str], cohort=cohort, rules=rules) -> CommitInput:
             return CommitInput(pair_cohort(cohort, rules, busy), dict(rules.files),
                                profiles_for_snapshot(cohort))
 
