@@ -276,18 +276,31 @@ def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
 def record_outcome(db_url: str | None, actor: str | None, fact: Outcome) -> FollowupReceipt:
     """Record how a pair ended, once per pair. Raises RefusedError, writing nothing, when the
     log never formed the pair or it already has an outcome."""
+    return record_outcomes(db_url, actor, [fact])
+
+
+def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outcome]
+                    ) -> FollowupReceipt:
+    """Record several outcomes in one transaction: all of them, or none (RefusedError)."""
     who = actor or default_actor()
 
     def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
-        refusal = check_outcome(fact, book)
-        if refusal is not None:
-            raise RefusedError(*refusal)
-        note = _note(fact.note)
-        record = book.pairs[(fact.mentor, fact.mentee)]
-        doc = {"kind": KIND_OUTCOME, "run": run, "at": at, "actor": who,
-               "mentor": fact.mentor, "mentee": fact.mentee, "result": fact.result,
-               "note_digest": note.digest if note else None, "pair_seq": record.seq}
-        return _Batch([doc], [note] if note else []), []
+        batch = _Batch()
+        for fact in facts:
+            refusal = check_outcome(fact, book)
+            if refusal is not None:
+                raise RefusedError(*refusal)
+            note = _note(fact.note)
+            record = book.pairs[(fact.mentor, fact.mentee)]
+            batch.docs.append({"kind": KIND_OUTCOME, "run": run, "at": at, "actor": who,
+                               "mentor": fact.mentor, "mentee": fact.mentee,
+                               "result": fact.result,
+                               "note_digest": note.digest if note else None,
+                               "pair_seq": record.seq})
+            batch.notes += [note] if note else []
+            book = PairBook({**book.pairs, (fact.mentor, fact.mentee): replace(
+                record, outcome=fact.result, outcome_seq=0)})
+        return batch, []
 
     return _write(db_url, KIND_OUTCOME, build)
 

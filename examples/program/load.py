@@ -34,16 +34,14 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def _separate(db_url: str, row: dict[str, str]) -> None:
     """A separation entry of the shared audit-log contract, through the writers' lock."""
-    from audit import db as database
-    from audit import entries, store
-    from audit.commit import new_run_id, utc_now
-    from audit.followup import pair_book
-
     import json
 
     from sqlalchemy import select
 
-    from audit import schema
+    from audit import db as database
+    from audit import entries, schema, store
+    from audit.commit import new_run_id, utc_now
+    from audit.followup import pair_book
 
     db = database.open_for_read(db_url)
     try:
@@ -66,7 +64,7 @@ def load(db_url: str) -> str:
     from audit import db as database
     from audit.commit import CommitInput, commit_pairing
     from audit.errors import AuditError
-    from audit.followup import record_checkins, record_outcome
+    from audit.followup import record_checkins, record_outcomes
     from engine.followup.facts import Outcome
     from engine.followup.records import read_checkins
     from engine.inputs import load_inputs, profiles_for_snapshot
@@ -89,9 +87,9 @@ def load(db_url: str) -> str:
     checkins = read_checkins(HERE / "checkins.csv").checkins
     record_checkins(db_url, ACTOR, checkins, file="checkins.csv")
     outcomes = _rows("outcomes.csv")
-    for row in outcomes:
-        record_outcome(db_url, ACTOR, Outcome(row["mentor"], row["mentee"],
-                                              row["result"], row["note"] or None))  # type: ignore[arg-type]
+    record_outcomes(db_url, ACTOR, [Outcome(row["mentor"], row["mentee"],
+                                            row["result"], row["note"] or None)  # type: ignore[arg-type]
+                                    for row in outcomes])
     separations = _rows("separations.csv")
     for row in separations:
         _separate(db_url, row)
