@@ -103,8 +103,10 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite:///program.db",
                         help="a fresh database URL (default: sqlite:///program.db)")
     args = parser.parse_args()
+    from cli.logs import configure
     from engine.errors import TandemError
 
+    configure(0, "console")  # warnings only, on stderr, as `tandem` does without -v
     try:
         print(load(args.db))
     except TandemError as exc:
