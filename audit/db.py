@@ -54,6 +54,21 @@ def shown(url: str) -> str:
         return url
 
 
+def database_files(url: str) -> tuple[Path, ...]:
+    """The files an SQLite audit database lives in (the database, its journal, its WAL and
+    shared-memory files); none for a server database. Outputs must never be written there."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return ()
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or \
+            parsed.database == ":memory:":
+        return ()
+    name = parsed.database.removeprefix("file:")
+    base = Path(name.split("?", 1)[0])
+    return (base, *(base.with_name(base.name + s) for s in ("-journal", "-wal", "-shm")))
+
+
 def lock_timeout(seconds: float | None = None) -> float:
     if seconds is not None:
         return seconds

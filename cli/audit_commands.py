@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,19 +154,22 @@ def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | No
     The CSV is safe to open in a spreadsheet: a cell that starts with = + - @, a tab or a
     carriage return is written with a leading ' so it is never run as a formula.
 
+    With --out, the file is written beside its target and renamed into place only when the
+    export is complete; a file of the audit database, or any SQLite database, is refused.
+
     \b
     Examples:
       tandem audit export > audit.jsonl
       tandem audit export --format csv --out audit.csv
       tandem audit export --snapshots --out archive.jsonl
     """
+    from audit.db import database_files, resolve_url
     from audit.export import export
+    from cli.outfile import output
 
-    if out is None:
-        count = export(db_url, fmt, sys.stdout, snapshots=snapshots)
-    else:
-        with out.open("w", encoding="utf-8", newline="") as stream:
-            count = export(db_url, fmt, stream, snapshots=snapshots)
+    with output(out, protected=database_files(resolve_url(db_url))) as stream:
+        count = export(db_url, fmt, stream, snapshots=snapshots)
+    if out is not None:
         click.echo(f"Exported {count} entries to {out}", err=True)
 
 
