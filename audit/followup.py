@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -93,13 +93,16 @@ def _day(at: str) -> date:
     return date.fromisoformat(str(at)[:10])
 
 
-def pair_book(docs: Iterable[Mapping[str, Any]]) -> PairBook:
+def pair_book(docs: Iterable[Mapping[str, Any]],
+              active: Collection[tuple[str, str]] | None = None) -> PairBook:
     """Every pair the log formed, with its check-in/outcome state. Pure.
 
     A ``pair`` or ``reassignment`` entry, or a ``decision`` that forces a pair, forms one;
     the pairs of a run that needs approval are formed only once an ``approval`` names the
     run, and never when a ``rejection`` does. A ``separation`` ends the pair; an
-    ``outcome`` records its result.
+    ``outcome`` records its result. ``active``, when given, is the program's own answer
+    (``audit.state.derive_state``) to which pairs are active: a pair is active only when
+    both agree.
     """
     pairs: dict[tuple[str, str], PairRecord] = {}
     pending: dict[str, list[PairRecord]] = {}
@@ -133,7 +136,18 @@ def pair_book(docs: Iterable[Mapping[str, Any]]) -> PairBook:
             if key in pairs:
                 pairs[key] = replace(pairs[key], outcome=doc["result"],
                                      outcome_seq=int(doc["seq"]))
+    if active is not None:
+        pairs = {key: replace(record, active=False) if record.active and key not in active
+                 else record for key, record in pairs.items()}
     return PairBook(pairs)
+
+
+def current_book(docs: Sequence[Mapping[str, Any]]) -> PairBook:
+    """The pairs, active as the program's state (the fold in ``audit.state``) says."""
+    from audit.state import derive_state
+
+    state = derive_state(docs)
+    return pair_book(docs, {(p.mentor, p.mentee) for p in state.active})
 
 
 def effective_result(record: PairRecord) -> str | None:
@@ -198,7 +212,7 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)
             at = utc_now()
-            batch, skipped = build(pair_book(_docs(conn)), at, new_run_id(at))
+            batch, skipped = build(current_book(list(_docs(conn))), at, new_run_id(at))
             if not batch.docs:
                 return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
                                        tuple(skipped))
@@ -219,13 +233,14 @@ def _today() -> date:
 
 
 def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Checkin], *,
-                    file: str = "tandem checkin", skip_invalid: bool = False,
+                    file: str | None = None, skip_invalid: bool = False,
                     skipped: Sequence[Problem] = (), today: date | None = None
                     ) -> FollowupReceipt:
     """Record check-ins of active pairs, all or nothing (or the valid ones, ``skip_invalid``).
 
-    Raises InvalidInput listing every refused row (RefusedError for a single check-in given
-    on the command line) and writes nothing, unless ``skip_invalid``.
+    ``file`` names where the check-ins were read. Raises InvalidInput listing every refused
+    row, and writes nothing, unless ``skip_invalid``; without ``file`` (the command line),
+    RefusedError for the first refusal.
     """
     day = today or _today()
     who = actor or default_actor()
@@ -235,7 +250,7 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
         for fact in checkins:
             refusal = check_checkin(fact, book, day)
             if refusal is not None:
-                if file == "tandem checkin" and len(checkins) == 1:
+                if file is None:
                     raise RefusedError(*refusal)
                 refused.append(Problem(file, fact.where, *refusal))
                 continue
