@@ -191,3 +191,19 @@ def test_results_come_from_outcomes_and_failure_separations(url):
     assert facts[0].fired == ("culture/same-job-family",)
     assert facts[0].mentor_profile is not None
     assert facts[0].mentor_profile["job_family"] == "finance"
+
+
+def test_since_keeps_the_pairs_formed_on_or_after_the_day(url):
+    """--since filters by the day the pair was formed."""
+    record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
+    assert len(gather(url, since=TODAY)) == 1
+    assert gather(url, since=TODAY + timedelta(days=1)) == []
+
+
+def test_an_erased_snapshot_leaves_the_rules_but_not_the_profiles(url):
+    """After the profiles are erased, the pair keeps its result and rules, no profile."""
+    record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
+    raw_sql(url, "DELETE FROM audit_snapshot")
+    (fact,) = gather(url)
+    assert (fact.result, fact.fired) == ("success", ("culture/same-job-family",))
+    assert fact.mentor_profile is None and fact.mentee_profile is None
