@@ -33,11 +33,15 @@ def _group(group: Mapping[str, Any]) -> str:
 def show_insights(report: Mapping[str, Any], limit: int = 20) -> None:
     out = console()
     n = report["pairs"]
-    out.print(f"{n} pairs with a result: {report['successes']} success, {report['partials']} "
-              f"partial, {report['failures']} failure ({report['from_separations']} of them "
-              "from a separation for mismatch or conflict); success rate "
-              f"{_pct(report['success_rate'])} {_span(report['success_interval'])}.",
-              markup=False)
+    if n == 0:
+        out.print("No pair has a result yet: record outcomes with `tandem outcome` (a "
+                  "separation for mismatch or conflict counts as a failure).", markup=False)
+        return
+    out.print(f"{n} pair{'' if n == 1 else 's'} with a result: {report['successes']} success, "
+              f"{report['partials']} partial, {report['failures']} failure "
+              f"({report['from_separations']} of them from a separation for mismatch or "
+              f"conflict); success rate {_pct(report['success_rate'])} "
+              f"{_span(report['success_interval'])}.", markup=False)
     if report["status"] != "tested":
         out.print(f"Not enough data: the criteria are tested from "
                   f"{report['minimums']['outcomes']} pairs with a result. Keep recording "

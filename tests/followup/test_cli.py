@@ -97,13 +97,21 @@ def test_outcome_once_per_pair(run, url):
         "recorded once and never changed; nothing was written.\n"))
 
 
+def test_insights_without_results_says_how_to_get_some(run, url):
+    """With no outcome yet, the report says how results are recorded."""
+    done = run("insights", "--db", url)
+    assert (done.exit_code, done.stdout) == (0, (
+        "No pair has a result yet: record outcomes with `tandem outcome` (a separation for "
+        "mismatch or conflict counts as a failure).\n"))
+
+
 def test_insights_says_not_enough_data_on_a_small_log(run, url):
     """With one outcome, the report gives the rate and says the criteria need 30."""
     run("outcome", "M0001", "E0001", "--result", "success", "--db", url)
     done = run("insights", "--db", url)
     assert done.exit_code == 0, done.output
     assert done.stdout == (
-        "1 pairs with a result: 1 success, 0 partial, 0 failure (0 of them from a separation "
+        "1 pair with a result: 1 success, 0 partial, 0 failure (0 of them from a separation "
         "for mismatch or conflict); success rate 100% [21-100%].\n"
         "Not enough data: the criteria are tested from 30 pairs with a result. Keep recording "
         "outcomes with `tandem outcome`.\n")
