@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from audit.entries import GENESIS, INDEX_COLUMNS, KIND_PAIR, KIND_RUN, KIND_UNPAIRED, entry_hash
+from audit.lifecycle import KIND_REASSIGNMENT
+
+IN_RUN = (KIND_PAIR, KIND_REASSIGNMENT, KIND_UNPAIRED)  # the kinds that only come in a run
 
 Problem = Literal["order", "link", "content", "index", "run", "rules", "head"]
 _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
@@ -167,7 +170,7 @@ class Verifier:
         kind, run = doc.get("kind"), doc.get("run")
         current = self._open
         if current and current.seen < current.announced:
-            if kind in (KIND_PAIR, KIND_UNPAIRED) and run == current.run:
+            if kind in IN_RUN and run == current.run:
                 current.seen += 1
                 return None
             return Finding(seq, "run", current.short() + f"; entry {seq} interrupts it")
@@ -185,7 +188,7 @@ class Verifier:
                 return Finding(seq, "rules", f"the text of the rules in force for run {run} "
                                              f"no longer matches {text_digest}: it was changed")
             return None
-        if kind in (KIND_PAIR, KIND_UNPAIRED):
+        if kind in IN_RUN:
             return Finding(seq, "run", f"entry {seq} belongs to run {run}, but no run entry "
                                        "announces it")
         return None

@@ -13,7 +13,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audit.state import ProgramState
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class CommitReceipt:
     unpaired: int
     already_paired: tuple[str, ...]
     result: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    proposal: bool = False  # the pairs wait for `tandem approve RUN`
 
     @property
     def head(self) -> str:
@@ -57,7 +61,11 @@ class CommitReceipt:
                 if self.already_paired else "")
         return (f"Recorded run {self.run_id} in {self.db}: entries {self.first_seq} to "
                 f"{self.last_seq} ({self.pairs} pairs, {self.unpaired} unpaired{busy}).\n"
-                f"New head: {self.head}\n"
+                + (f"These pairs are a proposal: they become active with `tandem approve "
+                   f"{self.run_id} --actor NAME`, given by someone other than the proposer; "
+                   f"`tandem reject {self.run_id} --reason TEXT` closes it.\n"
+                   if self.proposal else "")
+                + f"New head: {self.head}\n"
                 f"Keep it outside the database; check later with "
                 f"`tandem audit verify --expect-head {self.head}`.")
 
@@ -65,7 +73,7 @@ class CommitReceipt:
         return {"db": self.db, "run_id": self.run_id, "first_seq": self.first_seq,
                 "last_seq": self.last_seq, "head_hash": self.head_hash, "head": self.head,
                 "entries": self.entries, "pairs": self.pairs, "unpaired": self.unpaired,
-                "already_paired": list(self.already_paired)}
+                "already_paired": list(self.already_paired), "proposal": self.proposal}
 
 
 def utc_now() -> str:
@@ -90,8 +98,22 @@ def commit_pairing(db_url: str | None, actor: str | None,
     """Compute and record one run, in one transaction: all of it, or nothing.
 
     ``compute`` is called with the ids of the people already in active pairs, while the
-    chain is locked, and must not pair any of them. Operational logs during the call carry
-    the run's id (structlog contextvars).
+    chain is locked, and must not pair any of them. `commit_run` gives it the whole state.
+    """
+    return commit_run(db_url, actor, lambda state: compute(state.busy()),
+                      lock_timeout=lock_timeout)
+
+
+def commit_run(db_url: str | None, actor: str | None,
+               compute: Callable[[ProgramState], CommitInput], *, command: str | None = None,
+               lock_timeout: float | None = None) -> CommitReceipt:
+    """Compute and record one run, in one transaction: all of it, or nothing.
+
+    ``compute`` is called with the program's state derived from the log, while the chain
+    is locked: it must give no mentee already paired a partner, and no mentor more mentees
+    than their remaining places (`ProgramState.standing`). ``command="reassign"`` records
+    the pairs as reassignments. Operational logs during the call carry the run's id
+    (structlog contextvars).
     """
     import structlog
 
@@ -108,12 +130,14 @@ def commit_pairing(db_url: str | None, actor: str | None,
             with structlog.contextvars.bound_contextvars(run_id=run_id):
                 log.debug("audit lock taken", db=db.shown, waited=round(locked - asked, 3))
                 head_seq, head_hash = store.head(conn)
-                busy = store.busy(conn)
-                given = compute(busy)
+                state = store.program_state(conn)
+                given = compute(state)
                 at = utc_now()
                 docs = entries.run_documents(given.result, given.rules_files, given.profiles,
                                              run_id=run_id, at=at,
-                                             actor=actor or default_actor(), busy=busy)
+                                             actor=actor or default_actor(),
+                                             busy=state.busy(), load=state.load(),
+                                             command=command, freed_by=state.freed_by)
                 store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files,
                                  at)
                 store.keep_snapshot(conn, str(given.result["input_digest"]),
@@ -130,19 +154,26 @@ def commit_pairing(db_url: str | None, actor: str | None,
                          last_seq=chain[-1].seq, head_hash=chain[-1].entry_hash,
                          entries=len(chain), pairs=len(given.result["pairs"]),
                          unpaired=len(given.result["unpaired"]), already_paired=already,
-                         result=given.result)
+                         result=given.result, proposal=chain[0].doc.get("approval") == "required")
 
 
 def active_people(db_url: str | None) -> frozenset[str]:
     """Ids of the people in an active pair, read-only; empty when there is no log yet."""
+    return current_state(db_url).busy()
+
+
+def current_state(db_url: str | None) -> ProgramState:
+    """The program's state, read-only; the empty state when there is no log yet (a dry run
+    without a database sees no pairs and no history)."""
     from audit import db as database
     from audit import store
+    from audit.state import derive_state
 
     db = database.open_if_present(database.resolve_url(db_url))
     if db is None:
-        return frozenset()
+        return derive_state(())
     try:
         with db.reading() as conn:
-            return store.busy(conn)
+            return store.program_state(conn)
     finally:
         db.dispose()

@@ -137,20 +137,41 @@ def _require(ok: bool, problem: str) -> None:
         raise InvalidResultError(problem)
 
 
-def check_result(result: Mapping[str, Any], busy: frozenset[str]) -> None:
-    """Refuse a result that breaks the engine's JSON contract, or pairs someone already busy."""
+def _capacities(profiles: Sequence[Mapping[str, Any]], settings: Any) -> dict[str, int]:
+    default = settings.get("default_capacity", 1) if isinstance(settings, Mapping) else 1
+    return {str(p["id"]): int(p.get("capacity") or default or 1) for p in profiles
+            if isinstance(p.get("id"), str) and p.get("role") == "mentor"}
+
+
+def check_result(result: Mapping[str, Any], busy: frozenset[str],
+                 load: Mapping[str, int] | None = None,
+                 capacities: Mapping[str, int] | None = None) -> None:
+    """Refuse a result that breaks the engine's JSON contract, or gives anyone more places
+    than they have: a mentee already in a pair, a mentor beyond their capacity.
+
+    ``load``: places each person holds already (default: one for each id of ``busy``).
+    ``capacities``: each mentor's capacity (default 1).
+    """
     for key in ("tandem_version", "rules_digest", "input_digest", "settings", "pairs",
                 "unpaired", "summary"):
         _require(key in result, f"the result has no {key!r}")
     _require(isinstance(result["pairs"], list), "'pairs' is not a list")
     _require(isinstance(result["unpaired"], list), "'unpaired' is not a list")
+    before = dict(load) if load is not None else dict.fromkeys(busy, 1)
+    added: dict[str, int] = {}
+    caps = capacities or {}
     for i, pair in enumerate(result["pairs"]):
         where = f"pairs[{i}]"
         _require(isinstance(pair, Mapping), f"{where} is not an object")
         for key in ("mentor", "mentee"):
             _require(isinstance(pair.get(key), str), f"{where}.{key} is not an id")
-            _require(pair[key] not in busy,
-                     f"{where} pairs {pair[key]}, who is already in an active pair")
+            person = pair[key]
+            places = caps.get(person, 1) if key == "mentor" else 1
+            held = before.get(person, 0)
+            _require(held < places, f"{where} pairs {person}, who is already in an active pair")
+            _require(held + added.get(person, 0) < places,
+                     f"{where} pairs {person} beyond their {places} place(s)")
+            added[person] = added.get(person, 0) + 1
         _require(isinstance(pair.get("score"), int | float), f"{where}.score is not a number")
         _require(isinstance(pair.get("reasons"), list), f"{where}.reasons is not a list")
         _require(isinstance(pair.get("sentence"), str), f"{where}.sentence is not text")
@@ -163,16 +184,29 @@ def check_result(result: Mapping[str, Any], busy: frozenset[str]) -> None:
 
 def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
                   profiles: Sequence[Mapping[str, Any]], *, run_id: str, at: str, actor: str,
-                  busy: frozenset[str]) -> list[dict[str, Any]]:
-    """The entries of one committed run, without seq: the run, its pairs, its unpaired."""
-    check_result(result, busy)
+                  busy: frozenset[str], load: Mapping[str, int] | None = None,
+                  command: str | None = None,
+                  freed_by: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """The entries of one committed run, without seq: the run, its pairs, its unpaired.
+
+    ``command="reassign"`` writes ``reassignment`` entries instead of ``pair`` ones, each
+    with ``after``: the separations (``freed_by``: person -> seq) that freed its people.
+    Settings with ``approval: required`` mark the run as a proposal.
+    """
+    check_result(result, busy, load, _capacities(profiles, result.get("settings")))
     names = names_of(profiles)
     common = {"run": run_id, "at": at, "actor": actor}
-    pairs = [{**common, "kind": KIND_PAIR, "mentor": p["mentor"], "mentee": p["mentee"],
-              "score": p["score"],
-              "sentence": redact_names(p["sentence"], names, (p["mentor"], p["mentee"])),
-              "reasons": strip_protected(p["reasons"])}
-             for p in result["pairs"]]
+    reassign = command == "reassign"
+    freed = freed_by or {}
+    pairs = []
+    for p in result["pairs"]:
+        doc = {**common, "kind": "reassignment" if reassign else KIND_PAIR,
+               "mentor": p["mentor"], "mentee": p["mentee"], "score": p["score"],
+               "sentence": redact_names(p["sentence"], names, (p["mentor"], p["mentee"])),
+               "reasons": strip_protected(p["reasons"])}
+        if reassign:
+            doc["after"] = sorted({freed[x] for x in (p["mentor"], p["mentee"]) if x in freed})
+        pairs.append(doc)
     unpaired = [{**common, "kind": KIND_UNPAIRED, "person": u["id"], "role": u["role"],
                  "reason": u["reason"],
                  "why": redact_names(str(u.get("why", "")), names, (u["id"],)),
@@ -189,4 +223,9 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "summary": strip_protected(result["summary"]),
            "active_before": len(busy),
            "entries": len(pairs) + len(unpaired)}
+    if command:
+        run["command"] = command
+    settings = result["settings"]
+    if isinstance(settings, Mapping) and settings.get("approval") == "required":
+        run["approval"] = "required"
     return [run, *pairs, *unpaired]

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from audit.lifecycle import (
+    KIND_APPROVAL,
+    KIND_DECISION,
+    KIND_REASSIGNMENT,
+    KIND_REJECTION,
+    KIND_SEPARATION,
+    LIFECYCLE_KINDS,
+)
 from engine.canonical import canonical_json
 
 if TYPE_CHECKING:
@@ -13,6 +22,11 @@ if TYPE_CHECKING:
 
 KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was formed",
                KIND_UNPAIRED: "a person was left unpaired",
+               KIND_SEPARATION: "a couple was separated",
+               KIND_REASSIGNMENT: "a new partner was found after a separation",
+               KIND_DECISION: "a person decided on a pair",
+               KIND_APPROVAL: "a proposed run was approved",
+               KIND_REJECTION: "a proposed run was rejected",
                "checkin": "a check-in of a pair was reported",
                "outcome": "the outcome of a pair was reported"}
 
@@ -39,8 +53,24 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"{doc.get('person')} ({doc.get('role')}) unpaired: {doc.get('reason')}"
     if kind == KIND_RUN:
         s = doc.get("summary") or {}
-        return (f"run by {doc.get('actor')}: {s.get('pairs', '?')} pairs, "
-                f"{s.get('unpaired', '?')} unpaired")
+        what = "reassignment run" if doc.get("command") == "reassign" else "run"
+        proposal = ", a proposal waiting for approval" if doc.get("approval") else ""
+        return (f"{what} by {doc.get('actor')}: {s.get('pairs', '?')} pairs, "
+                f"{s.get('unpaired', '?')} unpaired{proposal}")
+    if kind == KIND_SEPARATION:
+        return (f"{doc.get('mentor')} and {doc.get('mentee')} separated "
+                f"({doc.get('category')}): {doc.get('reason')}")
+    if kind == KIND_REASSIGNMENT:
+        after = ", ".join(str(s) for s in doc.get("after") or []) or "none"
+        return (f"{doc.get('mentor')} mentors {doc.get('mentee')}, score {doc.get('score')} "
+                f"(after separation {after})")
+    if kind == KIND_DECISION:
+        return (f"{doc.get('decision')} {doc.get('mentor')} with {doc.get('mentee')}: "
+                f"{doc.get('reason')}")
+    if kind == KIND_APPROVAL:
+        return f"run {doc.get('approves')} approved ({len(doc.get('pairs') or [])} pairs)"
+    if kind == KIND_REJECTION:
+        return f"run {doc.get('rejects')} rejected: {doc.get('reason')}"
     if kind == "checkin":
         by = f" by the {doc['by']}" if doc.get("by") else ""
         return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
@@ -51,7 +81,7 @@ def summary(doc: Mapping[str, Any]) -> str:
 
 def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
-    if kind in (KIND_PAIR, "checkin", "outcome"):
+    if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION, *FOLLOW_UP):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
     if kind == KIND_UNPAIRED:
         return str(doc.get("person"))
@@ -62,6 +92,15 @@ def when(at: Any) -> str:
     """``2026-09-01T10:15:30.123456Z`` as ``2026-09-01 10:15:30 UTC``."""
     text = str(at)
     return f"{text[:10]} {text[11:19]} UTC" if len(text) >= 19 else text
+
+
+def days_since(at: Any, now: datetime) -> int:
+    """Whole days from an entry's ``at`` (UTC) to ``now``."""
+    try:
+        start = datetime.strptime(str(at)[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return 0
+    return max(0, (now - start).days)
 
 
 def _reasons(doc: Mapping[str, Any]) -> list[str]:
@@ -115,6 +154,44 @@ def _run(run: Mapping[str, Any] | None, seq: int) -> list[str]:
     return lines
 
 
+def _lifecycle(doc: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The people a lifecycle entry is about, and its lines."""
+    kind = doc.get("kind")
+    mentor, mentee = str(doc.get("mentor")), str(doc.get("mentee"))
+    if kind == KIND_SEPARATION:
+        return [mentor, mentee], [
+            f"  {mentor} and {mentee} were separated; category: {doc.get('category')}.",
+            f"  Reason: {doc.get('reason')}",
+            f"  The pair was formed by entry {doc.get('pair_seq')} (`tandem audit show "
+            f"{doc.get('pair_seq')}`)."]
+    if kind == KIND_REASSIGNMENT:
+        after = doc.get("after") or []
+        chain = (f"  After separation entr{'y' if len(after) == 1 else 'ies'} "
+                 f"{', '.join(str(s) for s in after)}: `tandem audit show {after[0]}` says why "
+                 "the earlier pair ended." if after else
+                 "  No separation freed these people: they had no partner before.")
+        return [mentor, mentee], [f"  {doc.get('sentence')}", chain, "", *_reasons(doc)]
+    if kind == KIND_DECISION:
+        forced = doc.get("decision") == "force"
+        lines = [f"  {doc.get('actor')} decided to {'force' if forced else 'forbid'} the pair "
+                 f"{mentor} with {mentee}"
+                 + (": the pair is active from this entry." if forced else
+                    ": later runs never form it (rule history/forbidden-by-decision)."),
+                 f"  Reason: {doc.get('reason')}"]
+        excluded = doc.get("excluded_by") or []
+        if excluded:
+            lines.append(f"  The rules excluded this pair ({', '.join(excluded)})"
+                         + ("; the exclusion was overridden by this decision."
+                            if doc.get("override_exclusion") else "."))
+        return [mentor, mentee], [*lines, "", *_reasons(doc)]
+    if kind == KIND_APPROVAL:
+        pairs = ", ".join(str(s) for s in doc.get("pairs") or []) or "none"
+        return [], [f"  Run {doc.get('approves')} was approved by {doc.get('actor')}; its "
+                    f"pairs (entries {pairs}) are active from this entry."]
+    return [], [f"  Run {doc.get('rejects')} was rejected by {doc.get('actor')}; none of its "
+                f"pairs was formed.", f"  Reason: {doc.get('reason')}"]
+
+
 def explain(view: EntryView) -> list[str]:
     """Everything a reviewer needs about one entry, in plain words."""
     doc, seq = view.entry.doc, view.entry.seq
@@ -136,7 +213,15 @@ def explain(view: EntryView) -> list[str]:
         s = doc.get("summary") or {}
         lines.append("  Summary: " + (", ".join(f"{k} {_value(v)}" for k, v in s.items())
                                       or "none") + f"; {doc.get('entries')} entries follow.")
-    if kind in FOLLOW_UP:
+        if doc.get("command") == "reassign":
+            lines.append("  A reassignment run: its pairs find new partners for free people.")
+        if doc.get("approval"):
+            lines.append("  Approval required: its pairs are a proposal until `tandem approve "
+                         f"{doc.get('run')}` by another person.")
+    elif kind in LIFECYCLE_KINDS:
+        people, extra = _lifecycle(doc)
+        lines += extra
+    elif kind in FOLLOW_UP:
         note = doc.get("note_digest")
         lines += [f"  {doc.get('mentor')} and {doc.get('mentee')}, {summary(doc)} (the pair "
                   f"was formed by entry {doc.get('pair_seq')}).",
@@ -145,7 +230,13 @@ def explain(view: EntryView) -> list[str]:
                   "  Note: " + (f"its text is kept outside the chain, where it can be erased; "
                                 f"the entry holds its salted digest {note}." if note
                                 else "none.")]
-    else:
+    if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION):
+        lines += ["", "Who, when", f"  Recorded by {doc.get('actor')} on {when(doc.get('at'))}"
+                  f" (run {doc.get('run')})."]
+        if doc.get("rules_digest"):
+            lines.append(f"  Judged under rules {doc.get('rules_digest')}, on input "
+                         f"{doc.get('input_digest')}.")
+    elif kind not in FOLLOW_UP:
         lines += ["", *_run(view.run, seq)]
     if people:
         lines += ["", *_people(view, people)]

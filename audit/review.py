@@ -12,10 +12,14 @@ from audit import store
 from audit.chain import StoredRow
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, entry_hash
 from audit.errors import EntryNotFoundError
+from audit.lifecycle import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 from audit.state import ProgramState, derive_state
 from audit.store import LogFilter
 
-__all__ = ["EntryView", "LogFilter", "LoggedEntry", "log", "show", "status"]
+__all__ = ["EntryView", "LogFilter", "LoggedEntry", "history", "log", "show", "status"]
+
+# The kinds of entry in a person's timeline (`tandem history`).
+TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION)
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,28 @@ class EntryView:
 
 def _subjects(doc: Mapping[str, Any]) -> list[str]:
     kind = doc.get("kind")
-    if kind == KIND_PAIR:
+    if kind in (KIND_PAIR, KIND_REASSIGNMENT, KIND_SEPARATION, KIND_DECISION):
         return [str(doc["mentor"]), str(doc["mentee"])]
     if kind == KIND_UNPAIRED:
         return [str(doc["person"])]
     return []
+
+
+def _input_of(conn: Any, doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Where the names of a lifecycle entry's people are kept: a decision's own input, or
+    the input of the run that formed a separated pair."""
+    if doc.get("input_digest"):
+        return {"input_digest": doc["input_digest"]}
+    if doc.get("kind") == KIND_SEPARATION and isinstance(doc.get("pair_seq"), int):
+        formed = store.row_at(conn, int(doc["pair_seq"]))
+        if formed is not None:
+            return _input_of(conn, json.loads(formed.entry)) or _run_input(conn, formed)
+    return None
+
+
+def _run_input(conn: Any, row: StoredRow) -> dict[str, Any] | None:
+    run_row = store.run_row(conn, str(json.loads(row.entry).get("run")))
+    return {"input_digest": json.loads(run_row.entry).get("input_digest")} if run_row else None
 
 
 def log(db_url: str | None, where: LogFilter) -> list[LoggedEntry]:
@@ -83,6 +104,8 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             if entry.doc.get("kind") != KIND_RUN:
                 run_row = store.run_row(conn, str(entry.doc.get("run")))
                 run_doc = json.loads(run_row.entry) if run_row else None
+            if run_doc is None:
+                run_doc = _input_of(conn, entry.doc)
             names: dict[str, str] = {}
             files = None
             if run_doc:
@@ -105,3 +128,25 @@ def status(db_url: str | None) -> ProgramState:
             return derive_state(store.state_docs(conn))
     finally:
         db.dispose()
+
+
+def history(db_url: str | None, person: str) -> list[LoggedEntry]:
+    """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
+    decisions. An id the log does not know is refused with the closest one."""
+    from engine.errors import TandemError
+    from engine.suggest import closest
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            rows = store.select_rows(conn, LogFilter(person=person))
+            entries = [LoggedEntry.of(r) for r in reversed(rows)]
+            if not entries:
+                known = store.program_state(conn).known()
+    finally:
+        db.dispose()
+    if not entries:
+        hint = closest(person, sorted(known))
+        raise TandemError(f"there is no {person} in the audit log (`tandem status` lists "
+                          "the people)" + (f"; did you mean {hint!r}?" if hint else ""))
+    return [e for e in entries if e.doc.get("kind") in TIMELINE]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
 # Schema revisions, oldest first, as named by the files in audit/migrations/versions.
-REVISIONS = ("0001", "0002", "0005")
+REVISIONS = ("0001", "0002", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 metadata = MetaData()

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, func, insert, or_, select
 from audit import schema
 from audit.chain import StoredRow
 from audit.entries import GENESIS, INDEX_COLUMNS, KIND_RUN, Entry, rules_text_digest
-from audit.state import busy_people
+from audit.state import ProgramState, derive_state
 from engine.canonical import canonical_json
 
 _LOG = schema.log
@@ -49,11 +49,11 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
-def busy(conn: Connection) -> frozenset[str]:
-    """Everyone in an active pair, derived from the log."""
-    rows = conn.execute(select(_LOG.c.kind, _LOG.c.mentor_id, _LOG.c.mentee_id)
-                        .where(_LOG.c.mentor_id.is_not(None)).order_by(_LOG.c.seq))
-    return busy_people((r[0], r[1], r[2]) for r in rows)
+def program_state(conn: Connection) -> ProgramState:
+    """The program's state: the fold of the whole log (audit.state). Not streamed: the
+    writers call it inside their transaction, where a server-side cursor may not stay open."""
+    rows = conn.execute(select(_LOG.c.entry).order_by(_LOG.c.seq))
+    return derive_state(json.loads(row[0]) for row in rows)
 
 
 def append(conn: Connection, entries: Sequence[Entry]) -> None:
@@ -125,9 +125,9 @@ def run_row(conn: Connection, run_id: str) -> StoredRow | None:
 
 
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:
-    """The entries the program's state is derived from, oldest first, parsed."""
+    """The entries the program's state is derived from (all of them), oldest first, parsed."""
     result = conn.execution_options(yield_per=_BATCH).execute(
-        select(_LOG.c.entry).where(_LOG.c.kind != KIND_RUN).order_by(_LOG.c.seq))
+        select(_LOG.c.entry).order_by(_LOG.c.seq))
     for row in result:
         yield json.loads(row[0])
 

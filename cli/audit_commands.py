@@ -221,22 +221,29 @@ def current_command(db_url: str | None) -> None:
 @format_option("table", "json")
 @reports_errors
 def status(db_url: str | None, fmt: str) -> None:
-    """Show the active pairs and the free people, derived from the audit log.
+    """Show the active pairs (and how long each has run), the free people, the proposals
+    waiting for approval and the separations of the last 90 days, derived from the log.
 
     \b
     Examples:
       tandem status
       tandem status --format json
     """
+    from datetime import UTC
+
     from audit.review import status as program_status
 
     state = program_status(db_url)
+    now = datetime.now(UTC)
     if fmt == "json":
         from cli.render import print_json
 
-        print_json(state.as_dict())
+        report = state.as_dict()
+        recent = {s.seq for s in state.recent_separations(now)}
+        report["separations"] = [s for s in report["separations"] if s["seq"] in recent]
+        print_json(report)
     else:
-        _print_status(state)
+        _print_status(state, now)
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -262,21 +269,35 @@ def _print_log(entries: list[LoggedEntry]) -> None:
     console().print(table)
 
 
-def _print_status(state: ProgramState) -> None:
-    from audit.explain import when
+def _print_status(state: ProgramState, now: datetime) -> None:
+    from audit.explain import days_since, when
     from cli.render import console
 
     out = console()
     pairs = _table(f"{len(state.active)} active pairs", "mentor", "mentee", "score", "since",
-                   "run", "entry")
+                   "days", "run", "entry")
     for p in state.active:
-        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since), p.run, str(p.seq))
+        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since),
+                      str(days_since(p.since, now)), p.run, str(p.seq))
     free = _table(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
                   "id", "role", "last reason", "entry")
     for f in state.free:
         free.add_row(f.id, f.role, f.reason, str(f.seq) if f.seq else "")
     out.print(pairs)
     out.print(free)
+    if state.pending:
+        pending = _table(f"{len(state.pending)} proposals waiting for approval", "run",
+                         "proposed by", "when", "pairs", "entry")
+        for prop in state.pending:
+            pending.add_row(prop.run, prop.actor, when(prop.at), str(len(prop.pairs)),
+                            str(prop.seq))
+        out.print(pending)
+    recent = state.recent_separations(now)
+    ended = _table(f"{len(recent)} separation{'' if len(recent) == 1 else 's'} in the last "
+                   "90 days", "mentor", "mentee", "when", "category", "reason", "by", "entry")
+    for s in recent:
+        ended.add_row(s.mentor, s.mentee, when(s.at), s.category, s.reason, s.actor, str(s.seq))
+    out.print(ended)
 
 
 def _verify_text(report: VerifyReport) -> str:

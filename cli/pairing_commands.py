@@ -6,12 +6,15 @@ import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.errors import reports_errors
 from cli.options import as_of_option, db_option, format_option, rules_option
+
+if TYPE_CHECKING:
+    from audit.state import ProgramState
 
 _COHORT = click.argument("cohort", type=click.Path(path_type=Path, dir_okay=False))
 
@@ -55,17 +58,19 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     print_problems(warnings)
     receipt_text = None
     if commit:
-        from audit.commit import CommitInput, commit_pairing
+        from audit.commit import CommitInput, commit_run
 
-        def compute(busy: frozenset[str]) -> CommitInput:
-            return CommitInput(pair_cohort(loaded, rules, busy), dict(rules.files),
-                               profiles_for_snapshot(loaded))
+        def compute(state: ProgramState) -> CommitInput:
+            return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
+                               dict(rules.files), profiles_for_snapshot(loaded))
 
-        receipt = commit_pairing(db_url, actor or getpass.getuser(), compute)
+        receipt = commit_run(db_url, actor or getpass.getuser(), compute)
         result = receipt.result
         receipt_text = receipt.describe()
     else:
-        result = pair_cohort(loaded, rules)
+        from audit.commit import current_state
+
+        result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
     if fmt == "json":
         from cli.render import print_json
 
@@ -83,25 +88,29 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 @rules_option
 @format_option("table", "json")
 @as_of_option
+@db_option
 @reports_errors
 def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None, fmt: str,
-            as_of: datetime | None) -> None:
+            as_of: datetime | None, db_url: str | None) -> None:
     """Explain one pair, formed or not: the rules that fired, its score, its cost.
 
     For an eligible pair the best pairing did not choose, it says what forcing the pair
-    would cost the cohort, in pairs and in total score.
+    would cost the cohort, in pairs and in total score. The rules read the couple's past
+    from the audit log of --db when there is one.
 
     \b
     Examples:
       tandem explain examples/cohort.json M01 E01
       tandem explain examples/cohort.json M03 E12 --format json
     """
+    from audit.commit import current_state
     from cli.views import show_explanation
     from engine.inputs import load_inputs
     from engine.pairing import explain_pair
 
     loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
-    report = explain_pair(loaded, rules, mentor_id, mentee_id)
+    report = explain_pair(loaded, rules, mentor_id, mentee_id,
+                          standing=current_state(db_url).standing())
     if fmt == "json":
         from cli.render import print_json
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-Side = Literal["mentor", "mentee"]
+Side = Literal["mentor", "mentee", "pair"]  # pair: the couple's past (engine.program)
 Op = Literal["eq", "in", "not_in", "at_least", "at_most", "contains"]
 Scalar = str | int | float | bool
 
@@ -32,7 +32,7 @@ class Not:
 
 @dataclass(frozen=True)
 class Test:
-    """``mentor.FIELD: VALUE`` or ``mentee.FIELD: {op: VALUE}``."""
+    """``mentor.FIELD: VALUE``, ``mentee.FIELD: {op: VALUE}`` or ``pair.FIELD: VALUE``."""
 
     __test__ = False  # not a test case, whatever pytest thinks of the name
 

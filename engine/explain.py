@@ -20,6 +20,9 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
     out: dict[str, Any] = {}
     for name in rule.fields:
         side, field = name.split(".", 1)
+        if side == "pair":
+            out.update(space.history.record(mentor.id, mentee.id).evidence(field))
+            continue
         person = mentor if side == "mentor" else mentee
         value = person_value(person, field, space.as_of, space.default_capacity)
         out[name] = list(value) if isinstance(value, tuple) else value

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from engine.cohort import Participant
 from engine.conditions import Compare, Condition, Overlap, Test, leaves
 from engine.errors import TandemError
+from engine.program.history import NO_PAST, Standing
 from engine.vocabulary import Vocabulary
 
 IntArray = npt.NDArray[np.int64]
@@ -61,7 +62,7 @@ def themes_of(person: Participant, name: str, vocabulary: Vocabulary) -> frozens
 class Atom:
     name: str  # the fact field the engine reads: f0, f1, ...
     label: str  # what it means, for people
-    kind: Literal["side", "contains", "compare", "overlap"]
+    kind: Literal["side", "contains", "compare", "overlap", "pair"]
     side: str | None = None
     field: str = ""
     other_field: str = ""  # compare: the mentee's field
@@ -109,6 +110,17 @@ class _Dense:
     cap: int
 
 
+@dataclass
+class _PairValues:
+    """A couple's past (`pair.FIELD`): the few couples that have one are listed with the
+    code of their value; every other pair has code 0, the value of no past."""
+
+    name: str
+    keys: IntArray  # mentor row * width + mentee row, sorted
+    codes: IntArray  # the value code of each listed couple
+    representatives: list[Any]  # value code -> the value the engine sees
+
+
 def _classes(keys: list[IntArray], n: int) -> IntArray:
     if n == 0:
         return np.zeros(0, np.int64)
@@ -153,7 +165,8 @@ class PairSpace:
 
     def __init__(self, conditions: Sequence[Condition], mentors: Sequence[Participant],
                  mentees: Sequence[Participant], vocabulary: Vocabulary, as_of: date,
-                 default_capacity: int) -> None:
+                 default_capacity: int, history: Standing | None = None) -> None:
+        self.history = history or Standing()
         self.mentors = list(mentors)
         self.mentees = list(mentees)
         self.vocabulary = vocabulary
@@ -176,7 +189,10 @@ class PairSpace:
             self._by_key[key] = atom
 
     def _declare(self, leaf: Test | Compare | Overlap) -> None:
-        if isinstance(leaf, Test):
+        if isinstance(leaf, Test) and leaf.side == "pair":
+            self._add(("pair", leaf.field), kind="pair", side="pair", field=leaf.field,
+                      label=f"pair.{leaf.field}")
+        elif isinstance(leaf, Test):
             if leaf.op == "contains":
                 self._add(("contains", leaf.side, leaf.field, leaf.value), kind="contains",
                           side=leaf.side, field=leaf.field, constant=leaf.value,
@@ -215,6 +231,8 @@ class PairSpace:
     def atom_for(self, leaf: Test | Compare | Overlap) -> Atom:
         """The atom a condition leaf reads."""
         if isinstance(leaf, Test):
+            if leaf.side == "pair":
+                return self._by_key[("pair", leaf.field)]
             if leaf.op == "contains":
                 return self._by_key[("contains", leaf.side, leaf.field, leaf.value)]
             return self._by_key[("side", leaf.side, leaf.field)]
@@ -286,9 +304,12 @@ class PairSpace:
         parts: list[_Part] = []
         self.sparse: list[_Sparse] = []
         self.dense: list[_Dense] = []
+        self.past: list[_PairValues] = []
         n_m, n_e = len(self.mentors), len(self.mentees)
         for atom in self.atoms:
-            if atom.kind in ("side", "contains"):
+            if atom.kind == "pair":
+                self.past.append(self._past_values(atom))
+            elif atom.kind in ("side", "contains"):
                 people = self.mentors if atom.side == "mentor" else self.mentees
                 column = self._side_column(atom, people)
                 self.columns[atom.name] = column
@@ -331,6 +352,41 @@ class PairSpace:
         missing = np.array([[1, 1], [1, 0]], np.int64)
         return [_Part(atom.name + ".missing", (left >= 0).astype(np.int64),
                       (right >= 0).astype(np.int64), missing, 2)]
+
+    def _past_default(self, atom: Atom) -> Any:
+        value = NO_PAST.value(atom.field)
+        return MISSING if value is None else value
+
+    def _past_values(self, atom: Atom) -> _PairValues:
+        """The couples of this space with a past, and the code of their value."""
+        default = self._past_default(atom)
+        representatives: list[Any] = [default]
+        code_of: dict[Any, int] = {default: 0}
+        rows = {p.id: i for i, p in enumerate(self.mentors)}
+        cols = {p.id: j for j, p in enumerate(self.mentees)}
+        width = max(1, len(self.mentees))
+        listed: dict[int, int] = {}
+        for (mentor, mentee), record in self.history.pairs.items():
+            if mentor in rows and mentee in cols:
+                value = record.value(atom.field)
+                value = default if value is None else value
+                code = code_of.setdefault(value, len(representatives))
+                if code == len(representatives):
+                    representatives.append(value)
+                if code:
+                    listed[rows[mentor] * width + cols[mentee]] = code
+        keys = np.array(sorted(listed), np.int64)
+        return _PairValues(atom.name, keys, np.array([listed[k] for k in keys.tolist()],
+                                                     np.int64), representatives)
+
+    def _past_codes(self, past: _PairValues, mentor_rows: IntArray,
+                    mentee_rows: IntArray) -> IntArray:
+        """The value codes of aligned pairs (mentor_rows[k], mentee_rows[k])."""
+        wanted = mentor_rows * max(1, len(self.mentees)) + mentee_rows
+        if not len(past.keys):
+            return np.zeros(wanted.shape, np.int64)
+        at = np.clip(np.searchsorted(past.keys, wanted), 0, len(past.keys) - 1)
+        return np.where(past.keys[at] == wanted, past.codes[at], 0).astype(np.int64)
 
     def _overlap_parts(self, atom: Atom) -> list[_Part]:
         left, right = self._overlap_inputs(atom)
@@ -387,7 +443,7 @@ class PairSpace:
             self.blocks.append(_Block(u, v, inverse.reshape(combined.shape).astype(np.int64),
                                       rows))
         radices = [len(b.rows) for b in self.blocks] + [2] * len(self.sparse) + [
-            d.cap + 1 for d in self.dense]
+            d.cap + 1 for d in self.dense] + [len(p.representatives) for p in self.past]
         self.multipliers = []
         multiplier = 1
         for radix in radices:
@@ -427,6 +483,18 @@ class PairSpace:
             code += (self._overlap_count(atom, dense.left[rows][:, None, :],
                                          dense.right[cols][None, :, :])
                      * self.multipliers[offset + k]).astype(self.dtype)
+        offset += len(self.dense)
+        if self.past:
+            row_at = np.full(len(self.mentors), -1, np.int64)
+            row_at[rows] = np.arange(len(rows))
+            col_at = np.full(len(self.mentees), -1, np.int64)
+            col_at[cols] = np.arange(len(cols))
+            width = max(1, len(self.mentees))
+        for k, past in enumerate(self.past):
+            r, c = row_at[past.keys // width], col_at[past.keys % width]
+            hit = (r >= 0) & (c >= 0)
+            code[r[hit], c[hit]] += (past.codes[hit] * self.multipliers[
+                offset + k]).astype(self.dtype)
         return code
 
     def pair_codes(self, mentor_rows: IntArray, mentee_rows: IntArray) -> IntArray:
@@ -447,6 +515,10 @@ class PairSpace:
             atom = self._atom(dense.name)
             code += self._overlap_count(atom, dense.left[mentor_rows], dense.right[mentee_rows]
                                         ) * self.multipliers[offset + k]
+        offset += len(self.dense)
+        for k, past in enumerate(self.past):
+            code += self._past_codes(past, mentor_rows, mentee_rows) * self.multipliers[
+                offset + k]
         return code
 
     def _atom(self, name: str) -> Atom:
@@ -469,10 +541,14 @@ class PairSpace:
         """What the engine sees for a code: one value per atom."""
         values: dict[str, int] = {}
         rest = int(code)
-        components: list[_Block | _Sparse | _Dense] = [*self.blocks, *self.sparse, *self.dense]
+        components: list[_Block | _Sparse | _Dense | _PairValues] = [
+            *self.blocks, *self.sparse, *self.dense, *self.past]
+        past_values: dict[str, Any] = {}
         for component, radix in zip(components, self.radices, strict=True):
             rest, value = divmod(rest, radix)
-            if isinstance(component, _Block):
+            if isinstance(component, _PairValues):
+                past_values[component.name] = component.representatives[value]
+            elif isinstance(component, _Block):
                 values.update(component.rows[value])
             elif isinstance(component, _Sparse):
                 values[component.name + ".equal"] = value
@@ -480,7 +556,9 @@ class PairSpace:
                 values[component.name] = value
         out: dict[str, Any] = {}
         for atom in self.atoms:
-            if atom.name in self.columns:
+            if atom.name in past_values:
+                out[atom.name] = past_values[atom.name]
+            elif atom.name in self.columns:
                 out[atom.name] = self.columns[atom.name].representatives[values[atom.name]]
             elif atom.name + ".missing" in values:
                 out[atom.name] = 2 if values[atom.name + ".missing"] else values.get(
@@ -496,7 +574,10 @@ class PairSpace:
         """
         out: dict[str, Any] = {}
         for atom in self.atoms:
-            if atom.kind in ("side", "contains"):
+            if atom.kind == "pair":
+                value = self.history.record(mentor.id, mentee.id).value(atom.field)
+                out[atom.name] = self._past_default(atom) if value is None else value
+            elif atom.kind in ("side", "contains"):
                 person = mentor if atom.side == "mentor" else mentee
                 value = person_value(person, atom.field, self.as_of, self.default_capacity)
                 if atom.kind == "contains":

@@ -19,6 +19,7 @@ from engine.canonical import digest
 from engine.cohort import Cohort
 from engine.explain import candidates, reasons, sentence, unpaired_why
 from engine.features import PairSpace
+from engine.program.history import Standing
 from engine.rete import GroupedEngine
 from engine.ruleset import Rules
 from engine.scoring import OutcomeTable
@@ -46,22 +47,47 @@ class Evaluation:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluation:
+def places(cohort: Cohort, rules: Rules, standing: Standing) -> dict[str, int]:
+    """Places each person of the cohort has left: a mentor's capacity minus the places they
+    hold, a mentee's one place unless they hold it."""
+    default = rules.pairing.settings.default_capacity
+    return {p.id: max(0, (p.capacity or default if p.role == "mentor" else 1)
+                      - standing.load.get(p.id, 0)) for p in cohort.participants}
+
+
+def taken_in(cohort: Cohort, rules: Rules, standing: Standing) -> frozenset[str]:
+    """The people of the cohort with no place left."""
+    return frozenset(pid for pid, n in places(cohort, rules, standing).items() if n <= 0)
+
+
+def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
+             standing: Standing | None = None,
+             only: tuple[frozenset[str] | None, frozenset[str] | None] = (None, None)
+             ) -> Evaluation:
     """Set up the pair features and the outcome table for the available people.
+
+    ``busy`` people are left out. ``standing`` (the program's state) also leaves out the
+    people with no place left, gives mentors their remaining places, and lets the rules
+    read each couple's past. ``only`` restricts the mentors, the mentees, or both, to the
+    given ids.
 
     Outcomes are learnt lazily: the first sweep over the pairs (the assignment's) meets
     each distinct feature combination; the rule engine sees each distinct combination of
     the features a group of rules reads once.
     """
-    taken = set(busy)
+    standing = standing or Standing()
+    left = places(cohort, rules, standing)
+    taken = set(busy) | {pid for pid, n in left.items() if n <= 0}
     pairing = rules.pairing
     settings = pairing.settings
-    mentors = [p for p in cohort.mentors if p.id not in taken]
-    mentees = [p for p in cohort.mentees if p.id not in taken]
+    mentors = [p for p in cohort.mentors if p.id not in taken
+               and (only[0] is None or p.id in only[0])]
+    mentees = [p for p in cohort.mentees if p.id not in taken
+               and (only[1] is None or p.id in only[1])]
     conditions = [r.when for r in pairing.rules]
     clock = time.perf_counter()
     space = PairSpace(conditions, mentors, mentees, rules.vocabulary, cohort.as_of,
-                      settings.default_capacity)
+                      settings.default_capacity, history=standing)
     timings = {"features": time.perf_counter() - clock, "engine": 0.0}
     engine = GroupedEngine(conditions, lambda leaf: space.atom_for(leaf).name)
 
@@ -72,16 +98,23 @@ def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> Evaluati
         return fired
 
     table = OutcomeTable(space.code_space, pairing.rules, settings, run_engine)
-    capacities = np.array([m.capacity or settings.default_capacity for m in mentors], np.int64)
+    capacities = np.array([left[m.id] for m in mentors], np.int64)
     return Evaluation(space, table, rules, capacities, engine, timings)
 
 
-def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[str, Any]:
-    """Pair a validated cohort under the rules. Returns the JSON contract as plain data."""
+def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
+                standing: Standing | None = None,
+                only: tuple[frozenset[str] | None, frozenset[str] | None] = (None, None)
+                ) -> dict[str, Any]:
+    """Pair a validated cohort under the rules. Returns the JSON contract as plain data.
+
+    ``standing``: the program's state (places held, each couple's past); see `evaluate`.
+    """
     from engine.assignment import assign
 
-    taken = frozenset(busy)
-    ev = evaluate(cohort, rules, taken)
+    standing = standing or Standing()
+    taken = frozenset(busy) | taken_in(cohort, rules, standing)
+    ev = evaluate(cohort, rules, taken, standing=standing, only=only)
     settings = rules.pairing.settings
     clock = time.perf_counter()
     result = assign(ev.space, ev.table, ev.capacities, settings.objective)
@@ -96,7 +129,8 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
         why = reasons(table.outcome(code), rule_list, mentor, mentee, space)
         pairs.append({"mentor": mentor.id, "mentee": mentee.id, "score": score,
                       "sentence": sentence(mentor, mentee, score, why), "reasons": why})
-    unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken)
+    unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken,
+                         standing)
     ev.timings["explanations"] = time.perf_counter() - clock
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
              distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine.calls,
@@ -118,7 +152,7 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = ()) -> dict[
 
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
-              taken: frozenset[str]) -> list[dict[str, Any]]:
+              taken: frozenset[str], standing: Standing) -> list[dict[str, Any]]:
     space, ruleset = ev.space, ev.rules.pairing
     holders = {"mentee": {m: space.mentees[e].id for m, e in zip(mentor_rows, mentee_rows,
                                                                   strict=True)},
@@ -136,9 +170,13 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
     out: list[dict[str, Any]] = []
     for person in cohort.participants:
         if person.id in taken:
+            held = standing.load.get(person.id, 0)
+            text = ("already in an active pair; not paired again in this run"
+                    if person.role == "mentee" or held <= 1 else
+                    f"already in {held} active or proposed pairs, which fill their "
+                    "capacity; not paired again in this run")
             out.append({"id": person.id, "role": person.role, "reason": "already-paired",
-                        "why": "already in an active pair; not paired again in this run",
-                        "detail": {}})
+                        "why": text, "detail": {}})
         elif person.id in found:
             row, info = found[person.id]
             why = unpaired_why(person, info, space, ruleset.settings,
@@ -148,8 +186,12 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
 
 
 def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
-                 busy: Iterable[str] = ()) -> dict[str, Any]:
-    """The full reasoning for one pair, formed or not, and the cost of forcing it."""
+                 busy: Iterable[str] = (), *, standing: Standing | None = None
+                 ) -> dict[str, Any]:
+    """The full reasoning for one pair, formed or not, and the cost of forcing it.
+
+    ``standing``: the program's state; the two people are judged as if free, the others
+    keep the places they hold, and the rules read the couples' past."""
     from engine.assignment import assign
     from engine.errors import TandemError
     from engine.suggest import closest
@@ -163,7 +205,10 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
             raise TandemError(f"{pid!r} is not a {role} of {cohort.source}"
                               + (f"; did you mean {hint!r}?" if hint else ""))
     taken = frozenset(busy) - {mentor_id, mentee_id}
-    ev = evaluate(cohort, rules, taken)
+    held = standing or Standing()
+    others = Standing({p: n for p, n in held.load.items() if p not in (mentor_id, mentee_id)},
+                      held.pairs)
+    ev = evaluate(cohort, rules, taken, standing=others)
     space, table, settings = ev.space, ev.table, rules.pairing.settings
     m = next(i for i, p in enumerate(space.mentors) if p.id == mentor_id)
     e = next(i for i, p in enumerate(space.mentees) if p.id == mentee_id)

@@ -30,6 +30,7 @@ from engine.conditions import (
     leaves,
 )
 from engine.errors import InvalidInput, Problem
+from engine.program.history import PAIR_FIELDS
 from engine.resources import schemas_dir
 from engine.suggest import closest
 from engine.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
@@ -100,10 +101,14 @@ class Settings:
     objective: Objective = "participation"
     min_score: int = 0
     default_capacity: int = 1
+    approval: Literal["none", "required"] = "none"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"objective": self.objective, "min_score": self.min_score,
-                "default_capacity": self.default_capacity}
+        out: dict[str, Any] = {"objective": self.objective, "min_score": self.min_score,
+                               "default_capacity": self.default_capacity}
+        if self.approval == "required":
+            out["approval"] = "required"
+        return out
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,18 @@ class _Checker:
         return self.test(side, name, value, here)
 
     def field(self, side: str, name: str, path: Key) -> FieldKind | None:
+        if side == "pair":
+            if self.ruleset != "pairing":
+                self.problem(path, f"pair.{name} is the past of a mentor-mentee couple; only "
+                                   "pairing rules can read it")
+                return None
+            pair_kind = PAIR_FIELDS.get(name)
+            if pair_kind is None:
+                self.problem(path, f"unknown field pair.{name}; a pair's past is read as "
+                                   f"{', '.join('pair.' + f for f in PAIR_FIELDS)}",
+                             closest(name, list(PAIR_FIELDS)))
+                return None
+            return "flag" if pair_kind == "flag" else "text"
         if name == "protected" or name.startswith("protected."):
             self.problem(path, f"rules may never read protected data ({side}.{name}); it is "
                                "kept for fairness monitoring only, so remove this condition")
@@ -299,12 +316,14 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(k for k in value if k not in allowed and not (
-            "patternProperties" in error.schema and (k.startswith(("mentor.", "mentee.")))))
+            "patternProperties" in error.schema and (k.startswith(("mentor.", "mentee.",
+                                                                    "pair.")))))
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
-                                   "different, overlap, or mentor.FIELD / mentee.FIELD",
-                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee."]))
+                                   "different, overlap, or mentor.FIELD / mentee.FIELD / "
+                                   "pair.FIELD",
+                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."]))
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
     if kind == "required":

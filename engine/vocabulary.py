@@ -12,6 +12,9 @@ from engine.yamlio import load
 
 VOCABULARY_FILE = "vocabulary.yaml"
 ROLES = ("mentor", "mentee")
+# Why a couple was separated, when vocabulary.yaml has no `separation_categories` section.
+SEPARATION_CATEGORIES = ("mismatch", "availability", "left-company", "conflict", "completed",
+                         "other")
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
@@ -20,6 +23,7 @@ class Vocabulary:
     job_families: tuple[str, ...]
     topics: tuple[str, ...]
     intentions: Mapping[str, Mapping[str, tuple[str, ...]]]  # role -> code -> themes
+    separation_categories: tuple[str, ...] = SEPARATION_CATEGORIES
 
     def intention_codes(self, role: str | None = None) -> tuple[str, ...]:
         roles = (role,) if role else ROLES
@@ -39,6 +43,7 @@ class Vocabulary:
             "topics": self.topics,
             "intentions": self.intention_codes(role),
             "role": ROLES,
+            "separation_category": self.separation_categories,
         }.get(field)
 
 
@@ -66,13 +71,14 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if not isinstance(root, dict):
         raise InvalidInput([Problem(file, "line 1",
                                     "expected a top-level 'vocabulary:' mapping")], "rules")
-    known = {"learning_styles", "job_families", "topics", "intentions"}
+    known = {"learning_styles", "job_families", "topics", "intentions",
+             "separation_categories"}
     for key in root:
         if key not in known:
             problems.append(Problem(file, f"line {doc.line(('vocabulary', key))}",
                                     f"unknown section {key!r}; expected one of {sorted(known)}"))
     sections = {}
-    for key in ("learning_styles", "job_families", "topics"):
+    for key in ("learning_styles", "job_families", "topics", "separation_categories"):
         sections[key] = _names(root.get(key, {}), file,
                                f"line {doc.line(('vocabulary', key))}", problems)
     intentions: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -97,4 +103,5 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if problems:
         raise InvalidInput(problems, "rules")
     return Vocabulary(sections["learning_styles"], sections["job_families"], sections["topics"],
-                      intentions)
+                      intentions,
+                      sections["separation_categories"] or SEPARATION_CATEGORIES)

@@ -33,30 +33,14 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def _separate(db_url: str, row: dict[str, str]) -> None:
-    """A separation entry of the shared audit-log contract, through the writers' lock."""
-    import json
+    """As `tandem separate MENTOR MENTEE --category C --reason TEXT --commit`."""
+    from audit.program import separate
+    from engine.resources import rules_dir
+    from engine.vocabulary import load_vocabulary
 
-    from sqlalchemy import select
-
-    from audit import db as database
-    from audit import entries, schema, store
-    from audit.commit import new_run_id, utc_now
-    from audit.followup import pair_book
-
-    db = database.open_for_read(db_url)
-    try:
-        with db.writing() as conn:
-            seq, head = store.head(conn)
-            docs = [json.loads(r[0]) for r in conn.execute(
-                select(schema.log.c.entry).order_by(schema.log.c.seq)).all()]
-            record = pair_book(docs).pairs[(row["mentor"], row["mentee"])]
-            at = utc_now()
-            store.append(conn, entries.link([{
-                "kind": "separation", "run": new_run_id(at), "at": at, "actor": ACTOR,
-                "mentor": row["mentor"], "mentee": row["mentee"], "category": row["category"],
-                "reason": row["reason"], "pair_seq": record.seq}], seq, head))
-    finally:
-        db.dispose()
+    separate(db_url, ACTOR, mentor=row["mentor"], mentee=row["mentee"], reason=row["reason"],
+             category=row["category"],
+             categories=load_vocabulary(rules_dir()).separation_categories, commit=True)
 
 
 def load(db_url: str) -> str:

@@ -147,3 +147,19 @@ def test_a_result_pairing_someone_already_paired_is_refused():
     """The engine must leave out people in active pairs; if it does not, nothing is recorded."""
     with pytest.raises(InvalidResultError, match="pairs M1, who is already in an active pair"):
         _docs(result([pair("M1", "E1")]), busy=frozenset({"M1"}))
+
+
+def test_a_result_over_a_mentors_capacity_is_refused():
+    """Capacity comes from the profile: one place left means one new pair, not two."""
+    profiles = [{"id": "M1", "role": "mentor", "name": "Name M1", "capacity": 2},
+                {"id": "E1", "role": "mentee", "name": "Name E1"},
+                {"id": "E2", "role": "mentee", "name": "Name E2"}]
+    one_place = {"M1": 1, "E9": 1}
+    assert len(run_documents(result([pair("M1", "E1")]), RULES_FILES, profiles, run_id="R",
+                             at="2026-09-01T10:15:30.000000Z", actor="hr",
+                             busy=frozenset(one_place), load=one_place)) == 2
+    with pytest.raises(InvalidResultError, match=r"pairs\[1\] pairs M1 beyond their 2 "
+                                                 r"place\(s\)"):
+        run_documents(result([pair("M1", "E1"), pair("M1", "E2")]), RULES_FILES, profiles,
+                      run_id="R", at="2026-09-01T10:15:30.000000Z", actor="hr",
+                      busy=frozenset(one_place), load=one_place)

@@ -35,7 +35,7 @@ CASES = [
      "teach-digital-tools, understand-company-jobs, build-a-network"),
     ("unknown condition", _file(("a/x", "{sme: job_family}", "exclude")),
      "r/extra.yaml: line 6: error: unknown condition 'sme'; use all, any, not, same, different, "
-     "overlap, or mentor.FIELD / mentee.FIELD; did you mean 'same'?"),
+     "overlap, or mentor.FIELD / mentee.FIELD / pair.FIELD; did you mean 'same'?"),
     ("unknown ruleset", _file(("a/x", "{same: job_family}", "exclude"), ruleset="pairng"),
      "r/extra.yaml: line 1: error: 'pairng' is not one of ['pairing', 'my_job_days']; did you "
      "mean 'pairing'?"),
@@ -143,7 +143,7 @@ def test_too_many_rules_are_refused(rules_copy: Path) -> None:
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "r: error: ruleset 'pairing' has 502 rules; the engine holds at most 500 per ruleset "
+        "r: error: ruleset 'pairing' has 504 rules; the engine holds at most 500 per ruleset "
         "(durable-rules fails at 512), so merge rules with 'in:' or 'any:'")
 
 
@@ -186,7 +186,7 @@ def test_bundled_rules_pass_the_check() -> None:
     """Every file in rules/ passes `tandem rules check`."""
     result = CliRunner().invoke(cli, ["rules", "check"])
     assert result.exit_code == 0, result.output
-    assert "clean: 12 pairing rules, 1 my-job-day rule " in result.stdout
+    assert "clean: 14 pairing rules, 1 my-job-day rule " in result.stdout
 
 
 def test_rules_show_lists_every_pairing_rule() -> None:
@@ -214,6 +214,6 @@ def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "r: error: ruleset 'pairing' reads 270 distinct pair features; the engine holds at "
+        "r: error: ruleset 'pairing' reads 272 distinct pair features; the engine holds at "
         "most 250 per pair (durable-rules takes 255 properties per fact), so merge 'contains' "
         "tests into 'overlap' or fewer fields")

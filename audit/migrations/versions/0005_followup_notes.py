@@ -4,7 +4,7 @@ The chain holds a salted digest of each note (``note_digest``); this table holds
 and the salt. Deleting a row erases the note and never breaks the chain. Not append-only.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

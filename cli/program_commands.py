@@ -1,0 +1,306 @@
+"""The program's lifecycle: `tandem separate`, `reassign`, `decide`, `approve`, `reject`,
+`history`. Each parses, calls one function of `audit.program` (or `audit.review`), renders."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cli.errors import reports_errors
+from cli.options import as_of_option, db_option, format_option, rules_option
+
+if TYPE_CHECKING:
+    from audit.program import Recorded
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _actor_option(func: F) -> F:
+    return click.option("--actor", default=None,
+                        help="Who decides, recorded in the entry. Default: the OS user.")(func)
+
+
+def _reason_option(what: str) -> Callable[[F], F]:
+    return click.option("--reason", required=True, help=f"Why {what}; recorded in the log.")
+
+
+def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "") -> None:
+    from cli.render import print_json
+    from engine.canonical import canonical_json
+
+    if fmt == "json":
+        print_json(recorded.as_dict())
+        return
+    if not recorded.committed:
+        click.echo("Dry run: nothing was written. With --commit, this entry would be recorded:")
+        for doc in recorded.entries:
+            click.echo("  " + canonical_json(doc))
+        return
+    seqs = [str(e["seq"]) for e in recorded.entries]
+    click.echo(f"{done} in {recorded.db}: entr{'y' if len(seqs) == 1 else 'ies'} "
+               f"{', '.join(seqs)}.")
+    if next_step:
+        click.echo(next_step)
+    click.echo(f"New head: {recorded.head}\nKeep it outside the database; check later with "
+               f"`tandem audit verify --expect-head {recorded.head}`.")
+
+
+@click.command()
+@click.argument("mentor")
+@click.argument("mentee")
+@_reason_option("the couple is separated")
+@click.option("--category", default="other", show_default=True,
+              help="Why, in one word of separation_categories (vocabulary.yaml): mismatch, "
+                   "availability, left-company, conflict, completed, other.")
+@_actor_option
+@click.option("--commit", is_flag=True,
+              help="Record the separation. Without it this is a dry run.")
+@rules_option
+@db_option
+@format_option("text", "json", default="text")
+@reports_errors
+def separate(mentor: str, mentee: str, reason: str, category: str, actor: str | None,
+             commit: bool, rules_dir: Path | None, db_url: str | None, fmt: str) -> None:
+    """End an active pair: both people become free; nothing is deleted.
+
+    A dry run by default: it shows the `separation` entry it would write. With --commit
+    the entry is recorded, with the category, the reason, who and when. Refused, with
+    nothing written, when the pair is not active or the reason is empty.
+
+    \b
+    Examples:
+      tandem separate M01 E07 --reason "Sessions kept being cancelled" --category mismatch
+      tandem separate M01 E07 --reason "E07 left" --category left-company --commit
+    """
+    from audit.program import separate as record_separation
+    from engine.resources import rules_dir as bundled
+    from engine.vocabulary import load_vocabulary
+
+    categories = load_vocabulary(rules_dir or bundled()).separation_categories
+    recorded = record_separation(db_url, actor, mentor=mentor, mentee=mentee, reason=reason,
+                                 category=category, categories=categories, commit=commit)
+    _show_recorded(recorded, fmt, f"Recorded the separation of {mentor} and {mentee}",
+                   "Both are free: `tandem reassign COHORT` finds them new partners.")
+
+
+@click.command()
+@click.argument("cohort", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("people", nargs=-1)
+@rules_option
+@as_of_option
+@_actor_option
+@click.option("--commit", is_flag=True,
+              help="Record the reassignments. Without it this is a dry run.")
+@db_option
+@format_option("table", "json")
+@reports_errors
+def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
+             as_of: datetime | None, actor: str | None, commit: bool, db_url: str | None,
+             fmt: str) -> None:
+    """Find new partners for free people, with the rules, engine and explanations of `pair`.
+
+    By default everyone of COHORT who is free is paired: mentees in no pair, mentors with
+    places left. Given ids, only those people are paired; a role with no id given draws on
+    everyone of that role who is free. The rules read each couple's past from the log: the
+    bundled rule history/separated-couple never forms a separated couple again. With
+    --commit the pairs are recorded as `reassignment` entries, each naming the separations
+    that freed its people.
+
+    \b
+    Examples:
+      tandem reassign examples/cohort.json
+      tandem reassign examples/cohort.json E07 --commit --actor hr.jane
+      tandem reassign examples/cohort.json M01 E07 E10 --format json
+    """
+    from audit.program import reassign as record_reassignment
+    from cli.render import print_problems
+    from cli.views import show_pairing
+    from engine.inputs import load_inputs
+
+    loaded, rules, warnings = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)
+    print_problems(warnings)
+    outcome = record_reassignment(db_url, actor, loaded, rules, people, commit=commit)
+    result = outcome if isinstance(outcome, dict) else outcome.result
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json(result)
+    else:
+        show_pairing(result, None if isinstance(outcome, dict) else outcome.describe())
+
+
+@click.group()
+def decide() -> None:
+    """Record a human decision on one pair: force it, or forbid it in every later run.
+
+    The `decision` entry keeps the actor, the reason, and what the rules said of the pair
+    at that moment: its score, the rules that fired, and any exclusion.
+
+    \b
+    Examples:
+      tandem decide force M03 E12 --cohort examples/cohort.json --reason "Asked by both"
+      tandem decide forbid M01 E05 --cohort examples/cohort.json --reason "Conflict of interest"
+    """
+
+
+def _decide_options(func: Any) -> Any:
+    for option in reversed([
+        click.argument("mentor"), click.argument("mentee"),
+        click.option("--cohort", "cohort_path", required=True,
+                     type=click.Path(path_type=Path, dir_okay=False),
+                     help="The cohort file with both people's profiles: the rules judge the "
+                          "pair on it."),
+        _reason_option("you decide so"), rules_option, as_of_option, _actor_option,
+        db_option, format_option("text", "json", default="text"), reports_errors,
+    ]):
+        func = option(func)
+    return func
+
+
+def _decide(choice: Any, mentor: str, mentee: str, cohort_path: Path, reason: str,
+            rules_dir: Path | None, as_of: datetime | None, actor: str | None,
+            db_url: str | None, fmt: str, override: bool) -> None:
+    from audit.program import decide as record_decision
+    from engine.inputs import load_inputs
+
+    loaded, rules, _ = load_inputs(cohort_path, rules_dir, as_of.date() if as_of else None)
+    recorded = record_decision(db_url, actor, loaded, rules, choice=choice, mentor=mentor,
+                               mentee=mentee, reason=reason, override_exclusion=override,
+                               commit=True)
+    entry = recorded.entries[0]
+    excluded = entry.get("excluded_by") or []
+    judged = (f"The rules gave this pair a score of {entry['score']}"
+              + (f" and excluded it ({', '.join(excluded)})" if excluded else "") + ".")
+    after = ("The pair is active." if choice == "force" else
+             "Later runs never form this pair (rule history/forbidden-by-decision).")
+    _show_recorded(recorded, fmt, f"Recorded the decision to {choice} {mentor} with {mentee}",
+                   f"{judged} {after}")
+
+
+@decide.command("force")
+@_decide_options
+@click.option("--override-exclusion", is_flag=True,
+              help="Force the pair although a rule excludes it; the entry names the "
+                   "exclusion overridden.")
+def force(mentor: str, mentee: str, cohort_path: Path, reason: str, rules_dir: Path | None,
+          as_of: datetime | None, actor: str | None, db_url: str | None, fmt: str,
+          override_exclusion: bool) -> None:
+    """Form a pair the optimiser did not choose; it is active at once.
+
+    Refused when the mentee is paired, the mentor has no place left, or a rule excludes
+    the pair and --override-exclusion is not given.
+
+    \b
+    Examples:
+      tandem decide force M03 E12 --cohort examples/cohort.json --reason "Asked by both"
+      tandem decide force M01 E07 --cohort examples/cohort.json --reason "Retry after talks" \\
+        --override-exclusion --actor hr.jane
+    """
+    _decide("force", mentor, mentee, cohort_path, reason, rules_dir, as_of, actor, db_url,
+            fmt, override_exclusion)
+
+
+@decide.command("forbid")
+@_decide_options
+def forbid(mentor: str, mentee: str, cohort_path: Path, reason: str, rules_dir: Path | None,
+           as_of: datetime | None, actor: str | None, db_url: str | None, fmt: str) -> None:
+    """Forbid a pair in every later run; its explanation names this decision.
+
+    \b
+    Examples:
+      tandem decide forbid M01 E05 --cohort examples/cohort.json --reason "Conflict of interest"
+    """
+    _decide("forbid", mentor, mentee, cohort_path, reason, rules_dir, as_of, actor, db_url,
+            fmt, False)
+
+
+@click.command()
+@click.argument("run")
+@_actor_option
+@db_option
+@format_option("text", "json", default="text")
+@reports_errors
+def approve(run: str, actor: str | None, db_url: str | None, fmt: str) -> None:
+    """Approve a proposed run: its pairs become active. The approver must not be the
+    proposer.
+
+    With `settings: {approval: required}` in the pairing settings, `pair --commit` and
+    `reassign --commit` record proposals. RUN is the run id (or its unique start).
+
+    \b
+    Examples:
+      tandem approve 20261215T090000Z-5e5e5e --actor hr.paul
+      tandem status   # lists the pending proposals
+    """
+    from audit.program import approve as record_approval
+
+    recorded = record_approval(db_url, actor, run)
+    entry = recorded.entries[0]
+    _show_recorded(recorded, fmt, f"Recorded the approval of run {entry['approves']}",
+                   f"Its {len(entry['pairs'])} pairs are active.")
+
+
+@click.command()
+@click.argument("run")
+@_reason_option("the proposal is rejected")
+@_actor_option
+@db_option
+@format_option("text", "json", default="text")
+@reports_errors
+def reject(run: str, reason: str, actor: str | None, db_url: str | None, fmt: str) -> None:
+    """Reject a proposed run: none of its pairs is formed; its people are free again.
+
+    \b
+    Examples:
+      tandem reject 20261215T090000Z-5e5e5e --reason "Wrong cohort file" --actor hr.paul
+    """
+    from audit.program import reject as record_rejection
+
+    recorded = record_rejection(db_url, actor, run, reason)
+    _show_recorded(recorded, fmt, f"Recorded the rejection of run {recorded.entries[0]['rejects']}",
+                   "Its people are free again.")
+
+
+@click.command()
+@click.argument("person")
+@db_option
+@format_option("table", "json")
+@reports_errors
+def history(person: str, db_url: str | None, fmt: str) -> None:
+    """One person's timeline: pairs, separations, reassignments and decisions, oldest
+    first, each with its reason and its entry number.
+
+    \b
+    Examples:
+      tandem history E07
+      tandem history M01 --format json
+    """
+    from audit.explain import summary, when
+    from audit.review import history as timeline
+    from cli.render import console
+
+    entries = timeline(db_url, person)
+    if fmt == "json":
+        from cli.render import print_json
+
+        print_json([e.as_dict() for e in entries])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{person}: {len(entries)} entries, oldest first", title_justify="left")
+    for column in ("entry", "when (UTC)", "kind", "what", "by"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(str(e.seq), when(e.doc.get("at"))[:19], str(e.doc.get("kind")),
+                      summary(e.doc), str(e.doc.get("actor")))
+    console().print(table)
+    sys.stdout.flush()
+
+
+COMMANDS: list[click.Command] = [separate, reassign, decide, approve, reject, history]
