@@ -20,6 +20,7 @@ All the facts of one command share one ``run`` id, like the entries of a pairing
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -228,6 +229,12 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
                            chain[-1].entry_hash, len(chain), kind, tuple(skipped))
 
 
+def _position(problem: Problem) -> int:
+    """The row, line or item a problem is at, to list problems in file order."""
+    digits = re.search(r"\d+", problem.path)
+    return int(digits.group()) if digits else 0
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -264,6 +271,7 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
                                "pair_seq": record.seq})
             if note:
                 batch.notes.append(note)
+        refused.sort(key=_position)
         if refused and not skip_invalid:
             raise InvalidInput(refused, "check-ins")
         return batch, refused
@@ -278,8 +286,6 @@ def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
     from engine.followup.records import read_checkins
 
     read = read_checkins(path)
-    if read.problems and not skip_invalid:
-        raise InvalidInput(read.problems, "check-ins")
     receipt = record_checkins(db_url, actor, read.checkins, file=read.file,
                               skip_invalid=skip_invalid, skipped=read.problems, today=today)
     if receipt.recorded == 0:
