@@ -19,7 +19,8 @@ from audit.store import LogFilter
 __all__ = ["EntryView", "LogFilter", "LoggedEntry", "history", "log", "show", "status"]
 
 # The kinds of entry in a person's timeline (`tandem history`).
-TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION)
+TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION,
+            "checkin", "outcome")
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ def status(db_url: str | None) -> ProgramState:
 
 def history(db_url: str | None, person: str) -> list[LoggedEntry]:
     """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
-    decisions. An id the log does not know is refused with the closest one."""
+    decisions, check-ins and outcomes. An id the log does not know is refused with the
+    closest one."""
     from engine.errors import TandemError
     from engine.suggest import closest
 

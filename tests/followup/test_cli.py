@@ -132,3 +132,11 @@ def test_audit_show_explains_a_checkin(run, url):
     assert lines[2].endswith(" UTC: a fact, not a decision.")
     assert lines[3].startswith("  Note: its text is kept outside the chain, where it can be "
                                "erased; the entry holds its salted digest sha256:")
+
+
+def test_history_shows_checkins_and_outcomes_in_a_persons_timeline(run, url):
+    """`tandem history` lists the check-ins and the outcome after the pair."""
+    run("checkin", "M0001", "E0001", "--rating", "4", "--by", "mentor", "--db", url)
+    run("outcome", "M0001", "E0001", "--result", "success", "--db", url)
+    entries = json.loads(run("history", "E0001", "--db", url, "--format", "json").stdout)
+    assert [e["entry"]["kind"] for e in entries] == ["pair", "checkin", "outcome"]
