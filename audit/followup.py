@@ -140,7 +140,9 @@ def pair_book(docs: Iterable[Mapping[str, Any]],
     if active is not None:
         pairs = {key: replace(record, active=False) if record.active and key not in active
                  else record for key, record in pairs.items()}
-    return PairBook(pairs)
+    proposed = {(r.mentor, r.mentee): run for run, records in pending.items()
+                for r in records if (r.mentor, r.mentee) not in pairs}
+    return PairBook(pairs, proposed)
 
 
 def current_book(docs: Sequence[Mapping[str, Any]]) -> PairBook:

@@ -29,7 +29,14 @@ def _unknown(mentor: str, mentee: str, book: PairBook) -> Refusal:
 
 def _find(mentor: str, mentee: str, book: PairBook) -> PairRecord | Refusal:
     record = book.get(mentor, mentee)
-    return record if record is not None else _unknown(mentor, mentee, book)
+    if record is not None:
+        return record
+    run = book.proposed.get((mentor, mentee))
+    if run is not None:
+        return (f"{mentor} and {mentee} are a proposal of run {run}, waiting for approval "
+                f"(`tandem approve {run}`); nothing is recorded about a pair before it is "
+                "formed", None)
+    return _unknown(mentor, mentee, book)
 
 
 def check_checkin(fact: Checkin, book: PairBook, today: date) -> Refusal | None:

@@ -61,6 +61,7 @@ class PairBook:
     """Every pair the log formed, the latest formation of each (mentor, mentee)."""
 
     pairs: Mapping[tuple[str, str], PairRecord] = field(default_factory=dict)
+    proposed: Mapping[tuple[str, str], str] = field(default_factory=dict)  # -> run id
 
     def get(self, mentor: str, mentee: str) -> PairRecord | None:
         return self.pairs.get((mentor, mentee))
