@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,33 @@ def test_the_generator_reproduces_the_committed_files(tmp_path):
                     "--out", str(out)], check=True, capture_output=True, cwd=REPO)
     for made in sorted(out.iterdir()):
         assert made.read_bytes() == (EXAMPLE / made.name).read_bytes(), made.name
+
+
+def test_insights_and_compare_print_for_people_on_the_example(sqlite_url, tmp_path):
+    """The tables render: criteria, the model, the recommendations; compare with history."""
+    from click.testing import CliRunner
+
+    from cli import main
+    from engine.resources import rules_dir
+
+    _loader().load(sqlite_url)
+    main._register()
+    env = {"NO_COLOR": "1", "TANDEM_DB": None, "COLUMNS": "160"}
+    shown = CliRunner().invoke(main.cli, ["insights", "--db", sqlite_url], env=env)
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("129 pairs with a result: ")
+    assert "Criteria, strongest evidence first" in lines
+    assert any(line.startswith("Taken together (logistic regression, 129 pairs)")
+               for line in lines)
+    assert "Recommendations (never applied automatically):" in lines
+    new = tmp_path / "new"
+    shutil.copytree(rules_dir(), new)
+    culture = new / "culture.yaml"
+    culture.write_text(culture.read_text("utf-8").replace("{score: 30}", "{score: 5}"), "utf-8")
+    compared = CliRunner().invoke(main.cli, [
+        "rules", "compare", str(rules_dir()), str(new), str(EXAMPLE / "cohort-2026.json"),
+        "--db", sqlite_url], env=env)
+    assert compared.exit_code == 0, compared.output
+    assert "Past pairs with a result (3 runs):" in compared.stdout
+    assert "  success: 79 pairs; the old rules would form 79, the new rules " in compared.stdout
