@@ -27,10 +27,11 @@ from engine.insights.stats import (
     ALPHA,
     FitError,
     bh_adjust,
-    difference_interval,
+    difference_intervals,
     fisher_p,
     logistic,
     rate_interval,
+    rate_intervals,
 )
 
 MIN_OUTCOMES = 30
@@ -47,32 +48,51 @@ def _r(value: float) -> float:
     return round(float(value), 4)
 
 
-def _group(successes: int, n: int) -> dict[str, Any]:
-    low, high = rate_interval(successes, n)
+def _group(successes: int, n: int, interval: tuple[float, float]) -> dict[str, Any]:
     return {"pairs": n, "successes": successes, "rate": _r(successes / n) if n else None,
-            "interval": [_r(low), _r(high)]}
+            "interval": [_r(interval[0]), _r(interval[1])]}
 
 
-def _row(criterion: Criterion, success: Sequence[bool], enough: bool) -> dict[str, Any]:
-    with_ = [s for s, h in zip(success, criterion.has, strict=True) if h is True]
-    without = [s for s, h in zip(success, criterion.has, strict=True) if h is False]
-    n1, s1, n0, s0 = len(with_), sum(with_), len(without), sum(without)
-    row: dict[str, Any] = {
-        "criterion": criterion.name, "kind": criterion.kind,
-        "with": _group(s1, n1), "without": _group(s0, n0),
-        "unknown": sum(1 for h in criterion.has if h is None),
-        "status": "tested", "difference": None, "p_value": None, "p_adjusted": None,
-        "significant": False, "direction": None,
-    }
-    if not enough or n1 < MIN_GROUP or n0 < MIN_GROUP:
-        row["status"] = NOT_ENOUGH
-        return row
-    low, high = difference_interval(s1, n1, s0, n0)
-    diff = s1 / n1 - s0 / n0
-    row["difference"] = {"value": _r(diff), "interval": [_r(low), _r(high)]}
-    row["p_value"] = fisher_p(s1, n1, s0, n0)
-    row["direction"] = "higher" if diff > 0 else "lower" if diff < 0 else "same"
-    return row
+def _counts(criterion: Criterion, success: Sequence[bool]) -> tuple[int, int, int, int]:
+    """(successes with, pairs with, successes without, pairs without)."""
+    s1 = n1 = s0 = n0 = 0
+    for ok, has in zip(success, criterion.has, strict=True):
+        if has is True:
+            n1, s1 = n1 + 1, s1 + ok
+        elif has is False:
+            n0, s0 = n0 + 1, s0 + ok
+    return s1, n1, s0, n0
+
+
+def _rows(found: Sequence[Criterion], success: Sequence[bool], enough: bool
+          ) -> list[dict[str, Any]]:
+    """One row per criterion: counts and rates with intervals; for those with enough data,
+    the difference with its interval and Fisher's p-value."""
+    counts = [_counts(c, success) for c in found]
+    with_ = rate_intervals([c[0] for c in counts], [c[1] for c in counts])
+    without = rate_intervals([c[2] for c in counts], [c[3] for c in counts])
+    rows = []
+    for criterion, (s1, n1, s0, n0), wi, woi in zip(found, counts, with_, without,
+                                                    strict=True):
+        rows.append({
+            "criterion": criterion.name, "kind": criterion.kind,
+            "with": _group(s1, n1, wi), "without": _group(s0, n0, woi),
+            "unknown": sum(1 for h in criterion.has if h is None),
+            "status": "tested" if enough and n1 >= MIN_GROUP and n0 >= MIN_GROUP
+            else NOT_ENOUGH,
+            "difference": None, "p_value": None, "p_adjusted": None,
+            "significant": False, "direction": None})
+    tested = [(row, cnt) for row, cnt in zip(rows, counts, strict=True)
+              if row["status"] == "tested"]
+    spans = difference_intervals(*(list(column) for column in zip(*[c for _, c in tested],
+                                                                 strict=True))
+                                 ) if tested else []
+    for (row, (s1, n1, s0, n0)), (low, high) in zip(tested, spans, strict=True):
+        diff = s1 / n1 - s0 / n0
+        row["difference"] = {"value": _r(diff), "interval": [_r(low), _r(high)]}
+        row["p_value"] = fisher_p(s1, n1, s0, n0)
+        row["direction"] = "higher" if diff > 0 else "lower" if diff < 0 else "same"
+    return rows
 
 
 def _strength(row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -208,7 +228,7 @@ def insights(facts: Sequence[PairFact], *, model: bool = True,
     success = np.array([f.success for f in facts], bool)
     enough = len(facts) >= MIN_OUTCOMES
     found = {c.name: c for c in criteria(facts)}
-    rows = [_row(c, success.tolist(), enough) for c in found.values()]
+    rows = _rows(list(found.values()), success.tolist(), enough)
     tested = [r for r in rows if r["status"] == "tested"]
     for row, adjusted in zip(tested, bh_adjust([r["p_value"] for r in tested]), strict=True):
         row["p_adjusted"] = adjusted

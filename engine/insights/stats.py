@@ -23,23 +23,46 @@ LEVEL = 0.95
 ALPHA = 1 - LEVEL
 
 
-def rate_interval(successes: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of successes / n; (0, 1) when n is 0."""
+Interval = tuple[float, float]
+
+
+def rate_intervals(successes: Sequence[int], n: Sequence[int]) -> list[Interval]:
+    """95% Wilson score intervals of successes / n, element by element; (0, 1) where n is 0.
+    One vectorised call (statsmodels), so that a report's many criteria cost little."""
     from statsmodels.stats.proportion import proportion_confint
 
-    if n == 0:
-        return (0.0, 1.0)
-    low, high = proportion_confint(successes, n, alpha=ALPHA, method="wilson")
-    return (float(max(low, 0.0)), float(min(high, 1.0)))
+    if not len(n):
+        return []
+    total = np.asarray(n, float)
+    low, high = proportion_confint(np.asarray(successes, float), np.maximum(total, 1),
+                                   alpha=ALPHA, method="wilson")
+    return [(0.0, 1.0) if t == 0 else (float(max(lo, 0.0)), float(min(hi, 1.0)))
+            for lo, hi, t in zip(np.atleast_1d(low), np.atleast_1d(high), total, strict=True)]
 
 
-def difference_interval(s1: int, n1: int, s0: int, n0: int) -> tuple[float, float]:
-    """95% Newcombe hybrid score interval of s1/n1 - s0/n0."""
+def rate_interval(successes: int, n: int) -> Interval:
+    """95% Wilson score interval of successes / n; (0, 1) when n is 0."""
+    return rate_intervals([successes], [n])[0]
+
+
+def difference_intervals(s1: Sequence[int], n1: Sequence[int], s0: Sequence[int],
+                         n0: Sequence[int]) -> list[Interval]:
+    """95% Newcombe hybrid score intervals of s1/n1 - s0/n0, element by element (every n
+    at least 1)."""
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    low, high = confint_proportions_2indep(s1, n1, s0, n0, method="newcomb", compare="diff",
-                                           alpha=ALPHA)
-    return (float(max(low, -1.0)), float(min(high, 1.0)))
+    if not len(n1):
+        return []
+    low, high = confint_proportions_2indep(
+        np.asarray(s1, float), np.asarray(n1, float), np.asarray(s0, float),
+        np.asarray(n0, float), method="newcomb", compare="diff", alpha=ALPHA)
+    return [(float(max(lo, -1.0)), float(min(hi, 1.0)))
+            for lo, hi in zip(np.atleast_1d(low), np.atleast_1d(high), strict=True)]
+
+
+def difference_interval(s1: int, n1: int, s0: int, n0: int) -> Interval:
+    """95% Newcombe hybrid score interval of s1/n1 - s0/n0."""
+    return difference_intervals([s1], [n1], [s0], [n0])[0]
 
 
 def fisher_p(s1: int, n1: int, s0: int, n0: int) -> float:
