@@ -46,6 +46,60 @@ KIND_OUTCOME = "outcome"
 FORMING = ("pair", "reassignment")
 
 
+@dataclass(frozen=True, slots=True)
+class CheckinEntry:
+    """A check-in as chained: which pair (and the entry that formed it), when, who answered,
+    the rating, and the digest of its note (the text is outside the chain)."""
+
+    run: str
+    at: str
+    actor: str
+    mentor: str
+    mentee: str
+    on: str
+    by: str | None
+    rating: int
+    note_digest: str | None
+    pair_seq: int
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_CHECKIN, "run": self.run, "at": self.at, "actor": self.actor,
+                "mentor": self.mentor, "mentee": self.mentee, "on": self.on, "by": self.by,
+                "rating": self.rating, "note_digest": self.note_digest,
+                "pair_seq": self.pair_seq}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> CheckinEntry:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["mentor"]),
+                   str(doc["mentee"]), str(doc["on"]), doc.get("by"), int(doc["rating"]),
+                   doc.get("note_digest"), int(doc["pair_seq"]))
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeEntry:
+    """An outcome as chained: which pair, how it ended, and the digest of its note."""
+
+    run: str
+    at: str
+    actor: str
+    mentor: str
+    mentee: str
+    result: str
+    note_digest: str | None
+    pair_seq: int
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_OUTCOME, "run": self.run, "at": self.at, "actor": self.actor,
+                "mentor": self.mentor, "mentee": self.mentee, "result": self.result,
+                "note_digest": self.note_digest, "pair_seq": self.pair_seq}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> OutcomeEntry:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["mentor"]),
+                   str(doc["mentee"]), str(doc["result"]), doc.get("note_digest"),
+                   int(doc["pair_seq"]))
+
+
 class RefusedError(AuditError):
     """A check-in or an outcome the log forbids; nothing was written."""
 
@@ -265,12 +319,9 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
                 continue
             note = _note(fact.note)
             record = book.pairs[(fact.mentor, fact.mentee)]
-            batch.docs.append({"kind": KIND_CHECKIN, "run": run, "at": at, "actor": who,
-                               "mentor": fact.mentor, "mentee": fact.mentee,
-                               "on": (fact.on or day).isoformat(), "by": fact.by,
-                               "rating": fact.rating,
-                               "note_digest": note.digest if note else None,
-                               "pair_seq": record.seq})
+            batch.docs.append(CheckinEntry(
+                run, at, who, fact.mentor, fact.mentee, (fact.on or day).isoformat(), fact.by,
+                fact.rating, note.digest if note else None, record.seq).as_doc())
             if note:
                 batch.notes.append(note)
         refused.sort(key=_position)
@@ -315,11 +366,9 @@ def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outco
                 raise RefusedError(*refusal)
             note = _note(fact.note)
             record = book.pairs[(fact.mentor, fact.mentee)]
-            batch.docs.append({"kind": KIND_OUTCOME, "run": run, "at": at, "actor": who,
-                               "mentor": fact.mentor, "mentee": fact.mentee,
-                               "result": fact.result,
-                               "note_digest": note.digest if note else None,
-                               "pair_seq": record.seq})
+            batch.docs.append(OutcomeEntry(
+                run, at, who, fact.mentor, fact.mentee, fact.result,
+                note.digest if note else None, record.seq).as_doc())
             batch.notes += [note] if note else []
             book = PairBook({**book.pairs, (fact.mentor, fact.mentee): replace(
                 record, outcome=fact.result, outcome_seq=0)})

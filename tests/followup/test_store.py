@@ -8,6 +8,8 @@ import pytest
 
 from audit.errors import NoAuditLogError
 from audit.followup import (
+    CheckinEntry,
+    OutcomeEntry,
     RefusedError,
     import_checkins,
     note_matches,
@@ -203,3 +205,22 @@ def test_an_erased_snapshot_leaves_the_rules_but_not_the_profiles(url):
     (fact,) = gather(url)
     assert (fact.result, fact.fired) == ("success", ("culture/same-job-family",))
     assert fact.mentor_profile is None and fact.mentee_profile is None
+
+
+# The entry kinds as frozen dataclasses
+
+STORED = [
+    (CheckinEntry, {"actor": "hr.jane", "at": "2026-11-30T09:49:21.463653Z", "by": "mentee",
+                    "kind": "checkin", "mentee": "E07", "mentor": "M01",
+                    "note_digest": "sha256:" + "8" * 64, "on": "2026-11-30", "pair_seq": 2,
+                    "rating": 4, "run": "20261130T094921Z-e6a192"}),
+    (OutcomeEntry, {"actor": "hr.jane", "at": "2026-11-30T09:49:25.164761Z",
+                    "kind": "outcome", "mentee": "E07", "mentor": "M01", "note_digest": None,
+                    "pair_seq": 2, "result": "success", "run": "20261130T094925Z-bffb3d"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "doc"), STORED, ids=["checkin", "outcome"])
+def test_each_kind_reads_back_the_entry_it_writes(kind, doc):
+    """of(doc).as_doc() is the stored entry (docs/audit.md shows these), key for key."""
+    assert kind.of(doc).as_doc() == doc
