@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
+    from audit.witness import WitnessConfig
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class CommitReceipt:
     already_paired: tuple[str, ...]
     result: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     proposal: bool = False  # the pairs wait for `tandem approve RUN`
+    witness: str | None = None
 
     @property
     def head(self) -> str:
@@ -66,14 +68,18 @@ class CommitReceipt:
                    f"`tandem reject {self.run_id} --reason TEXT` closes it.\n"
                    if self.proposal else "")
                 + f"New head: {self.head}\n"
-                f"Keep it outside the database; check later with "
-                f"`tandem audit verify --expect-head {self.head}`.")
+                + (f"Appended to the witness {self.witness}; check later with "
+                   f"`tandem audit verify --witness {self.witness}`."
+                   if self.witness else
+                   "Keep it outside the database; check later with "
+                   f"`tandem audit verify --expect-head {self.head}`."))
 
     def as_dict(self) -> dict[str, Any]:
         return {"db": self.db, "run_id": self.run_id, "first_seq": self.first_seq,
                 "last_seq": self.last_seq, "head_hash": self.head_hash, "head": self.head,
                 "entries": self.entries, "pairs": self.pairs, "unpaired": self.unpaired,
-                "already_paired": list(self.already_paired), "proposal": self.proposal}
+                "already_paired": list(self.already_paired), "proposal": self.proposal,
+                "witness": self.witness}
 
 
 def utc_now() -> str:
@@ -94,26 +100,30 @@ def new_run_id(at: str) -> str:
 
 def commit_pairing(db_url: str | None, actor: str | None,
                    compute: Callable[[frozenset[str]], CommitInput], *,
-                   lock_timeout: float | None = None) -> CommitReceipt:
+                   lock_timeout: float | None = None, witness: WitnessConfig | None = None,
+                   allow_other_tables: bool = False) -> CommitReceipt:
     """Compute and record one run, in one transaction: all of it, or nothing.
 
     ``compute`` is called with the ids of the people already in active pairs, while the
     chain is locked, and must not pair any of them. `commit_run` gives it the whole state.
     """
     return commit_run(db_url, actor, lambda state: compute(state.busy()),
-                      lock_timeout=lock_timeout)
+                      lock_timeout=lock_timeout, witness=witness,
+                      allow_other_tables=allow_other_tables)
 
 
 def commit_run(db_url: str | None, actor: str | None,
                compute: Callable[[ProgramState], CommitInput], *, command: str | None = None,
-               lock_timeout: float | None = None) -> CommitReceipt:
+               lock_timeout: float | None = None, witness: WitnessConfig | None = None,
+               allow_other_tables: bool = False) -> CommitReceipt:
     """Compute and record one run, in one transaction: all of it, or nothing.
 
     ``compute`` is called with the program's state derived from the log, while the chain
     is locked: it must give no mentee already paired a partner, and no mentor more mentees
     than their remaining places (`ProgramState.standing`). ``command="reassign"`` records
     the pairs as reassignments. Operational logs during the call carry the run's id
-    (structlog contextvars).
+    (structlog contextvars). ``witness``: where the new head goes (default: TANDEM_WITNESS,
+    signed with TANDEM_SIGNING_KEY).
     """
     import structlog
 
@@ -121,7 +131,8 @@ def commit_run(db_url: str | None, actor: str | None,
     from audit import entries, store
 
     log = structlog.get_logger("tandem.audit")
-    db = database.open_for_write(database.resolve_url(db_url), lock_timeout)
+    db = database.open_for_write(database.resolve_url(db_url), lock_timeout, witness=witness,
+                                 allow_other_tables=allow_other_tables)
     asked = time.perf_counter()
     try:
         with db.writing() as conn:
@@ -129,7 +140,6 @@ def commit_run(db_url: str | None, actor: str | None,
             locked = time.perf_counter()
             with structlog.contextvars.bound_contextvars(run_id=run_id):
                 log.debug("audit lock taken", db=db.shown, waited=round(locked - asked, 3))
-                head_seq, head_hash = store.head(conn)
                 state = store.program_state(conn)
                 given = compute(state)
                 at = utc_now()
@@ -142,8 +152,7 @@ def commit_run(db_url: str | None, actor: str | None,
                                  at)
                 store.keep_snapshot(conn, str(given.result["input_digest"]),
                                     entries.snapshot_rows(given.profiles))
-                chain = entries.link(docs, head_seq, head_hash)
-                store.append(conn, chain)
+                chain = store.append_group(conn, docs)
     finally:
         db.dispose()
     log.info("audit run recorded", run_id=run_id, db=db.shown, first_seq=chain[0].seq,
@@ -154,7 +163,9 @@ def commit_run(db_url: str | None, actor: str | None,
                          last_seq=chain[-1].seq, head_hash=chain[-1].entry_hash,
                          entries=len(chain), pairs=len(given.result["pairs"]),
                          unpaired=len(given.result["unpaired"]), already_paired=already,
-                         result=given.result, proposal=chain[0].doc.get("approval") == "required")
+                         result=given.result, proposal=chain[0].doc.get("approval") == "required",
+                         witness=str(db.witness.path) if db.witness and db.witness.path
+                         else None)
 
 
 def active_people(db_url: str | None) -> frozenset[str]:

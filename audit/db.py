@@ -11,7 +11,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -25,13 +26,20 @@ from audit.errors import (
     LockTimeoutError,
     NoAuditLogError,
     NotAnAuditDatabaseError,
+    ReadOnlyDatabaseError,
+    RevisionMissingError,
     SchemaTooNewError,
     SchemaTooOldError,
 )
 
+if TYPE_CHECKING:
+    from audit.witness import WitnessConfig
+
 DEFAULT_URL = "sqlite:///tandem.db"
 DEFAULT_LOCK_TIMEOUT = 60.0
 SchemaState = Literal["empty", "current", "old"]
+# Where store.append leaves (seq, entry_hash, at, actor) of the new head for the witness.
+APPENDED = "tandem_appended_head"
 
 
 class DatabaseRefusedError(AuditError):
@@ -97,6 +105,13 @@ class Database:
                                                   "PostgreSQL only")
         self.sqlite_path = (Path(parsed.database) if self.dialect == "sqlite" and parsed.database
                             and parsed.database != ":memory:" else None)
+        self.read_only = self.dialect == "sqlite" and parsed.query.get("mode") == "ro"
+        self.witness: WitnessConfig | None = None
+        if self.sqlite_path and "mode" in parsed.query and "uri" not in parsed.query:
+            # SQLite honours ?mode= only in its URI form; without it the driver ignores it.
+            query = {**parsed.query, "uri": "true"}
+            url = parsed.set(database="file:" + quote(str(self.sqlite_path), safe="/"),
+                             query=query).render_as_string(hide_password=False)
         try:
             self.engine = self._create_engine(url)
         except (NoSuchModuleError, ImportError) as exc:
@@ -158,15 +173,29 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        """A write transaction holding the chain lock: one writer at a time appends."""
-        with self.connect() as conn, self.errors():
-            conn.execution_options(tandem_write=True)
-            with conn.begin():
-                if self.dialect == "postgresql":
-                    self._pg_lock_timeout(conn)
-                    conn.execute(select(schema.head_lock.c.id)
-                                 .where(schema.head_lock.c.id == 1).with_for_update())
-                yield conn
+        """A write transaction holding the chain lock: one writer at a time appends.
+
+        Every writer appends through here and ``store.append``: once the transaction has
+        committed, the new head goes to the witness, when one is configured.
+        """
+        if self.read_only:
+            raise ReadOnlyDatabaseError(self.shown)
+        witness = self.witness.open(database_files(self.url)) if self.witness else None
+        try:
+            with self.connect() as conn, self.errors():
+                conn.execution_options(tandem_write=True)
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        self._pg_lock_timeout(conn)
+                        conn.execute(select(schema.head_lock.c.id)
+                                     .where(schema.head_lock.c.id == 1).with_for_update())
+                    yield conn
+                appended = conn.info.pop(APPENDED, None)
+            if witness is not None and appended is not None:
+                witness.record(*appended)
+        finally:
+            if witness is not None:
+                witness.close()
 
     @contextmanager
     def migrating(self) -> Iterator[Connection]:
@@ -189,12 +218,23 @@ def revision(conn: Connection) -> str | None:
     Raises NotAnAuditDatabaseError when audit tables exist without a revision.
     """
     inspector = inspect(conn)
+    url = shown(conn.engine.url.render_as_string(hide_password=False))
     if inspector.has_table("alembic_version"):
         value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if value is None and inspector.has_table(schema.log.name):
+            raise RevisionMissingError(url)
         return str(value) if value is not None else None
+    if all(inspector.has_table(name) for name in schema.metadata.tables):
+        raise RevisionMissingError(url)
     if inspector.has_table(schema.log.name):
-        raise NotAnAuditDatabaseError(str(conn.engine.url.render_as_string(hide_password=True)))
+        raise NotAnAuditDatabaseError(url)
     return None
+
+
+def other_tables(conn: Connection) -> list[str]:
+    """Tables in the database (its default schema) that are not Tandem's."""
+    ours = {*schema.metadata.tables, "alembic_version"}
+    return sorted(set(inspect(conn).get_table_names()) - ours)
 
 
 def classify(db: Database, current: str | None) -> SchemaState:
@@ -207,9 +247,21 @@ def classify(db: Database, current: str | None) -> SchemaState:
     raise SchemaTooNewError(db.shown, current)
 
 
-def open_for_write(url: str, timeout: float | None = None) -> Database:
-    """The database, its schema created on first use; refused when the schema is older."""
+def open_for_write(url: str, timeout: float | None = None, *,
+                   witness: WitnessConfig | None = None,
+                   allow_other_tables: bool = False) -> Database:
+    """The database, its schema created on first use; refused when the schema is older.
+
+    ``witness``: where new heads go; by default TANDEM_WITNESS and TANDEM_SIGNING_KEY.
+    A database holding tables that are not Tandem's gets no schema unless
+    ``allow_other_tables``.
+    """
+    from audit.witness import WitnessConfig
+
     db = Database(url, lock_timeout(timeout))
+    db.witness = witness if witness is not None else WitnessConfig.resolve()
+    if db.read_only:
+        raise ReadOnlyDatabaseError(db.shown)
     if db.sqlite_path and not db.sqlite_path.resolve().parent.is_dir():
         raise DatabaseUnavailableError(db.shown, f"the directory {db.sqlite_path.parent} does "
                                             "not exist")
@@ -219,7 +271,7 @@ def open_for_write(url: str, timeout: float | None = None) -> Database:
     if state == "empty":
         from audit.migrate import migrate  # alembic loads only when it has work to do
 
-        migrate(db, only_if_empty=True)
+        migrate(db, only_if_empty=True, allow_other_tables=allow_other_tables)
     elif state == "old":
         db.dispose()
         raise SchemaTooOldError(db.shown, str(current), schema.HEAD)

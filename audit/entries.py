@@ -125,6 +125,17 @@ def snapshot_rows(profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]
     return rows
 
 
+def profile_digest(text: Any) -> str:
+    """Digest of one kept profile, as stored: ``sha256:`` and the hex of its exact text."""
+    return "sha256:" + sha256_hex(text if isinstance(text, str | bytes) else repr(text))
+
+
+def profile_digests(profiles: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Person id -> digest of the profile the snapshot table keeps, for the run entry."""
+    return {row["person_id"]: profile_digest(row["profile"])
+            for row in snapshot_rows(profiles)}
+
+
 def rules_text_digest(rules_files: Mapping[str, str]) -> str:
     """Digest of the rule files' exact text: canonical JSON of {file name: text}."""
     return digest(dict(rules_files))
@@ -222,6 +233,7 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "settings": strip_protected(result["settings"]),
            "summary": strip_protected(result["summary"]),
            "active_before": len(busy),
+           "profile_digests": profile_digests(profiles),
            "entries": len(pairs) + len(unpaired)}
     if command:
         run["command"] = command

@@ -75,3 +75,43 @@ class EntryNotFoundError(AuditError):
         self.seq, self.head = seq, head
         hint = (f"entries run from 1 to {head}" if head else "the log is empty")
         super().__init__(f"there is no audit entry {seq}: {hint}. `tandem audit log` lists them.")
+
+
+class RevisionMissingError(AuditError):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"the audit database {url} is damaged: it holds Tandem's audit tables, but its "
+            "schema revision (the row of alembic_version) was deleted; nothing was read or "
+            "written. Someone changed the database behind Tandem's back: restore it from a "
+            "backup, or have its owner put the row back, then run `tandem audit verify "
+            "--witness FILE` to check what else changed.")
+
+
+class ForeignDatabaseError(AuditError):
+    def __init__(self, url: str, tables: list[str]) -> None:
+        self.url, self.tables = url, tables
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        super().__init__(
+            f"the database {url} holds tables that are not Tandem's ({shown}), so it "
+            "probably belongs to another application; nothing was written. Give Tandem a "
+            "database of its own with --db, or pass --allow-other-tables to add the audit "
+            "tables beside them.")
+
+
+class ReadOnlyDatabaseError(AuditError):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"the audit database {url} is opened read-only (mode=ro in its URL); nothing was "
+            "written. Remove ?mode=ro from the URL to record.")
+
+
+class ValueTooLongError(AuditError):
+    def __init__(self, what: str, value: str, limit: int) -> None:
+        self.what, self.value, self.limit = what, value, limit
+        hint = " Give a shorter --actor." if what == "actor" else ""
+        super().__init__(
+            f"the {what} {value[:40]!r}{'...' if len(value) > 40 else ''} is {len(value)} "
+            f"characters long, and the audit log keeps at most {limit}; nothing was "
+            f"written.{hint}")

@@ -121,15 +121,30 @@ def _reasons(doc: Mapping[str, Any]) -> list[str]:
 def _people(view: EntryView, ids: list[str]) -> list[str]:
     if not ids:
         return []
+    states = view.profiles or {}
     known = [f"{pid} is {view.names[pid]}" for pid in ids if pid in view.names]
     lines = ["People"]
     if known:
         lines.append(f"  {' and '.join(known)} (from the input snapshot, which can be "
                      "erased; the log itself keeps ids only).")
-    missing = [pid for pid in ids if pid not in view.names]
+    altered = [pid for pid in ids if states.get(pid) == "altered"]
+    if altered:
+        lines.append(f"  The kept profile of {', '.join(altered)} was ALTERED after the run: "
+                     "it no longer matches the digest the run recorded, so no name is shown. "
+                     "`tandem audit verify` names it.")
+    erased = [pid for pid in ids if states.get(pid) == "erased"]
+    if erased:
+        lines.append(f"  The profile of {', '.join(erased)} was erased; the log keeps the id "
+                     "only.")
+    missing = [pid for pid in ids if pid not in view.names
+               and states.get(pid) not in ("altered", "erased")]
     if missing:
         lines.append(f"  No profile is kept for {', '.join(missing)} (erased, or never "
                      "stored); the log keeps the id only.")
+    unchecked = [pid for pid in ids if states.get(pid) == "unchecked"]
+    if unchecked:
+        lines.append(f"  The run recorded no digest of the profile of {', '.join(unchecked)} "
+                     "(it predates profile digests): the name cannot be checked.")
     return lines
 
 
@@ -196,7 +211,14 @@ def explain(view: EntryView) -> list[str]:
     """Everything a reviewer needs about one entry, in plain words."""
     doc, seq = view.entry.doc, view.entry.seq
     kind = str(doc.get("kind"))
-    lines = [f"Entry {seq} of the audit log: {KIND_TITLES.get(kind, kind)}."]
+    lines: list[str] = []
+    finding = view.finding
+    untrusted = (finding is not None and finding.problem != "snapshot"
+                 and finding.trusted_upto < seq)
+    if finding is not None and untrusted:
+        lines += [f"UNTRUSTED: the audit log is broken at entry {finding.seq}, at or before "
+                  "this one; what follows may be forged. Run `tandem audit verify`.", ""]
+    lines.append(f"Entry {seq} of the audit log: {KIND_TITLES.get(kind, kind)}.")
     people: list[str] = []
     if kind == KIND_PAIR:
         people = [str(doc.get("mentor")), str(doc.get("mentee"))]
@@ -243,8 +265,9 @@ def explain(view: EntryView) -> list[str]:
     lines += ["", "Chain",
               f"  seq {seq}", f"  prev_hash  {view.entry.prev_hash}",
               f"  entry_hash {view.entry.entry_hash}",
-              "  " + ("This entry's content matches its entry_hash."
-                      if view.hash_ok else "THIS ENTRY'S CONTENT DOES NOT MATCH ITS entry_hash.")
+              "  " + ("The chain checks out up to this entry."
+                      if view.hash_ok and not untrusted else
+                      "THE CHAIN DOES NOT CHECK OUT UP TO THIS ENTRY.")
               + " `tandem audit verify` checks the whole chain."]
     if view.rules_files is not None:
         lines += ["", "Rules in force"]

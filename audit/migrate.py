@@ -9,7 +9,8 @@ from alembic import command
 from alembic.config import Config
 
 from audit import schema
-from audit.db import Database, classify, lock_timeout, resolve_url, revision
+from audit.db import Database, classify, lock_timeout, other_tables, resolve_url, revision
+from audit.errors import ForeignDatabaseError, ReadOnlyDatabaseError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -50,29 +51,37 @@ def alembic_config(conn: object) -> Config:
     return config
 
 
-def migrate(db: Database, target: str = "head", *,
-            only_if_empty: bool = False) -> tuple[str | None, str | None]:
+def migrate(db: Database, target: str = "head", *, only_if_empty: bool = False,
+            allow_other_tables: bool = False) -> tuple[str | None, str | None]:
     """Bring the schema to ``target`` under the migration lock; (before, after) revisions.
 
     With ``only_if_empty``, do nothing unless the database has no schema yet: this is how
-    two first commits racing on a new database create it once.
+    two first commits racing on a new database create it once. A database without a schema
+    that holds other tables is refused unless ``allow_other_tables``.
     """
+    if db.read_only:
+        raise ReadOnlyDatabaseError(db.shown)
     with db.migrating() as conn:
         before = revision(conn)
         classify(db, before)
         if only_if_empty and before is not None:
             return before, before
+        if before is None and not allow_other_tables:
+            others = other_tables(conn)
+            if others:
+                raise ForeignDatabaseError(db.shown, others)
         if before != (schema.HEAD if target == "head" else target):
             command.upgrade(alembic_config(conn), target)
         after = revision(conn)
     return before, after
 
 
-def upgrade(db_url: str | None, target: str = "head") -> SchemaReport:
+def upgrade(db_url: str | None, target: str = "head", *,
+            allow_other_tables: bool = False) -> SchemaReport:
     """`tandem db upgrade`: create or migrate the schema; a no-op on a current one."""
     db = Database(resolve_url(db_url), lock_timeout())
     try:
-        before, after = migrate(db, target)
+        before, after = migrate(db, target, allow_other_tables=allow_other_tables)
     finally:
         db.dispose()
     return SchemaReport(db.shown, before, after)

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from audit import db as database
 from audit import store
-from audit.chain import StoredRow
-from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, entry_hash
+from audit.chain import Anchor, Finding, StoredRow, Verifier
+from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
 from audit.errors import EntryNotFoundError
 from audit.lifecycle import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 from audit.state import ProgramState, derive_state
 from audit.store import LogFilter
+from audit.witness import WITNESS_ENV
 
-__all__ = ["EntryView", "LogFilter", "LoggedEntry", "history", "log", "show", "status"]
+__all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
+           "log_checked", "show", "status", "status_checked", "trust_advice", "warning"]
 
+PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
 TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION,
             "checkin", "outcome")
@@ -41,19 +49,93 @@ class LoggedEntry:
 
 @dataclass(frozen=True)
 class EntryView:
-    """One entry with what a reviewer needs around it."""
+    """One entry with what a reviewer needs around it.
+
+    ``profiles``: for each person of the entry, "kept" (the name is in ``names``), "erased",
+    "altered" (the kept profile no longer matches the run's digest: no name is given) or
+    "unchecked" (kept, but the run recorded no digest of it). ``finding``: the first break
+    of the chain up to this entry, or None."""
 
     entry: LoggedEntry
     run: Mapping[str, Any] | None
     names: Mapping[str, str]
     hash_ok: bool
     rules_files: Mapping[str, str] | None = None
+    profiles: Mapping[str, str] | None = None
+    finding: Finding | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.entry.as_dict(), "run": dict(self.run) if self.run else None,
                 "names": dict(self.names), "hash_ok": self.hash_ok,
+                "profiles": dict(self.profiles or {}), "chain": chain_dict(self.finding),
                 "rules_files": dict(self.rules_files) if self.rules_files is not None
                 else None}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a reading command prints, with the first break of the chain up to it."""
+
+    value: Any
+    finding: Finding | None
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+
+def chain_dict(finding: Finding | None) -> dict[str, Any]:
+    if finding is None:
+        return {"ok": True, "finding": None}
+    return {"ok": False, "finding": {"seq": finding.seq, "problem": finding.problem,
+                                     "message": finding.message,
+                                     "trusted_up_to": finding.trusted_upto}}
+
+
+def trust_advice(finding: Finding) -> str:
+    """What may still be trusted after a finding, in one sentence."""
+    if finding.problem == "snapshot":
+        return ("The chain itself checks out; the kept profile named above is not to be "
+                "trusted, and `tandem audit show` reads it as altered.")
+    if finding.trusted_upto == 1:
+        return ("Entry 1 checks out; treat entry 2 and everything after it as untrusted until "
+                "it is explained.")
+    if finding.trusted_upto > 1:
+        return (f"Entries 1 to {finding.trusted_upto} check out; treat entry "
+                f"{finding.trusted_upto + 1} and everything after it as untrusted until it "
+                "is explained.")
+    return ("No entry can be trusted until it is explained: treat entry 1 and everything "
+            "after it as untrusted.")
+
+
+def warning(finding: Finding) -> str:
+    """The line that leads a reading command's output when the chain is broken."""
+    return (f"WARNING: the audit log is BROKEN at entry {finding.seq} ({finding.problem}): "
+            f"{finding.message}. {trust_advice(finding)} Run `tandem audit verify`.")
+
+
+def _check(conn: Connection, upto: int | None) -> Finding | None:
+    """The first break of the chain up to entry ``upto`` (None: the whole log), checked
+    against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
+    from audit.verify import anchors
+
+    witness = os.environ.get(WITNESS_ENV) or None
+    key = os.environ.get(PUBLIC_KEY_ENV) or None
+    heads: list[Anchor] = []
+    if witness and Path(witness).exists():  # not yet written: it lists no head
+        heads, _ = anchors(Path(witness), Path(key) if key else None)
+    if upto is not None:
+        heads = [h for h in heads if h.seq <= upto]
+    verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
+                        witnessed=witness is not None and upto is None,
+                        snapshots=lambda digest: store.snapshot_digests(conn, digest))
+    with closing(store.iter_rows(conn)) as rows:
+        for row in rows:
+            if upto is not None and row.seq > upto:
+                break
+            if verifier.feed(row):
+                return verifier.finding
+    return verifier.finish().finding if upto is None else None
 
 
 def _subjects(doc: Mapping[str, Any]) -> list[str]:
@@ -79,17 +161,43 @@ def _input_of(conn: Any, doc: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _run_input(conn: Any, row: StoredRow) -> dict[str, Any] | None:
     run_row = store.run_row(conn, str(json.loads(row.entry).get("run")))
-    return {"input_digest": json.loads(run_row.entry).get("input_digest")} if run_row else None
+    if run_row is None:
+        return None
+    run_doc = json.loads(run_row.entry)
+    return {"input_digest": run_doc.get("input_digest"),
+            "profile_digests": run_doc.get("profile_digests")}
 
 
 def log(db_url: str | None, where: LogFilter) -> list[LoggedEntry]:
-    """The entries matching ``where``, newest first."""
+    """The entries matching ``where``, newest first, unchecked (see ``log_checked``)."""
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            return [LoggedEntry.of(row) for row in store.select_rows(conn, where)]
+            return [_logged(row) for row in store.select_rows(conn, where)]
     finally:
         db.dispose()
+
+
+def log_checked(db_url: str | None, where: LogFilter) -> Checked:
+    """The entries matching ``where``, newest first, and the first break of the chain up to
+    the newest of them (the whole log when that is the last entry)."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            rows = store.select_rows(conn, where)
+            newest = max((r.seq for r in rows), default=0)
+            finding = _check(conn, None if newest == store.head(conn)[0] else newest)
+            return Checked([_logged(row) for row in rows], finding)
+    finally:
+        db.dispose()
+
+
+def _logged(row: StoredRow) -> LoggedEntry:
+    try:
+        return LoggedEntry.of(row)
+    except (ValueError, TypeError):
+        return LoggedEntry(row.seq, row.prev_hash, row.entry_hash,
+                           {"kind": "(unreadable)", **dict(row.columns)})
 
 
 def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView:
@@ -100,7 +208,8 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             row = store.row_at(conn, seq)
             if row is None:
                 raise EntryNotFoundError(seq, store.head(conn)[0])
-            entry = LoggedEntry.of(row)
+            finding = _check(conn, seq)
+            entry = _logged(row)
             run_doc: Mapping[str, Any] | None = entry.doc
             if entry.doc.get("kind") != KIND_RUN:
                 run_row = store.run_row(conn, str(entry.doc.get("run")))
@@ -108,25 +217,69 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             if run_doc is None:
                 run_doc = _input_of(conn, entry.doc)
             names: dict[str, str] = {}
+            profiles: dict[str, str] = {}
             files = None
             if run_doc:
-                names = store.snapshot_names(conn, str(run_doc.get("input_digest")),
-                                             _subjects(entry.doc))
+                names, profiles = _people(conn, run_doc, _subjects(entry.doc))
                 if rules_text:
                     files = store.rules_files(conn, str(run_doc.get("rules_text_digest")))
                     files = files if files is not None else {}
     finally:
         db.dispose()
-    ok = entry_hash(row.prev_hash, entry.doc) == row.entry_hash
-    return EntryView(entry, run_doc, names, ok, files)
+    ok = finding is None or finding.seq > seq or (finding.problem == "snapshot")
+    return EntryView(entry, run_doc, names, ok, files, profiles, finding)
+
+
+def _people(conn: Connection, run_doc: Mapping[str, Any], people: list[str]
+            ) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of the people that may be shown, and the state of each one's kept profile."""
+    input_digest = str(run_doc.get("input_digest"))
+    kept = store.snapshot_profiles(conn, input_digest, people)
+    recorded = run_doc.get("profile_digests")
+    names: dict[str, str] = {}
+    states: dict[str, str] = {}
+    for person in people:
+        text = kept.get(person)
+        expected = recorded.get(person) if isinstance(recorded, Mapping) else None
+        if text is None:
+            states[person] = "erased" if expected else "not kept"
+            continue
+        if expected is None:
+            states[person] = "unchecked"
+        elif profile_digest(text) != expected:
+            states[person] = "altered"
+            continue
+        else:
+            states[person] = "kept"
+        try:
+            name = json.loads(text).get("name")
+        except (ValueError, AttributeError):
+            name = None
+        if isinstance(name, str):
+            names[person] = name
+    return names, states
 
 
 def status(db_url: str | None) -> ProgramState:
-    """The active pairs and the free people, derived from the whole log."""
+    """The active pairs and the free people, derived from the whole log, unchecked (see
+    ``status_checked``)."""
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
             return derive_state(store.state_docs(conn))
+    finally:
+        db.dispose()
+
+
+def status_checked(db_url: str | None) -> Checked:
+    """The active pairs and the free people, derived from the whole log, and the first break
+    of the chain."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            finding = _check(conn, None)
+            state: ProgramState = derive_state(store.state_docs(conn))
+            return Checked(state, finding)
     finally:
         db.dispose()
 

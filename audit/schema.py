@@ -1,6 +1,7 @@
 """The audit tables as SQLAlchemy Core objects, for the queries. Migrations create them.
 
-``audit_log`` is the hash chain, append-only (triggers refuse UPDATE and DELETE).
+``audit_log`` is the hash chain, append-only (triggers refuse UPDATE and DELETE, and any
+INSERT that is not the next entry linked to the head).
 ``audit_rules`` keeps the exact rule files' text for each run, append-only too.
 ``audit_snapshot`` keeps whole profiles by input digest, outside the chain, so that they
 can be erased. ``audit_note`` keeps the free-text notes of check-ins and outcomes, outside
@@ -13,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
 # Schema revisions, oldest first, as named by the files in audit/migrations/versions.
-REVISIONS = ("0001", "0002", "0004", "0005")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 metadata = MetaData()

@@ -13,7 +13,17 @@ from sqlalchemy import Connection, Row, func, insert, or_, select
 
 from audit import schema
 from audit.chain import StoredRow
-from audit.entries import GENESIS, INDEX_COLUMNS, KIND_RUN, Entry, rules_text_digest
+from audit.db import APPENDED
+from audit.entries import (
+    GENESIS,
+    INDEX_COLUMNS,
+    KIND_RUN,
+    Entry,
+    link,
+    profile_digest,
+    rules_text_digest,
+)
+from audit.errors import ValueTooLongError
 from audit.state import ProgramState, derive_state
 from engine.canonical import canonical_json
 
@@ -56,9 +66,36 @@ def program_state(conn: Connection) -> ProgramState:
     return derive_state(json.loads(row[0]) for row in rows)
 
 
+def _check_fits(entries: Sequence[Entry]) -> None:
+    """Refuse a value longer than its column, on SQLite as on PostgreSQL."""
+    limits = {c.name: int(getattr(c.type, "length", 0)) for c in _LOG.columns
+              if isinstance(getattr(c.type, "length", None), int)}
+    for entry in entries:
+        for column, value in entry.columns().items():
+            limit = limits.get(column)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                raise ValueTooLongError(INDEX_COLUMNS.get(column, column), value, limit)
+
+
 def append(conn: Connection, entries: Sequence[Entry]) -> None:
+    """Insert linked entries after the head, inside the caller's write transaction
+    (``Database.writing``), which hands the new head to the witness once committed."""
+    _check_fits(entries)
     for start in range(0, len(entries), _BATCH):
         conn.execute(insert(_LOG), [e.columns() for e in entries[start:start + _BATCH]])
+    if entries:
+        last = entries[-1]
+        conn.info[APPENDED] = (last.seq, last.entry_hash, str(last.doc.get("at")),
+                               str(last.doc.get("actor")))
+
+
+def append_group(conn: Connection, docs: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """Number a group of entries after the head, chain them, and append them: the one way
+    every writer adds to the log, inside ``Database.writing``."""
+    head_seq, head_hash = head(conn)
+    chain = link(docs, head_seq, head_hash)
+    append(conn, chain)
+    return chain
 
 
 def keep_rules(conn: Connection, rules_digest: str, files: Mapping[str, str], at: str) -> str:
@@ -172,6 +209,24 @@ def snapshot_names(conn: Connection, input_digest: str,
         if isinstance(name, str):
             names[str(person)] = name
     return names
+
+
+def snapshot_digests(conn: Connection, input_digest: str) -> dict[str, str]:
+    """Person -> digest of the profile text as kept, for every profile kept for an input."""
+    table = schema.snapshot
+    result = conn.execute(select(table.c.person_id, table.c.profile)
+                          .where(table.c.input_digest == input_digest))
+    return {str(p): profile_digest(text) for p, text in result}
+
+
+def snapshot_profiles(conn: Connection, input_digest: str,
+                      people: Sequence[str]) -> dict[str, str]:
+    """The kept profile text of these people in the snapshot of that input, as stored."""
+    table = schema.snapshot
+    rows = conn.execute(select(table.c.person_id, table.c.profile)
+                        .where(table.c.input_digest == input_digest,
+                               table.c.person_id.in_(list(people))))
+    return {str(person): profile for person, profile in rows}
 
 
 def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,7 @@ from cli.errors import reports_errors
 from cli.options import db_option, format_option
 
 if TYPE_CHECKING:
-    from audit.chain import Head, VerifyReport
+    from audit.chain import Finding, Head, VerifyReport
     from audit.review import LoggedEntry
     from audit.state import ProgramState
 
@@ -71,15 +71,19 @@ def log_command(person: str | None, pair: tuple[str, str] | None, run: str | Non
       tandem audit log --pair M01:E07
       tandem audit log --run 20260901T101530Z --since 2026-09-01
     """
-    from audit.review import LogFilter, log
+    from audit.review import LogFilter, log_checked
 
-    entries = log(db_url, LogFilter(person, pair, run, since, limit))
+    checked = log_checked(db_url, LogFilter(person, pair, run, since, limit))
+    _warn(checked.finding)
     if fmt == "json":
         from cli.render import print_json
 
-        print_json([e.as_dict() for e in entries])
+        trusted = checked.finding.trusted_upto if checked.finding else None
+        print_json([{**e.as_dict(), "verified": trusted is None or e.seq <= trusted}
+                    for e in checked.value])
     else:
-        _print_log(entries)
+        _print_log(checked.value)
+    raise SystemExit(0 if checked.ok else 1)
 
 
 @audit.command("show")
@@ -104,33 +108,50 @@ def show_command(seq: int, rules_text: bool, db_url: str | None, fmt: str) -> No
     from audit.review import show
 
     view = show(db_url, seq, rules_text=rules_text)
+    _warn(view.finding)
     if fmt == "json":
         from cli.render import print_json
 
         print_json(view.as_dict())
     else:
         click.echo("\n".join(explain(view)))
+    raise SystemExit(0 if view.finding is None else 1)
 
 
 @audit.command("verify")
 @click.option("--expect-head", callback=_head, default=None, metavar="SEQ:HASH",
               help="A head printed earlier and kept outside the database: also detect a "
                    "removed or rewritten tail.")
+@click.option("--witness", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, envvar="TANDEM_WITNESS", show_envvar=True,
+              help="Check every head this witness file lists, and that it lists the last.")
+@click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, envvar="TANDEM_PUBLIC_KEY", show_envvar=True,
+              help="Require every witness line to be signed by this key.")
 @db_option
 @format_option("text", "json", default="text")
 @reports_errors
-def verify_command(expect_head: Head | None, db_url: str | None, fmt: str) -> None:
+def verify_command(expect_head: Head | None, witness: Path | None, public_key: Path | None,
+                   db_url: str | None, fmt: str) -> None:
     """Recompute the whole hash chain. Exit 0 when intact, 1 naming the first bad entry.
+
+    With --witness, every head the witness lists must still be in the chain, unchanged,
+    and the chain must end at a head it lists: a rewrite, a truncation or an appended
+    forgery is caught. With --public-key, every witness line must be signed by that key.
 
     \b
     Examples:
       tandem audit verify
       tandem audit verify --expect-head 41:3f5a...
+      tandem audit verify --witness witness.jsonl --public-key audit.key.pub
       tandem audit verify --db postgresql+psycopg://hr@db/tandem --format json
     """
     from audit.verify import verify
 
-    report = verify(db_url, expect_head)
+    if public_key and not witness:
+        raise click.UsageError("--public-key checks the witness's signatures: give "
+                               "--witness FILE too")
+    report = verify(db_url, expect_head, witness=witness, public_key=public_key)
     if fmt == "json":
         from cli.render import print_json
 
@@ -173,6 +194,31 @@ def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | No
         click.echo(f"Exported {count} entries to {out}", err=True)
 
 
+@audit.command("keygen")
+@click.argument("name")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Private key file to create; the public key goes to FILE.pub.")
+@reports_errors
+def keygen_command(name: str, out: Path) -> None:
+    """Make an Ed25519 key pair that signs the heads written to the witness.
+
+    NAME names the key and the log in each signed checkpoint (C2SP signed note), for
+    example hr.example.com/tandem-audit. Keep the private key with the account that
+    commits; give the public key to the reviewers who verify.
+
+    \b
+    Examples:
+      tandem audit keygen hr.example.com/tandem-audit --out audit.key
+      tandem pair cohort.json --commit --witness w.jsonl --signing-key audit.key
+      tandem audit verify --witness w.jsonl --public-key audit.key.pub
+    """
+    from audit.witness import write_key_pair
+
+    public_path, key = write_key_pair(name, out)
+    click.echo(f"Private key: {out} (keep it secret; it signs the witness's heads)\n"
+               f"Public key:  {public_path}\n{key.text()}")
+
+
 @click.group()
 def db() -> None:
     """Manage the audit database's schema.
@@ -185,9 +231,11 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option("--allow-other-tables", is_flag=True,
+              help="Create the audit tables even in a database that holds other tables.")
 @db_option
 @reports_errors
-def upgrade_command(db_url: str | None) -> None:
+def upgrade_command(allow_other_tables: bool, db_url: str | None) -> None:
     """Create the audit schema, or migrate it to this Tandem's revision. Safe to repeat.
 
     \b
@@ -197,7 +245,7 @@ def upgrade_command(db_url: str | None) -> None:
     """
     from audit.migrate import upgrade
 
-    click.echo(upgrade(db_url).describe())
+    click.echo(upgrade(db_url, allow_other_tables=allow_other_tables).describe())
 
 
 @db.command("current")
@@ -216,6 +264,32 @@ def current_command(db_url: str | None) -> None:
     click.echo(current(db_url).describe_current())
 
 
+@db.command("grant")
+@click.argument("role")
+@click.option("--dry-run", is_flag=True, help="Print the SQL without running it.")
+@db_option
+@reports_errors
+def grant_command(role: str, dry_run: bool, db_url: str | None) -> None:
+    """Let a PostgreSQL role read and append to the audit log, and nothing more.
+
+    Run it as the owner of the tables. Then run Tandem as ROLE: it cannot update, delete,
+    truncate or switch the triggers off. ROLE must exist and be neither a superuser nor
+    the owner.
+
+    \b
+    Examples:
+      tandem db grant tandem_app --db postgresql+psycopg://owner@db/tandem
+      tandem db grant tandem_app --dry-run
+    """
+    from audit.grant import grant
+
+    report = grant(db_url, role, dry_run=dry_run)
+    if dry_run:
+        click.echo("\n".join(f"{s};" for s in report.statements))
+    else:
+        click.echo(report.describe())
+
+
 @click.command()
 @db_option
 @format_option("table", "json")
@@ -231,9 +305,11 @@ def status(db_url: str | None, fmt: str) -> None:
     """
     from datetime import UTC
 
-    from audit.review import status as program_status
+    from audit.review import chain_dict, status_checked
 
-    state = program_status(db_url)
+    checked = status_checked(db_url)
+    _warn(checked.finding)
+    state: ProgramState = checked.value
     now = datetime.now(UTC)
     if fmt == "json":
         from cli.render import print_json
@@ -241,12 +317,22 @@ def status(db_url: str | None, fmt: str) -> None:
         report = state.as_dict()
         recent = {s.seq for s in state.recent_separations(now)}
         report["separations"] = [s for s in report["separations"] if s["seq"] in recent]
+        report["chain"] = chain_dict(checked.finding)
         print_json(report)
     else:
         _print_status(state, now)
+    raise SystemExit(0 if checked.ok else 1)
 
 
 # -- rendering ------------------------------------------------------------------------------
+
+def _warn(finding: Finding | None) -> None:
+    """Lead with the warning, on stderr, when the chain is broken up to what is printed."""
+    if finding is not None:
+        from audit.review import warning
+
+        click.echo(warning(finding), err=True)
+
 
 def _table(title: str, *columns: str) -> Any:
     from rich.table import Table
@@ -302,10 +388,11 @@ def _print_status(state: ProgramState, now: datetime) -> None:
 
 def _verify_text(report: VerifyReport) -> str:
     if report.finding:
+        from audit.review import trust_advice
+
         f = report.finding
-        return (f"Audit log BROKEN at entry {f.seq} ({f.problem}): {f.message}.\n"
-                f"Entries before {f.seq} check out; treat entry {f.seq} and everything after "
-                "it as untrusted until it is explained.")
+        return f"Audit log BROKEN at entry {f.seq} ({f.problem}): {f.message}.\n" + \
+            trust_advice(f)
     runs = f"{report.runs} run{'' if report.runs == 1 else 's'}"
     lines = [f"Audit log intact: {report.entries} entries in {runs}; every order, link and "
              "hash checks out.",
@@ -313,8 +400,14 @@ def _verify_text(report: VerifyReport) -> str:
     if report.expected_head:
         lines.append(f"The recorded head {report.expected_head.seq} is still in the chain, "
                      "unchanged.")
-    lines.append("Keep the head outside the database; later, `tandem audit verify "
-                 f"--expect-head {report.head}` also detects a removed or rewritten tail.")
+    if report.witness_heads:
+        signed = f", each signed by {report.signed_by}" if report.signed_by else ""
+        lines.append(f"Every head the witness lists ({report.witness_heads}) is in the "
+                     f"chain, unchanged, and it lists the last{signed}.")
+    if not report.witness_heads:
+        lines.append("Keep the head outside the database; later, `tandem audit verify "
+                     f"--expect-head {report.head}` also detects a removed or rewritten tail "
+                     "(or commit with --witness FILE to keep every head).")
     return "\n".join(lines)
 
 

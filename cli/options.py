@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,3 +41,40 @@ def as_of_option(func: F) -> F:
         help="Date tenure is measured at (YYYY-MM-DD). Default: the cohort's program.as_of, "
              "else today.",
     )(func)
+
+
+def witness_options(func: F) -> F:
+    """--witness and --signing-key for a command that records: every write the command makes
+    appends its head to that witness."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, witness: Path | None = None, signing_key: Path | None = None,
+                **kwargs: Any) -> Any:
+        from audit.witness import WitnessConfig, using
+
+        with using(WitnessConfig.resolve(witness, signing_key)):
+            return func(*args, **kwargs)
+
+    return _witness_flags(wrapper)  # type: ignore[return-value]
+
+
+def writer_options(func: F) -> F:
+    """--witness, --signing-key and --allow-other-tables, for `tandem pair`, which passes
+    them on itself."""
+    func = click.option(
+        "--allow-other-tables", is_flag=True,
+        help="Create the audit tables even in a database that holds other tables.")(func)
+    return _witness_flags(func)
+
+
+def _witness_flags(func: F) -> F:
+    func = click.option(
+        "--signing-key", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        envvar="TANDEM_SIGNING_KEY", show_envvar=True,
+        help="Sign each head written to the witness with this private key "
+             "(`tandem audit keygen`).")(func)
+    return click.option(
+        "--witness", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        envvar="TANDEM_WITNESS", show_envvar=True,
+        help="Append each new head of the chain to this file, kept outside the database; "
+             "`tandem audit verify --witness FILE` checks it.")(func)

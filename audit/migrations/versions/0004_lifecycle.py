@@ -5,7 +5,7 @@ same append-only log; they need no table of their own, since the state is a fold
 log. `tandem status`, `tandem history` and the approval checks look entries up by kind.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
