@@ -121,6 +121,7 @@ class FollowupReceipt:
     recorded: int
     kind: str
     skipped: tuple[Problem, ...] = ()
+    witness: str | None = None
 
     @property
     def head(self) -> str:
@@ -134,12 +135,13 @@ class FollowupReceipt:
         skipped = (f"; {len(self.skipped)} invalid row{'' if len(self.skipped) == 1 else 's'} "
                    "skipped (listed above)" if self.skipped else "")
         return (f"Recorded {self.recorded} {noun}{plural} in {self.db}: {where}{skipped}.\n"
-                f"New head: {self.head}")
+                f"New head: {self.head}"
+                + (f"\nAppended to the witness {self.witness}." if self.witness else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return {"db": self.db, "run_id": self.run_id, "first_seq": self.first_seq,
                 "last_seq": self.last_seq, "head": self.head, "recorded": self.recorded,
-                "skipped": [p.as_dict() for p in self.skipped]}
+                "skipped": [p.as_dict() for p in self.skipped], "witness": self.witness}
 
 
 # -- the pairs the log formed (a fold over the entries, oldest first) -------------------------
@@ -264,7 +266,10 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
     from audit import db as database
     from audit import entries, schema, store
 
-    db = database.open_for_read(database.resolve_url(db_url))
+    url = database.resolve_url(db_url)
+    present = database.open_for_read(url)  # a fact needs a log with pairs: never create one
+    present.dispose()
+    db = database.open_for_write(url)  # the writers' lock; and the witness, when configured
     try:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)
@@ -281,8 +286,9 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
                     for n in batch.notes])
     finally:
         db.dispose()
+    witness = str(db.witness.path) if db.witness and db.witness.path else None
     return FollowupReceipt(db.shown, chain[0].doc["run"], chain[0].seq, chain[-1].seq,
-                           chain[-1].entry_hash, len(chain), kind, tuple(skipped))
+                           chain[-1].entry_hash, len(chain), kind, tuple(skipped), witness)
 
 
 def _position(problem: Problem) -> int:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option
+from cli.options import as_of_option, db_option, format_option, witness_options
 
 if TYPE_CHECKING:
     from audit.followup import FollowupReceipt
@@ -38,6 +38,7 @@ _ACTOR = click.option("--actor", default=None,
                    "writing nothing.")
 @_ACTOR
 @db_option
+@witness_options
 @format_option("table", "json")
 @reports_errors
 def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str | None,
@@ -96,6 +97,7 @@ def _show_receipt(receipt: FollowupReceipt, fmt: str) -> None:
               help="Free text; kept outside the hash chain, so that it can be erased.")
 @_ACTOR
 @db_option
+@witness_options
 @format_option("table", "json")
 @reports_errors
 def outcome(mentor: str, mentee: str, result: str, note: str | None, actor: str | None,

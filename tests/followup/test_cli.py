@@ -140,3 +140,16 @@ def test_history_shows_checkins_and_outcomes_in_a_persons_timeline(run, url):
     run("outcome", "M0001", "E0001", "--result", "success", "--db", url)
     entries = json.loads(run("history", "E0001", "--db", url, "--format", "json").stdout)
     assert [e["entry"]["kind"] for e in entries] == ["pair", "checkin", "outcome"]
+
+
+def test_a_checkin_and_an_outcome_append_their_heads_to_the_witness(run, url, tmp_path):
+    """With --witness, each recorded fact's head goes to the witness, which verify checks."""
+    witness = tmp_path / "witness.jsonl"
+    done = run("checkin", "M0001", "E0001", "--rating", "4", "--db", url, "--witness", witness)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.rstrip().endswith(f"Appended to the witness {witness}.")
+    assert run("outcome", "M0001", "E0001", "--result", "success", "--db", url, "--witness",
+               witness).exit_code == 0
+    heads = [json.loads(line)["seq"] for line in witness.read_text("utf-8").splitlines()]
+    assert heads == [6, 7]
+    assert run("audit", "verify", "--db", url, "--witness", witness).exit_code == 0
