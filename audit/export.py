@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Mapping
 from contextlib import closing
 from typing import Any, TextIO
@@ -13,20 +12,11 @@ from audit import db as database
 from audit import store
 from audit.explain import summary
 from engine.canonical import canonical_json
+from engine.spreadsheet import neutralise
 
 CSV_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "person", "score",
                "reason", "summary", "entry", "prev_hash", "entry_hash")
-# A cell starting with one of these is a formula (or can become one) in a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet will show as text, never run: a leading ' before a formula
-    character. Plain numbers, negative ones included, stay as they are."""
-    if cell.startswith(_FORMULA_START) and not _NUMBER.match(cell):
-        return "'" + cell
-    return cell
+# Cells go through engine.spreadsheet.neutralise, the one rule for every CSV Tandem writes.
 
 
 def _csv_row(seq: int, prev_hash: str, entry_hash: str, doc: Mapping[str, Any]) -> list[str]:

@@ -114,7 +114,9 @@ def show_command(seq: int, rules_text: bool, db_url: str | None, fmt: str) -> No
 
         print_json(view.as_dict())
     else:
-        click.echo("\n".join(explain(view)))
+        from cli.render import safe_lines
+
+        click.echo(safe_lines("\n".join(explain(view))))
     raise SystemExit(0 if view.finding is None else 1)
 
 
@@ -157,7 +159,9 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
 
         print_json(report.as_dict())
     else:
-        click.echo(_verify_text(report))
+        from cli.render import safe_lines
+
+        click.echo(safe_lines(_verify_text(report)))
     raise SystemExit(0 if report.ok else 1)
 
 
@@ -330,8 +334,9 @@ def _warn(finding: Finding | None) -> None:
     """Lead with the warning, on stderr, when the chain is broken up to what is printed."""
     if finding is not None:
         from audit.review import warning
+        from cli.render import safe_lines
 
-        click.echo(warning(finding), err=True)
+        click.echo(safe_lines(warning(finding)), err=True)
 
 
 def _table(title: str, *columns: str) -> Any:
@@ -345,44 +350,45 @@ def _table(title: str, *columns: str) -> Any:
 
 def _print_log(entries: list[LoggedEntry]) -> None:
     from audit.explain import subject, summary, when
-    from cli.render import console
+    from cli.render import cell, console
 
     table = _table(f"{len(entries)} audit entries, newest first", "seq", "when (UTC)",
                    "kind", "run", "who", "what")
     for e in entries:
-        table.add_row(str(e.seq), when(e.doc.get("at"))[:19], str(e.doc.get("kind")),
-                      str(e.doc.get("run")), subject(e.doc), summary(e.doc))
+        table.add_row(cell(e.seq), cell(when(e.doc.get("at"))[:19]), cell(e.doc.get("kind")),
+                      cell(e.doc.get("run")), cell(subject(e.doc)), cell(summary(e.doc)))
     console().print(table)
 
 
 def _print_status(state: ProgramState, now: datetime) -> None:
     from audit.explain import days_since, when
-    from cli.render import console
+    from cli.render import cell, console
 
     out = console()
     pairs = _table(f"{len(state.active)} active pairs", "mentor", "mentee", "score", "since",
                    "days", "run", "entry")
     for p in state.active:
-        pairs.add_row(p.mentor, p.mentee, f"{p.score:g}", when(p.since),
-                      str(days_since(p.since, now)), p.run, str(p.seq))
+        pairs.add_row(cell(p.mentor), cell(p.mentee), cell(f"{p.score:g}"), cell(when(p.since)),
+                      cell(days_since(p.since, now)), cell(p.run), cell(p.seq))
     free = _table(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
                   "id", "role", "last reason", "entry")
     for f in state.free:
-        free.add_row(f.id, f.role, f.reason, str(f.seq) if f.seq else "")
+        free.add_row(cell(f.id), cell(f.role), cell(f.reason), cell(f.seq if f.seq else ""))
     out.print(pairs)
     out.print(free)
     if state.pending:
         pending = _table(f"{len(state.pending)} proposals waiting for approval", "run",
                          "proposed by", "when", "pairs", "entry")
         for prop in state.pending:
-            pending.add_row(prop.run, prop.actor, when(prop.at), str(len(prop.pairs)),
-                            str(prop.seq))
+            pending.add_row(cell(prop.run), cell(prop.actor), cell(when(prop.at)),
+                            cell(len(prop.pairs)), cell(prop.seq))
         out.print(pending)
     recent = state.recent_separations(now)
     ended = _table(f"{len(recent)} separation{'' if len(recent) == 1 else 's'} in the last "
                    "90 days", "mentor", "mentee", "when", "category", "reason", "by", "entry")
     for s in recent:
-        ended.add_row(s.mentor, s.mentee, when(s.at), s.category, s.reason, s.actor, str(s.seq))
+        ended.add_row(cell(s.mentor), cell(s.mentee), cell(when(s.at)), cell(s.category),
+                      cell(s.reason), cell(s.actor), cell(s.seq))
     out.print(ended)
 
 

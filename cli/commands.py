@@ -28,7 +28,7 @@ def validate(files: tuple[Path, ...], rules_dir: Path | None, fmt: str) -> None:
       tandem validate examples/cohort.csv --format json
       tandem validate cohort.csv --rules my-rules/
     """
-    from cli.render import console, print_json, print_problems
+    from cli.render import console, print_json, print_problems, safe
     from engine.validate_files import validate_files
 
     report = validate_files(files, rules_dir)
@@ -40,7 +40,7 @@ def validate(files: tuple[Path, ...], rules_dir: Path | None, fmt: str) -> None:
         out = console()
         for summary in report.summaries:
             if summary["valid"]:
-                out.print(f"{summary['file']}: valid: "
+                out.print(f"{safe(summary['file'])}: valid: "
                           f"{_count(summary['participants'], 'participant')} "
                           f"({_count(summary['mentors'], 'mentor')}, "
                           f"{_count(summary['mentees'], 'mentee')})", markup=False)

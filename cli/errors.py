@@ -31,7 +31,9 @@ def reports_errors(func: F) -> F:
                 console(stderr=True).print(exc.summary(), style="red", markup=False)
             sys.exit(1)
         except TandemError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            from cli.render import safe_lines
+
+            click.echo(f"Error: {safe_lines(exc)}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from typing import Any
+
 import click
 
 from engine import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class TandemGroup(click.Group):
+    """The command group, with the last line of defence: an exception that no part of
+    Tandem expected ends in a short message, a crash file and exit code 3 (cli.crash)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["tandem.argv"] = list(args)  # named in the crash report
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own ways out: a message, a usage error, Ctrl-C
+        except BrokenPipeError:
+            # The reader of the output went away (`tandem audit log | head`): not a bug.
+            # Later writes (and Python's own flush at exit) go nowhere.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as exc:
+            from cli.crash import report_crash
+
+            command = " ".join(["tandem", *ctx.meta.get("tandem.argv", [])])
+            report_crash(exc, command, ctx.params.get("verbose") or 0)
+            raise  # not reached: report_crash exits
+
+
+@click.group(cls=TandemGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tandem")
 @click.option("-v", "--verbose", count=True, help="More operational detail on stderr (-vv: debug).")
 @click.option("--log-format", type=click.Choice(["console", "json"]), default="console",

@@ -150,18 +150,20 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
       tandem rules check
       tandem rules check --rules my-rules/ --format json
     """
-    from cli.render import console, print_json
+    from cli.render import console, print_json, safe
+    from engine.compile import compile_rules
     from engine.resources import rules_dir as bundled
     from engine.ruleset import load_rules
 
     loaded = load_rules(rules_dir or bundled())
+    compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,
                     "errors": []})
         return
     pairing, my_job_days = counts["pairing"], counts["my_job_days"]
-    console().print(f"{loaded.directory}: clean: {pairing} pairing "
+    console().print(f"{safe(loaded.directory)}: clean: {pairing} pairing "
                     f"rule{'' if pairing == 1 else 's'}, {my_job_days} my-job-day "
                     f"rule{'' if my_job_days == 1 else 's'} ({loaded.digest})", markup=False)
 

@@ -31,7 +31,7 @@ def _reason_option(what: str) -> Callable[[F], F]:
 
 
 def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "") -> None:
-    from cli.render import print_json
+    from cli.render import print_json, safe, safe_lines
     from engine.canonical import canonical_json
 
     if fmt == "json":
@@ -40,13 +40,13 @@ def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "")
     if not recorded.committed:
         click.echo("Dry run: nothing was written. With --commit, this entry would be recorded:")
         for doc in recorded.entries:
-            click.echo("  " + canonical_json(doc))
+            click.echo("  " + safe(canonical_json(doc)))
         return
     seqs = [str(e["seq"]) for e in recorded.entries]
-    click.echo(f"{done} in {recorded.db}: entr{'y' if len(seqs) == 1 else 'ies'} "
+    click.echo(f"{done} in {safe(recorded.db)}: entr{'y' if len(seqs) == 1 else 'ies'} "
                f"{', '.join(seqs)}.")
     if next_step:
-        click.echo(next_step)
+        click.echo(safe_lines(next_step))
     click.echo(f"New head: {recorded.head}\nKeep it outside the database; check later with "
                f"`tandem audit verify --expect-head {recorded.head}`.")
 
@@ -288,7 +288,7 @@ def history(person: str, db_url: str | None, fmt: str) -> None:
     """
     from audit.explain import summary, when
     from audit.review import history as timeline
-    from cli.render import console
+    from cli.render import cell, console, safe
 
     entries = timeline(db_url, person)
     if fmt == "json":
@@ -298,12 +298,13 @@ def history(person: str, db_url: str | None, fmt: str) -> None:
         return
     from rich.table import Table
 
-    table = Table(title=f"{person}: {len(entries)} entries, oldest first", title_justify="left")
+    table = Table(title=f"{safe(person)}: {len(entries)} entries, oldest first",
+                  title_justify="left")
     for column in ("entry", "when (UTC)", "kind", "what", "by"):
         table.add_column(column, overflow="fold")
     for e in entries:
-        table.add_row(str(e.seq), when(e.doc.get("at"))[:19], str(e.doc.get("kind")),
-                      summary(e.doc), str(e.doc.get("actor")))
+        table.add_row(cell(e.seq), cell(when(e.doc.get("at"))[:19]), cell(e.doc.get("kind")),
+                      cell(summary(e.doc)), cell(e.doc.get("actor")))
     console().print(table)
     sys.stdout.flush()
 

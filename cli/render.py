@@ -3,27 +3,65 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from engine.errors import Problem
 
+# What must never reach a terminal raw: C0 and C1 control characters (ESC starts ANSI and
+# OSC 8 hyperlink sequences), DEL, and the invisible marks that reorder text (bidi).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(value: object) -> str:
+    """User data as printable text: every control character shown as an escape (\\x1b)."""
+    return _CONTROL.sub(_escaped, str(value))
+
+
+def safe_lines(value: object) -> str:
+    """Like safe, but line breaks of a multi-line text stay line breaks."""
+    return "\n".join(safe(line) for line in str(value).split("\n"))
+
+
+def cell(value: object) -> Text:
+    """A table cell holding user data: plain text, never rich markup, never raw controls."""
+    return Text(safe(value))
+
+
+def lines_cell(parts: Iterable[object]) -> Text:
+    """A table cell of several values, one a line, each made safe."""
+    return Text("\n".join(safe(part) for part in parts))
+
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, soft_wrap=True, highlight=False, emoji=False)
+    return Console(stderr=stderr, soft_wrap=True, highlight=False, emoji=False, markup=False)
+
+
+# JSON escapes C0 controls itself; these it leaves raw, although a terminal acts on them.
+_JSON_RAW = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def print_json(value: Any, compact: bool = False) -> None:
-    """JSON on stdout: indented for reading, or compact (and much faster) for large output."""
+    """JSON on stdout: indented for reading, or compact (and much faster) for large output.
+
+    Characters a terminal would act on are written as \\u escapes: the same JSON value."""
     indent = None if compact else 2
-    sys.stdout.write(json.dumps(value, indent=indent, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def print_problems(problems: Iterable[Problem]) -> None:
     err = console(stderr=True)
     for problem in problems:
         style = "red" if problem.severity == "error" else "yellow"
-        err.print(problem.render(), style=style, markup=False)
+        err.print(safe(problem.render()), style=style, markup=False)

@@ -9,15 +9,13 @@ from typing import Any
 
 from rich.table import Table
 
-from cli.render import console
-
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
+from cli.render import cell, console, lines_cell, safe, safe_lines
+from engine.spreadsheet import neutralise
 
 
 def spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: risky first characters get a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_RISKY) else text
+    """A cell a spreadsheet will not run as a formula (the rule `audit export` uses too)."""
+    return neutralise("" if value is None else str(value))
 
 
 def pairs_csv(result: Mapping[str, Any]) -> str:
@@ -38,14 +36,15 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
         pairs.add_column(column, justify="right" if column == "Score" else "left")
     for pair in result["pairs"]:
         top = [f"{r['title']} ({r['points']:+d})" for r in pair["reasons"][:3]]
-        pairs.add_row(pair["mentor"], pair["mentee"], str(pair["score"]), "; ".join(top))
+        pairs.add_row(cell(pair["mentor"]), cell(pair["mentee"]), cell(pair["score"]),
+                      cell("; ".join(top)))
     out.print(pairs)
     if result["unpaired"]:
         unpaired = Table(title="Unpaired", title_justify="left")
         for column in ("Person", "Role", "Why"):
             unpaired.add_column(column)
         for person in result["unpaired"]:
-            unpaired.add_row(person["id"], person["role"], person["why"])
+            unpaired.add_row(cell(person["id"]), cell(person["role"]), cell(person["why"]))
         out.print(unpaired)
     s = result["summary"]
     out.print(f"{s['mentors']} mentors, {s['mentees']} mentees: {s['pairs']} pairs, total score "
@@ -54,7 +53,7 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
               markup=False)
     out.print(f"rules {result['rules_digest']}\ninput {result['input_digest']}", markup=False)
     if committed:
-        out.print(committed, markup=False)
+        out.print(safe_lines(committed), markup=False)
     else:
         out.print("Dry run: nothing was written. Add --commit to record these decisions.",
                   markup=False)
@@ -68,16 +67,17 @@ def _plain(value: object) -> str:
 
 def show_explanation(report: Mapping[str, Any]) -> None:
     out = console()
-    out.print(f"{report['mentor']} -> {report['mentee']}: score {report['score']}, "
+    out.print(f"{safe(report['mentor'])} -> {safe(report['mentee'])}: score {report['score']}, "
               f"{'eligible' if report['eligible'] else 'not eligible'}", markup=False)
-    out.print(f"Verdict: {report['verdict']}", markup=False)
+    out.print(f"Verdict: {safe(report['verdict'])}", markup=False)
     table = Table(title="Rules that fired", title_justify="left")
     for column in ("Rule", "Effect", "Because", "Evidence"):
         table.add_column(column)
     for r in report["reasons"]:
         effect = "exclude" if r["effect"] == "exclude" else f"{r['points']:+d}"
-        evidence = "\n".join(f"{k} = {_plain(v)}" for k, v in r["evidence"].items())
-        table.add_row(f"{r['rule']}\n{r['title']}", effect, r["because"], evidence)
+        evidence = lines_cell(f"{k} = {_plain(v)}" for k, v in r["evidence"].items())
+        table.add_row(lines_cell([r["rule"], r["title"]]), cell(effect), cell(r["because"]),
+                      evidence)
     if report["reasons"]:
         out.print(table)
     else:
@@ -92,8 +92,8 @@ def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -
     for column in ("Rule", "Effect", "When", "Title", "File"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["id"], row["effect"], row["when"], row["title"],
-                      f"{row['file']}:{row['line']}")
+        table.add_row(cell(row["id"]), cell(row["effect"]), cell(row["when"]),
+                      cell(row["title"]), cell(f"{row['file']}:{row['line']}"))
     out = console()
     out.print(table)
     out.print(f"Settings: objective {settings['objective']}, min_score {settings['min_score']}, "

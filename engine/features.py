@@ -256,7 +256,7 @@ class PairSpace:
         representatives: dict[int, Any] = {}
         if numeric and constants:
             points = np.array(sorted(set(constants)), dtype=np.float64)
-            present = np.array([v is not None for v in values])
+            present = np.array([v is not None for v in values], dtype=bool)
             x = np.array([v if v is not None else 0.0 for v in values], dtype=np.float64)
             left = np.searchsorted(points, x, "left")
             right = np.searchsorted(points, x, "right")

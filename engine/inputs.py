@@ -15,7 +15,10 @@ from engine.validate import load_cohort
 def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | None = None
                 ) -> tuple[Cohort, Rules, list[Problem]]:
     """Rules first (the cohort is checked against their vocabulary), then the cohort."""
+    from engine.compile import compile_rules
+
     rules = load_rules(rules_dir or bundled_rules())
+    compile_rules(rules)  # what `rules check` runs: rules that check clean load and run
     cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of)
     return cohort, rules, warnings
 

@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput, Problem
+from engine.files import FileRefused, read_capped
 from engine.suggest import closest
 
 MAX_BYTES = 50 * 1024 * 1024
+# A participant nests 3 levels (a list of them, a participant, its my_job_day) below the
+# envelope; anything much deeper is not a cohort. Python's own reader gives up near 1,000.
+MAX_DEPTH = 32
+# No field takes a longer whole number (Python refuses to read over 4,300 digits anyway).
+MAX_DIGITS = 18
 LIST_SEPARATOR = ";"
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
@@ -68,9 +74,9 @@ _EMPTY_HINTS = {
 
 def _decode(path: Path, file: str, fmt: str) -> str:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(file, f"cannot read the file: {exc.strerror}") from None
+        raw = read_capped(path, MAX_BYTES, "cohort file", "split the cohort into several files")
+    except FileRefused as exc:
+        raise _fail(file, str(exc)) from None
     if not raw.strip():
         raise _fail(file, f"the file is empty; {_EMPTY_HINTS[fmt]}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -145,12 +151,51 @@ def _finite(text: str) -> float:
     return value
 
 
+class _TooManyDigitsError(ValueError):
+    """A whole number longer than any a participant holds."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _TooManyDigitsError(text)
+    return int(text)
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests lists and objects deeper than MAX_DEPTH (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def _parse_json(text: str, file: str, line: int | None = None) -> Any:
     """Parse one JSON document (a whole file, or one JSONL line numbered ``line``)."""
     lost: list[bool] = []
+    deep = _fail(file, f"lists and objects are nested more than {MAX_DEPTH} levels deep; a "
+                       "cohort needs at most 5 (participants, a participant, my_job_day, a "
+                       "list), so check the brackets", f"line {line}" if line else "$")
     try:
         value = json.loads(text, object_pairs_hook=_flag_duplicates(lost),
-                           parse_constant=_refuse_constant, parse_float=_finite)
+                           parse_constant=_refuse_constant, parse_float=_finite,
+                           parse_int=_bounded_int)
+    except RecursionError:
+        raise deep from None
+    except _TooManyDigitsError as exc:
+        token = str(exc)
+        offset = max(text.find(token), 0)
+        loc = (f"line {line or text.count(chr(10), 0, offset) + 1}, "
+               f"column {offset - text.rfind(chr(10), 0, offset)}")
+        raise _fail(file, f"a number of {len(token.lstrip('-'))} digits; no field takes a "
+                          f"number longer than {MAX_DIGITS} digits, so check this value",
+                    loc) from None
     except _NotFiniteError as exc:
         token = str(exc)
         offset = max(text.find(token), 0)
@@ -162,6 +207,8 @@ def _parse_json(text: str, file: str, line: int | None = None) -> Any:
         loc = f"line {line or exc.lineno}, column {exc.colno}"
         raise _fail(file, f"not valid JSON: {exc.msg}; check the commas, quotes and brackets "
                           "just before this place", loc) from None
+    if _too_deep(value):  # before anything below walks the value recursively
+        raise deep
     if lost:  # rare: parse again, slowly, to say where
         prefix = f"line {line}, $" if line else "$"
         located = _duplicate_paths(json.loads(text, object_pairs_hook=_keep_duplicates), prefix)
@@ -212,7 +259,7 @@ def _read_json(text: str, file: str) -> RawCohort:
 def _is_one_document(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -236,7 +283,8 @@ def _read_jsonl(text: str, file: str) -> RawCohort:
     return RawCohort(file, "jsonl", records)
 
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
+# ASCII digits only (\d also matches Arabic-Indic or fullwidth digits), to the very end.
+_INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -246,11 +294,11 @@ def _coerce(column: str, cell: str, kinds: Mapping[str, str]) -> Any:
     if kind == "array":
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if kind == "integer":
-        return int(cell) if _INTEGER.match(cell) else cell
+        return int(cell) if _INTEGER.fullmatch(cell) else cell
     if kind == "boolean":
         lowered = cell.lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else cell
-    if column.startswith("protected.") and _INTEGER.match(cell):
+    if column.startswith("protected.") and _INTEGER.fullmatch(cell):
         return int(cell)
     return cell
 
@@ -276,6 +324,9 @@ def _read_csv(text: str, file: str, kinds: Mapping[str, str]) -> RawCohort:
     except csv.Error as exc:
         hint = ("a quoted cell is never closed; add the closing '\"'"
                 if "end of data" in str(exc) else
+                f"a cell is longer than {csv.field_size_limit():,} characters; no field is "
+                "that long, so check for a quote that is never closed"
+                if "field limit" in str(exc) else
                 f"{exc}; a '\"' inside a quoted cell must be doubled ('\"\"')")
         raise _fail(file, f"not valid CSV: {hint}", f"row {len(rows) + 1}, line {start}") from None
     while rows and not any(cell.strip() for cell in rows[-1]):
@@ -330,7 +381,7 @@ def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:
     """Read one cohort file. ``column_kinds`` maps CSV columns to array/integer/boolean."""
     file = str(path)
     try:
-        stat = path.stat()
+        path.stat()
     except FileNotFoundError:
         raise _fail(file, "no such file; check the name and the current directory") from None
     except OSError as exc:
@@ -341,11 +392,6 @@ def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:
     if fmt is None:
         raise _fail(file, f"unsupported file type {path.suffix or '(none)'!r}; give a .json, "
                           ".jsonl or .csv file (export spreadsheets as 'CSV UTF-8')")
-    if stat.st_size > MAX_BYTES:
-        size = math.ceil(stat.st_size * 10 / 1024 / 1024) / 10  # never rounded down to the limit
-        raise _fail(file, f"the file is {size:.1f} MB, over the "
-                          f"{MAX_BYTES // 1024 // 1024} MB limit; split the cohort into "
-                          "several files")
     text = _decode(path, file, fmt)
     if fmt == "json":
         return _read_json(text, file)

@@ -9,7 +9,9 @@ This is the only module that imports durable-rules. Traps it avoids (see the fie
 - fact fields named f0, f1, ... (a field named `id` hangs the engine);
 - one short-lived state per evaluation, deleted at once (fact identity is a 32-bit hash);
 - an internal catch-all rule, so that a fact no rule matches is not an error;
-- exceptions in actions come back in the state and are raised here.
+- exceptions in actions come back in the state and are raised here;
+- the engine's limits (see COMPOSITE_LIMIT and below): a rule too large for one engine rule
+  is split into several, and engine rules are spread over several rulesets.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from durable.engine import Host
@@ -108,50 +111,215 @@ def compile_condition(condition: Condition, resolve: Resolve) -> JSON:
     return _leaf(condition, resolve)
 
 
+# The engine's real limits, measured on durable-rules 2.0.28 (see the field notes):
+# - an expression with 16 or more $and/$or nodes is refused (error 113); 15 work;
+# - 512 or more tests side by side under one node hang `set_rulesets` or fail at the first
+#   fact (error 303), and so does a ruleset of 512 rules;
+# - a fact or a state holds at most 255 properties (error 302): every rule that fires
+#   writes one property into the state;
+# - 256 rules with the same condition overflow a node's list of rules (error 108).
+# Tandem stays well inside them: an engine rule has at most COMPOSITE_LIMIT $and/$or nodes
+# and at most FANOUT_LIMIT tests under one $or; a durable-rules ruleset holds at most
+# RULES_PER_RULESET distinct engine rules and LEAVES_PER_RULESET tests in all. A rule too
+# large for that is split into several engine rules (an `any` is a union of rules), and only
+# a rule that cannot be split that way is refused (EngineLimitError).
+COMPOSITE_LIMIT = 15
+FANOUT_LIMIT = 400
+RULES_PER_RULESET = 200
+LEAVES_PER_RULESET = 400
+MAX_ENGINE_RULES = 5000  # engine rules per rule set, after splitting
+
+
+class EngineLimitError(TandemError):
+    """A rule that the engine cannot hold even after splitting; ``index`` names the rule."""
+
+    def __init__(self, index: int, message: str) -> None:
+        self.index = index
+        self.message = message
+        super().__init__(message)
+
+
+def _flatten(expr: JSON) -> JSON:
+    """Nested $and in $and (and $or in $or) merged into one node; one-item nodes removed."""
+    ((key, value),) = expr.items()
+    if key not in ("$and", "$or"):
+        return expr
+    items: list[JSON] = []
+    for child in value:
+        flat = _flatten(child)
+        items += flat[key] if next(iter(flat)) == key else [flat]
+    return items[0] if len(items) == 1 else {key: items}
+
+
+def _composites(expr: JSON) -> int:
+    ((key, value),) = expr.items()
+    return 1 + sum(_composites(c) for c in value) if key in ("$and", "$or") else 0
+
+
+def _leaf_count(expr: JSON) -> int:
+    ((key, value),) = expr.items()
+    return sum(_leaf_count(c) for c in value) if key in ("$and", "$or") else 1
+
+
+def _fanout(expr: JSON) -> int:
+    """The most tests side by side under one $or."""
+    ((key, value),) = expr.items()
+    if key not in ("$and", "$or"):
+        return 0
+    own = sum(1 for c in value if next(iter(c)) not in ("$and", "$or")) if key == "$or" else 0
+    return max([own, *(_fanout(c) for c in value)])
+
+
+def _fits(expr: JSON) -> bool:
+    return _composites(expr) <= COMPOSITE_LIMIT and _fanout(expr) <= FANOUT_LIMIT
+
+
+def split_expression(expr: JSON) -> list[JSON]:
+    """One rule's expression as engine rules whose union means the same, each within the
+    engine's limits where that is possible (an $or becomes several rules; an $and over an
+    $or is distributed). An expression that no split brings within them is returned whole.
+    Stops once more than MAX_ENGINE_RULES are made: the caller refuses that many."""
+    out: list[JSON] = []
+    _split(_flatten(expr), out)
+    return out
+
+
+def _split(flat: JSON, out: list[JSON]) -> None:
+    if len(out) > MAX_ENGINE_RULES:
+        return
+    ((key, value),) = flat.items()
+    if key == "$or":
+        for child in value:
+            _split(_flatten(child), out)
+        return
+    if key != "$and" or _fits(flat):
+        out.append(flat)
+        return
+    ors = [i for i, c in enumerate(value) if next(iter(c)) == "$or"]
+    if not ors:
+        out.append(flat)
+        return
+    widest = max(ors, key=lambda i: len(value[i]["$or"]))
+    rest = [c for i, c in enumerate(value) if i != widest]
+    for branch in value[widest]["$or"]:
+        _split(_flatten({"$and": [*rest, branch]}), out)
+
+
+@dataclass(frozen=True)
+class EnginePlan:
+    """Rules as engine rules, packed into durable-rules rulesets.
+
+    ``rulesets[k]`` lists the engine rules of the k-th ruleset as (expression, the indexes
+    of the rules it stands for).
+    """
+
+    rulesets: tuple[tuple[tuple[JSON, tuple[int, ...]], ...], ...]
+
+    @property
+    def engine_rules(self) -> int:
+        return sum(len(r) for r in self.rulesets)
+
+
+def plan_rules(conditions: Sequence[Condition], resolve: Resolve) -> EnginePlan:
+    """Split every rule into engine rules and pack them. Raises EngineLimitError naming the
+    first rule that cannot be held."""
+    by_key: dict[str, tuple[JSON, list[int]]] = {}
+    total = 0
+    for index, condition in enumerate(conditions):
+        parts = split_expression(compile_condition(condition, resolve))
+        total += len(parts)
+        if len(parts) > MAX_ENGINE_RULES:
+            raise EngineLimitError(index, (
+                f"this rule needs more than {MAX_ENGINE_RULES} engine rules once its 'any' "
+                f"groups and 'in' lists are split out; the engine holds at most "
+                f"{MAX_ENGINE_RULES}, so write it as several simpler rules"))
+        if total > MAX_ENGINE_RULES:
+            raise EngineLimitError(index, (
+                f"with this rule the ruleset needs {total} engine rules once 'any' groups and "
+                f"'in' lists are split out; the engine holds at most {MAX_ENGINE_RULES}, so "
+                "merge rules or list fewer values"))
+        for part in parts:
+            if not _fits(part):
+                raise EngineLimitError(index, (
+                    f"this rule is too complex for the engine: one of its branches has "
+                    f"{_composites(part)} all/any groups and up to {_fanout(part)} values "
+                    f"side by side; the engine takes at most {COMPOSITE_LIMIT} groups and "
+                    f"{FANOUT_LIMIT} values in one branch, so split it into several rules"))
+            key = json.dumps(part, sort_keys=True)
+            entry = by_key.setdefault(key, (part, []))
+            if index not in entry[1]:
+                entry[1].append(index)
+    packed: list[list[tuple[JSON, tuple[int, ...]]]] = []
+    leaves_in_last = 0
+    for part, indexes in by_key.values():
+        size = _leaf_count(part)
+        if (not packed or len(packed[-1]) >= RULES_PER_RULESET
+                or (packed[-1] and leaves_in_last + size > LEAVES_PER_RULESET)):
+            packed.append([])
+            leaves_in_last = 0
+        packed[-1].append((part, tuple(indexes)))
+        leaves_in_last += size
+    return EnginePlan(tuple(tuple(r) for r in packed))
+
+
 class RuleEngine:
     """A set of rules loaded once into durable-rules, evaluated on feature dicts."""
 
     def __init__(self, conditions: Sequence[Condition], resolve: Resolve) -> None:
         self.size = len(conditions)
-        self.name = f"tandem_{next(_NAMES)}"
-        self.expressions = [compile_condition(c, resolve) for c in conditions]
-        definition: dict[str, JSON] = {}
-        for index, expression in enumerate(self.expressions):
-            definition[f"r{index}"] = {"all": [{"m": expression}], "run": self._action(index)}
-        definition["seen"] = {"all": [{"m": {"$ex": {_PRESENT: 1}}}], "run": self._action(-1)}
+        self.plan = plan_rules(conditions, resolve)
+        self.names: list[str] = []
+        self.targets: list[list[tuple[int, ...]]] = []
         self._sid = itertools.count()
-        with _LOCK:
-            # set_rulesets deletes the `run` keys of what it is given: give it a copy.
-            _host().set_rulesets({self.name: copy.deepcopy(definition)})
+        for packed in self.plan.rulesets:
+            name = f"tandem_{next(_NAMES)}"
+            definition: dict[str, JSON] = {}
+            for local, (expression, _) in enumerate(packed):
+                definition[f"e{local}"] = {"all": [{"m": expression}],
+                                           "run": self._action(local)}
+            definition["seen"] = {"all": [{"m": {"$ex": {_PRESENT: 1}}}],
+                                  "run": self._action(-1)}
+            with _LOCK:
+                try:
+                    # set_rulesets deletes the `run` keys of what it is given: pass a copy.
+                    _host().set_rulesets({name: copy.deepcopy(definition)})
+                except Exception as exc:  # the engine raises plain Exceptions with codes
+                    raise TandemError(f"the rule engine refused the rules: {exc}") from exc
+            self.names.append(name)
+            self.targets.append([indexes for _, indexes in packed])
 
     @staticmethod
-    def _action(index: int) -> Callable[[Any], None]:
-        key = f"r{index}"
+    def _action(local: int) -> Callable[[Any], None]:
+        key = f"e{local}"
 
         def act(c: Any) -> None:
-            if index >= 0:
+            if local >= 0:
                 c.s[key] = 1
         return act
 
     def fired(self, features: Mapping[str, Any]) -> frozenset[int]:
         """Indexes of the rules that fire on one feature dict."""
-        sid = str(next(self._sid))
-        fact = dict(features)
-        fact[_PRESENT] = 1
-        fact["sid"] = sid
-        with _LOCK:
-            host = _host()
-            try:
-                state = host.assert_fact(self.name, fact)
-            except Exception as exc:  # the engine raises plain Exceptions with codes
-                raise TandemError(f"the rule engine failed on {features}: {exc}") from exc
-            finally:
-                with contextlib.suppress(Exception):  # a state that was never created
-                    host.delete_state(self.name, sid)
-        if state.get("exception"):
-            raise TandemError(f"a rule action failed: {state['exception']}")
-        return frozenset(i for i in range(self.size) if state.get(f"r{i}"))
-
+        out: set[int] = set()
+        for name, targets in zip(self.names, self.targets, strict=True):
+            sid = str(next(self._sid))
+            fact = dict(features)
+            fact[_PRESENT] = 1
+            fact["sid"] = sid
+            with _LOCK:
+                host = _host()
+                try:
+                    state = host.assert_fact(name, fact)
+                except Exception as exc:  # the engine raises plain Exceptions with codes
+                    raise TandemError(f"the rule engine failed on {features}: {exc}") from exc
+                finally:
+                    with contextlib.suppress(Exception):  # a state that was never created
+                        host.delete_state(name, sid)
+            if state.get("exception"):
+                raise TandemError(f"a rule action failed: {state['exception']}")
+            for local, indexes in enumerate(targets):
+                if state.get(f"e{local}"):
+                    out.update(indexes)
+        return frozenset(out)
 
 
 _ENGINES: dict[str, RuleEngine] = {}
@@ -182,11 +350,21 @@ class GroupedEngine:
         for index, condition in enumerate(conditions):
             atoms = tuple(sorted({resolve(leaf) for leaf in leaves(condition)}))
             grouped.setdefault(atoms, []).append(index)
-        self.groups = [(atoms, indexes,
-                        _engine_for([conditions[i] for i in indexes], resolve))
-                       for atoms, indexes in grouped.items()]
+        self.groups: list[tuple[tuple[str, ...], list[int], RuleEngine]] = []
+        for atoms, indexes in grouped.items():
+            try:
+                engine = _engine_for([conditions[i] for i in indexes], resolve)
+            except EngineLimitError as exc:
+                raise EngineLimitError(indexes[exc.index], exc.message) from None
+            self.groups.append((atoms, indexes, engine))
         self._seen: list[dict[tuple[Any, ...], frozenset[int]]] = [{} for _ in self.groups]
         self.calls = 0
+
+    def probe(self) -> None:
+        """Run one fact through every loaded ruleset, so that a ruleset the engine accepts
+        but cannot run fails here, before any cohort is read."""
+        for atoms, _, engine in self.groups:
+            engine.fired(dict.fromkeys(atoms, 0))
 
     def fired_many(self, feature_list: Sequence[Mapping[str, Any]]) -> list[frozenset[int]]:
         """Indexes of the rules that fire on each feature dict."""

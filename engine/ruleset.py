@@ -7,6 +7,7 @@ reports every problem at once with its file and line, and returns the rulesets.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -30,17 +31,24 @@ from engine.conditions import (
     leaves,
 )
 from engine.errors import InvalidInput, Problem
+from engine.files import read_capped
 from engine.program.history import PAIR_FIELDS
 from engine.resources import schemas_dir
 from engine.suggest import closest
 from engine.vocabulary import VOCABULARY_FILE, Vocabulary, load_vocabulary
+from engine.yamlio import MAX_BYTES as YAML_MAX_BYTES
 from engine.yamlio import Key, Located, load
 
-# durable-rules fails at 512 rules in one ruleset (error 303 at the first fact) and spins
-# without end at 513; Tandem adds one internal rule per ruleset, so 500 keeps a margin.
-MAX_RULES = 500
+# Rules per ruleset. The engine spreads rules over several durable-rules rulesets (see
+# engine.rete), so this is the engine's own bound on engine rules (rete.MAX_ENGINE_RULES);
+# a rule that splits into several engine rules counts for each (checked by engine.compile).
+MAX_RULES = 5000
 # A fact holds at most 255 properties; each feature is one, plus Tandem's own two.
 MAX_FEATURES = 250
+# Numbers in conditions: durable-rules reads numbers written without an exponent, in a C
+# long or a double. Within these bounds Python writes every number that way.
+NUMBER_LIMIT = 1_000_000_000
+NUMBER_DECIMALS = 4
 RULESETS = ("pairing", "my_job_days")
 Objective = Literal["participation", "score"]
 
@@ -253,6 +261,11 @@ class _Checker:
               "list": isinstance(value, str) and value != "",
               "number": isinstance(value, int | float) and not isinstance(value, bool),
               "flag": isinstance(value, bool)}[kind]
+        if ok and kind == "number" and not _plain_number(value):
+            self.problem(path, f"{side}.{name} takes a number between -{NUMBER_LIMIT:,} and "
+                               f"{NUMBER_LIMIT:,} with at most {NUMBER_DECIMALS} digits after "
+                               f"the decimal point, got {_shown(value)}")
+            return False
         if not ok:
             want = {"text": "a non-empty text", "list": "a non-empty text",
                     "number": "a number", "flag": "true or false"}[kind]
@@ -263,6 +276,10 @@ class _Checker:
         mentor_field, mentee_field = (spec, spec) if isinstance(spec, str) else (
             spec["mentor"], spec["mentee"])
         first = self.field("mentor", mentor_field, path)
+        if first is not None and mentee_field == "capacity" == mentor_field:
+            self.problem(path, "mentees have no capacity; only mentor.capacity can be read, "
+                               "so compare it with a number instead")
+            return None
         kinds = [first, first if mentee_field == mentor_field else
                  self.field("mentee", mentee_field, path)]
         if None in kinds:
@@ -299,6 +316,20 @@ class _Checker:
         points = 0 if then == "exclude" else int(then["score"])
         return Rule(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()), when,
                     effect, points, self.file, self.doc.line(path))
+
+
+def _plain_number(value: float) -> bool:
+    """A finite number within the range and precision the rule engine reads exactly."""
+    if isinstance(value, int):
+        return abs(value) <= NUMBER_LIMIT
+    return (math.isfinite(value) and abs(value) <= NUMBER_LIMIT
+            and round(value, NUMBER_DECIMALS) == value)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    return json.dumps(value)
 
 
 def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
@@ -340,6 +371,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
             return (path, "overlap needs a bound: {field: F, at_least: N} or at_most: N", None)
         return (path, "a condition has exactly one key; to combine several, list them under "
                       "'all:' or 'any:'", None)
+    if kind in ("pattern", "minLength") and path and path[-1] in ("title", "because"):
+        return (path, f"{path[-1]!r} is empty or only spaces; write it for a compliance "
+                      "reviewer", None)
     if kind == "pattern":
         return (path, f"{value!r} is not a valid rule id: use lower-case letters, digits and "
                       "'._/-', starting with a letter or digit", None)
@@ -355,6 +389,11 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         return (path, f"expected {want}, got {got}", None)
     if kind == "minItems":
         return (path, "the list must not be empty", None)
+    if kind in ("minimum", "maximum") and path and isinstance(path[-1], str):
+        bounds = error.schema
+        low, high = bounds.get("minimum"), bounds.get("maximum")
+        return (path, f"{path[-1]} takes a whole number from {low:,} to {high:,}, got "
+                      f"{json.dumps(value)}", None)
     return (path, error.message, None)
 
 
@@ -379,8 +418,10 @@ def _place(problem: Problem) -> tuple[str, int]:
 
 
 def _rule_files(directory: Path) -> list[Path]:
+    # Case does not matter (a file saved as RULES.YAML is a rule file too); every file found
+    # here is both checked and part of the rules digest.
     return sorted(p for p in directory.iterdir()
-                  if p.suffix in (".yaml", ".yml") and p.name != VOCABULARY_FILE)
+                  if p.suffix.lower() in (".yaml", ".yml") and p.name != VOCABULARY_FILE)
 
 
 def load_rules(directory: Path) -> Rules:
@@ -390,7 +431,8 @@ def load_rules(directory: Path) -> Rules:
                                                         "holding the rule files")], "rules")
     vocabulary = load_vocabulary(directory)
     problems: list[Problem] = []
-    texts: dict[str, str] = {VOCABULARY_FILE: (directory / VOCABULARY_FILE).read_text("utf-8")}
+    texts: dict[str, str] = {VOCABULARY_FILE: read_capped(
+        directory / VOCABULARY_FILE, YAML_MAX_BYTES, "vocabulary file").decode("utf-8")}
     collected: dict[str, list[Rule]] = {name: [] for name in RULESETS}
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
@@ -402,7 +444,7 @@ def load_rules(directory: Path) -> Rules:
         except InvalidInput as exc:
             problems += exc.problems
             continue
-        texts[path.name] = path.read_bytes().decode("utf-8-sig")
+        texts[path.name] = doc.text
         if not isinstance(doc.data, dict):
             problems.append(Problem(name, "line 1", "expected a mapping with 'ruleset:' and "
                                                     "'rules:'; see docs/rules.md"))
@@ -457,8 +499,8 @@ def load_rules(directory: Path) -> Rules:
         if len(rules) > MAX_RULES:
             problems.append(Problem(str(directory), "",
                                     f"ruleset {ruleset!r} has {len(rules)} rules; the engine "
-                                    f"holds at most {MAX_RULES} per ruleset (durable-rules "
-                                    "fails at 512), so merge rules with 'in:' or 'any:'"))
+                                    f"holds at most {MAX_RULES} per ruleset, so merge rules "
+                                    "with 'in:' or 'any:'"))
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
     rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()))

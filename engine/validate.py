@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
@@ -238,8 +239,11 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
         hint = {"date": " (use YYYY-MM-DD, e.g. 2021-03-15)",
                 "email": " (e.g. name@example.com)"}.get(fmt, "")
         return [(path, f"{value!r} is not a valid {fmt}{hint}", None)]
+    if kind == "pattern" and error.validator_value == "\\S":
+        return [(path, "holds only spaces; fill it in", None)]
     if kind == "pattern":
-        return [(path, f"{value!r} is not a valid id: use 1 to 64 letters, digits, '.', '_' "
+        shown = repr(value) if str(value).isascii() else ascii(value)  # show what is not ASCII
+        return [(path, f"{shown} is not a valid id: use 1 to 64 letters, digits, '.', '_' "
                        "or '-'", None)]
     if kind == "type":
         wanted = error.validator_value
@@ -250,7 +254,7 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
         if len(words) > 1:
             words = ["true/false" if word == "true or false" else word for word in words]
         want = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-        return [(path, f"expected {want}, got {json.dumps(value)}", None)]
+        return [(path, f"expected {want}, got {_short(json.dumps(value))}", None)]
     if kind == "minItems":
         return [(path, "must list at least one value", None)]
     if kind == "uniqueItems":
@@ -267,6 +271,31 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
                      None)]
         return [(path, f"field {name!r} is not allowed here; remove it", None)]
     return [(path, error.message, None)]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A value quoted in a message, cut short: a cell can hold thousands of characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _surrogates(value: Any, path: tuple[str | int, ...] = ()) -> Iterable[Found]:
+    """Strings holding a lone surrogate (JSON "\\ud800"): not a character, so no output
+    can encode them. Keys are checked too."""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = ord(value[exc.start])
+                yield (path, f"holds \\u{code:04x}, half of a surrogate pair and not a "
+                             "character; fix the escape or the text", None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _surrogates(key, path)
+            yield from _surrogates(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _surrogates(item, (*path, index))
 
 
 def _column(path: tuple[str | int, ...]) -> str:
@@ -303,8 +332,8 @@ def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
 def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) -> list[Found]:
     validator = _validator(vocabulary)
     role = data.get("role")
-    return [f for error in _leaves(validator.iter_errors(data))
-            for f in _message(error, vocabulary, role, csv=csv)]
+    return [*(f for error in _leaves(validator.iter_errors(data))
+              for f in _message(error, vocabulary, role, csv=csv)), *_surrogates(data)]
 
 
 def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
@@ -326,9 +355,11 @@ def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
 def _program_problems(raw: RawCohort) -> list[Problem]:
     if not raw.program:
         return []
+    found = [f for error in _program_validator().iter_errors(raw.program)
+             for f in _message(error, _NO_VOCABULARY, None)]
+    found += _surrogates(raw.program)
     return [Problem(raw.file, "$.program" + "".join(f".{p}" for p in path), message, suggestion)
-            for error in _program_validator().iter_errors(raw.program)
-            for path, message, suggestion in _message(error, _NO_VOCABULARY, None)]
+            for path, message, suggestion in found]
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
@@ -371,13 +402,37 @@ def _cohort_problems(raw: RawCohort) -> list[Problem]:
         elif isinstance(ref, str) and ref == record.data.get("id"):
             problems.append(Problem(raw.file, record.where(("manager_id",)),
                                     "a participant cannot be their own manager"))
+    problems += _look_alike_ids(raw, records, first)
     roles = [r.data.get("role") for r in records]
+    roles = [r if isinstance(r, str) else None for r in roles]  # [] or {} is not a role
     if len(records) < len(raw.records) or not set(roles) <= set(ROLES):
         return problems  # a participant's role is unknown: whether a role is missing is too
     for role in ROLES:
         if role not in roles:
             problems.append(Problem(raw.file, "", f"the cohort has no {role}; pairing needs at "
                                                   "least one mentor and one mentee"))
+    return problems
+
+
+def _look_alike_ids(raw: RawCohort, records: list[Any], first: Mapping[str, str]
+                    ) -> list[Problem]:
+    """Ids that differ only in Unicode normalisation or in letter case: surely one person
+    typed twice. A warning, since they are distinct ids."""
+    seen: dict[str, str] = {}
+    problems: list[Problem] = []
+    for record in records:
+        pid = record.data.get("id")
+        if not isinstance(pid, str) or first.get(pid) != record.where(("id",)):
+            continue  # not an id, or a duplicate already reported
+        folded = unicodedata.normalize("NFKC", pid).casefold()
+        if folded in seen:
+            problems.append(Problem(raw.file, record.where(("id",)),
+                                    f"id {pid!a} differs from {seen[folded]!a} only "
+                                    "in letter case or Unicode form; if they are one person, "
+                                    "keep one id",
+                                    severity="warning"))
+        else:
+            seen[folded] = pid
     return problems
 
 

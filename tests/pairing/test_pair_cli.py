@@ -94,14 +94,30 @@ def test_table_output_shows_pairs_unpaired_and_summary() -> None:
 @pytest.mark.parametrize(("cell", "safe"), [
     ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
     ("+1", "'+1"),
-    ("-1", "'-1"),
+    ("-1+2", "'-1+2"),
     ("@SUM(A1)", "'@SUM(A1)"),
     ("\tx", "'\tx"),
+    ("\n=1+1", "'\n=1+1"),
+    ("\r=1+1", "'\r=1+1"),
     ("M01", "M01"),
+    # a negative score is a number, not a formula
+    ("-1", "-1"),
+    ("-2.5", "-2.5"),
+    ("-1\n", "'-1\n"),
 ])
 def test_csv_cells_cannot_run_as_formulas(cell: str, safe: str) -> None:
-    """Cells that begin with = + - @ (or a tab or CR) are neutralised with a quote."""
+    """Cells that begin with = + - @, a tab, CR or LF are quoted; plain numbers stay numbers."""
     assert spreadsheet_safe(cell) == safe
+
+
+def test_pair_csv_and_audit_export_neutralise_the_same_way() -> None:
+    """`pair --format csv` and `audit export --format csv` use one function."""
+    from audit import export
+    from engine.spreadsheet import neutralise
+
+    assert export.neutralise is neutralise
+    for cell in ("-1", "\n=cmd", "=1", "+1", "@x", "M01", "-1e5"):
+        assert spreadsheet_safe(cell) == neutralise(cell)
 
 
 def test_csv_output_has_one_row_per_pair(example_result: dict) -> None:

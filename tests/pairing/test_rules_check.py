@@ -102,6 +102,88 @@ CASES = [
     ("settings twice", "ruleset: pairing\nsettings: {min_score: 5}\n",
      "r/settings.yaml: line 4: error: settings for ruleset 'pairing' are given twice (first in "
      "r/extra.yaml, line 2); keep one"),
+    # -- numbers the engine cannot read exactly ---------------------------------------------
+    ("an infinite bound", _file(("a/x", "{mentor.tenure_years: {at_least: .inf}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got .inf"),
+    ("a negative infinite bound",
+     _file(("a/x", "{mentor.tenure_years: {at_most: -.inf}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got -.inf"),
+    ("not a number", _file(("a/x", "{mentor.capacity: {in: [1, .nan]}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.capacity takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got .nan"),
+    ("a tiny number", _file(("a/x", "{mentor.tenure_years: {at_least: 0.00001}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got 1e-05"),
+    ("a number in exponent form",
+     _file(("a/x", "{mentor.tenure_years: {at_least: 1.0e+18}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes a number between -1,000,000,000 "
+     "and 1,000,000,000 with at most 4 digits after the decimal point, got 1e+18"),
+    ("a huge overlap bound",
+     _file(("a/x", "{overlap: {field: topics, at_least: 100000000000000000000000000000}}",
+            "exclude")),
+     "r/extra.yaml: line 6: error: at_least takes a whole number from 0 to 1,000, got "
+     "100000000000000000000000000000"),
+    ("a huge min_score",
+     "ruleset: my_job_days\nsettings: {min_score: 100000000000000000000000000000}\n",
+     "r/extra.yaml: line 2: error: min_score takes a whole number from -1,000,000,000 to "
+     "1,000,000,000, got 100000000000000000000000000000"),
+    ("same capacity", _file(("a/x", "{same: capacity}", "exclude")),
+     "r/extra.yaml: line 6: error: mentees have no capacity; only mentor.capacity can be read, "
+     "so compare it with a number instead"),
+    # -- texts ------------------------------------------------------------------------------
+    ("an id with a control character", _file(('"a/\\ex"', "{same: job_family}", "exclude")),
+     "r/extra.yaml: line 3: error: 'a/\\x1bx' is not a valid rule id: use lower-case letters, "
+     "digits and '._/-', starting with a letter or digit"),
+    ("an id with a final newline", _file(('"a/x\\n"', "{same: job_family}", "exclude")),
+     "r/extra.yaml: line 3: error: 'a/x\\n' is not a valid rule id: use lower-case letters, "
+     "digits and '._/-', starting with a letter or digit"),
+    ("a blank title", "ruleset: pairing\nrules:\n  - id: a/x\n    title: '  '\n    because: B\n"
+                      "    when: {same: job_family}\n    then: exclude\n",
+     "r/extra.yaml: line 4: error: 'title' is empty or only spaces; write it for a compliance "
+     "reviewer"),
+    ("an empty because", "ruleset: pairing\nrules:\n  - id: a/x\n    title: T\n    because: ''\n"
+                         "    when: {same: job_family}\n    then: exclude\n",
+     "r/extra.yaml: line 5: error: 'because' is empty or only spaces; write it for a "
+     "compliance reviewer"),
+    # -- what the engine cannot hold ---------------------------------------------------------
+    ("a rule no split brings within the engine",
+     _file(("a/x", "{not: {any: [" + ", ".join(
+         f"{{all: [{{mentor.department: d{i}}}, {{mentee.department: e{i}}}]}}"
+         for i in range(30)) + "]}}", "exclude")),
+     "r/extra.yaml: line 3: error: rule 'a/x': this rule needs more than 5000 engine rules "
+     "once its 'any' groups and 'in' lists are split out; the engine holds at most 5000, so "
+     "write it as several simpler rules"),
+    # -- YAML the rule format never needs ----------------------------------------------------
+    ("a python tag", "ruleset: !!python/name:os.system pairing\n",
+     "r/extra.yaml: line 1, column 10: error: a YAML tag (!!python/name:os.system) is not "
+     "allowed in a rule file; remove it and write the plain value"),
+    ("a custom tag", "ruleset: !custom pairing\n",
+     "r/extra.yaml: line 1, column 10: error: a YAML tag (!custom) is not allowed in a rule "
+     "file; remove it and write the plain value"),
+    ("a str tag", "ruleset: !!str pairing\n",
+     "r/extra.yaml: line 1, column 10: error: a YAML tag (!!str) is not allowed in a rule "
+     "file; remove it and write the plain value"),
+    ("an anchor (billion laughs)", "ruleset: pairing\na: &a [x, x, x]\nb: &b [*a, *a, *a]\n",
+     "r/extra.yaml: line 2, column 4: error: a YAML anchor (&a) is not allowed in a rule "
+     "file; remove it and write each value out in full"),
+    ("a recursive alias", "ruleset: pairing\nrules: &r [*r]\n",
+     "r/extra.yaml: line 2, column 8: error: a YAML anchor (&r) is not allowed in a rule "
+     "file; remove it and write each value out in full"),
+    ("an alias without anchor", "ruleset: pairing\nrules: *r\n",
+     "r/extra.yaml: line 2, column 8: error: a YAML alias (*r) is not allowed in a rule file; "
+     "write the value out in full where it is needed"),
+    ("a raw control character", "ruleset: pairing\ndescription: a\x1bb\n",
+     "r/extra.yaml: line 2, column 15: error: not valid YAML: the control character '\\x1b' "
+     "is not allowed; remove it, or write it as an escape inside double quotes"),
+    ("nesting 200 deep", _file(("a/x", "{all: [" * 200 + "{same: job_family}" + "]}" * 200,
+                                "exclude")),
+     "r/extra.yaml: line 6, column 227: error: nested more than 64 levels deep; no rule needs "
+     "that many, so flatten the all/any/not groups"),
+    ("a file of brackets", "ruleset: pairing\nrules: " + "[" * 100000 + "\n",
+     "r/extra.yaml: line 2, column 71: error: nested more than 64 levels deep; no rule needs "
+     "that many, so flatten the all/any/not groups"),
     # -- YAML itself ------------------------------------------------------------------------
     ("not YAML", "ruleset: pairing\nrules: [\n",
      "r/extra.yaml: line 3, column 1: error: not valid YAML: expected the node content, but "
@@ -136,15 +218,24 @@ def test_broken_rule_file_is_reported_exactly(rules_copy: Path, description: str
     assert result.stderr.splitlines() == [expected, "1 error in the rules; nothing was done"]
 
 
-def test_too_many_rules_are_refused(rules_copy: Path) -> None:
+def test_too_many_rules_are_refused(rules_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A ruleset over the engine's capacity is refused before durable-rules sees it."""
-    many = [(f"bulk/r{i}", "{same: job_family}", "{score: 1}") for i in range(490)]
+    monkeypatch.setattr("engine.ruleset.MAX_RULES", 20)
+    many = [(f"bulk/r{i}", "{same: job_family}", "{score: 1}") for i in range(10)]
     (rules_copy / "extra.yaml").write_text(_file(*many))
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "r: error: ruleset 'pairing' has 504 rules; the engine holds at most 500 per ruleset "
-        "(durable-rules fails at 512), so merge rules with 'in:' or 'any:'")
+        "r: error: ruleset 'pairing' has 24 rules; the engine holds at most 20 per ruleset, "
+        "so merge rules with 'in:' or 'any:'")
+
+
+def test_the_rule_limit_is_the_engines_own() -> None:
+    """The stated rule limit is the number of engine rules the engine holds."""
+    from engine.rete import MAX_ENGINE_RULES
+    from engine.ruleset import MAX_RULES
+
+    assert MAX_RULES == MAX_ENGINE_RULES
 
 
 def test_every_problem_is_reported_at_once(rules_copy: Path) -> None:
@@ -217,3 +308,27 @@ def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None
         "r: error: ruleset 'pairing' reads 272 distinct pair features; the engine holds at "
         "most 250 per pair (durable-rules takes 255 properties per fact), so merge 'contains' "
         "tests into 'overlap' or fewer fields")
+
+
+def test_a_pipe_named_like_a_rule_file_is_refused(rules_copy: Path) -> None:
+    """A FIFO named *.yaml in the rules directory is refused at once, never read for ever."""
+    import os
+
+    os.mkfifo(rules_copy / "pipe.yaml")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "r/pipe.yaml: error: this is a named pipe (FIFO), not a regular file; give a saved "
+        "rule file", "1 error in the rules; nothing was done"]
+
+
+def test_a_rule_file_over_the_size_cap_is_refused(rules_copy: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule file over the cap is refused by its size, whatever it holds."""
+    monkeypatch.setattr("engine.yamlio.MAX_BYTES", 1024 * 1024)
+    (rules_copy / "big.yaml").write_text("# " + "x" * (1024 * 1024) + "\n")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "r/big.yaml: error: the file is 1.1 MB, over the 1 MB limit; split it into several "
+        "files")

@@ -7,6 +7,7 @@ expected on stderr. The tests here only run them.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from tests.validate.conftest import DATA, REPO
 INVALID = DATA / "invalid"
 MANIFEST = INVALID / "cases.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(MANIFEST.read_text("utf-8"))["cases"]
-MAKERS = ("huge", "directory", "nothing")
+MAKERS = ("huge", "directory", "nothing", "fifo", "device-link")
 
 
 def _lines(lines: list[str]) -> str:
@@ -39,6 +40,10 @@ def _prepare(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPat
     target.parent.mkdir(parents=True)
     if make == "directory":
         target.mkdir()
+    elif make == "fifo":  # a named pipe no one writes to: reading it would wait for ever
+        os.mkfifo(target)
+    elif make == "device-link":  # reports 0 bytes, and never ends
+        target.symlink_to("/dev/zero")
     else:  # sparse: over the limit on disk without writing 50 MB
         with target.open("wb") as handle:
             handle.write(b"[")

@@ -1,0 +1,60 @@
+"""Reading a file the user names, safely: regular files only, never more than a hard cap.
+
+In: a path and a byte limit. Out: the file's bytes, or a FileRefused saying why not. The
+size a file reports is not trusted (a link to /dev/zero reports 0 bytes and never ends), a
+FIFO is never opened for a blocking read, and at most ``limit + 1`` bytes are ever read.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import stat
+from pathlib import Path
+
+
+class FileRefused(Exception):  # noqa: N818 - reads as what happened
+    """The file cannot be read; ``str(exc)`` says why and what to do."""
+
+
+def _megabytes(size: int) -> str:
+    return f"{math.ceil(size * 10 / 1024 / 1024) / 10:.1f} MB"  # never rounded down to the limit
+
+
+def read_capped(path: Path, limit: int, what: str = "file",
+                split: str = "split it into several files") -> bytes:
+    """The bytes of the regular file ``path``, refusing anything else and anything over
+    ``limit`` bytes."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; a regular file ignores it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise FileRefused("no such file; check the name and the current directory") from None
+    except IsADirectoryError:
+        raise FileRefused(f"this is a directory; give a {what} inside it") from None
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise FileRefused(f"this is a directory; give a {what} inside it")
+        if not stat.S_ISREG(mode):
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                    "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+            raise FileRefused(f"this is {kind}, not a regular file; give a saved {what}")
+        os.set_blocking(fd, True)
+        reported = os.fstat(fd).st_size
+        if reported > limit:
+            raise FileRefused(_too_big(reported, limit, split))
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise FileRefused(f"cannot read the file: {exc.strerror}") from None
+        if len(data) > limit:  # the file grew, or its size was not what it said
+            raise FileRefused(_too_big(len(data), limit, split))
+        return data
+
+
+def _too_big(size: int, limit: int, split: str) -> str:
+    return f"the file is {_megabytes(size)}, over the {limit // 1024 // 1024} MB limit; {split}"
