@@ -77,14 +77,14 @@ def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str 
 
 
 def _show_receipt(receipt: FollowupReceipt, fmt: str) -> None:
-    from cli.render import console, print_json, print_problems
+    from cli.render import console, print_json, print_problems, safe_lines
 
     if receipt.skipped:
         print_problems(receipt.skipped)
     if fmt == "json":
         print_json(receipt.as_dict())
     else:
-        console().print(receipt.describe(), markup=False)
+        console().print(safe_lines(receipt.describe()), markup=False)
 
 
 @click.command()

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from cli.render import console
+from cli.render import cell, console, safe
 
 
 def _pct(rate: float | None) -> str:
@@ -58,7 +58,7 @@ def show_insights(report: Mapping[str, Any], limit: int = 20) -> None:
         diff = row["difference"]
         evidence = (("higher" if row["direction"] == "higher" else "lower")
                     if row["significant"] else "could be chance")
-        table.add_row(row["criterion"], _group(row["with"]), _group(row["without"]),
+        table.add_row(cell(row["criterion"]), _group(row["with"]), _group(row["without"]),
                       f"{diff['value'] * 100:+.0f} pts\n[{diff['interval'][0] * 100:+.0f}, "
                       f"{diff['interval'][1] * 100:+.0f}]",
                       _p(row["p_adjusted"]), evidence)
@@ -82,7 +82,7 @@ def show_insights(report: Mapping[str, Any], limit: int = 20) -> None:
         for column in ("Criterion", "Odds ratio [95%]", "p", "Still matters"):
             fitted.add_column(column)
         for term in model["terms"]:
-            fitted.add_row(term["criterion"], f"{term['odds_ratio']:.2f} "
+            fitted.add_row(cell(term["criterion"]), f"{term['odds_ratio']:.2f} "
                            f"[{term['interval'][0]:.2f}-{term['interval'][1]:.2f}]",
                            _p(term["p_value"]), "yes" if term["still_matters"] else "no")
         out.print(fitted)
@@ -93,7 +93,7 @@ def show_insights(report: Mapping[str, Any], limit: int = 20) -> None:
     if report["recommendations"]:
         out.print("\nRecommendations (never applied automatically):", markup=False)
         for rec in report["recommendations"]:
-            out.print(f"- {rec['text']}", markup=False)
+            out.print(safe(f"- {rec['text']}"), markup=False)
 
 
 def show_compare(found: Mapping[str, Any]) -> None:
@@ -104,31 +104,32 @@ def show_compare(found: Mapping[str, Any]) -> None:
               markup=False)
     for rule in rules["added"]:
         now = "exclude" if rule["effect"] == "exclude" else f"{rule['points']:+d}"
-        out.print(f"  + {rule['id']} ({now}): {rule['when']}", markup=False)
+        out.print(safe(f"  + {rule['id']} ({now}): {rule['when']}"), markup=False)
     for rule in rules["removed"]:
-        out.print(f"  - {rule['id']}", markup=False)
+        out.print(safe(f"  - {rule['id']}"), markup=False)
     for rule in rules["changed"]:
         for change in rule["changes"]:
-            out.print(f"  ~ {rule['id']}: {change['field']}: {change['old']!r} -> "
-                      f"{change['new']!r}", markup=False)
+            out.print(safe(f"  ~ {rule['id']}: {change['field']}: {change['old']!r} -> "
+                           f"{change['new']!r}"), markup=False)
     for change in rules["settings"]:
         out.print(f"  ~ settings: {change['field']}: {change['old']!r} -> {change['new']!r}",
                   markup=False)
     cohort = found["cohort"]
     old, new = cohort["old"], cohort["new"]
-    out.print(f"\nOn {found['cohort_file']}: {old['pairs']} pairs (total {old['total_score']}) "
-              f"-> {new['pairs']} pairs (total {new['total_score']}): {cohort['kept']} kept, "
+    out.print(f"\nOn {safe(found['cohort_file'])}: {old['pairs']} pairs (total "
+              f"{old['total_score']}) -> {new['pairs']} pairs (total {new['total_score']}): {cohort['kept']} kept, "
               f"{cohort['gained']} gained, {cohort['lost']} lost.", markup=False)
     for key, label in (("newly_unpaired", "Newly unpaired"), ("newly_paired", "Newly paired")):
         if cohort[key]:
-            out.print(f"{label}: {', '.join(cohort[key])}", markup=False)
+            out.print(safe(f"{label}: {', '.join(cohort[key])}"), markup=False)
     if cohort["changed_pairs"]:
         table = Table(title="Changed pairs", title_justify="left")
         for column in ("Mentor", "Mentee", "Pair", "Old score", "New score", "Because"):
             table.add_column(column)
         for pair in cohort["changed_pairs"]:
-            table.add_row(pair["mentor"], pair["mentee"], pair["status"],
-                          _score(pair["old"]), _score(pair["new"]), "; ".join(pair["because"]))
+            table.add_row(cell(pair["mentor"]), cell(pair["mentee"]), pair["status"],
+                          _score(pair["old"]), _score(pair["new"]),
+                          cell("; ".join(pair["because"])))
         out.print(table)
     history = found["history"]
     if history is not None:
