@@ -117,7 +117,8 @@ def show_compare(found: Mapping[str, Any]) -> None:
     cohort = found["cohort"]
     old, new = cohort["old"], cohort["new"]
     out.print(f"\nOn {safe(found['cohort_file'])}: {old['pairs']} pairs (total "
-              f"{old['total_score']}) -> {new['pairs']} pairs (total {new['total_score']}): {cohort['kept']} kept, "
+              f"{old['total_score']}) -> {new['pairs']} pairs (total {new['total_score']}): "
+              f"{cohort['kept']} kept, "
               f"{cohort['gained']} gained, {cohort['lost']} lost.", markup=False)
     for key, label in (("newly_unpaired", "Newly unpaired"), ("newly_paired", "Newly paired")):
         if cohort[key]:
