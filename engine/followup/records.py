@@ -10,7 +10,6 @@ reader's decoding and parsing (``engine.read``) and the profile validator's mess
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from engine.errors import InvalidInput, Problem
+from engine.files import FileRefused, read_capped
 from engine.followup.facts import RATING_RANGE, Checkin
 from engine.read import (
     FORMATS,
@@ -109,23 +109,15 @@ def _checkin(data: Mapping[str, Any], where: str) -> Checkin:
 
 def _open(path: Path) -> tuple[str, str]:
     file = str(path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise _fail(file, "no such file; check the name and the current directory") from None
-    except OSError as exc:
-        raise _fail(file, f"cannot read the file: {exc.strerror}") from None
-    if path.is_dir():
-        raise _fail(file, "this is a directory; give a check-in file inside it")
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise _fail(file, f"unsupported file type {path.suffix or '(none)'!r}; give a .csv, "
                           ".json or .jsonl file (export spreadsheets as 'CSV UTF-8')")
-    if stat.st_size > MAX_BYTES:
-        size = math.ceil(stat.st_size * 10 / 1024 / 1024) / 10
-        raise _fail(file, f"the file is {size:.1f} MB, over the {MAX_BYTES // 1024 // 1024} MB "
-                          "limit; split it into several files")
-    if not path.read_bytes().strip():
+    try:  # regular files only, never more than the cap (engine.files)
+        raw = read_capped(path, MAX_BYTES, "check-in file")
+    except FileRefused as exc:
+        raise _fail(file, str(exc)) from None
+    if not raw.strip():
         raise _fail(file, "the file is empty; add one check-in per row (CSV with the columns "
                           "mentor, mentee, on, by, rating, note), per line (JSONL) or a list "
                           "(JSON)")
