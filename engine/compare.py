@@ -40,7 +40,7 @@ class PastCohort:
     as_of: date
     profiles: Sequence[Mapping[str, Any]]
     results: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    erased: int = 0  # pairs with a result whose profiles are no longer kept
+    erased: int = 0  # pairs with a result whose profiles are no longer kept (or unreadable)
 
 
 def _fields(rule: Rule) -> dict[str, Any]:
@@ -156,7 +156,11 @@ def compare_history(past: Sequence[PastCohort], old: Rules, new: Rules) -> dict[
               for result in ("success", "partial", "failure")}
     erased = sum(p.erased for p in past)
     for run in past:
-        participants = sorted((_participant(p) for p in run.profiles), key=lambda p: p.id)
+        try:
+            participants = sorted((_participant(p) for p in run.profiles), key=lambda p: p.id)
+        except (KeyError, TypeError, ValueError):  # a kept profile Tandem cannot read back
+            erased += len(run.results)
+            continue
         cohort = Cohort(participants, run.as_of, f"run {run.run}")
         known = {p.id for p in participants}
         if not cohort.mentors or not cohort.mentees:
