@@ -224,3 +224,17 @@ STORED = [
 def test_each_kind_reads_back_the_entry_it_writes(kind, doc):
     """of(doc).as_doc() is the stored entry (docs/audit.md shows these), key for key."""
     assert kind.of(doc).as_doc() == doc
+
+
+def test_compare_counts_past_pairs_without_kept_profiles_as_not_checked(url):
+    """Erased profiles cannot be re-paired: such pairs are counted, not guessed."""
+    from audit.insights import past_cohorts
+    from engine.compare import compare_history
+    from engine.resources import rules_dir
+    from engine.ruleset import load_rules
+
+    record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
+    raw_sql(url, "DELETE FROM audit_snapshot")
+    rules = load_rules(rules_dir())
+    found = compare_history(past_cohorts(url), rules, rules)
+    assert (found["runs"], found["not_checked"], found["success"]["pairs"]) == (1, 1, 0)
