@@ -240,4 +240,6 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
     settings = result["settings"]
     if isinstance(settings, Mapping) and settings.get("approval") == "required":
         run["approval"] = "required"
+    if result.get("solver", {}).get("method", "assignment") != "assignment":
+        run["solver"] = dict(result["solver"])  # constraints: how the MILP did, and its gap
     return [run, *pairs, *unpaired]

@@ -54,6 +54,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     """
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
+    from engine.errors import Problem
     from engine.inputs import load_inputs, profiles_for_snapshot
     from engine.pairing import pair_cohort
 
@@ -77,6 +78,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         from audit.commit import current_state
 
         result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
+    print_problems(Problem(**w) for w in result["warnings"])
     if fmt == "json":
         from cli.render import print_json
 
@@ -182,16 +184,18 @@ def rules_show(rules_dir: Path | None, fmt: str) -> None:
     """
     from cli.views import show_rules
     from engine.resources import rules_dir as bundled
-    from engine.ruleset import load_rules, rule_table
+    from engine.ruleset import constraint_table, load_rules, rule_table
 
     loaded = load_rules(rules_dir or bundled())
     rows = rule_table(loaded.pairing.rules)
+    limits = constraint_table(loaded.pairing.constraints)
     if fmt == "json":
         from cli.render import print_json
 
-        print_json({"settings": loaded.pairing.settings.as_dict(), "rules": rows})
+        print_json({"settings": loaded.pairing.settings.as_dict(), "rules": rows,
+                    "constraints": limits})
     else:
-        show_rules(rows, loaded.pairing.settings.as_dict())
+        show_rules(rows, loaded.pairing.settings.as_dict(), limits)
 
 
 @rules.command("path")

@@ -51,6 +51,15 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
               f"{s['total_score']}, {s['unpaired']} unpaired (objective: "
               f"{result['settings']['objective']}, min_score {result['settings']['min_score']}).",
               markup=False)
+    solver = result.get("solver", {})
+    if solver.get("method") == "milp":
+        within = ("its distance to the optimum is unknown" if solver["gap"] is None else
+                  f"it is within {solver['gap']:.2%} of the optimum")
+        proved = ("proved optimal" if solver["optimal"] else
+                  f"NOT proved optimal: stopped at the time limit of {solver['time_limit']} s, "
+                  f"{within}")
+        out.print(f"Solver: mixed-integer program under the constraints ({solver['model']} "
+                  f"model, {solver['variables']} variables), {proved}.", markup=False)
     out.print(f"rules {result['rules_digest']}\ninput {result['input_digest']}", markup=False)
     if committed:
         out.print(safe_lines(committed), markup=False)
@@ -67,14 +76,26 @@ def _plain(value: object) -> str:
 
 def show_explanation(report: Mapping[str, Any]) -> None:
     out = console()
-    out.print(f"{safe(report['mentor'])} -> {safe(report['mentee'])}: score {report['score']}, "
-              f"{'eligible' if report['eligible'] else 'not eligible'}", markup=False)
-    out.print(f"Verdict: {safe(report['verdict'])}", markup=False)
+    excluded = bool(report.get("excluded_by"))
+    if excluded:
+        # The exclusion comes first; other rules' points are what the pair would score.
+        out.print(f"{safe(report['mentor'])} -> {safe(report['mentee'])}: excluded by "
+                  f"{safe(', '.join(report['excluded_by']))}; not eligible", markup=False)
+        out.print(f"Verdict: {safe(report['verdict'])}", markup=False)
+        out.print(f"Without the exclusion it would score {report['would_score']}.",
+                  markup=False)
+    else:
+        out.print(f"{safe(report['mentor'])} -> {safe(report['mentee'])}: score "
+                  f"{report['score']}, {'eligible' if report['eligible'] else 'not eligible'}",
+                  markup=False)
+        out.print(f"Verdict: {safe(report['verdict'])}", markup=False)
     table = Table(title="Rules that fired", title_justify="left")
     for column in ("Rule", "Effect", "Because", "Evidence"):
         table.add_column(column)
     for r in report["reasons"]:
         effect = "exclude" if r["effect"] == "exclude" else f"{r['points']:+d}"
+        if excluded and r["effect"] == "score":
+            effect = f"would score {effect}"
         evidence = lines_cell(f"{k} = {_plain(v)}" for k, v in r["evidence"].items())
         table.add_row(lines_cell([r["rule"], r["title"]]), cell(effect), cell(r["because"]),
                       evidence)
@@ -87,14 +108,37 @@ def show_explanation(report: Mapping[str, Any]) -> None:
               f"{cohort['total_score']}.", markup=False)
 
 
-def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> None:
-    table = Table(title="Pairing rules", title_justify="left")
-    for column in ("Rule", "Effect", "When", "Title", "File"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(cell(row["id"]), cell(row["effect"]), cell(row["when"]),
-                      cell(row["title"]), cell(f"{row['file']}:{row['line']}"))
+TABLE_ROOM = 80  # columns the table needs beside the longest rule id
+
+
+def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
+               constraints: Sequence[Mapping[str, Any]] = ()) -> None:
+    # Rule ids are what people copy into other commands and look up in the audit log:
+    # they are never cut or folded. When the table would have to squeeze them (80
+    # columns, a pipe), each rule is printed as a short block of lines instead.
     out = console()
-    out.print(table)
+    longest = max((len(safe(row["id"])) for row in rows), default=4)
+    if out.width < longest + TABLE_ROOM:
+        out.print("Pairing rules", markup=False)
+        for row in rows:
+            out.print(f"\n{safe(row['id'])}  {safe(row['effect'])}  "
+                      f"{safe(row['file'])}:{row['line']}", markup=False)
+            out.print(f"  {safe(row['title'])}\n  when: {safe(row['when'])}", markup=False)
+    else:
+        table = Table(title="Pairing rules", title_justify="left")
+        table.add_column("Rule", no_wrap=True, min_width=longest)
+        table.add_column("Effect", no_wrap=True)
+        for column in ("When", "Title", "File"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(cell(row["id"]), cell(row["effect"]), cell(row["when"]),
+                          cell(row["title"]), cell(f"{row['file']}:{row['line']}"))
+        out.print(table)
+    if constraints:
+        out.print("Constraints", markup=False)
+    for limit in constraints:
+        out.print(f"  {safe(limit['id'])}  at most {limit['at_most']} pairs per "
+                  f"{safe(', '.join(limit['per']))}  {safe(limit['file'])}:{limit['line']}\n"
+                  f"    {safe(limit['title'])}", markup=False)
     out.print(f"Settings: objective {settings['objective']}, min_score {settings['min_score']}, "
               f"default_capacity {settings['default_capacity']}.", markup=False)

@@ -48,6 +48,8 @@ class Participant:
     email: str | None = None
     my_job_day: Mapping[str, Any] | None = None
     protected: Mapping[str, Any] | None = field(default=None, repr=False)
+    # Fields the program declares in vocabulary.yaml (`fields:`); lists are tuples.
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def tenure_years(self, as_of: date) -> float:
         """Whole days since hire, in years of 365.25 days, never negative, rounded to 0.01."""
@@ -66,6 +68,8 @@ class Participant:
                     "my_job_day": dict(self.my_job_day) if self.my_job_day else None,
                     "protected": dict(self.protected) if self.protected else None}
         record.update({k: v for k, v in optional.items() if v is not None})
+        record.update({k: list(v) if isinstance(v, tuple) else v
+                       for k, v in sorted(self.extra.items())})
         return record
 
 

@@ -53,17 +53,38 @@ class Compare:
 
 @dataclass(frozen=True)
 class Overlap:
-    """Number of themes the two sides' list field share, against bounds."""
+    """Number of themes two list fields share, against bounds.
+
+    ``field`` is the mentor's list field; ``mentee_field`` the mentee's, when it is another
+    field (``overlap: {mentor: topics, mentee: intentions, ...}``).
+    """
 
     field: str
     at_least: int | None
     at_most: int | None
+    mentee_field: str = ""
+
+    @property
+    def sides(self) -> tuple[str, str]:
+        """The mentor's field and the mentee's field."""
+        return self.field, self.mentee_field or self.field
 
 
-Condition = All | AnyOf | Not | Test | Compare | Overlap
+@dataclass(frozen=True)
+class Difference:
+    """The mentee's number field minus the mentor's, against bounds."""
+
+    mentee_field: str
+    mentor_field: str
+    at_least: float | None
+    at_most: float | None
 
 
-def leaves(condition: Condition) -> Iterator[Test | Compare | Overlap]:
+Condition = All | AnyOf | Not | Test | Compare | Overlap | Difference
+Leaf = Test | Compare | Overlap | Difference
+
+
+def leaves(condition: Condition) -> Iterator[Leaf]:
     """Every leaf of a condition tree, in order."""
     if isinstance(condition, All | AnyOf):
         for item in condition.items:
@@ -99,4 +120,10 @@ def describe(condition: Condition) -> str:
         bounds.append(f">= {condition.at_least}")
     if condition.at_most is not None:
         bounds.append(f"<= {condition.at_most}")
-    return f"{condition.field} overlap {' and '.join(bounds)}"
+    if isinstance(condition, Difference):
+        return (f"mentee.{condition.mentee_field} - mentor.{condition.mentor_field} "
+                f"{' and '.join(bounds)}")
+    mentor_field, mentee_field = condition.sides
+    if mentor_field == mentee_field:
+        return f"{condition.field} overlap {' and '.join(bounds)}"
+    return f"mentor.{mentor_field} / mentee.{mentee_field} overlap {' and '.join(bounds)}"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.cohort import Participant
-from engine.features import CHUNK_CELLS, PairSpace, person_value
+from engine.features import CHUNK_CELLS, PairSpace, difference_of, person_value
 from engine.ruleset import Rule, Settings
 from engine.scoring import Outcome, OutcomeTable
 
@@ -26,9 +26,15 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
         person = mentor if side == "mentor" else mentee
         value = person_value(person, field, space.as_of, space.default_capacity)
         out[name] = list(value) if isinstance(value, tuple) else value
-    for field in rule.overlap_fields:
-        shared = space.themes(mentor, field) & space.themes(mentee, field)
-        out[f"shared {field} themes"] = sorted(shared)
+    for mentor_field, mentee_field in rule.overlap_fields:
+        shared = space.themes(mentor, mentor_field) & space.themes(mentee, mentee_field)
+        key = (f"shared {mentor_field} themes" if mentor_field == mentee_field else
+               f"themes shared by mentor.{mentor_field} and mentee.{mentee_field}")
+        out[key] = sorted(shared)
+    for mentee_field, mentor_field in rule.differences:
+        out[f"mentee.{mentee_field} - mentor.{mentor_field}"] = difference_of(
+            person_value(mentee, mentee_field, space.as_of, space.default_capacity),
+            person_value(mentor, mentor_field, space.as_of, space.default_capacity))
     return out
 
 

@@ -6,8 +6,11 @@ A rule reads values through *atoms*:
   the engine sees a real value from that bucket;
 - a contains atom says whether one person's list holds a constant (1 or 0);
 - a compare atom says whether two fields are equal (1), unequal (0) or missing (2);
-- an overlap atom counts the themes two lists share, capped just above the largest bound
-  any rule uses.
+- an overlap atom counts the themes two lists share (the same list field on both sides, or
+  the mentor's field against another of the mentee's), capped just above the largest bound
+  any rule uses;
+- a difference atom is the mentee's number minus the mentor's, bucketed by the bounds the
+  rules compare it with.
 
 Each pair gets one integer *code* that packs its atom values. Pairs with the same code
 are the same to every rule, so the engine evaluates each distinct code once.
@@ -30,13 +33,17 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.cohort import Participant
-from engine.conditions import Compare, Condition, Overlap, Test, leaves
+from engine.conditions import Compare, Condition, Difference, Leaf, Test, leaves
 from engine.errors import TandemError
 from engine.program.history import NO_PAST, Standing
 from engine.vocabulary import Vocabulary
 
 IntArray = npt.NDArray[np.int64]
 MISSING = ""  # what the engine sees for an absent text value; no rule constant is empty
+# What the engine sees for an absent number. durable-rules compares "" with a number
+# inconsistently (measured: `{f: 2}` held on "" in a one-rule ruleset and not in a larger
+# one), so a number is never compared with text; rule bounds are far above this value.
+MISSING_NUMBER = -1e15
 BLOCK_LIMIT = 1 << 20  # largest block table (mentor classes x mentee classes)
 CHUNK_CELLS = 1 << 22  # pairs per numpy chunk
 
@@ -50,6 +57,8 @@ def person_value(person: Participant, name: str, as_of: date, default_capacity: 
             default_capacity if person.role == "mentor" else None)
     if name.startswith("my_job_day."):
         return (person.my_job_day or {}).get(name.split(".", 1)[1])
+    if name in person.extra or not hasattr(person, name):
+        return person.extra.get(name)  # a field declared in vocabulary.yaml
     return getattr(person, name)
 
 
@@ -62,10 +71,10 @@ def themes_of(person: Participant, name: str, vocabulary: Vocabulary) -> frozens
 class Atom:
     name: str  # the fact field the engine reads: f0, f1, ...
     label: str  # what it means, for people
-    kind: Literal["side", "contains", "compare", "overlap", "pair"]
+    kind: Literal["side", "contains", "compare", "overlap", "difference", "pair"]
     side: str | None = None
     field: str = ""
-    other_field: str = ""  # compare: the mentee's field
+    other_field: str = ""  # compare, overlap: the mentee's field; difference: the mentor's
     constant: Any = None  # contains: the value looked for
     cap: int = 0  # overlap: largest count kept distinct
 
@@ -108,6 +117,52 @@ class _Dense:
     left: npt.NDArray[np.uint64]
     right: npt.NDArray[np.uint64]
     cap: int
+
+
+@dataclass
+class _DenseDifference:
+    """A difference with too many distinct values for a table: bucketed pair by pair."""
+
+    name: str
+    left: npt.NDArray[np.float64]  # the mentors' values (NaN when missing)
+    right: npt.NDArray[np.float64]  # the mentees' values
+    points: npt.NDArray[np.float64]
+
+    @property
+    def radix(self) -> int:
+        return 2 * len(self.points) + 2
+
+
+def difference_of(mentee_value: Any, mentor_value: Any) -> float | None:
+    """The mentee's value minus the mentor's, rounded so that decimals compare exactly."""
+    if mentee_value is None or mentor_value is None:
+        return None
+    return float(np.round(np.float64(mentee_value) - np.float64(mentor_value), 6))
+
+
+def _buckets(points: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> IntArray:
+    """Bucket codes of numbers against sorted points: 2k+1 on points[k], 2k between points
+    k-1 and k, 2 len(points) + 1 for a missing value (NaN)."""
+    left = np.searchsorted(points, x, "left")
+    right = np.searchsorted(points, x, "right")
+    codes = np.where(right > left, 2 * left + 1, 2 * left).astype(np.int64)
+    codes[np.isnan(x)] = 2 * len(points) + 1
+    return codes
+
+
+def _bucket_values(points: npt.NDArray[np.float64]) -> list[Any]:
+    """A number in each bucket of ``_buckets``, for the engine to see."""
+    values: list[Any] = []
+    for k in range(len(points) + 1):
+        if k == 0:
+            values.append(float(points[0]) - 1)
+        elif k == len(points):
+            values.append(float(points[-1]) + 1)
+        else:
+            values.append(float(points[k - 1] + points[k]) / 2)
+        if k < len(points):
+            values.append(float(points[k]))
+    return [*values, MISSING_NUMBER]
 
 
 @dataclass
@@ -175,6 +230,7 @@ class PairSpace:
         self.atoms: list[Atom] = []
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
+        self._bounds: dict[tuple[str, str], set[float]] = {}
         self._themes: dict[tuple[str, str, str], frozenset[str]] = {}
         for condition in conditions:
             for leaf in leaves(condition):
@@ -188,7 +244,7 @@ class PairSpace:
             self.atoms.append(atom)
             self._by_key[key] = atom
 
-    def _declare(self, leaf: Test | Compare | Overlap) -> None:
+    def _declare(self, leaf: Leaf) -> None:
         if isinstance(leaf, Test) and leaf.side == "pair":
             self._add(("pair", leaf.field), kind="pair", side="pair", field=leaf.field,
                       label=f"pair.{leaf.field}")
@@ -206,19 +262,29 @@ class PairSpace:
             self._add(("compare", leaf.mentor_field, leaf.mentee_field), kind="compare",
                       field=leaf.mentor_field, other_field=leaf.mentee_field,
                       label=f"mentor.{leaf.mentor_field} = mentee.{leaf.mentee_field}")
+        elif isinstance(leaf, Difference):
+            key = ("difference", leaf.mentee_field, leaf.mentor_field)
+            self._add(key, kind="difference", field=leaf.mentee_field,
+                      other_field=leaf.mentor_field,
+                      label=f"mentee.{leaf.mentee_field} - mentor.{leaf.mentor_field}")
+            self._bounds.setdefault((leaf.mentee_field, leaf.mentor_field), set()).update(
+                float(b) for b in (leaf.at_least, leaf.at_most) if b is not None)
         else:
             bound = max(b for b in (leaf.at_least, leaf.at_most) if b is not None)
-            key = ("overlap", leaf.field)
+            mentor_field, mentee_field = leaf.sides
+            key = ("overlap", mentor_field, mentee_field)
+            label = (f"shared {mentor_field} themes" if mentor_field == mentee_field else
+                     f"themes shared by mentor.{mentor_field} and mentee.{mentee_field}")
             if key in self._by_key:
                 old = self._by_key[key]
                 if bound + 1 > old.cap:
                     index = self.atoms.index(old)
                     self.atoms[index] = self._by_key[key] = Atom(
                         name=old.name, label=old.label, kind="overlap", field=old.field,
-                        cap=bound + 1)
+                        other_field=old.other_field, cap=bound + 1)
             else:
-                self._add(key, kind="overlap", field=leaf.field, cap=bound + 1,
-                          label=f"shared {leaf.field} themes")
+                self._add(key, kind="overlap", field=mentor_field, other_field=mentee_field,
+                          cap=bound + 1, label=label)
 
     def themes(self, person: Participant, field: str) -> frozenset[str]:
         """The themes a person's list field serves (kept once computed)."""
@@ -228,7 +294,7 @@ class PairSpace:
             found = self._themes[key] = themes_of(person, field, self.vocabulary)
         return found
 
-    def atom_for(self, leaf: Test | Compare | Overlap) -> Atom:
+    def atom_for(self, leaf: Leaf) -> Atom:
         """The atom a condition leaf reads."""
         if isinstance(leaf, Test):
             if leaf.side == "pair":
@@ -238,7 +304,9 @@ class PairSpace:
             return self._by_key[("side", leaf.side, leaf.field)]
         if isinstance(leaf, Compare):
             return self._by_key[("compare", leaf.mentor_field, leaf.mentee_field)]
-        return self._by_key[("overlap", leaf.field)]
+        if isinstance(leaf, Difference):
+            return self._by_key[("difference", leaf.mentee_field, leaf.mentor_field)]
+        return self._by_key[("overlap", *leaf.sides)]
 
     # -- per-person inputs -------------------------------------------------------------------
     def _values(self, people: Sequence[Participant], name: str) -> list[Any]:
@@ -267,8 +335,9 @@ class PairSpace:
             other, missing = len(constants), len(constants) + 1
             for i, v in enumerate(values):
                 codes[i] = missing if v is None else index.get(v, other)
+        absent = MISSING_NUMBER if numeric and constants else MISSING
         for i, v in enumerate(values):
-            representatives.setdefault(int(codes[i]), MISSING if v is None else v)
+            representatives.setdefault(int(codes[i]), absent if v is None else v)
         size = int(codes.max()) + 1 if len(codes) else 1
         return _SideColumn(codes, [representatives.get(b) for b in range(size)])
 
@@ -283,8 +352,8 @@ class PairSpace:
 
     def _overlap_inputs(self, atom: Atom) -> tuple[npt.NDArray[np.uint64],
                                                    npt.NDArray[np.uint64]]:
-        sets = [[themes_of(p, atom.field, self.vocabulary) for p in side]
-                for side in (self.mentors, self.mentees)]
+        sets = [[themes_of(p, name, self.vocabulary) for p in side]
+                for side, name in ((self.mentors, atom.field), (self.mentees, atom.other_field))]
         universe = sorted({t for side in sets for s in side for t in s})
         bit = {t: i for i, t in enumerate(universe)}
         words = max(1, (len(universe) + 63) // 64)
@@ -304,6 +373,7 @@ class PairSpace:
         parts: list[_Part] = []
         self.sparse: list[_Sparse] = []
         self.dense: list[_Dense] = []
+        self.differences: list[_DenseDifference] = []
         self.past: list[_PairValues] = []
         n_m, n_e = len(self.mentors), len(self.mentees)
         for atom in self.atoms:
@@ -323,6 +393,8 @@ class PairSpace:
                                        np.arange(size, dtype=np.int64)[None, :], size))
             elif atom.kind == "compare":
                 parts += self._compare_parts(atom)
+            elif atom.kind == "difference":
+                parts += self._difference_parts(atom)
             else:
                 parts += self._overlap_parts(atom)
         self._pack(parts)
@@ -352,6 +424,31 @@ class PairSpace:
         missing = np.array([[1, 1], [1, 0]], np.int64)
         return [_Part(atom.name + ".missing", (left >= 0).astype(np.int64),
                       (right >= 0).astype(np.int64), missing, 2)]
+
+    def _number_array(self, people: Sequence[Participant], name: str
+                      ) -> npt.NDArray[np.float64]:
+        return np.array([np.nan if v is None else float(v) for v in self._values(people, name)],
+                        np.float64)
+
+    def difference_points(self, atom: Atom) -> npt.NDArray[np.float64]:
+        return np.array(sorted(self._bounds[(atom.field, atom.other_field)]), np.float64)
+
+    def _difference_parts(self, atom: Atom) -> list[_Part]:
+        left = self._number_array(self.mentors, atom.other_field)
+        right = self._number_array(self.mentees, atom.field)
+        points = self.difference_points(atom)
+        self.columns[atom.name] = _SideColumn(np.zeros(0, np.int64), _bucket_values(points))
+        distinct = []
+        for side in (left, right):
+            # NaN (missing) sorts last; np.unique keeps one NaN with equal_nan.
+            values, inverse = np.unique(side, return_inverse=True, equal_nan=True)
+            distinct.append((values, inverse.reshape(-1).astype(np.int64)))
+        (lv, li), (rv, ri) = distinct
+        if len(lv) * len(rv) > BLOCK_LIMIT:
+            self.differences.append(_DenseDifference(atom.name, left, right, points))
+            return []
+        table = _buckets(points, np.round(rv[None, :] - lv[:, None], 6))
+        return [_Part(atom.name, li, ri, table, 2 * len(points) + 2)]
 
     def _past_default(self, atom: Atom) -> Any:
         value = NO_PAST.value(atom.field)
@@ -443,7 +540,8 @@ class PairSpace:
             self.blocks.append(_Block(u, v, inverse.reshape(combined.shape).astype(np.int64),
                                       rows))
         radices = [len(b.rows) for b in self.blocks] + [2] * len(self.sparse) + [
-            d.cap + 1 for d in self.dense] + [len(p.representatives) for p in self.past]
+            d.cap + 1 for d in self.dense] + [d.radix for d in self.differences] + [
+            len(p.representatives) for p in self.past]
         self.multipliers = []
         multiplier = 1
         for radix in radices:
@@ -484,6 +582,11 @@ class PairSpace:
                                          dense.right[cols][None, :, :])
                      * self.multipliers[offset + k]).astype(self.dtype)
         offset += len(self.dense)
+        for k, diff in enumerate(self.differences):
+            bucket = _buckets(diff.points, np.round(diff.right[cols][None, :]
+                                                    - diff.left[rows][:, None], 6))
+            code += (bucket * self.multipliers[offset + k]).astype(self.dtype)
+        offset += len(self.differences)
         if self.past:
             row_at = np.full(len(self.mentors), -1, np.int64)
             row_at[rows] = np.arange(len(rows))
@@ -516,10 +619,21 @@ class PairSpace:
             code += self._overlap_count(atom, dense.left[mentor_rows], dense.right[mentee_rows]
                                         ) * self.multipliers[offset + k]
         offset += len(self.dense)
+        for k, diff in enumerate(self.differences):
+            code += _buckets(diff.points, np.round(diff.right[mentee_rows]
+                                                   - diff.left[mentor_rows], 6)
+                             ) * self.multipliers[offset + k]
+        offset += len(self.differences)
         for k, past in enumerate(self.past):
             code += self._past_codes(past, mentor_rows, mentee_rows) * self.multipliers[
                 offset + k]
         return code
+
+    def _numeric(self, atom: Atom) -> bool:
+        """Whether a side atom is compared with numbers (then a missing value is a number)."""
+        constants = self._constants.get((atom.side or "", atom.field), set())
+        return bool(constants) and all(isinstance(c, int | float) and not isinstance(c, bool)
+                                       for c in constants)
 
     def _atom(self, name: str) -> Atom:
         return next(a for a in self.atoms if a.name == name)
@@ -541,8 +655,8 @@ class PairSpace:
         """What the engine sees for a code: one value per atom."""
         values: dict[str, int] = {}
         rest = int(code)
-        components: list[_Block | _Sparse | _Dense | _PairValues] = [
-            *self.blocks, *self.sparse, *self.dense, *self.past]
+        components: list[_Block | _Sparse | _Dense | _DenseDifference | _PairValues] = [
+            *self.blocks, *self.sparse, *self.dense, *self.differences, *self.past]
         past_values: dict[str, Any] = {}
         for component, radix in zip(components, self.radices, strict=True):
             rest, value = divmod(rest, radix)
@@ -582,14 +696,21 @@ class PairSpace:
                 value = person_value(person, atom.field, self.as_of, self.default_capacity)
                 if atom.kind == "contains":
                     out[atom.name] = 1 if value and atom.constant in value else 0
+                elif value is None:
+                    out[atom.name] = MISSING_NUMBER if self._numeric(atom) else MISSING
                 else:
-                    out[atom.name] = MISSING if value is None else value
+                    out[atom.name] = value
             elif atom.kind == "compare":
                 a = person_value(mentor, atom.field, self.as_of, self.default_capacity)
                 b = person_value(mentee, atom.other_field, self.as_of, self.default_capacity)
                 out[atom.name] = 2 if a is None or b is None else int(a == b)
+            elif atom.kind == "difference":
+                gap = difference_of(
+                    person_value(mentee, atom.field, self.as_of, self.default_capacity),
+                    person_value(mentor, atom.other_field, self.as_of, self.default_capacity))
+                out[atom.name] = MISSING_NUMBER if gap is None else gap
             else:
                 shared = (themes_of(mentor, atom.field, self.vocabulary)
-                          & themes_of(mentee, atom.field, self.vocabulary))
+                          & themes_of(mentee, atom.other_field, self.vocabulary))
                 out[atom.name] = len(shared)
         return out

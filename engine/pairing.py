@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import structlog
@@ -17,12 +17,17 @@ import structlog
 from engine import __version__
 from engine.canonical import digest
 from engine.cohort import Cohort
+from engine.errors import Problem
 from engine.explain import candidates, reasons, sentence, unpaired_why
 from engine.features import PairSpace
 from engine.program.history import Standing
 from engine.rete import GroupedEngine
 from engine.ruleset import Rules
 from engine.scoring import OutcomeTable
+
+if TYPE_CHECKING:
+    from engine.assignment import Assignment
+    from engine.constraints import Quotas, SolverReport
 
 log = structlog.get_logger("tandem.pairing")
 
@@ -102,6 +107,25 @@ def evaluate(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
     return Evaluation(space, table, rules, capacities, engine, timings)
 
 
+def solve(ev: Evaluation, forced: tuple[int, int] | None = None
+          ) -> tuple[Assignment, SolverReport, Quotas | None]:
+    """The best pairing of an evaluation: the plain assignment when the rules set no
+    constraint, else the exact MILP of engine.constraints."""
+    from engine.assignment import assign
+    from engine.constraints import SolverReport, assign_with_constraints, quotas_of
+
+    pairing = ev.rules.pairing
+    settings = pairing.settings
+    if not pairing.constraints:
+        return (assign(ev.space, ev.table, ev.capacities, settings.objective, forced=forced),
+                SolverReport("assignment", True, 0.0), None)
+    quotas = quotas_of(pairing.constraints, ev.space)
+    found, report = assign_with_constraints(ev.space, ev.table, ev.capacities,
+                                            settings.objective, quotas, settings.time_limit,
+                                            forced)
+    return found, report, quotas
+
+
 def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
                 standing: Standing | None = None,
                 only: tuple[frozenset[str] | None, frozenset[str] | None] = (None, None)
@@ -110,14 +134,12 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
 
     ``standing``: the program's state (places held, each couple's past); see `evaluate`.
     """
-    from engine.assignment import assign
-
     standing = standing or Standing()
     taken = frozenset(busy) | taken_in(cohort, rules, standing)
     ev = evaluate(cohort, rules, taken, standing=standing, only=only)
     settings = rules.pairing.settings
     clock = time.perf_counter()
-    result = assign(ev.space, ev.table, ev.capacities, settings.objective)
+    result, solver, quotas = solve(ev)
     ev.timings["assignment"] = time.perf_counter() - clock - ev.timings["engine"]
     clock = time.perf_counter()
     space, table, rule_list = ev.space, ev.table, rules.pairing.rules
@@ -131,6 +153,11 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
                       "sentence": sentence(mentor, mentee, score, why), "reasons": why})
     unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken,
                          standing)
+    if quotas is not None:
+        _name_full_quotas(unpaired, ev, result, quotas)
+    if not solver.optimal:
+        log.warning("not proved optimal", gap=solver.gap, time_limit=settings.time_limit)
+    warnings = rule_warnings(cohort, ev)
     ev.timings["explanations"] = time.perf_counter() - clock
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
              distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine.calls,
@@ -143,12 +170,65 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
         "settings": settings.as_dict(),
         "pairs": pairs,
         "unpaired": unpaired,
+        "warnings": [w.as_dict() for w in warnings],
+        "solver": solver.as_dict(),
         "summary": {"mentors": len(cohort.mentors), "mentees": len(cohort.mentees),
                     "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
                     "unpaired": len(unpaired), "already_paired": len(
                         [p for p in cohort.participants if p.id in taken]),
                     "distinct_combinations": len(ev.table.outcomes)},
     }
+
+
+def _name_full_quotas(unpaired: list[dict[str, Any]], ev: Evaluation, result: Assignment,
+                      quotas: Quotas) -> None:
+    """Say so when a full quota kept an outscored person from a partner who had room.
+
+    With room on both sides, only a quota can stop an eligible pair worth forming: the
+    pairing would otherwise be improved by adding it.
+    """
+    from engine.constraints import weight_matrix
+
+    space = ev.space
+    weights = weight_matrix(space, ev.table, ev.capacities, ev.rules.pairing.settings.objective)
+    load = np.bincount(result.mentors, minlength=len(space.mentors))
+    mentor_room = load < ev.capacities
+    mentee_free = np.ones(len(space.mentees), bool)
+    mentee_free[result.mentees] = False
+    full = quotas.full(result.mentors, result.mentees)
+    rows = {("mentor", p.id): i for i, p in enumerate(space.mentors)}
+    rows.update({("mentee", p.id): j for j, p in enumerate(space.mentees)})
+    for entry in unpaired:
+        row = rows.get((entry["role"], entry["id"]))
+        if entry["reason"] != "outscored" or row is None:
+            continue
+        if entry["role"] == "mentee":
+            options = np.flatnonzero((weights[:, row] > 0) & mentor_room)
+            pairs = [(int(i), row) for i in options]
+        else:
+            options = np.flatnonzero((weights[row] > 0) & mentee_free)
+            pairs = [(row, int(j)) for j in options]
+        pairs.sort(key=lambda p: (-weights[p], p))
+        for mentor, mentee in pairs:
+            note = quotas.blocking(full, mentor, mentee)
+            if note is not None:
+                partner = (space.mentors[mentor] if entry["role"] == "mentee"
+                           else space.mentees[mentee])
+                code = space.pair_codes(np.array([mentor]), np.array([mentee]))
+                score = int(ev.table.score(code)[0])
+                entry["why"] = (f"outscored: {note}; {partner.id} had room for this pair "
+                                f"(score {score})")
+                entry["detail"]["quota"] = note
+                break
+
+
+def rule_warnings(cohort: Cohort, ev: Evaluation) -> list[Problem]:
+    """Rules that cannot do what they say on this cohort (see engine.rule_warnings)."""
+    from engine.rule_warnings import constant_warnings, firing_warnings
+
+    pairing = ev.rules.pairing
+    return (constant_warnings(pairing.rules, cohort.participants)
+            + firing_warnings(pairing.rules, pairing.settings, ev.table))
 
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
@@ -192,7 +272,6 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
 
     ``standing``: the program's state; the two people are judged as if free, the others
     keep the places they hold, and the rules read the couples' past."""
-    from engine.assignment import assign
     from engine.errors import TandemError
     from engine.suggest import closest
 
@@ -216,19 +295,25 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     code = int(space.pair_codes(np.array([m]), np.array([e]))[0])
     outcome = table.outcome(code)
     why = reasons(outcome, rules.pairing.rules, mentor, mentee, space)
-    best = assign(space, table, ev.capacities, settings.objective)
+    best, solver, quotas = solve(ev)
     formed = any(a == m and b == e for a, b in zip(best.mentors.tolist(), best.mentees.tolist(),
                                                    strict=True))
     eligible = not outcome.excluded and outcome.points >= settings.min_score
+    # An excluded pair has no score: the points of its other rules are what it *would*
+    # score without the exclusion, and are never shown as its score.
     out: dict[str, Any] = {
-        "mentor": mentor_id, "mentee": mentee_id, "score": outcome.points,
+        "mentor": mentor_id, "mentee": mentee_id,
+        "score": None if outcome.excluded else outcome.points,
         "eligible": eligible, "formed": formed, "reasons": why,
         "rules_digest": rules.digest, "input_digest": input_digest(cohort),
         "settings": settings.as_dict(),
         "cohort": {"pairs": len(best.mentors), "total_score": best.total},
+        "solver": solver.as_dict(),
     }
     if outcome.excluded:
         blockers = [r["rule"] for r in why if r["effect"] == "exclude"]
+        out["excluded_by"] = blockers
+        out["would_score"] = outcome.points
         out["verdict"] = f"cannot be formed: excluded by {', '.join(blockers)}"
     elif not eligible:
         out["verdict"] = (f"cannot be formed: score {outcome.points} is under min_score "
@@ -236,12 +321,25 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     elif formed:
         out["verdict"] = "formed: this pair is part of the best pairing of the cohort"
     else:
-        forced = assign(space, table, ev.capacities, settings.objective, forced=(m, e))
+        from engine.constraints import Infeasible
+
+        note = quotas.blocking(quotas.full(best.mentors, best.mentees), m, e) if (
+            quotas is not None) else None
+        try:
+            forced = solve(ev, forced=(m, e))[0]
+        except Infeasible:
+            out["verdict"] = (f"eligible but not chosen: {note or 'a quota was full'}, and "
+                              "the quota allows no such pair at all")
+            return out
         out["if_forced"] = {"pairs": len(forced.mentors), "total_score": forced.total,
                             "pairs_lost": len(best.mentors) - len(forced.mentors),
                             "score_lost": best.total - forced.total}
         lost = out["if_forced"]
-        if lost["pairs_lost"] == 0 and lost["score_lost"] == 0:
+        if note is not None:
+            out["verdict"] = (f"eligible but not chosen: {note}; forcing it would cost the "
+                              f"cohort {lost['pairs_lost']} pair(s) and {lost['score_lost']} "
+                              "points of total score")
+        elif lost["pairs_lost"] == 0 and lost["score_lost"] == 0:
             out["verdict"] = ("eligible but not chosen: a pairing that includes it is just as "
                               "good, and the deterministic tie-break chose another")
         else:

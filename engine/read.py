@@ -285,6 +285,8 @@ def _read_jsonl(text: str, file: str) -> RawCohort:
 
 # ASCII digits only (\d also matches Arabic-Indic or fullwidth digits), to the very end.
 _INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
+_DECIMAL = re.compile(  # a declared number field's decimal, ASCII digits only
+    rf"[+-]?([0-9]{{1,{MAX_DIGITS}}}\.[0-9]{{0,{MAX_DIGITS}}}|\.[0-9]{{1,{MAX_DIGITS}}})")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -295,6 +297,10 @@ def _coerce(column: str, cell: str, kinds: Mapping[str, str]) -> Any:
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     if kind == "integer":
         return int(cell) if _INTEGER.fullmatch(cell) else cell
+    if kind == "number":  # a declared number field: whole numbers stay whole
+        if _INTEGER.fullmatch(cell):
+            return int(cell)
+        return float(cell) if _DECIMAL.fullmatch(cell) else cell
     if kind == "boolean":
         lowered = cell.lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else cell

@@ -27,12 +27,26 @@ from typing import Any
 
 from durable.engine import Host
 
-from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test, leaves
+from engine.conditions import (
+    All,
+    AnyOf,
+    Compare,
+    Condition,
+    Difference,
+    Leaf,
+    Not,
+    Overlap,
+    leaves,
+)
 from engine.errors import TandemError
+from engine.features import MISSING_NUMBER
 
 JSON = dict[str, Any]
-Resolve = Callable[[Test | Compare | Overlap], str]
+Resolve = Callable[[Leaf], str]
 _PRESENT = "k"  # a field every fact carries, for the catch-all rule
+# A bound on a number is also a test that the number is there: a missing number is
+# engine.features.MISSING_NUMBER, below every bound a rule may write.
+_PRESENT_NUMBER = MISSING_NUMBER
 
 
 class _SyncHost(Host):  # type: ignore[misc]
@@ -54,25 +68,27 @@ def _host() -> _SyncHost:
     return _HOST
 
 
-def _leaf(leaf: Test | Compare | Overlap, resolve: Resolve) -> JSON:
+def _leaf(leaf: Leaf, resolve: Resolve) -> JSON:
     name = resolve(leaf)
     if isinstance(leaf, Compare):
         return {name: 1 if leaf.equal else 0}
-    if isinstance(leaf, Overlap):
+    if isinstance(leaf, Overlap | Difference):
         parts: list[JSON] = []
         if leaf.at_least is not None:
             parts.append({"$gte": {name: leaf.at_least}})
         if leaf.at_most is not None:
             parts.append({"$lte": {name: leaf.at_most}})
+        if isinstance(leaf, Difference):
+            parts.append({"$gt": {name: _PRESENT_NUMBER}})
         return parts[0] if len(parts) == 1 else {"$and": parts}
     if leaf.op == "contains":
         return {name: 1}
     if leaf.op == "eq":
         return {name: leaf.value}
     if leaf.op == "at_least":
-        return {"$gte": {name: leaf.value}}
+        return {"$and": [{"$gte": {name: leaf.value}}, {"$gt": {name: _PRESENT_NUMBER}}]}
     if leaf.op == "at_most":
-        return {"$lte": {name: leaf.value}}
+        return {"$and": [{"$lte": {name: leaf.value}}, {"$gt": {name: _PRESENT_NUMBER}}]}
     values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
     if leaf.op == "in":
         return _join("$or", [{name: v} for v in values])

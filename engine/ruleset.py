@@ -23,6 +23,7 @@ from engine.conditions import (
     AnyOf,
     Compare,
     Condition,
+    Difference,
     Not,
     Op,
     Overlap,
@@ -68,7 +69,7 @@ OPERATORS: Mapping[FieldKind, tuple[Op, ...]] = {
     "flag": ("eq",),
 }
 MY_JOB_DAY_FIELDS = ("my_job_day.discover", "my_job_day.host")
-CONDITION_KEYS = ("all", "any", "not", "same", "different", "overlap")
+CONDITION_KEYS = ("all", "any", "not", "same", "different", "overlap", "difference")
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,17 @@ class Rule:
     line: int
 
     @cached_property
-    def overlap_fields(self) -> tuple[str, ...]:
-        """The list fields whose shared themes this rule counts, in order."""
-        return tuple(dict.fromkeys(leaf.field for leaf in leaves(self.when)
+    def overlap_fields(self) -> tuple[tuple[str, str], ...]:
+        """The (mentor, mentee) list fields whose shared themes this rule counts, in order."""
+        return tuple(dict.fromkeys(leaf.sides for leaf in leaves(self.when)
                                    if isinstance(leaf, Overlap)))
+
+    @cached_property
+    def differences(self) -> tuple[tuple[str, str], ...]:
+        """The (mentee, mentor) number fields whose difference this rule reads, in order."""
+        return tuple(dict.fromkeys((leaf.mentee_field, leaf.mentor_field)
+                                   for leaf in leaves(self.when)
+                                   if isinstance(leaf, Difference)))
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
@@ -95,12 +103,12 @@ class Rule:
         for leaf in leaves(self.when):
             if isinstance(leaf, Test):
                 seen[f"{leaf.side}.{leaf.field}"] = None
-            elif isinstance(leaf, Compare):
+            elif isinstance(leaf, Compare | Difference):
                 seen[f"mentor.{leaf.mentor_field}"] = None
                 seen[f"mentee.{leaf.mentee_field}"] = None
             else:
-                seen[f"mentor.{leaf.field}"] = None
-                seen[f"mentee.{leaf.field}"] = None
+                seen[f"mentor.{leaf.sides[0]}"] = None
+                seen[f"mentee.{leaf.sides[1]}"] = None
         return tuple(seen)
 
 
@@ -109,6 +117,7 @@ class Settings:
     objective: Objective = "participation"
     min_score: int = 0
     default_capacity: int = 1
+    time_limit: int = 60  # seconds for the constrained solver (see engine.constraints)
     approval: Literal["none", "required"] = "none"
 
     def as_dict(self) -> dict[str, Any]:
@@ -116,7 +125,27 @@ class Settings:
                                "default_capacity": self.default_capacity}
         if self.approval == "required":
             out["approval"] = "required"
+        if self.time_limit != Settings.time_limit:
+            out["time_limit"] = self.time_limit
         return out
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A cohort-wide limit: for each combination of the `per` fields' values, at most
+    `at_most` pairs are formed."""
+
+    id: str
+    title: str
+    because: str
+    per: tuple[tuple[str, str], ...]  # (side, field), in the order written
+    at_most: int
+    file: str
+    line: int
+
+    def label(self, values: Sequence[Any]) -> str:
+        """A cell as people read it: "(Finance, Sales)"."""
+        return "(" + ", ".join("none" if v is None else str(v) for v in values) + ")"
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,7 @@ class RuleSet:
     name: str
     rules: tuple[Rule, ...]
     settings: Settings = field(default_factory=Settings)
+    constraints: tuple[Constraint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,12 +186,18 @@ def _schema_validator() -> Draft202012Validator:
 class _Checker:
     """Collects located problems while parsing one file."""
 
-    def __init__(self, file: str, doc: Located, vocabulary: Vocabulary, ruleset: str) -> None:
+    def __init__(self, file: str, doc: Located, vocabulary: Vocabulary, ruleset: str,
+                 broken: set[Key] | None = None) -> None:
         self.file = file
         self.doc = doc
         self.vocabulary = vocabulary
         self.ruleset = ruleset
+        self.broken = broken or set()  # places the schema refused; their meaning is not read
         self.problems: list[Problem] = []
+
+    def _refused(self, path: Key) -> bool:
+        """Whether the schema refused this place or anything under it."""
+        return any(b[:len(path)] == path for b in self.broken)
 
     def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
         self.problems.append(Problem(self.file, f"line {self.doc.line(path)}", message,
@@ -169,9 +205,11 @@ class _Checker:
 
     # -- conditions -------------------------------------------------------------------------
     def condition(self, node: Mapping[str, Any], path: Key) -> Condition | None:
+        if path in self.broken or not isinstance(node, dict) or len(node) != 1:
+            return None
         ((key, value),) = node.items()
         here = (*path, key)
-        if key in ("all", "any"):
+        if key in ("all", "any") and isinstance(value, list):
             items = [self.condition(item, (*here, i)) for i, item in enumerate(value)]
             if any(item is None for item in items):
                 return None
@@ -180,10 +218,14 @@ class _Checker:
         if key == "not":
             inner = self.condition(value, here)
             return None if inner is None else Not(inner)
+        if self._refused(here) or ("." not in key and key not in CONDITION_KEYS):
+            return None
         if key in ("same", "different"):
             return self.compare(key == "same", value, here)
         if key == "overlap":
             return self.overlap(value, here)
+        if key == "difference":
+            return self.difference(value, here)
         side, name = key.split(".", 1)
         return self.test(side, name, value, here)
 
@@ -216,11 +258,17 @@ class _Checker:
         if name == "capacity" and side == "mentee":
             self.problem(path, "mentees have no capacity; only mentor.capacity can be read")
             return None
-        kind = RULE_FIELDS.get(name)
+        kind = self.kinds.get(name)
         if kind is None:
             self.problem(path, f"unknown field {side}.{name}",
-                         closest(name, [f for f in RULE_FIELDS if not f.startswith("my_job")]))
+                         closest(name, [f for f in self.kinds if not f.startswith("my_job")]))
         return kind
+
+    @cached_property
+    def kinds(self) -> Mapping[str, FieldKind]:
+        """The fields a rule may read: the built-in ones and those vocabulary.yaml declares."""
+        declared = {name: f.type for name, f in self.vocabulary.fields.items()}
+        return {**RULE_FIELDS, **declared}
 
     def value_known(self, side: str, name: str, value: Any, path: Key) -> None:
         """A vocabulary field's constant must be in the vocabulary."""
@@ -244,9 +292,14 @@ class _Checker:
         else:
             op, value = "eq", spec
         if op not in OPERATORS[kind]:
-            fits = ", ".join(OPERATORS[kind])
-            self.problem(path, f"operator {op!r} does not fit {side}.{name}, a {kind} field; "
-                               f"use one of: {fits}")
+            self.problem(path, f"{side}.{name} takes {_operators_of(kind)}; got {op}")
+            return None
+        if op in ("in", "not_in") and not isinstance(value, list):
+            self.problem(path, f"{op} takes a list, got {json.dumps(value, default=str)}")
+            return None
+        if op not in ("in", "not_in") and isinstance(value, list | dict):
+            self.problem(path, f"{op} takes a single value, got "
+                               f"{json.dumps(value, default=str)}")
             return None
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -295,27 +348,97 @@ class _Checker:
         return Compare(equal, mentor_field, mentee_field)
 
     def overlap(self, spec: Mapping[str, Any], path: Key) -> Overlap | None:
-        name = spec["field"]
-        kind = self.field("mentor", name, path)
-        if kind is None:
+        if "at_least" not in spec and "at_most" not in spec:
+            self.problem(path, "overlap needs a bound: {field: F, at_least: N} or at_most: N")
             return None
-        if kind != "list":
-            lists = [f for f, k in RULE_FIELDS.items() if k == "list"]
-            self.problem(path, f"overlap counts shared values of a list field; {name} is a "
-                               f"{kind} field (list fields: {', '.join(lists)})")
+        if "field" in spec and ("mentor" in spec or "mentee" in spec):
+            self.problem(path, "overlap takes either field: F (the same field on both sides) "
+                               "or mentor: F and mentee: G, not both")
             return None
-        return Overlap(name, spec.get("at_least"), spec.get("at_most"))
+        if "field" not in spec and not ("mentor" in spec and "mentee" in spec):
+            self.problem(path, "overlap needs field: F, or both mentor: F and mentee: G")
+            return None
+        mentor_field = spec.get("field", spec.get("mentor"))
+        mentee_field = spec.get("field", spec.get("mentee"))
+        for side, name in (("mentor", mentor_field), ("mentee", mentee_field)):
+            kind = self.field(side, name, path)
+            if kind is None:
+                return None
+            if kind != "list":
+                lists = [f for f, k in self.kinds.items() if k == "list"]
+                self.problem(path, f"overlap counts shared values of a list field; {name} is a "
+                                   f"{kind} field (list fields: {', '.join(lists)})")
+                return None
+            if mentor_field == mentee_field:
+                break
+        return Overlap(mentor_field, spec.get("at_least"), spec.get("at_most"),
+                       "" if mentee_field == mentor_field else mentee_field)
+
+    def difference(self, spec: Mapping[str, Any], path: Key) -> Difference | None:
+        if "at_least" not in spec and "at_most" not in spec:
+            self.problem(path, "difference needs a bound: {mentee: F, mentor: G, at_least: N} "
+                               "or at_most: N")
+            return None
+        for side in ("mentee", "mentor"):
+            kind = self.field(side, spec[side], path)
+            if kind is None:
+                return None
+            if kind != "number":
+                numbers = [f for f, k in self.kinds.items() if k == "number"]
+                self.problem(path, f"difference subtracts numbers; {side}.{spec[side]} is a "
+                                   f"{kind} field (number fields: {', '.join(numbers)})")
+                return None
+        for bound in ("at_least", "at_most"):
+            if bound in spec and not _plain_number(spec[bound]):
+                self.problem(path, f"difference {bound} takes a number between "
+                                   f"-{NUMBER_LIMIT:,} and {NUMBER_LIMIT:,} with at most "
+                                   f"{NUMBER_DECIMALS} digits after the decimal point, got "
+                                   f"{_shown(spec[bound])}")
+                return None
+        return Difference(spec["mentee"], spec["mentor"], spec.get("at_least"),
+                          spec.get("at_most"))
+
+    # -- constraints -------------------------------------------------------------------------
+    def constraint(self, raw: Mapping[str, Any], path: Key) -> Constraint | None:
+        if self.ruleset != "pairing":
+            self.problem(path, "constraints limit the pairs formed; they belong in a file with "
+                               "'ruleset: pairing'")
+            return None
+        per: list[tuple[str, str]] = []
+        for index, item in enumerate(raw["per"]):
+            side, name = item.split(".", 1)
+            kind = self.field(side, name, (*path, "per", index))
+            if kind is None:
+                return None
+            if kind == "list":
+                self.problem((*path, "per", index),
+                             f"per takes fields with one value per person; {item} is a list")
+                return None
+            per.append((side, name))
+        return Constraint(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()),
+                          tuple(per), int(raw["at_most"]), self.file, self.doc.line(path))
 
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
-        when = self.condition(raw["when"], (*path, "when"))
-        if when is None:
+        if not isinstance(raw, dict) or (path in self.broken and "when" not in raw):
+            return None
+        when = self.condition(raw["when"], (*path, "when")) if "when" in raw else None
+        if when is None or self._refused(path):
             return None
         then = raw["then"]
         effect: Literal["exclude", "score"] = "exclude" if then == "exclude" else "score"
         points = 0 if then == "exclude" else int(then["score"])
         return Rule(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()), when,
                     effect, points, self.file, self.doc.line(path))
+
+
+def _operators_of(kind: FieldKind) -> str:
+    """The operators a kind of field takes, in words: "at_least, in or a number"."""
+    plain = {"text": "a text", "number": "a number", "flag": "true or false", "list": ""}
+    words: list[str] = sorted(op for op in OPERATORS[kind] if op != "eq")
+    if "eq" in OPERATORS[kind]:
+        words.append(plain[kind])
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _plain_number(value: float) -> bool:
@@ -352,8 +475,8 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
-                                   "different, overlap, or mentor.FIELD / mentee.FIELD / "
-                                   "pair.FIELD",
+                                   "different, overlap, difference, or mentor.FIELD / "
+                                   "mentee.FIELD / pair.FIELD",
                     closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."]))
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
@@ -407,8 +530,10 @@ def _feature_count(rules: Sequence[Rule]) -> int:
                          else ("side", leaf.side, leaf.field))
             elif isinstance(leaf, Compare):
                 seen.add(("compare", leaf.mentor_field, leaf.mentee_field))
+            elif isinstance(leaf, Difference):
+                seen.add(("difference", leaf.mentee_field, leaf.mentor_field))
             else:
-                seen.add(("overlap", leaf.field))
+                seen.add(("overlap", *leaf.sides))
     return len(seen)
 
 
@@ -434,6 +559,7 @@ def load_rules(directory: Path) -> Rules:
     texts: dict[str, str] = {VOCABULARY_FILE: read_capped(
         directory / VOCABULARY_FILE, YAML_MAX_BYTES, "vocabulary file").decode("utf-8")}
     collected: dict[str, list[Rule]] = {name: [] for name in RULESETS}
+    limits: list[Constraint] = []
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
     validator = _schema_validator()
@@ -450,26 +576,30 @@ def load_rules(directory: Path) -> Rules:
                                                     "'rules:'; see docs/rules.md"))
             continue
         errors = list(validator.iter_errors(doc.data))
-        broken_rules: set[int] = set()
+        # Schema errors and meaning errors are reported in one pass: the meaning of every
+        # part the schema accepted is still checked, so one run shows every problem.
+        broken: set[Key] = set()
         for error in sorted(errors, key=lambda e: doc.line(tuple(e.absolute_path))):
             where, message, suggestion = _schema_problem(error)
             problems.append(Problem(name, f"line {doc.line(where)}", message, suggestion))
-            at = tuple(error.absolute_path)
-            if len(at) >= 2 and at[0] == "rules" and isinstance(at[1], int):
-                broken_rules.add(at[1])
-            else:
-                broken_rules.add(-1)
-        if -1 in broken_rules:
+            broken.add(tuple(error.absolute_path))
+        ruleset = doc.data.get("ruleset")
+        raw_rules = doc.data.get("rules", [])
+        if ruleset not in RULESETS or not isinstance(raw_rules, list) or ("rules",) in broken:
             continue  # the file's frame is wrong: its rules cannot be read reliably
-        ruleset = doc.data["ruleset"]
-        checker = _Checker(name, doc, vocabulary, ruleset)
-        for index, raw in enumerate(doc.data.get("rules", [])):
-            if index in broken_rules:
-                continue
+        checker = _Checker(name, doc, vocabulary, ruleset, broken)
+        for index, raw in enumerate(raw_rules):
             rule = checker.rule(raw, ("rules", index))
-            if rule is not None:
+            if rule is not None and not any(b[:2] == ("rules", index) for b in broken):
                 collected[ruleset].append(rule)
+        for index, raw in enumerate(doc.data.get("constraints", [])):
+            if not any(b[:2] == ("constraints", index) for b in broken):
+                limit = checker.constraint(raw, ("constraints", index))
+                if limit is not None:
+                    limits.append(limit)
         problems += checker.problems
+        if any(b[:1] == ("settings",) for b in broken):
+            continue
         if "settings" in doc.data:
             line = doc.line(("settings",))
             if ruleset in settings_at:
@@ -480,6 +610,15 @@ def load_rules(directory: Path) -> Rules:
             else:
                 settings_at[ruleset] = (name, line)
                 settings[ruleset] = Settings(**doc.data["settings"])
+    seen_limits: dict[str, Constraint] = {}
+    for limit in limits:
+        if limit.id in seen_limits:
+            earlier = seen_limits[limit.id]
+            problems.append(Problem(limit.file, f"line {limit.line}",
+                                    f"duplicate constraint id {limit.id!r} (first in "
+                                    f"{earlier.file}, line {earlier.line}); constraint ids "
+                                    "must be unique"))
+        seen_limits.setdefault(limit.id, limit)
     for ruleset, rules in collected.items():
         first: dict[str, Rule] = {}
         for rule in rules:
@@ -503,9 +642,17 @@ def load_rules(directory: Path) -> Rules:
                                     "with 'in:' or 'any:'"))
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
-    rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()))
+    rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
+                              tuple(limits) if name == "pairing" else ())
                 for name, rules in collected.items()}
     return Rules(directory, rulesets, vocabulary, texts)
+
+
+def constraint_table(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
+    """Constraints as rows for display."""
+    return [{"id": c.id, "title": c.title, "per": [f"{side}.{name}" for side, name in c.per],
+             "at_most": c.at_most, "file": Path(c.file).name, "line": c.line}
+            for c in constraints]
 
 
 def rule_table(rules: Sequence[Rule]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from engine.errors import InvalidInput, Problem, errors_only
 from engine.read import RawCohort, read_cohort_file
 from engine.resources import schemas_dir
 from engine.suggest import closest
-from engine.vocabulary import ROLES, Vocabulary
+from engine.vocabulary import ROLES, DeclaredField, Vocabulary
 
 Found = tuple[tuple[str | int, ...], str, str | None]  # path in the record, message, suggestion
 
@@ -37,7 +37,23 @@ def participant_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     defs["topic"]["enum"] = list(vocabulary.topics)
     defs["mentor_intention"]["enum"] = list(vocabulary.intention_codes("mentor"))
     defs["mentee_intention"]["enum"] = list(vocabulary.intention_codes("mentee"))
+    for declared in vocabulary.fields.values():
+        schema["properties"][declared.name] = declared_schema(declared)
     return dict(schema)
+
+
+def declared_schema(declared: DeclaredField) -> dict[str, Any]:
+    """The JSON Schema of a field declared in vocabulary.yaml."""
+    text: dict[str, Any] = {"type": "string", "minLength": 1}
+    if declared.values is not None:
+        text["enum"] = list(declared.values)
+    if declared.type == "text":
+        return text
+    if declared.type == "list":
+        return {"type": "array", "items": text, "uniqueItems": True}
+    if declared.type == "flag":
+        return {"type": "boolean"}
+    return {"type": "number"}
 
 
 def _inline_refs(node: Any, defs: Mapping[str, Any], within: tuple[str, ...] = ()) -> Any:
@@ -159,10 +175,13 @@ def _program_validator() -> Draft202012Validator:
     return Draft202012Validator(envelope["properties"]["program"], format_checker=FormatChecker())
 
 
-@lru_cache(maxsize=1)
-def _csv_columns() -> tuple[frozenset[str], tuple[str, ...], dict[str, list[str]]]:
+@lru_cache(maxsize=4)
+def _csv_columns(vocabulary: Vocabulary | None = None
+                 ) -> tuple[frozenset[str], tuple[str, ...], dict[str, list[str]]]:
     """CSV columns a header may name, the required ones, and the parts of nested fields."""
     schema = json.loads((schemas_dir() / "participant.schema.json").read_text("utf-8"))
+    if vocabulary is not None:
+        schema = participant_schema(vocabulary)
     allowed: set[str] = set()
     parts: dict[str, list[str]] = {}
     for name, spec in schema["properties"].items():
@@ -174,9 +193,12 @@ def _csv_columns() -> tuple[frozenset[str], tuple[str, ...], dict[str, list[str]
     return frozenset(allowed), tuple(schema["required"]), parts
 
 
-def column_kinds() -> dict[str, str]:
-    """CSV column -> array/integer/boolean, read from the schema (nested fields dotted)."""
+def column_kinds(vocabulary: Vocabulary | None = None) -> dict[str, str]:
+    """CSV column -> array/integer/number/boolean, read from the schema (nested fields
+    dotted), with the fields the vocabulary declares."""
     schema = json.loads((schemas_dir() / "participant.schema.json").read_text("utf-8"))
+    if vocabulary is not None:
+        schema = participant_schema(vocabulary)
     kinds: dict[str, str] = {}
 
     def walk(props: Mapping[str, Any], prefix: str) -> None:
@@ -303,9 +325,10 @@ def _column(path: tuple[str | int, ...]) -> str:
     return ".".join(p for p in path if isinstance(p, str))
 
 
-def _header_problems(raw: RawCohort) -> tuple[list[Problem], set[str]]:
+def _header_problems(raw: RawCohort, vocabulary: Vocabulary
+                     ) -> tuple[list[Problem], set[str]]:
     """A CSV header's unknown and missing columns, reported once rather than on every row."""
-    allowed, required, parts = _csv_columns()
+    allowed, required, parts = _csv_columns(vocabulary if vocabulary.fields else None)
     problems: list[Problem] = []
     flagged: set[str] = set()
     for name in raw.columns:
@@ -337,7 +360,7 @@ def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) ->
 
 
 def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
-    problems, flagged = _header_problems(raw) if raw.columns else ([], set())
+    problems, flagged = _header_problems(raw, vocabulary) if raw.columns else ([], set())
     csv = bool(raw.columns)
     for record in raw.records:
         if not isinstance(record.data, dict):
@@ -436,8 +459,10 @@ def _look_alike_ids(raw: RawCohort, records: list[Any], first: Mapping[str, str]
     return problems
 
 
-def _participant(data: Mapping[str, Any]) -> Participant:
-    return Participant(
+def _participant(data: Mapping[str, Any], vocabulary: Vocabulary) -> Participant:
+    extra = {name: tuple(data[name]) if isinstance(data[name], list) else data[name]
+             for name in vocabulary.fields if data.get(name) is not None}
+    return Participant(extra=extra,
         id=data["id"], role=data["role"], name=data["name"],
         learning_style=data["learning_style"], job_family=data["job_family"],
         department=data["department"], subsidiary=data["subsidiary"],
@@ -473,7 +498,7 @@ def check_cohort(raw: RawCohort, vocabulary: Vocabulary, as_of: date | None = No
     when = _as_of(raw, as_of)
     participants = []
     for record in raw.records:
-        participant = _participant(record.data)
+        participant = _participant(record.data, vocabulary)
         participants.append(participant)
         if participant.hire_date > when:
             problems.append(Problem(raw.file, record.where(("hire_date",)),
@@ -486,7 +511,7 @@ def check_cohort(raw: RawCohort, vocabulary: Vocabulary, as_of: date | None = No
 def load_cohort(path: Path, vocabulary: Vocabulary, as_of: date | None = None
                 ) -> tuple[Cohort, list[Problem]]:
     """Read and validate a cohort file. Raises InvalidInput listing every error."""
-    raw = read_cohort_file(path, column_kinds())
+    raw = read_cohort_file(path, column_kinds(vocabulary))
     cohort, problems = check_cohort(raw, vocabulary, as_of)
     if cohort is None:
         raise InvalidInput(problems, "cohort")

@@ -27,7 +27,7 @@ class ValidationReport:
 def validate_files(files: Sequence[Path], rules_dir: Path | None = None) -> ValidationReport:
     """Validate each file; a problem in one file does not stop the others."""
     vocabulary = load_vocabulary(rules_dir or default_rules_dir())
-    kinds = column_kinds()
+    kinds = column_kinds(vocabulary)
     report = ValidationReport()
     for path in files:
         try:

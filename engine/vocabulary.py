@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from engine.errors import InvalidInput, Problem
 from engine.yamlio import load
@@ -15,6 +16,22 @@ ROLES = ("mentor", "mentee")
 # Why a couple was separated, when vocabulary.yaml has no `separation_categories` section.
 SEPARATION_CATEGORIES = ("mismatch", "availability", "left-company", "conflict", "completed",
                          "other")
+FIELD_TYPES = ("text", "list", "flag", "number")
+# Names a declared field may not take: the built-in profile fields, what rules derive
+# from them, and the places kept apart from rules.
+BUILT_IN_FIELDS = ("id", "role", "name", "learning_style", "job_family", "department",
+                   "subsidiary", "hire_date", "tenure_years", "intentions", "topics",
+                   "capacity", "manager_id", "email", "my_job_day", "protected")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class DeclaredField:
+    """A profile field the program declares in vocabulary.yaml (`fields:`)."""
+
+    name: str
+    type: Literal["text", "list", "flag", "number"]
+    values: tuple[str, ...] | None = None  # the allowed values of a text or list field
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
@@ -24,6 +41,8 @@ class Vocabulary:
     topics: tuple[str, ...]
     intentions: Mapping[str, Mapping[str, tuple[str, ...]]]  # role -> code -> themes
     separation_categories: tuple[str, ...] = SEPARATION_CATEGORIES
+    topic_themes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # declared only
+    fields: Mapping[str, DeclaredField] = field(default_factory=dict)
 
     def intention_codes(self, role: str | None = None) -> tuple[str, ...]:
         roles = (role,) if role else ROLES
@@ -33,10 +52,15 @@ class Vocabulary:
         """The themes a list value serves; a value without declared themes is its own theme."""
         if field == "intentions":
             return self.intentions.get(role, {}).get(value, (value,))
+        if field == "topics":
+            return self.topic_themes.get(value, (value,))
         return (value,)
 
     def values_of(self, field: str, role: str | None = None) -> tuple[str, ...] | None:
         """The closed set of values a field takes, or None for free text."""
+        declared = self.fields.get(field)
+        if declared is not None:
+            return declared.values
         return {
             "learning_style": self.learning_styles,
             "job_family": self.job_families,
@@ -71,6 +95,12 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     if not isinstance(root, dict):
         raise InvalidInput([Problem(file, "line 1",
                                     "expected a top-level 'vocabulary:' mapping")], "rules")
+    for key in doc.data:
+        if key not in ("vocabulary", "fields"):
+            problems.append(Problem(file, f"line {doc.line((key,))}",
+                                    f"unknown top-level key {key!r}; expected 'vocabulary:' "
+                                    "and, optionally, 'fields:'"))
+    declared = _declared_fields(doc.data.get("fields"), doc, file, problems)
     known = {"learning_styles", "job_families", "topics", "intentions",
              "separation_categories"}
     for key in root:
@@ -81,6 +111,18 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     for key in ("learning_styles", "job_families", "topics", "separation_categories"):
         sections[key] = _names(root.get(key, {}), file,
                                f"line {doc.line(('vocabulary', key))}", problems)
+    topic_themes: dict[str, tuple[str, ...]] = {}
+    raw_topics = root.get("topics", {})
+    for topic, spec in (raw_topics.items() if isinstance(raw_topics, dict) else ()):
+        themes = spec.get("themes") if isinstance(spec, dict) else None
+        if themes is None:
+            continue
+        if isinstance(themes, list) and themes and all(isinstance(t, str) for t in themes):
+            topic_themes[str(topic)] = tuple(themes)
+        else:
+            where = doc.line(("vocabulary", "topics", topic))
+            problems.append(Problem(file, f"line {where}",
+                                    f"themes of {topic!r} must be a non-empty list of names"))
     intentions: dict[str, dict[str, tuple[str, ...]]] = {}
     raw = root.get("intentions", {})
     for role in ROLES:
@@ -104,4 +146,51 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
         raise InvalidInput(problems, "rules")
     return Vocabulary(sections["learning_styles"], sections["job_families"], sections["topics"],
                       intentions,
-                      sections["separation_categories"] or SEPARATION_CATEGORIES)
+                      sections["separation_categories"] or SEPARATION_CATEGORIES,
+                      topic_themes=topic_themes, fields=declared)
+
+
+def _declared_fields(raw: Any, doc: Any, file: str, problems: list[Problem]
+                     ) -> dict[str, DeclaredField]:
+    """The `fields:` section: name -> {type: text|list|flag|number, values: [...]}."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, f"line {doc.line(('fields',))}",
+                                "expected a mapping of field name: {type: ..., values: [...]}"))
+        return {}
+    out: dict[str, DeclaredField] = {}
+    for name, spec in raw.items():
+        where = f"line {doc.line(('fields', name))}"
+        if name in BUILT_IN_FIELDS or str(name).startswith(("protected", "my_job_day")):
+            what = ("protected data is kept for fairness monitoring only"
+                    if str(name).startswith("protected") else "it is a built-in field")
+            problems.append(Problem(file, where, f"field {name!r} cannot be declared: {what}; "
+                                                 "choose another name"))
+            continue
+        if not isinstance(name, str) or not _FIELD_NAME.match(name):
+            problems.append(Problem(file, where, f"field name {name!r} must be lower-case "
+                                                 "letters, digits and '_', starting with a "
+                                                 "letter (at most 40)"))
+            continue
+        if not isinstance(spec, dict) or spec.get("type") not in FIELD_TYPES:
+            problems.append(Problem(file, where, f"field {name!r} needs a type: one of "
+                                                 f"{', '.join(FIELD_TYPES)}"))
+            continue
+        unknown = sorted(str(k) for k in spec if k not in ("type", "values", "description"))
+        if unknown:
+            problems.append(Problem(file, where, f"field {name!r}: unknown key {unknown[0]!r}; "
+                                                 "expected type, values, description"))
+            continue
+        values = spec.get("values")
+        if values is not None and (spec["type"] not in ("text", "list") or not isinstance(
+                values, list) or not values or not all(
+                    isinstance(v, str) and v for v in values) or len(set(values)) != len(
+                        values)):
+            problems.append(Problem(file, where, f"field {name!r}: values must be a list of "
+                                                 "distinct non-empty texts, and only a text or "
+                                                 "list field takes values"))
+            continue
+        out[name] = DeclaredField(name, spec["type"],
+                                  tuple(values) if values is not None else None)
+    return out

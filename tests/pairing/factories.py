@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 from datetime import date
@@ -9,16 +10,26 @@ from pathlib import Path
 from typing import Any
 
 from engine.cohort import Cohort, Participant
-from engine.conditions import All, AnyOf, Compare, Condition, Not, Overlap, Test
+from engine.conditions import All, AnyOf, Compare, Condition, Difference, Not, Overlap, Test
 from engine.resources import rules_dir
 from engine.ruleset import Rule, Rules, RuleSet, Settings
-from engine.vocabulary import Vocabulary, load_vocabulary
+from engine.vocabulary import DeclaredField, Vocabulary, load_vocabulary
 
 AS_OF = date(2026, 9, 1)
 VOCABULARY: Vocabulary = load_vocabulary(rules_dir())
 STYLES = list(VOCABULARY.learning_styles)
 FAMILIES = list(VOCABULARY.job_families)[:4]
 TOPICS = list(VOCABULARY.topics)[:4]
+# The bundled vocabulary with themes declared for some topics, so that an overlap of a
+# mentor's topics with a mentee's intentions can count something, and the declared fields
+# that random people carry.
+THEMED_VOCABULARY: Vocabulary = dataclasses.replace(VOCABULARY, topic_themes={
+    "ai": ("digital-culture",), "social-media": ("digital-culture", "network"),
+    "data": ("digital-tools", "projects")}, fields={
+        "location": DeclaredField("location", "text", ("Paris", "Lyon", "Remote")),
+        "grade": DeclaredField("grade", "number"),
+        "languages": DeclaredField("languages", "list"),
+        "remote_ok": DeclaredField("remote_ok", "flag")})
 
 
 def person(pid: str, role: str = "mentor", **fields: Any) -> Participant:
@@ -66,7 +77,22 @@ def random_person(rng: random.Random, pid: str, role: str, ids: list[str]) -> Pa
         capacity=rng.choice([None, 1, 2, 3]) if role == "mentor" else None,
         manager_id=rng.choice([i for i in ids if i != pid]) if rng.random() < 0.3 else None,
         email=rng.choice([None, f"{pid}@example.com"]),
+        extra=_random_extra(rng),
     )
+
+
+def _random_extra(rng: random.Random) -> dict[str, Any]:
+    """Values of declared fields (location, grade, languages, remote_ok), some missing."""
+    extra: dict[str, Any] = {}
+    if rng.random() < 0.8:
+        extra["location"] = rng.choice(["Paris", "Lyon", "Remote"])
+    if rng.random() < 0.7:
+        extra["grade"] = rng.choice([1, 2, 3.5, 6, 8])
+    if rng.random() < 0.8:
+        extra["languages"] = tuple(rng.sample(["fr", "en", "de"], rng.randint(1, 2)))
+    if rng.random() < 0.7:
+        extra["remote_ok"] = rng.random() < 0.5
+    return extra
 
 
 def random_cohort(rng: random.Random, n_mentors: int, n_mentees: int) -> Cohort:
@@ -78,7 +104,7 @@ def random_cohort(rng: random.Random, n_mentors: int, n_mentees: int) -> Cohort:
 
 def random_leaf(rng: random.Random) -> Condition:
     side = rng.choice(["mentor", "mentee"])
-    pick = rng.randrange(11)
+    pick = rng.randrange(15)
     if pick == 0:
         return Test(side, "learning_style", "eq", rng.choice(STYLES))  # type: ignore[arg-type]
     if pick == 1:
@@ -110,6 +136,33 @@ def random_leaf(rng: random.Random) -> Condition:
         if rng.random() < 0.5:
             return Test(side, "job_family", "eq", rng.choice(FAMILIES))  # type: ignore[arg-type]
         return Test(side, "job_family", "not_in", tuple(FAMILIES[:2]))  # type: ignore[arg-type]
+    if pick == 11:
+        low = rng.randint(0, 2)
+        return Overlap(rng.choice(["topics", "intentions"]), low,
+                       rng.choice([None, low + rng.randint(0, 1)]),
+                       rng.choice(["topics", "intentions"]) + "")
+    if pick == 12:
+        bounds = sorted(rng.sample([-10, -2.5, 0, 5, 10, 12.25], 2))
+        at_least, at_most = rng.choice([(bounds[0], None), (None, bounds[1]),
+                                        (bounds[0], bounds[1])])
+        mentor_field = "capacity" if rng.random() < 0.2 else "tenure_years"
+        return Difference("tenure_years", mentor_field, at_least, at_most)
+    if pick == 13:  # declared fields, whose values may be missing
+        kind = rng.randrange(4)
+        if kind == 0:
+            return Test(side, "grade", rng.choice(["at_least", "at_most", "eq"]),  # type: ignore[arg-type]
+                        rng.choice([2, 3.5, 6]))
+        if kind == 1:
+            return Difference("grade", rng.choice(["grade", "tenure_years"]),
+                              rng.choice([None, 2, 4.5]), rng.choice([6, 10]))
+        if kind == 2:
+            return Test(side, "remote_ok", "eq", rng.random() < 0.5)  # type: ignore[arg-type]
+        return Test(side, "location", rng.choice(["in", "not_in"]),  # type: ignore[arg-type]
+                    ("Paris", "Remote"))
+    if pick == 14:
+        if rng.random() < 0.5:
+            return Compare(rng.random() < 0.6, "location", "location")
+        return Overlap("languages", rng.randint(0, 1), rng.choice([None, 1]))
     if rng.random() < 0.5:
         return Test(side, "manager_id", "eq", rng.choice(["M0", "E1"]))  # type: ignore[arg-type]
     return Test(side, "manager_id", rng.choice(["in", "not_in"]),  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from engine.scoring import outcome_of
 from engine.validate import load_cohort
 from tests.pairing.factories import (
     AS_OF,
+    THEMED_VOCABULARY,
     VOCABULARY,
     cohort,
     person,
@@ -165,7 +166,7 @@ def test_result_does_not_depend_on_input_order(seed: int, tmp_path: Path) -> Non
         path = tmp_path / name
         path.write_text(json.dumps({"program": {"as_of": AS_OF.isoformat()},
                                     "participants": records}))
-        loaded, _ = load_cohort(path, VOCABULARY)
+        loaded, _ = load_cohort(path, THEMED_VOCABULARY)  # declares the random extra fields
         outputs.append(json.dumps(pair_cohort(loaded, rules), sort_keys=True))
         rng.shuffle(records)
     assert outputs[0] == outputs[1]

@@ -10,7 +10,7 @@ import pytest
 from engine import features
 from engine.features import PairSpace
 from engine.rete import GroupedEngine, RuleEngine
-from tests.pairing.factories import AS_OF, VOCABULARY, random_cohort, random_rules
+from tests.pairing.factories import AS_OF, THEMED_VOCABULARY, random_cohort, random_rules
 
 
 def _check(seed: int, n_mentors: int, n_mentees: int, n_rules: int) -> int:
@@ -18,7 +18,7 @@ def _check(seed: int, n_mentors: int, n_mentees: int, n_rules: int) -> int:
     cohort = random_cohort(rng, n_mentors, n_mentees)
     rules = random_rules(rng, n_rules)
     conditions = [r.when for r in rules]
-    space = PairSpace(conditions, cohort.mentors, cohort.mentees, VOCABULARY, AS_OF, 1)
+    space = PairSpace(conditions, cohort.mentors, cohort.mentees, THEMED_VOCABULARY, AS_OF, 1)
     engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
     codes = space.codes(slice(None), slice(None))
     by_code = {int(c): engine.fired(space.features(int(c))) for c in np.unique(codes)}
@@ -53,17 +53,20 @@ def test_equivalence_holds_when_features_are_computed_pair_by_pair(
 def test_every_feature_path_is_exercised_with_tiny_blocks(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     """Tiny blocks force listed equal pairs and per-pair overlap counts; outcomes agree."""
-    from engine.conditions import Compare, Overlap
+    from engine.conditions import Compare, Difference, Overlap
     from tests.pairing.factories import random_cohort, rule
 
     monkeypatch.setattr(features, "BLOCK_LIMIT", 4)
     cohort = random_cohort(random.Random(5), 8, 9)
     rules = [rule("manages", Compare(True, "id", "manager_id")),
              rule("overlap", Overlap("intentions", 1, None), 10),
-             rule("family", Compare(True, "job_family", "job_family"), 5)]
+             rule("family", Compare(True, "job_family", "job_family"), 5),
+             rule("across", Overlap("topics", 1, None, "intentions"), 7),
+             rule("older", Difference("tenure_years", "tenure_years", 10, None), 3),
+             rule("band", Difference("tenure_years", "tenure_years", -2.5, 2.5), 2)]
     conditions = [r.when for r in rules]
-    space = PairSpace(conditions, cohort.mentors, cohort.mentees, VOCABULARY, AS_OF, 1)
-    assert space.sparse and space.dense
+    space = PairSpace(conditions, cohort.mentors, cohort.mentees, THEMED_VOCABULARY, AS_OF, 1)
+    assert space.sparse and space.dense and space.differences
     engine = RuleEngine(conditions, lambda leaf: space.atom_for(leaf).name)
     codes = space.codes(slice(None), slice(None))
     for i, mentor in enumerate(cohort.mentors):

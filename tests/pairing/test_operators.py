@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -24,11 +23,21 @@ MENTEE = person("E1", "mentee", learning_style="theorist", job_family="finance",
 OTHER = person("E9", "mentee")
 
 
+THEMED_TOPIC = ("    data: Data literacy, dashboards and analytics.\n",
+                "    data: {description: Data literacy., themes: [projects]}\n")
+
+
 def fires(tmp_path: Path, when: str, then: str = "{score: 7}") -> bool:
-    """Whether a one-rule rule set fires on the M1-E1 pair."""
+    """Whether a one-rule rule set fires on the M1-E1 pair.
+
+    The vocabulary is the bundled one, with the topic `data` serving the theme `projects`
+    instead of its own.
+    """
     directory = tmp_path / "rules"
     directory.mkdir(exist_ok=True)
-    shutil.copy(rules_dir() / "vocabulary.yaml", directory)
+    vocabulary = (rules_dir() / "vocabulary.yaml").read_text("utf-8")
+    assert THEMED_TOPIC[0] in vocabulary
+    (directory / "vocabulary.yaml").write_text(vocabulary.replace(*THEMED_TOPIC), "utf-8")
     (directory / "one.yaml").write_text(
         "ruleset: pairing\nsettings: {min_score: -1000}\nrules:\n"
         f"  - id: t/one\n    title: T\n    because: B\n    when: {when}\n    then: {then}\n")
@@ -72,6 +81,24 @@ CASES = [
     ("{overlap: {field: intentions, at_most: 0}}", False),
     ("{overlap: {field: topics, at_least: 1, at_most: 1}}", True),
     ("{overlap: {field: topics, at_least: 2}}", False),
+    # -- overlap across two fields, through themes: mentor topics ai, data (themes ai and
+    # -- projects); mentee intentions serve projects, digital-talent ------------------------
+    ("{overlap: {mentor: topics, mentee: intentions, at_least: 1}}", True),  # projects
+    ("{overlap: {mentor: topics, mentee: intentions, at_least: 2}}", False),
+    ("{overlap: {mentor: topics, mentee: intentions, at_most: 0}}", False),
+    ("{overlap: {mentor: intentions, mentee: topics, at_least: 1}}", True),  # projects
+    ("{overlap: {mentor: intentions, mentee: topics, at_least: 1, at_most: 1}}", True),
+    ("{not: {overlap: {mentor: topics, mentee: intentions, at_least: 1}}}", False),
+    # -- differences: the mentee's value minus the mentor's (20 - 2 = 18 years) -------------
+    ("{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 10}}", True),
+    ("{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 18}}", True),
+    ("{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 18.01}}", False),
+    ("{difference: {mentee: tenure_years, mentor: tenure_years, at_most: 18}}", True),
+    ("{difference: {mentee: tenure_years, mentor: tenure_years, at_most: 17.99}}", False),
+    ("{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 5, at_most: 17}}",
+     False),
+    ("{difference: {mentee: tenure_years, mentor: capacity, at_least: 18}}", True),  # 20 - 2
+    ("{not: {difference: {mentee: tenure_years, mentor: tenure_years, at_most: -1}}}", True),
     # -- combinations -----------------------------------------------------------------------
     ("{all: [{same: job_family}, {mentor.learning_style: activist}]}", True),
     ("{all: [{same: job_family}, {same: department}]}", False),
@@ -107,6 +134,8 @@ def test_exclude_effect_forbids_the_pair(tmp_path: Path) -> None:
                           "M1", "E1")
     assert report["eligible"] is False
     assert report["verdict"] == "cannot be formed: excluded by t/one"
+    assert (report["score"], report["would_score"], report["excluded_by"]) == (None, 0,
+                                                                                ["t/one"])
 
 
 def test_evidence_names_the_values_that_made_a_rule_fire(tmp_path: Path) -> None:
@@ -119,4 +148,19 @@ def test_evidence_names_the_values_that_made_a_rule_fire(tmp_path: Path) -> None
         "mentor.intentions": ["contribute-to-a-project", "career-progression"],
         "mentee.intentions": ["find-digital-profiles-for-projects"],
         "shared intentions themes": ["projects"],
+    }
+
+
+def test_evidence_of_an_overlap_across_fields_and_a_difference(tmp_path: Path) -> None:
+    """Evidence names both fields, the themes they share, and the difference computed."""
+    fires(tmp_path, "{all: [{overlap: {mentor: topics, mentee: intentions, at_least: 1}}, "
+                    "{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 10}}]}")
+    report = explain_pair(cohort(MENTOR, MENTEE, OTHER), load_rules(tmp_path / "rules"),
+                          "M1", "E1")
+    assert report["reasons"][0]["evidence"] == {
+        "mentor.topics": ["ai", "data"],
+        "mentee.intentions": ["find-digital-profiles-for-projects"],
+        "mentee.tenure_years": 20.0, "mentor.tenure_years": 2.0,
+        "themes shared by mentor.topics and mentee.intentions": ["projects"],
+        "mentee.tenure_years - mentor.tenure_years": 18.0,
     }

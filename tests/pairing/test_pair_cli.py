@@ -36,7 +36,10 @@ def example_result() -> dict:
 def test_json_output_follows_the_documented_contract(example_result: dict) -> None:
     """Top-level keys, pair keys and reason keys are those the README documents."""
     assert set(example_result) == {"tandem_version", "rules_digest", "input_digest", "as_of",
-                                   "settings", "pairs", "unpaired", "summary"}
+                                   "settings", "pairs", "unpaired", "warnings", "solver",
+                                   "summary"}
+    assert example_result["warnings"] == []
+    assert example_result["solver"] == {"method": "assignment", "optimal": True}
     assert example_result["rules_digest"].startswith("sha256:")
     pair = example_result["pairs"][0]
     assert set(pair) == {"mentor", "mentee", "score", "sentence", "reasons"}
@@ -208,3 +211,24 @@ def test_explain_an_eligible_pair_not_chosen_gives_its_cost() -> None:
                 assert report["verdict"].startswith("eligible but not chosen")
                 return
     pytest.fail("the example has no eligible pair that was left out")
+
+
+def test_explain_an_excluded_pair_leads_with_the_exclusion(tmp_path: Path) -> None:
+    """An excluded pair: the first line names the exclusion, other rules 'would score',
+    and the pair is never given a score."""
+    directory = tmp_path / "r"
+    shutil.copytree(rules_dir(), directory)
+    (directory / "zz.yaml").write_text(
+        "ruleset: pairing\nrules:\n  - id: zz/no-m01\n    title: No M01\n    because: B\n"
+        "    when: {mentor.id: M01}\n    then: exclude\n")
+    code, out, _ = run("explain", str(EXAMPLE), "M01", "E07", "--rules", str(directory))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:3] == ["M01 -> E07: excluded by zz/no-m01; not eligible",
+                         "Verdict: cannot be formed: excluded by zz/no-m01",
+                         "Without the exclusion it would score 55."]
+    assert "would score +25" in out
+    assert ": score" not in out
+    report = json.loads(run("explain", str(EXAMPLE), "M01", "E07", "--rules", str(directory),
+                            "--format", "json")[1])
+    assert (report["score"], report["would_score"]) == (None, 55)

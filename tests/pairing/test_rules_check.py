@@ -35,18 +35,54 @@ CASES = [
      "teach-digital-tools, understand-company-jobs, build-a-network"),
     ("unknown condition", _file(("a/x", "{sme: job_family}", "exclude")),
      "r/extra.yaml: line 6: error: unknown condition 'sme'; use all, any, not, same, different, "
-     "overlap, or mentor.FIELD / mentee.FIELD / pair.FIELD; did you mean 'same'?"),
+     "overlap, difference, or mentor.FIELD / mentee.FIELD / pair.FIELD; did you mean "
+     "'same'?"),
     ("unknown ruleset", _file(("a/x", "{same: job_family}", "exclude"), ruleset="pairng"),
      "r/extra.yaml: line 1: error: 'pairng' is not one of ['pairing', 'my_job_days']; did you "
      "mean 'pairing'?"),
     # -- operators and types ----------------------------------------------------------------
     ("operator unfit for a text field",
      _file(("a/x", "{mentor.job_family: {at_least: 3}}", "exclude")),
-     "r/extra.yaml: line 6: error: operator 'at_least' does not fit mentor.job_family, a text "
-     "field; use one of: eq, in, not_in"),
+     "r/extra.yaml: line 6: error: mentor.job_family takes in, not_in or a text; got at_least"),
     ("contains on a text field", _file(("a/x", "{mentee.department: {contains: x}}", "exclude")),
-     "r/extra.yaml: line 6: error: operator 'contains' does not fit mentee.department, a text "
-     "field; use one of: eq, in, not_in"),
+     "r/extra.yaml: line 6: error: mentee.department takes in, not_in or a text; got contains"),
+    ("an operator no field takes",
+     _file(("a/x", "{mentor.tenure_years: {greater_than: 3}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentor.tenure_years takes at_least, at_most, in, not_in or a "
+     "number; got greater_than"),
+    ("an operator on a list field", _file(("a/x", "{mentee.topics: {in: [ai]}}", "exclude")),
+     "r/extra.yaml: line 6: error: mentee.topics takes contains; got in"),
+    # -- overlap across fields and differences ------------------------------------------------
+    ("overlap across fields with a text field",
+     _file(("a/x", "{overlap: {mentor: topics, mentee: department, at_least: 1}}", "exclude")),
+     "r/extra.yaml: line 6: error: overlap counts shared values of a list field; department is "
+     "a text field (list fields: intentions, topics, my_job_day.discover)"),
+    ("overlap with one side only",
+     _file(("a/x", "{overlap: {mentor: topics, at_least: 1}}", "exclude")),
+     "r/extra.yaml: line 6: error: overlap needs field: F, or both mentor: F and mentee: G"),
+    ("overlap with field and sides",
+     _file(("a/x", "{overlap: {field: topics, mentee: intentions, at_least: 1}}", "exclude")),
+     "r/extra.yaml: line 6: error: overlap takes either field: F (the same field on both sides) "
+     "or mentor: F and mentee: G, not both"),
+    ("difference of text fields",
+     _file(("a/x", "{difference: {mentee: department, mentor: tenure_years, at_least: 1}}",
+            "exclude")),
+     "r/extra.yaml: line 6: error: difference subtracts numbers; mentee.department is a text "
+     "field (number fields: tenure_years, capacity)"),
+    ("difference without a bound",
+     _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years}}", "exclude")),
+     "r/extra.yaml: line 6: error: difference needs a bound: {mentee: F, mentor: G, at_least: "
+     "N} or at_most: N"),
+    ("difference bound too precise",
+     _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years, at_least: "
+                   "1.23456}}", "exclude")),
+     "r/extra.yaml: line 6: error: difference at_least takes a number between "
+     "-1,000,000,000 and 1,000,000,000 with at most 4 digits after the decimal point, got "
+     "1.23456"),
+    ("difference reads a mentee's capacity",
+     _file(("a/x", "{difference: {mentee: capacity, mentor: capacity, at_most: 1}}",
+            "exclude")),
+     "r/extra.yaml: line 6: error: mentees have no capacity; only mentor.capacity can be read"),
     ("number for a number field", _file(("a/x", "{mentor.tenure_years: {at_least: two}}",
                                          "exclude")),
      "r/extra.yaml: line 6: error: at_least takes a number, got \"two\""),
@@ -291,6 +327,21 @@ def test_rules_show_lists_every_pairing_rule() -> None:
     assert not any(i.startswith("my-job-days/") for i in ids)
 
 
+@pytest.mark.parametrize("columns", ["80", "120", "300"])
+def test_rules_show_never_cuts_a_rule_id(rules_copy: Path, columns: str) -> None:
+    """At any width, piped or not, every rule id is printed whole on one line."""
+    long_id = "a-rather-long-prefix/with-an-even-longer-and-very-descriptive-rule-name-x"
+    (rules_copy / "extra.yaml").write_text(_file((long_id, "{same: job_family}", "exclude")))
+    result = CliRunner().invoke(cli, ["rules", "show", "--rules", "r"],
+                                env={"COLUMNS": columns})
+    ids = [r["id"] for r in json.loads(CliRunner().invoke(
+        cli, ["rules", "show", "--rules", "r", "--format", "json"]).stdout)["rules"]]
+    assert long_id in ids
+    for rule_id in ids:
+        assert rule_id in result.stdout, (columns, rule_id)
+    assert "…" not in result.stdout
+
+
 def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None:
     """Over 250 distinct features per pair would overflow a durable-rules fact: refused."""
     topics = [f"{side}.topics" for side in ("mentor", "mentee")]
@@ -308,6 +359,32 @@ def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None
         "r: error: ruleset 'pairing' reads 272 distinct pair features; the engine holds at "
         "most 250 per pair (durable-rules takes 255 properties per fact), so merge 'contains' "
         "tests into 'overlap' or fewer fields")
+
+
+def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> None:
+    """A file with schema errors still has the meaning of its accepted parts checked."""
+    (rules_copy / "extra.yaml").write_text(
+        "ruleset: pairing\ndescriptoin: typo\nrules:\n"
+        "  - id: a/x\n    title: T\n    because: B\n"
+        "    when: {all: [{mentor.job_familly: finance}, {same: {mentor: id}}]}\n"
+        "    then: {score: 1.5}\n"
+        "  - id: a/y\n    title: T\n"
+        "    when: {mentee.tenure_years: {greater_than: 3}}\n    then: exclude\n")
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "r/extra.yaml: line 2: error: unknown key 'descriptoin'; expected one of ruleset, "
+        "description, settings, rules, constraints; did you mean 'description'?",
+        "r/extra.yaml: line 7: error: same takes a text, got {\"mentor\": \"id\"}",
+        "r/extra.yaml: line 7: error: unknown field mentor.job_familly; did you mean "
+        "'job_family'?",
+        "r/extra.yaml: line 8: error: 'then' must be 'exclude' or {score: N} with a whole "
+        "number N",
+        "r/extra.yaml: line 9: error: the rule is missing 'because'; every rule needs id, "
+        "title, because, when and then",
+        "r/extra.yaml: line 11: error: mentee.tenure_years takes at_least, at_most, in, not_in "
+        "or a number; got greater_than",
+        "6 errors in the rules; nothing was done"]
 
 
 def test_a_pipe_named_like_a_rule_file_is_refused(rules_copy: Path) -> None:

@@ -1,0 +1,139 @@
+"""Benchmark of the constrained solver: the class model against one variable per pair.
+
+    python benchmarks/constraints.py                     # n = 100, 300, 1,000
+    python benchmarks/constraints.py --sizes 100 300 --time-limit 60 --coarse
+
+For each n, a synthetic cohort of n mentors x n mentees (benchmarks/cohort_gen.py) is paired
+under the bundled rules plus one quota, `per: [mentor.department, mentee.department]`, with
+`at_most` = max(3, n // 20). Both models of engine/constraints.py solve the same weights
+with HiGHS (scipy's `milp`); the script prints, per model, the variables, the quota rows
+that can bind, the solve time, whether the answer is proved optimal (else the gap), and the
+pairs and total score. When both models are proved optimal they must agree on the pairs
+count and the total score, or the script exits 1. It asserts no time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import scipy.optimize  # noqa: F401 - imported before any timing
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.cohort_gen import generate
+from engine.constraints import (
+    SolverStopped,
+    _cell_rows,
+    quotas_of,
+    solve,
+    weight_matrix,
+)
+from engine.pairing import evaluate
+from engine.resources import rules_dir
+from engine.ruleset import Constraint, RuleSet, load_rules
+from engine.validate import load_cohort
+
+COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
+
+
+def _cohort(n: int, seed: int, coarse: bool):  # type: ignore[no-untyped-def]
+    rules = load_rules(rules_dir())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cohort.json"
+        path.write_text(json.dumps(generate(n, n, seed)))
+        cohort, _ = load_cohort(path, rules.vocabulary)
+    at_most = max(3, n // 20)
+    limit = Constraint("quota/department-flow", "Department flow", "benchmark",
+                       (("mentor", "department"), ("mentee", "department")), at_most,
+                       "benchmark", 0)
+    pairing = rules.pairing
+    kept = tuple(r for r in pairing.rules if not coarse or all(
+        f.split(".", 1)[1] in COARSE_FIELDS for f in r.fields))
+    rules = replace(rules, rulesets={**rules.rulesets, "pairing": RuleSet(
+        "pairing", kept, pairing.settings, (limit,))})
+    return cohort, rules, at_most
+
+
+def run(n: int, seed: int, time_limit: float, coarse: bool,
+        models: tuple[str, ...] = ("classes", "pairs")) -> list[dict[str, object]]:
+    cohort, rules, at_most = _cohort(n, seed, coarse)
+    ev = evaluate(cohort, rules)
+    quotas = quotas_of(rules.pairing.constraints, ev.space)
+    started = time.perf_counter()
+    weights = weight_matrix(ev.space, ev.table, ev.capacities, rules.pairing.settings.objective)
+    matrix_seconds = time.perf_counter() - started
+    mentors, mentees = np.nonzero(weights > 0)
+    cells = quotas.cells[0]
+    n_cells = len(np.unique(cells.of(mentors.astype(np.int64), mentees.astype(np.int64))))
+    rows, _ = _cell_rows(quotas.cells, mentors.astype(np.int64), mentees.astype(np.int64))
+    out: list[dict[str, object]] = []
+    for model in models:
+        limit = time_limit
+        started = time.perf_counter()
+        try:
+            found = solve(weights, ev.capacities, quotas.cells, limit, model)  # type: ignore[arg-type]
+        except SolverStopped as exc:
+            out.append({"n": n, "model": model, "error": str(exc), "eligible": len(mentors),
+                        "share": len(mentors) / n / n, "cells": n_cells, "at_most": at_most,
+                        "seconds": time.perf_counter() - started})
+            continue
+        seconds = time.perf_counter() - started
+        score = ev.table.score(ev.space.pair_codes(found.mentors, found.mentees))
+        out.append({"n": n, "model": model, "variables": found.variables,
+                    "eligible": len(mentors), "share": len(mentors) / n / n,
+                    "cells": n_cells, "binding_rows": len(rows), "at_most": at_most,
+                    "seconds": seconds, "solver_seconds": found.seconds,
+                    "matrix_seconds": matrix_seconds, "optimal": found.optimal,
+                    "gap": found.gap, "pairs": len(found.mentors),
+                    "total": int(score.sum())})
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=300.0,
+                        help="seconds each model may take at each n (default 300)")
+    parser.add_argument("--coarse", action="store_true",
+                        help="keep only the bundled rules on learning style, job family, "
+                             "department and subsidiary (fewer classes of people)")
+    parser.add_argument("--models", nargs="+", choices=["classes", "pairs"],
+                        default=["classes", "pairs"], help="the models to run (default both)")
+    args = parser.parse_args()
+    print(f"rules: {'coarse (4 fields)' if args.coarse else 'bundled'}; time limit "
+          f"{args.time_limit:.0f} s per model")
+    print("n | model | variables | eligible pairs | quota cells (at_most) | solve s | "
+          "optimal (gap) | pairs | total score")
+    print("--- | --- | ---: | ---: | --- | ---: | --- | ---: | ---:")
+    failed = False
+    for n in args.sizes:
+        rows = run(n, args.seed, args.time_limit, args.coarse, tuple(args.models))
+        for r in rows:
+            if "error" in r:
+                print(f"{n} | {r['model']} | | {r['eligible']:,} ({float(r['share']):.0%}) | "  # type: ignore[arg-type]
+                      f"{r['cells']} ({r['at_most']}) | {float(r['seconds']):.1f} | "  # type: ignore[arg-type]
+                      f"{r['error']} | | ", flush=True)
+                continue
+            proved = "yes" if r["optimal"] else f"no (gap {float(r['gap']):.2%})"  # type: ignore[arg-type]
+            print(f"{n} | {r['model']} | {r['variables']:,} | {r['eligible']:,} "
+                  f"({float(r['share']):.0%}) | {r['cells']} ({r['at_most']}) | "  # type: ignore[arg-type]
+                  f"{float(r['seconds']):.2f} | {proved} | {r['pairs']} | {r['total']}",  # type: ignore[arg-type]
+                  flush=True)
+        done = [r for r in rows if r.get("optimal")]
+        if len(done) == 2 and (done[0]["pairs"], done[0]["total"]) != (done[1]["pairs"],
+                                                                      done[1]["total"]):
+            print(f"n = {n}: the two models disagree", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
