@@ -157,8 +157,9 @@ def compare_history(past: Sequence[PastCohort], old: Rules, new: Rules) -> dict[
     erased = sum(p.erased for p in past)
     for run in past:
         try:
-            participants = sorted((_participant(p) for p in run.profiles), key=lambda p: p.id)
-        except (KeyError, TypeError, ValueError):  # a kept profile Tandem cannot read back
+            participants = sorted((_participant(p, new.vocabulary) for p in run.profiles),
+                                  key=lambda p: p.id)
+        except (KeyError, ValueError):  # a kept profile Tandem cannot read back
             erased += len(run.results)
             continue
         cohort = Cohort(participants, run.as_of, f"run {run.run}")
