@@ -13,9 +13,14 @@ from typing import Any, Literal
 
 from audit.entries import GENESIS, INDEX_COLUMNS, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from audit.lifecycle import KIND_REASSIGNMENT
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from engine.canonical import canonical_json, sha256_hex
 
 IN_RUN = (KIND_PAIR, KIND_REASSIGNMENT, KIND_UNPAIRED)  # the kinds that only come in a run
+# The kinds that open a group of entries, and the kinds of the entries each group holds.
+_GROUPS = {KIND_RUN: IN_RUN,
+           KIND_MY_JOB_DAY_RUN: (KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET)}
+_MEMBERS = {member for members in _GROUPS.values() for member in members}
 
 Problem = Literal["order", "link", "content", "index", "run", "rules", "snapshot", "head",
                   "witness", "signature"]
@@ -113,6 +118,7 @@ class _OpenRun:
     seq: int
     announced: int
     seen: int = 0
+    members: tuple[str, ...] = IN_RUN
 
     def short(self) -> str:
         return (f"run {self.run} (entry {self.seq}) announces {self.announced} entries but "
@@ -272,16 +278,16 @@ class Verifier:
         kind, run = doc.get("kind"), doc.get("run")
         current = self._open
         if current and current.seen < current.announced:
-            if kind in IN_RUN and run == current.run:
+            if kind in current.members and run == current.run:
                 current.seen += 1
                 return None
             return Finding(seq, "run", current.short() + f"; entry {seq} interrupts it")
-        if kind == KIND_RUN:
+        if kind in _GROUPS:
             self._runs += 1
             announced = doc.get("entries")
             if not isinstance(announced, int) or announced < 0:
                 return Finding(seq, "content", f"run entry {seq} has no count of its entries")
-            self._open = _OpenRun(str(run), seq, announced)
+            self._open = _OpenRun(str(run), seq, announced, members=_GROUPS[str(kind)])
             text_digest = str(doc.get("rules_text_digest"))
             if text_digest not in self._rules_ok:
                 return Finding(seq, "rules", f"the text of the rules in force for run {run} "
@@ -290,7 +296,7 @@ class Verifier:
                 return Finding(seq, "rules", f"the text of the rules in force for run {run} "
                                              f"no longer matches {text_digest}: it was changed")
             return self._check_profiles(seq, doc)
-        if kind in IN_RUN:
+        if kind in _MEMBERS:
             return Finding(seq, "run", f"entry {seq} belongs to run {run}, but no run entry "
                                        "announces it")
         return None

@@ -15,6 +15,7 @@ from audit.lifecycle import (
     KIND_SEPARATION,
     LIFECYCLE_KINDS,
 )
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from engine.canonical import canonical_json
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_DECISION: "a person decided on a pair",
                KIND_APPROVAL: "a proposed run was approved",
                KIND_REJECTION: "a proposed run was rejected",
+               KIND_MY_JOB_DAY_RUN: "a my-job-day plan was committed (apart from the pairing)",
+               KIND_MY_JOB_DAY: "a my-job-day visit was planned",
+               KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met",
                "checkin": "a check-in of a pair was reported",
                "outcome": "the outcome of a pair was reported"}
 
@@ -76,6 +80,16 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
     if kind == "outcome":
         return f"outcome: {doc.get('result')}"
+    if kind == KIND_MY_JOB_DAY:
+        return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
+                f"score {doc.get('score')}")
+    if kind == KIND_MY_JOB_DAY_UNMET:
+        return (f"{doc.get('person')} got {doc.get('got')} of {doc.get('wanted')} my-job-day "
+                "visits")
+    if kind == KIND_MY_JOB_DAY_RUN:
+        s = doc.get("summary") or {}
+        return (f"my-job-day plan by {doc.get('actor')}: {s.get('visits', '?')} visits, "
+                f"{s.get('unmet', '?')} unmet")
     return str(kind)
 
 
@@ -83,8 +97,10 @@ def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
     if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION, *FOLLOW_UP):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
-    if kind == KIND_UNPAIRED:
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
         return str(doc.get("person"))
+    if kind == KIND_MY_JOB_DAY:
+        return f"{doc.get('visitor')} → {doc.get('host')}"
     return ""
 
 
@@ -231,7 +247,17 @@ def explain(view: EntryView) -> list[str]:
         if detail:
             lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
                                                    for k, v in sorted(detail.items())))
-    elif kind == KIND_RUN:
+    elif kind == KIND_MY_JOB_DAY:
+        people = [str(doc.get("visitor")), str(doc.get("host"))]
+        lines += [f"  {doc.get('sentence')}", "", *_reasons(doc)]
+    elif kind == KIND_MY_JOB_DAY_UNMET:
+        people = [str(doc.get("person"))]
+        lines += [f"  {doc.get('person')} {doc.get('why')}."]
+        detail = doc.get("detail") or {}
+        if detail:
+            lines.append("  Detail: " + "; ".join(f"{k} = {_value(v)}"
+                                                   for k, v in sorted(detail.items())))
+    elif kind in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
         s = doc.get("summary") or {}
         lines.append("  Summary: " + (", ".join(f"{k} {_value(v)}" for k, v in s.items())
                                       or "none") + f"; {doc.get('entries')} entries follow.")

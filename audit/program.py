@@ -126,8 +126,8 @@ def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules
         return plan(cohort, rules, current_state(db_url).standing(), people)
 
     def compute(state: ProgramState) -> CommitInput:
-        return CommitInput(plan(cohort, rules, state.standing(), people), dict(rules.files),
-                           profiles_for_snapshot(cohort))
+        return CommitInput(plan(cohort, rules, state.standing(), people),
+                           rules.files_of("pairing"), profiles_for_snapshot(cohort))
 
     return commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)
 

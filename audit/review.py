@@ -18,6 +18,7 @@ from audit.chain import Anchor, Finding, StoredRow, Verifier
 from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
 from audit.errors import EntryNotFoundError
 from audit.lifecycle import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
+from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from audit.state import ProgramState, derive_state
 from audit.store import LogFilter
 from audit.witness import WITNESS_ENV
@@ -142,8 +143,10 @@ def _subjects(doc: Mapping[str, Any]) -> list[str]:
     kind = doc.get("kind")
     if kind in (KIND_PAIR, KIND_REASSIGNMENT, KIND_SEPARATION, KIND_DECISION):
         return [str(doc["mentor"]), str(doc["mentee"])]
-    if kind == KIND_UNPAIRED:
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
         return [str(doc["person"])]
+    if kind == KIND_MY_JOB_DAY:
+        return [str(doc["visitor"]), str(doc["host"])]
     return []
 
 
@@ -211,8 +214,10 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             finding = _check(conn, seq)
             entry = _logged(row)
             run_doc: Mapping[str, Any] | None = entry.doc
-            if entry.doc.get("kind") != KIND_RUN:
-                run_row = store.run_row(conn, str(entry.doc.get("run")))
+            if entry.doc.get("kind") not in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
+                opener = (KIND_MY_JOB_DAY_RUN if entry.doc.get("kind") in (
+                    KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET) else KIND_RUN)
+                run_row = store.run_row(conn, str(entry.doc.get("run")), opener)
                 run_doc = json.loads(run_row.entry) if run_row else None
             if run_doc is None:
                 run_doc = _input_of(conn, entry.doc)

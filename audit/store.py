@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select
 
 from audit import schema
 from audit.chain import StoredRow
@@ -24,6 +24,7 @@ from audit.entries import (
     rules_text_digest,
 )
 from audit.errors import ValueTooLongError
+from audit.myjobdays import KIND_MY_JOB_DAY
 from audit.state import ProgramState, derive_state
 from engine.canonical import canonical_json
 
@@ -135,9 +136,14 @@ def select_rows(conn: Connection, where: LogFilter) -> list[StoredRow]:
     """The entries matching the filter, newest first."""
     query = select(*_ROW_COLUMNS).order_by(_LOG.c.seq.desc())
     if where.person:
+        # A my-job-day visit names its visitor and host in the entry only: the entry is
+        # canonical JSON, so `"visitor":"ID"` appears in it exactly when ID is the visitor.
+        visit = and_(_LOG.c.kind == KIND_MY_JOB_DAY, or_(*(
+            _LOG.c.entry.contains(canonical_json({key: where.person})[1:-1], autoescape=True)
+            for key in ("visitor", "host"))))
         query = query.where(or_(_LOG.c.mentor_id == where.person,
                                 _LOG.c.mentee_id == where.person,
-                                _LOG.c.person_id == where.person))
+                                _LOG.c.person_id == where.person, visit))
     if where.pair:
         query = query.where(_LOG.c.mentor_id == where.pair[0],
                             _LOG.c.mentee_id == where.pair[1])
@@ -155,10 +161,22 @@ def row_at(conn: Connection, seq: int) -> StoredRow | None:
     return _stored(row) if row else None
 
 
-def run_row(conn: Connection, run_id: str) -> StoredRow | None:
+def run_row(conn: Connection, run_id: str, kind: str = KIND_RUN) -> StoredRow | None:
+    """The entry that opens a run: a ``run`` entry, or another group's first ``kind``."""
     row = conn.execute(select(*_ROW_COLUMNS)
-                       .where(_LOG.c.run_id == run_id, _LOG.c.kind == KIND_RUN)).first()
+                       .where(_LOG.c.run_id == run_id, _LOG.c.kind == kind)).first()
     return _stored(row) if row else None
+
+
+def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | None:
+    """How many entries of this kind the log holds, and the last one, parsed."""
+    total = int(conn.execute(select(func.count()).select_from(_LOG)
+                             .where(_LOG.c.kind == kind)).scalar_one())
+    if not total:
+        return None
+    last = conn.execute(select(_LOG.c.entry).where(_LOG.c.kind == kind)
+                        .order_by(_LOG.c.seq.desc()).limit(1)).scalar_one()
+    return total, json.loads(last)
 
 
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:

@@ -302,6 +302,8 @@ def status(db_url: str | None, fmt: str) -> None:
     """Show the active pairs (and how long each has run), the free people, the proposals
     waiting for approval and the separations of the last 90 days, derived from the log.
 
+    The last committed my-job-day plan, kept apart from the pairing, is named after them.
+
     \b
     Examples:
       tandem status
@@ -309,11 +311,13 @@ def status(db_url: str | None, fmt: str) -> None:
     """
     from datetime import UTC
 
+    from audit.myjobdays import latest_plan
     from audit.review import chain_dict, status_checked
 
     checked = status_checked(db_url)
     _warn(checked.finding)
     state: ProgramState = checked.value
+    plan = latest_plan(db_url)
     now = datetime.now(UTC)
     if fmt == "json":
         from cli.render import print_json
@@ -322,9 +326,10 @@ def status(db_url: str | None, fmt: str) -> None:
         recent = {s.seq for s in state.recent_separations(now)}
         report["separations"] = [s for s in report["separations"] if s["seq"] in recent]
         report["chain"] = chain_dict(checked.finding)
-        print_json(report)
+        print_json({**report, "my_job_days": plan})
     else:
         _print_status(state, now)
+        _print_plan(plan)
     raise SystemExit(0 if checked.ok else 1)
 
 
@@ -390,6 +395,20 @@ def _print_status(state: ProgramState, now: datetime) -> None:
         ended.add_row(cell(s.mentor), cell(s.mentee), cell(when(s.at)), cell(s.category),
                       cell(s.reason), cell(s.actor), cell(s.seq))
     out.print(ended)
+
+
+def _print_plan(plan: dict[str, Any] | None) -> None:
+    from audit.explain import when
+    from cli.render import console, safe
+
+    if plan is None:
+        console().print("My job days: no plan committed.", markup=False)
+        return
+    console().print(f"My job days: {plan['plans']} plan{'' if plan['plans'] == 1 else 's'} "
+                    f"committed; the last, run {safe(plan['run'])} (entry {plan['seq']}) by "
+                    f"{safe(plan['actor'])} on {when(plan['at'])}: {plan['visits']} visits on "
+                    f"{', '.join(plan['days'])}, {plan['unmet']} with fewer visits than "
+                    "wanted.", markup=False)
 
 
 def _verify_text(report: VerifyReport) -> str:

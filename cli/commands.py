@@ -59,11 +59,18 @@ COMMANDS: list[click.Command] = [validate]
 
 
 def _collect() -> None:
-    from cli import audit_commands, learn_commands, pairing_commands, program_commands
+    from cli import (
+        audit_commands,
+        learn_commands,
+        myjobdays_commands,
+        pairing_commands,
+        program_commands,
+    )
 
     COMMANDS.extend(pairing_commands.COMMANDS)
     COMMANDS.extend(audit_commands.COMMANDS)
     COMMANDS.extend(program_commands.COMMANDS)
+    COMMANDS.extend(myjobdays_commands.COMMANDS)
     COMMANDS.extend(learn_commands.COMMANDS)
     pairing_commands.rules.add_command(learn_commands.rules_compare)
 

@@ -67,7 +67,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
         def compute(state: ProgramState) -> CommitInput:
             return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
-                               dict(rules.files), profiles_for_snapshot(loaded))
+                               rules.files_of("pairing"), profiles_for_snapshot(loaded))
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
                              witness=WitnessConfig.resolve(witness, signing_key),
@@ -162,12 +162,13 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,
-                    "errors": []})
+                    "my_job_days_digest": loaded.digest_of("my_job_days"), "errors": []})
         return
     pairing, my_job_days = counts["pairing"], counts["my_job_days"]
     console().print(f"{safe(loaded.directory)}: clean: {pairing} pairing "
                     f"rule{'' if pairing == 1 else 's'}, {my_job_days} my-job-day "
-                    f"rule{'' if my_job_days == 1 else 's'} ({loaded.digest})", markup=False)
+                    f"rule{'' if my_job_days == 1 else 's'} (pairing {loaded.digest}; my job "
+                    f"days {loaded.digest_of('my_job_days')})", markup=False)
 
 
 @rules.command("show")

@@ -10,7 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-Side = Literal["mentor", "mentee", "pair"]  # pair: the couple's past (engine.program)
+# Pairing rules compare a mentor and a mentee (and may read the couple's past, `pair`:
+# see engine.program); my-job-day rules compare a visitor and a host. The first side of each
+# ruleset is the "left" one: its people are the rows of the pair matrix.
+Side = Literal["mentor", "mentee", "pair", "visitor", "host"]
+LEFT_SIDES: tuple[Side, ...] = ("mentor", "visitor")
 Op = Literal["eq", "in", "not_in", "at_least", "at_most", "contains"]
 Scalar = str | int | float | bool
 
@@ -44,7 +48,10 @@ class Test:
 
 @dataclass(frozen=True)
 class Compare:
-    """``same:`` / ``different:`` between the mentor's and the mentee's fields."""
+    """``same:`` / ``different:`` between the mentor's and the mentee's fields.
+
+    In a my-job-day rule ``mentor_field`` is the visitor's field and ``mentee_field`` the host's.
+    """
 
     equal: bool  # True for same, False for different
     mentor_field: str

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.cohort import Participant
+from engine.conditions import LEFT_SIDES
 from engine.features import CHUNK_CELLS, PairSpace, difference_of, person_value
 from engine.ruleset import Rule, Settings
 from engine.scoring import Outcome, OutcomeTable
@@ -23,7 +24,7 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
         if side == "pair":
             out.update(space.history.record(mentor.id, mentee.id).evidence(field))
             continue
-        person = mentor if side == "mentor" else mentee
+        person = mentor if side in LEFT_SIDES else mentee
         value = person_value(person, field, space.as_of, space.default_capacity)
         out[name] = list(value) if isinstance(value, tuple) else value
     for mentor_field, mentee_field in rule.overlap_fields:

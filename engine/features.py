@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.cohort import Participant
-from engine.conditions import Compare, Condition, Difference, Leaf, Test, leaves
+from engine.conditions import LEFT_SIDES, Compare, Condition, Difference, Leaf, Test, leaves
 from engine.errors import TandemError
 from engine.program.history import NO_PAST, Standing
 from engine.vocabulary import Vocabulary
@@ -380,12 +380,12 @@ class PairSpace:
             if atom.kind == "pair":
                 self.past.append(self._past_values(atom))
             elif atom.kind in ("side", "contains"):
-                people = self.mentors if atom.side == "mentor" else self.mentees
+                people = self.mentors if atom.side in LEFT_SIDES else self.mentees
                 column = self._side_column(atom, people)
                 self.columns[atom.name] = column
                 size = len(column.representatives)
                 codes = column.codes
-                if atom.side == "mentor":
+                if atom.side in LEFT_SIDES:
                     parts.append(_Part(atom.name, codes, np.zeros(n_e, np.int64),
                                        np.arange(size, dtype=np.int64)[:, None], size))
                 else:
@@ -692,7 +692,7 @@ class PairSpace:
                 value = self.history.record(mentor.id, mentee.id).value(atom.field)
                 out[atom.name] = self._past_default(atom) if value is None else value
             elif atom.kind in ("side", "contains"):
-                person = mentor if atom.side == "mentor" else mentee
+                person = mentor if atom.side in LEFT_SIDES else mentee
                 value = person_value(person, atom.field, self.as_of, self.default_capacity)
                 if atom.kind == "contains":
                     out[atom.name] = 1 if value and atom.constant in value else 0

@@ -24,10 +24,15 @@ def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | 
 
 
 def profiles_for_snapshot(cohort: Cohort) -> list[dict[str, object]]:
-    """Whole profiles for the audit snapshot, never with protected data."""
+    """The profiles as the pairing reads them, for its input digest and audit snapshot.
+
+    Never with protected data, and never with `my_job_day`: my job days are planned apart,
+    and the pairing (its result and its digests alike) must not change with them.
+    """
     out = []
     for p in cohort.participants:
         record = p.as_record()
         record.pop("protected", None)
+        record.pop("my_job_day", None)
         out.append(record)
     return out

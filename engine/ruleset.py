@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +29,7 @@ from engine.conditions import (
     Op,
     Overlap,
     Scalar,
+    Side,
     Test,
     leaves,
 )
@@ -51,6 +53,9 @@ MAX_FEATURES = 250
 NUMBER_LIMIT = 1_000_000_000
 NUMBER_DECIMALS = 4
 RULESETS = ("pairing", "my_job_days")
+# The two people a rule of each ruleset compares: the first is the left side of the pair.
+SIDES: Mapping[str, tuple[Side, Side]] = {"pairing": ("mentor", "mentee"),
+                                          "my_job_days": ("visitor", "host")}
 Objective = Literal["participation", "score"]
 
 # What a rule may read, and which operators fit each kind of field.
@@ -82,6 +87,7 @@ class Rule:
     points: int
     file: str
     line: int
+    sides: tuple[Side, Side] = ("mentor", "mentee")
 
     @cached_property
     def overlap_fields(self) -> tuple[tuple[str, str], ...]:
@@ -98,17 +104,19 @@ class Rule:
 
     @cached_property
     def fields(self) -> tuple[str, ...]:
-        """The participant fields this rule reads, as `mentor.F` / `mentee.F`, in order."""
+        """The participant fields this rule reads, as `mentor.F` / `mentee.F` (`visitor.F` /
+        `host.F` in a my-job-day rule), in order."""
+        left, right = self.sides
         seen: dict[str, None] = {}
         for leaf in leaves(self.when):
             if isinstance(leaf, Test):
                 seen[f"{leaf.side}.{leaf.field}"] = None
             elif isinstance(leaf, Compare | Difference):
-                seen[f"mentor.{leaf.mentor_field}"] = None
-                seen[f"mentee.{leaf.mentee_field}"] = None
+                seen[f"{left}.{leaf.mentor_field}"] = None
+                seen[f"{right}.{leaf.mentee_field}"] = None
             else:
-                seen[f"mentor.{leaf.sides[0]}"] = None
-                seen[f"mentee.{leaf.sides[1]}"] = None
+                seen[f"{left}.{leaf.sides[0]}"] = None
+                seen[f"{right}.{leaf.sides[1]}"] = None
         return tuple(seen)
 
 
@@ -131,6 +139,21 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class PlannerSettings:
+    """The settings of the my-job-day planner (ruleset my_job_days)."""
+
+    days: tuple[date, ...] = ()
+    visits_per_person: int = 1
+    slots_per_host_per_day: int = 1
+    where: str = ""  # the file that holds them, for messages
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"days": [d.isoformat() for d in self.days],
+                "visits_per_person": self.visits_per_person,
+                "slots_per_host_per_day": self.slots_per_host_per_day}
+
+
+@dataclass(frozen=True)
 class Constraint:
     """A cohort-wide limit: for each combination of the `per` fields' values, at most
     `at_most` pairs are formed."""
@@ -148,12 +171,21 @@ class Constraint:
         return "(" + ", ".join("none" if v is None else str(v) for v in values) + ")"
 
 
+# Settings each ruleset understands (its settings class's fields); the other ruleset's
+# settings mean nothing to it.
+SETTINGS_OF: Mapping[str, tuple[str, ...]] = {
+    "pairing": tuple(f.name for f in fields(Settings)),
+    "my_job_days": tuple(f.name for f in fields(PlannerSettings) if f.name != "where"),
+}
+
+
 @dataclass(frozen=True)
 class RuleSet:
     name: str
     rules: tuple[Rule, ...]
     settings: Settings = field(default_factory=Settings)
     constraints: tuple[Constraint, ...] = ()
+    planner: PlannerSettings = field(default_factory=PlannerSettings)  # my_job_days only
 
 
 @dataclass(frozen=True)
@@ -165,16 +197,31 @@ class Rules:
     vocabulary: Vocabulary
     files: Mapping[str, str]  # file name -> text, every YAML file including the vocabulary
     warnings: tuple[Problem, ...] = ()
+    ruleset_of: Mapping[str, str] = field(default_factory=dict)  # rule file name -> ruleset
 
     @property
     def pairing(self) -> RuleSet:
         return self.rulesets.get("pairing") or RuleSet("pairing", ())
 
     @property
-    def digest(self) -> str:
-        """SHA-256 over the canonical map of file name to the SHA-256 of its bytes."""
+    def my_job_days(self) -> RuleSet:
+        return self.rulesets.get("my_job_days") or RuleSet("my_job_days", ())
+
+    def files_of(self, ruleset: str) -> dict[str, str]:
+        """The files one ruleset reads: its own rule files and the vocabulary."""
+        return {name: text for name, text in self.files.items()
+                if self.ruleset_of.get(name, ruleset) == ruleset}
+
+    def digest_of(self, ruleset: str) -> str:
+        """SHA-256 over the canonical map of file name to the SHA-256 of its bytes, over the
+        files this ruleset reads: the other ruleset's files never change it."""
         return "sha256:" + sha256_hex(canonical_json(
-            {name: sha256_hex(text) for name, text in sorted(self.files.items())}))
+            {name: sha256_hex(text) for name, text in sorted(self.files_of(ruleset).items())}))
+
+    @property
+    def digest(self) -> str:
+        """The pairing's rules digest: its rule files and the vocabulary."""
+        return self.digest_of("pairing")
 
 
 @cache
@@ -192,6 +239,7 @@ class _Checker:
         self.doc = doc
         self.vocabulary = vocabulary
         self.ruleset = ruleset
+        self.sides = SIDES[ruleset]
         self.broken = broken or set()  # places the schema refused; their meaning is not read
         self.problems: list[Problem] = []
 
@@ -227,7 +275,22 @@ class _Checker:
         if key == "difference":
             return self.difference(value, here)
         side, name = key.split(".", 1)
+        if side not in (*self.sides, "pair") and name.split(".")[0] != "protected":
+            self.wrong_side(side, here)  # protected data is refused first, on any side
+            return None
         return self.test(side, name, value, here)
+
+    def wrong_side(self, side: str, path: Key) -> None:
+        left, right = self.sides
+        if self.ruleset == "pairing":
+            self.problem(path, f"a pairing rule compares a mentor and a mentee, not a {side}: "
+                               "use mentor.FIELD or mentee.FIELD (visitor and host are the "
+                               "sides of my-job-day rules, in a file with 'ruleset: "
+                               "my_job_days')")
+        else:
+            self.problem(path, f"a my-job-day rule compares a {left} and a {right}, not a "
+                               f"{side}: use {left}.FIELD or {right}.FIELD (a visitor or a "
+                               "host may be a mentor or a mentee)")
 
     def field(self, side: str, name: str, path: Key) -> FieldKind | None:
         if side == "pair":
@@ -255,13 +318,19 @@ class _Checker:
             self.problem(path, "rules compare tenure, not dates; use tenure_years (derived "
                                "from hire_date)")
             return None
+        if name == "capacity" and self.ruleset == "my_job_days":
+            self.problem(path, f"{side}.capacity is a pairing field (how many mentees a mentor "
+                               "takes) and means nothing to my job days; a host's visitors per "
+                               "day are my_job_day.slots, which the planner applies itself")
+            return None
         if name == "capacity" and side == "mentee":
             self.problem(path, "mentees have no capacity; only mentor.capacity can be read")
             return None
         kind = self.kinds.get(name)
         if kind is None:
             self.problem(path, f"unknown field {side}.{name}",
-                         closest(name, [f for f in self.kinds if not f.startswith("my_job")]))
+                         closest(name, [f for f in self.kinds if self.ruleset != "pairing"
+                                        or not f.startswith("my_job")]))
         return kind
 
     @cached_property
@@ -273,10 +342,12 @@ class _Checker:
     def value_known(self, side: str, name: str, value: Any, path: Key) -> None:
         """A vocabulary field's constant must be in the vocabulary."""
         vocab_field = "job_family" if name == "my_job_day.discover" else name
-        allowed = self.vocabulary.values_of(vocab_field, side)
+        role = side if side in ("mentor", "mentee") else None  # a visitor or host: either role
+        allowed = self.vocabulary.values_of(vocab_field, role)
         if allowed is not None and isinstance(value, str) and value not in allowed:
             other = "mentee" if side == "mentor" else "mentor"
-            if name == "intentions" and value in self.vocabulary.intention_codes(other):
+            if (role and name == "intentions"
+                    and value in self.vocabulary.intention_codes(other)):
                 self.problem(path, f"{value!r} is a {other} intention; {side}s use their own "
                                    f"codes: {', '.join(allowed)}")
                 return
@@ -326,15 +397,20 @@ class _Checker:
         return ok
 
     def compare(self, equal: bool, spec: Any, path: Key) -> Compare | None:
+        left, right = self.sides
+        if isinstance(spec, dict) and set(spec) != {left, right}:
+            wrong = next(iter(sorted(set(spec) - {left, right})), left)
+            self.wrong_side(wrong, path)
+            return None
         mentor_field, mentee_field = (spec, spec) if isinstance(spec, str) else (
-            spec["mentor"], spec["mentee"])
-        first = self.field("mentor", mentor_field, path)
+            spec[left], spec[right])
+        first = self.field(left, mentor_field, path)
         if first is not None and mentee_field == "capacity" == mentor_field:
             self.problem(path, "mentees have no capacity; only mentor.capacity can be read, "
                                "so compare it with a number instead")
             return None
         kinds = [first, first if mentee_field == mentor_field else
-                 self.field("mentee", mentee_field, path)]
+                 self.field(right, mentee_field, path)]
         if None in kinds:
             return None
         if "list" in kinds:
@@ -342,14 +418,18 @@ class _Checker:
                                "overlap: {field: ..., at_least: 1}")
             return None
         if kinds[0] != kinds[1]:
-            self.problem(path, f"cannot compare mentor.{mentor_field} ({kinds[0]}) with "
-                               f"mentee.{mentee_field} ({kinds[1]})")
+            self.problem(path, f"cannot compare {left}.{mentor_field} ({kinds[0]}) with "
+                               f"{right}.{mentee_field} ({kinds[1]})")
             return None
         return Compare(equal, mentor_field, mentee_field)
 
     def overlap(self, spec: Mapping[str, Any], path: Key) -> Overlap | None:
         if "at_least" not in spec and "at_most" not in spec:
             self.problem(path, "overlap needs a bound: {field: F, at_least: N} or at_most: N")
+            return None
+        if self.ruleset != "pairing" and ("mentor" in spec or "mentee" in spec):
+            self.problem(path, "a my-job-day rule compares a visitor and a host: overlap takes "
+                               "field: F there (the same list field of both)")
             return None
         if "field" in spec and ("mentor" in spec or "mentee" in spec):
             self.problem(path, "overlap takes either field: F (the same field on both sides) "
@@ -360,7 +440,7 @@ class _Checker:
             return None
         mentor_field = spec.get("field", spec.get("mentor"))
         mentee_field = spec.get("field", spec.get("mentee"))
-        for side, name in (("mentor", mentor_field), ("mentee", mentee_field)):
+        for side, name in zip(self.sides, (mentor_field, mentee_field), strict=True):
             kind = self.field(side, name, path)
             if kind is None:
                 return None
@@ -375,6 +455,10 @@ class _Checker:
                        "" if mentee_field == mentor_field else mentee_field)
 
     def difference(self, spec: Mapping[str, Any], path: Key) -> Difference | None:
+        if self.ruleset != "pairing":
+            self.problem(path, "difference subtracts a mentor's number from a mentee's; it is "
+                               "read in pairing rules only")
+            return None
         if "at_least" not in spec and "at_most" not in spec:
             self.problem(path, "difference needs a bound: {mentee: F, mentor: G, at_least: N} "
                                "or at_most: N")
@@ -429,7 +513,55 @@ class _Checker:
         effect: Literal["exclude", "score"] = "exclude" if then == "exclude" else "score"
         points = 0 if then == "exclude" else int(then["score"])
         return Rule(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()), when,
-                    effect, points, self.file, self.doc.line(path))
+                    effect, points, self.file, self.doc.line(path), self.sides)
+
+    # -- settings ---------------------------------------------------------------------------
+    def settings(self, raw: Mapping[str, Any]) -> Settings | PlannerSettings | None:
+        """The ruleset's settings; None (with problems) when a setting belongs elsewhere."""
+        foreign = [k for k in raw if k not in SETTINGS_OF[self.ruleset]]
+        for key in foreign:
+            if self.ruleset == "pairing":
+                self.problem(("settings", key), f"{key} is a my-job-day setting and means "
+                                                "nothing to the pairing; move it to the "
+                                                "settings of a file with 'ruleset: my_job_days'")
+            else:
+                self.problem(("settings", key), f"{key} is a pairing setting and means nothing "
+                                                "to the my-job-day planner; remove it (the "
+                                                "planner's settings are days, "
+                                                "visits_per_person and "
+                                                "slots_per_host_per_day)")
+        if foreign:
+            return None
+        if self.ruleset == "pairing":
+            return Settings(**raw)
+        days = [self.day(value, ("settings", "days", i))
+                for i, value in enumerate(raw.get("days") or ())]
+        if None in days:
+            return None
+        first: dict[date, int] = {}
+        for i, day in enumerate(d for d in days if d is not None):
+            if day in first:
+                line = self.doc.line(("settings", "days", first[day]))
+                self.problem(("settings", "days", i), f"day {day} is listed twice (first at "
+                                                      f"line {line}); keep one")
+                return None
+            first[day] = i
+        return PlannerSettings(tuple(sorted(first)), int(raw.get("visits_per_person", 1)),
+                           int(raw.get("slots_per_host_per_day", 1)), self.file)
+
+    def day(self, value: Any, path: Key) -> date | None:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                if len(value) == 10:
+                    return date.fromisoformat(value)
+            except ValueError:
+                pass
+        shown = value.isoformat(" ") if isinstance(value, datetime) else value
+        self.problem(path, f"{json.dumps(shown, default=str)} is not a date; write each day as "
+                           "YYYY-MM-DD, e.g. 2026-10-06")
+        return None
 
 
 def _operators_of(kind: FieldKind) -> str:
@@ -463,6 +595,12 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         if error.path and error.path[-1] == "then":
             return (tuple(error.absolute_path), "'then' must be 'exclude' or {score: N} with a "
                                                 "whole number N", None)
+        if error.path and error.path[-1] in ("same", "different") and isinstance(
+                error.instance, dict):
+            return (tuple(error.absolute_path), f"{error.path[-1]} takes one field, or two "
+                                                "named by side: {mentor: F, mentee: G} in a "
+                                                "pairing rule, {visitor: F, host: G} in a "
+                                                "my-job-day rule", None)
         return _schema_problem(inner)
     path: Key = tuple(error.absolute_path)
     value = error.instance
@@ -470,8 +608,7 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(k for k in value if k not in allowed and not (
-            "patternProperties" in error.schema and (k.startswith(("mentor.", "mentee.",
-                                                                    "pair.")))))
+            "patternProperties" in error.schema and (k.startswith(_SIDE_PREFIXES))))
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
@@ -513,11 +650,16 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
     if kind == "minItems":
         return (path, "the list must not be empty", None)
     if kind in ("minimum", "maximum") and path and isinstance(path[-1], str):
-        bounds = error.schema
-        low, high = bounds.get("minimum"), bounds.get("maximum")
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        if low is None or high is None:
+            bound = f"at least {low:,}" if low is not None else f"at most {high:,}"
+            return (path, f"{path[-1]} must be {bound}, got {json.dumps(value)}", None)
         return (path, f"{path[-1]} takes a whole number from {low:,} to {high:,}, got "
                       f"{json.dumps(value)}", None)
     return (path, error.message, None)
+
+
+_SIDE_PREFIXES = (*(f"{side}." for sides in SIDES.values() for side in sides), "pair.")
 
 
 def _feature_count(rules: Sequence[Rule]) -> int:
@@ -562,6 +704,8 @@ def load_rules(directory: Path) -> Rules:
     limits: list[Constraint] = []
     settings_at: dict[str, tuple[str, int]] = {}
     settings: dict[str, Settings] = {}
+    planner_settings: dict[str, PlannerSettings] = {}
+    ruleset_of: dict[str, str] = {}
     validator = _schema_validator()
     for path in _rule_files(directory):
         name = str(path)
@@ -587,6 +731,7 @@ def load_rules(directory: Path) -> Rules:
         raw_rules = doc.data.get("rules", [])
         if ruleset not in RULESETS or not isinstance(raw_rules, list) or ("rules",) in broken:
             continue  # the file's frame is wrong: its rules cannot be read reliably
+        ruleset_of[path.name] = ruleset
         checker = _Checker(name, doc, vocabulary, ruleset, broken)
         for index, raw in enumerate(raw_rules):
             rule = checker.rule(raw, ("rules", index))
@@ -597,10 +742,7 @@ def load_rules(directory: Path) -> Rules:
                 limit = checker.constraint(raw, ("constraints", index))
                 if limit is not None:
                     limits.append(limit)
-        problems += checker.problems
-        if any(b[:1] == ("settings",) for b in broken):
-            continue
-        if "settings" in doc.data:
+        if "settings" in doc.data and not any(b[:1] == ("settings",) for b in broken):
             line = doc.line(("settings",))
             if ruleset in settings_at:
                 first_file, first_line = settings_at[ruleset]
@@ -609,7 +751,12 @@ def load_rules(directory: Path) -> Rules:
                                         f"(first in {first_file}, line {first_line}); keep one"))
             else:
                 settings_at[ruleset] = (name, line)
-                settings[ruleset] = Settings(**doc.data["settings"])
+                found = checker.settings(doc.data["settings"])
+                if isinstance(found, Settings):
+                    settings[ruleset] = found
+                elif isinstance(found, PlannerSettings):
+                    planner_settings[ruleset] = found
+        problems += checker.problems
     seen_limits: dict[str, Constraint] = {}
     for limit in limits:
         if limit.id in seen_limits:
@@ -643,9 +790,10 @@ def load_rules(directory: Path) -> Rules:
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
     rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
-                              tuple(limits) if name == "pairing" else ())
+                              tuple(limits) if name == "pairing" else (),
+                              planner_settings.get(name, PlannerSettings()))
                 for name, rules in collected.items()}
-    return Rules(directory, rulesets, vocabulary, texts)
+    return Rules(directory, rulesets, vocabulary, texts, ruleset_of=ruleset_of)
 
 
 def constraint_table(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:

@@ -283,6 +283,10 @@ def _message(error: ValidationError, vocabulary: Vocabulary, role: object,
         return [(path, "lists the same value twice; keep one", None)]
     if kind == "minLength":
         return [(path, "must not be empty", None)]
+    if kind == "minimum" and path == ("my_job_day", "slots"):
+        return [(path, f"a host takes at least 1 visitor a day, not {value!r}; give slots 1 or "
+                       "more, or remove slots (the rules' slots_per_host_per_day applies), or "
+                       "set host to false", None)]
     if kind in ("maxLength", "minimum", "maximum"):
         shown = f"{len(value)} characters" if kind == "maxLength" else repr(value)
         return [(path, f"{shown} is out of range ({kind} {error.validator_value})", None)]
@@ -336,8 +340,9 @@ def _header_problems(raw: RawCohort, vocabulary: Vocabulary
             continue
         flagged.add(name)
         if name in parts:
-            named = (" and ".join(repr(part) for part in parts[name]) if parts[name]
-                     else f"named '{name}.<name>', one per value")
+            shown = [repr(part) for part in parts[name]]
+            named = (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1
+                     else shown[0] if shown else f"named '{name}.<name>', one per value")
             message = f"column {name!r} holds several values; use the columns {named}"
             problems.append(Problem(raw.file, f"row 1, column {name}", message))
         else:

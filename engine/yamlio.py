@@ -71,7 +71,10 @@ def _build(node: yaml.Node, path: Key, lines: dict[Key, int], problems: list[Pro
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines, problems, file)
                 for i, item in enumerate(node.value)]
-    return _LOADER.construct_object(node, deep=True)
+    try:
+        return _LOADER.construct_object(node, deep=True)
+    except ValueError:  # a scalar YAML reads as a date it cannot build, e.g. 2026-13-45
+        return node.value  # kept as the text it is; the checks then say what is wrong
 
 
 class _Loader(yaml.SafeLoader):

@@ -131,6 +131,46 @@ CASES = [
      "r/extra.yaml: line 6: error: a pairing rule may not read mentor.my_job_day.host: my job "
      "days are organised separately and never take part in pairing; move this rule to a file "
      "with 'ruleset: my_job_days'"),
+    # -- my job days: their own sides and settings, apart from the pairing's ----------------
+    ("a visitor in a pairing rule", _file(("a/x", "{visitor.job_family: it}", "exclude")),
+     "r/extra.yaml: line 6: error: a pairing rule compares a mentor and a mentee, not a "
+     "visitor: use mentor.FIELD or mentee.FIELD (visitor and host are the sides of my-job-day "
+     "rules, in a file with 'ruleset: my_job_days')"),
+    ("a mentor in a my-job-day rule",
+     _file(("a/x", "{mentor.my_job_day.host: true}", "exclude"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: a my-job-day rule compares a visitor and a host, not a "
+     "mentor: use visitor.FIELD or host.FIELD (a visitor or a host may be a mentor or a "
+     "mentee)"),
+    ("mentor and mentee compared in a my-job-day rule",
+     _file(("a/x", "{same: {mentor: id, mentee: manager_id}}", "exclude"),
+           ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: a my-job-day rule compares a visitor and a host, not a "
+     "mentee: use visitor.FIELD or host.FIELD (a visitor or a host may be a mentor or a "
+     "mentee)"),
+    ("sides mixed in a comparison",
+     _file(("a/x", "{same: {visitor: id, mentee: manager_id}}", "exclude"),
+           ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: same takes one field, or two named by side: {mentor: F, "
+     "mentee: G} in a pairing rule, {visitor: F, host: G} in a my-job-day rule"),
+    ("a couple's past in a my-job-day rule",
+     _file(("a/x", "{pair.paired_before: true}", "exclude"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: pair.paired_before is the past of a mentor-mentee couple; "
+     "only pairing rules can read it"),
+    ("a difference in a my-job-day rule",
+     _file(("a/x", "{difference: {mentee: tenure_years, mentor: tenure_years, at_least: 5}}",
+            "{score: 1}"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: difference subtracts a mentor's number from a mentee's; it "
+     "is read in pairing rules only"),
+    ("a two-field overlap in a my-job-day rule",
+     _file(("a/x", "{overlap: {mentor: intentions, mentee: topics, at_least: 1}}",
+            "{score: 1}"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: a my-job-day rule compares a visitor and a host: overlap "
+     "takes field: F there (the same list field of both)"),
+    ("capacity in a my-job-day rule",
+     _file(("a/x", "{host.capacity: {at_least: 2}}", "{score: 1}"), ruleset="my_job_days"),
+     "r/extra.yaml: line 6: error: host.capacity is a pairing field (how many mentees a mentor "
+     "takes) and means nothing to my job days; a host's visitors per day are my_job_day.slots, "
+     "which the planner applies itself"),
     # -- identity and structure -------------------------------------------------------------
     ("duplicate rule id", _file(("culture/same-job-family", "{same: job_family}", "exclude")),
      "r/extra.yaml: line 3: error: duplicate rule id 'culture/same-job-family' (first in "
@@ -236,6 +276,38 @@ CASES = [
 ]
 
 
+# Settings are given once per ruleset: these cases replace the bundled settings' file.
+SETTINGS_CASES = [
+    ("a pairing setting for my job days", "my_job_days.yaml",
+     "ruleset: my_job_days\nsettings:\n  objective: score\n  days: [2026-10-06]\n",
+     "r/FILE: line 3: error: objective is a pairing setting and means nothing to the "
+     "my-job-day planner; remove it (the planner's settings are days, visits_per_person and "
+     "slots_per_host_per_day)"),
+    ("a my-job-day setting for the pairing", "settings.yaml",
+     "ruleset: pairing\nsettings:\n  days: [2026-10-06]\n",
+     "r/FILE: line 3: error: days is a my-job-day setting and means nothing to the "
+     "pairing; move it to the settings of a file with 'ruleset: my_job_days'"),
+    ("a day that is not a date", "my_job_days.yaml",
+     "ruleset: my_job_days\nsettings:\n  days:\n    - 2026-10-06\n    - next monday\n",
+     "r/FILE: line 5: error: \"next monday\" is not a date; write each day as "
+     "YYYY-MM-DD, e.g. 2026-10-06"),
+    ("a day with no such month", "my_job_days.yaml",
+     "ruleset: my_job_days\nsettings:\n  days: [2026-13-06]\n",
+     "r/FILE: line 3: error: \"2026-13-06\" is not a date; write each day as "
+     "YYYY-MM-DD, e.g. 2026-10-06"),
+    ("a time, not a day", "my_job_days.yaml",
+     "ruleset: my_job_days\nsettings:\n  days: [2026-10-06 09:00:00]\n",
+     "r/FILE: line 3: error: \"2026-10-06 09:00:00\" is not a date; write each day as "
+     "YYYY-MM-DD, e.g. 2026-10-06"),
+    ("a day listed twice", "my_job_days.yaml",
+     "ruleset: my_job_days\nsettings:\n  days:\n    - 2026-10-06\n    - 2026-10-06\n",
+     "r/FILE: line 5: error: day 2026-10-06 is listed twice (first at line 4); keep one"),
+    ("no visits at all", "my_job_days.yaml",
+     "ruleset: my_job_days\nsettings:\n  visits_per_person: 0\n",
+     "r/FILE: line 3: error: visits_per_person takes a whole number from 1 to 50, got 0"),
+]
+
+
 @pytest.fixture
 def rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(rules_dir(), tmp_path / "r")
@@ -313,7 +385,7 @@ def test_bundled_rules_pass_the_check() -> None:
     """Every file in rules/ passes `tandem rules check`."""
     result = CliRunner().invoke(cli, ["rules", "check"])
     assert result.exit_code == 0, result.output
-    assert "clean: 14 pairing rules, 1 my-job-day rule " in result.stdout
+    assert "clean: 14 pairing rules, 4 my-job-day rules " in result.stdout
 
 
 def test_rules_show_lists_every_pairing_rule() -> None:
@@ -361,6 +433,18 @@ def test_rules_that_read_too_many_features_are_refused(rules_copy: Path) -> None
         "tests into 'overlap' or fewer fields")
 
 
+@pytest.mark.parametrize(("description", "file", "text", "expected"), SETTINGS_CASES,
+                         ids=[c[0] for c in SETTINGS_CASES])
+def test_broken_settings_are_reported_exactly(rules_copy: Path, description: str, file: str,
+                                              text: str, expected: str) -> None:
+    """Each ruleset takes its own settings only; a bad day is named with its line; exit 1."""
+    (rules_copy / file).write_text(text)
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
+    assert result.exit_code == 1, description
+    assert result.stderr.splitlines() == [expected.replace("FILE", file),
+                                          "1 error in the rules; nothing was done"]
+
+
 def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> None:
     """A file with schema errors still has the meaning of its accepted parts checked."""
     (rules_copy / "extra.yaml").write_text(
@@ -375,7 +459,8 @@ def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> 
     assert result.stderr.splitlines() == [
         "r/extra.yaml: line 2: error: unknown key 'descriptoin'; expected one of ruleset, "
         "description, settings, rules, constraints; did you mean 'description'?",
-        "r/extra.yaml: line 7: error: same takes a text, got {\"mentor\": \"id\"}",
+        "r/extra.yaml: line 7: error: same takes one field, or two named by side: {mentor: "
+        "F, mentee: G} in a pairing rule, {visitor: F, host: G} in a my-job-day rule",
         "r/extra.yaml: line 7: error: unknown field mentor.job_familly; did you mean "
         "'job_family'?",
         "r/extra.yaml: line 8: error: 'then' must be 'exclude' or {score: N} with a whole "
