@@ -47,7 +47,8 @@ def show_pairing(result: Mapping[str, Any], committed: str | None = None) -> Non
             unpaired.add_row(cell(person["id"]), cell(person["role"]), cell(person["why"]))
         out.print(unpaired)
     s = result["summary"]
-    out.print(f"{s['mentors']} mentors, {s['mentees']} mentees: {s['pairs']} pairs, total score "
+    out.print(f"{_count(s['mentors'], 'mentor')}, {_count(s['mentees'], 'mentee')}: "
+              f"{_count(s['pairs'], 'pair')}, total score "
               f"{s['total_score']}, {s['unpaired']} unpaired (objective: "
               f"{result['settings']['objective']}, min_score {result['settings']['min_score']}).",
               markup=False)
@@ -142,3 +143,7 @@ def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
                   f"    {safe(limit['title'])}", markup=False)
     out.print(f"Settings: objective {settings['objective']}, min_score {settings['min_score']}, "
               f"default_capacity {settings['default_capacity']}.", markup=False)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -31,9 +31,13 @@ def separate(active: Sequence[tuple[str, str, int]], known: Collection[str],
     """The separation of the active pair (mentor, mentee), after every check."""
     text = need_reason(reason, "the couple is separated")
     check_category(category, categories)
-    for pid in (mentor, mentee):
+    for pid, other in ((mentor, mentee), (mentee, mentor)):
         if pid not in known:
-            raise unknown_person(pid, known, "the audit log")
+            partners = sorted({m if e == other else e for m, e, _ in active
+                               if other in (m, e)})
+            close = closest(pid, partners)
+            raise (RefusedError(f"there is no {pid} in the audit log", close) if close
+                   else unknown_person(pid, known, "the audit log"))
     formed = {(m, e): seq for m, e, seq in active}
     if (mentor, mentee) in formed:
         return Separation(run, at, actor, mentor, mentee, category, text,

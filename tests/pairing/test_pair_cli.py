@@ -232,3 +232,18 @@ def test_explain_an_excluded_pair_leads_with_the_exclusion(tmp_path: Path) -> No
     report = json.loads(run("explain", str(EXAMPLE), "M01", "E07", "--rules", str(directory),
                             "--format", "json")[1])
     assert (report["score"], report["would_score"]) == (None, 55)
+
+
+def test_the_summary_says_one_pair_in_the_singular(tmp_path: Path) -> None:
+    """A run that forms one pair says "1 mentor, 1 mentee: 1 pair", never "1 pairs"."""
+    people = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    records = people["participants"] if isinstance(people, dict) else people
+    mentor = next(p for p in records if p["id"] == "M01")
+    mentee = next(p for p in records if p["id"] == "E10")
+    for person in (mentor, mentee):
+        person.pop("manager_id", None)
+    cohort = tmp_path / "two.json"
+    cohort.write_text(json.dumps([mentor, mentee]), encoding="utf-8")
+    code, out, err = run("pair", str(cohort))
+    assert code == 0, err
+    assert "1 mentor, 1 mentee: 1 pair, total score" in out
