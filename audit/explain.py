@@ -30,7 +30,12 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_REJECTION: "a proposed run was rejected",
                KIND_MY_JOB_DAY_RUN: "a my-job-day plan was committed (apart from the pairing)",
                KIND_MY_JOB_DAY: "a my-job-day visit was planned",
-               KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met"}
+               KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met",
+               "checkin": "a check-in of a pair was reported",
+               "outcome": "the outcome of a pair was reported"}
+
+
+FOLLOW_UP = ("checkin", "outcome")
 
 
 def _value(value: Any) -> str:
@@ -70,6 +75,11 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"run {doc.get('approves')} approved ({len(doc.get('pairs') or [])} pairs)"
     if kind == KIND_REJECTION:
         return f"run {doc.get('rejects')} rejected: {doc.get('reason')}"
+    if kind == "checkin":
+        by = f" by the {doc['by']}" if doc.get("by") else ""
+        return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
+    if kind == "outcome":
+        return f"outcome: {doc.get('result')}"
     if kind == KIND_MY_JOB_DAY:
         return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
                 f"score {doc.get('score')}")
@@ -85,7 +95,7 @@ def summary(doc: Mapping[str, Any]) -> str:
 
 def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
-    if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION):
+    if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION, *FOLLOW_UP):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
     if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
         return str(doc.get("person"))
@@ -259,13 +269,22 @@ def explain(view: EntryView) -> list[str]:
     elif kind in LIFECYCLE_KINDS:
         people, extra = _lifecycle(doc)
         lines += extra
+    elif kind in FOLLOW_UP:
+        note = doc.get("note_digest")
+        lines += [f"  {doc.get('mentor')} and {doc.get('mentee')}, {summary(doc)} (the pair "
+                  f"was formed by entry {doc.get('pair_seq')}).",
+                  f"  Reported by {doc.get('actor')} on {when(doc.get('at'))}: a fact, not a "
+                  "decision.",
+                  "  Note: " + (f"its text is kept outside the chain, where it can be erased; "
+                                f"the entry holds its salted digest {note}." if note
+                                else "none.")]
     if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION):
         lines += ["", "Who, when", f"  Recorded by {doc.get('actor')} on {when(doc.get('at'))}"
                   f" (run {doc.get('run')})."]
         if doc.get("rules_digest"):
             lines.append(f"  Judged under rules {doc.get('rules_digest')}, on input "
                          f"{doc.get('input_digest')}.")
-    else:
+    elif kind not in FOLLOW_UP:
         lines += ["", *_run(view.run, seq)]
     if people:
         lines += ["", *_people(view, people)]

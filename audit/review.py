@@ -28,7 +28,8 @@ __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
-TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION)
+TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION,
+            "checkin", "outcome")
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,8 @@ def status_checked(db_url: str | None) -> Checked:
 
 def history(db_url: str | None, person: str) -> list[LoggedEntry]:
     """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
-    decisions. An id the log does not know is refused with the closest one."""
+    decisions, check-ins and outcomes. An id the log does not know is refused with the
+    closest one."""
     from engine.errors import TandemError
     from engine.suggest import closest
 

@@ -4,7 +4,9 @@
 INSERT that is not the next entry linked to the head).
 ``audit_rules`` keeps the exact rule files' text for each run, append-only too.
 ``audit_snapshot`` keeps whole profiles by input digest, outside the chain, so that they
-can be erased. ``audit_head_lock`` holds one row that writers lock on PostgreSQL.
+can be erased. ``audit_note`` keeps the free-text notes of check-ins and outcomes, outside
+the chain too, so that they can be erased; the chain holds a salted digest of each.
+``audit_head_lock`` holds one row that writers lock on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
 # Schema revisions, oldest first, as named by the files in audit/migrations/versions.
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 metadata = MetaData()
@@ -47,6 +49,14 @@ snapshot = Table(
     Column("person_id", String(64), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("profile", Text, nullable=False),
+)
+
+note = Table(
+    "audit_note", metadata,
+    Column("note_digest", String(80), primary_key=True),
+    Column("salt", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", String(32), nullable=False),
 )
 
 head_lock = Table(

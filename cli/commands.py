@@ -61,6 +61,7 @@ COMMANDS: list[click.Command] = [validate]
 def _collect() -> None:
     from cli import (
         audit_commands,
+        learn_commands,
         myjobdays_commands,
         pairing_commands,
         program_commands,
@@ -72,6 +73,8 @@ def _collect() -> None:
     COMMANDS.extend(program_commands.COMMANDS)
     COMMANDS.extend(report_commands.COMMANDS)
     COMMANDS.extend(myjobdays_commands.COMMANDS)
+    COMMANDS.extend(learn_commands.COMMANDS)
+    pairing_commands.rules.add_command(learn_commands.rules_compare)
 
 
 _collect()

@@ -1,0 +1,401 @@
+"""Recording check-ins and outcomes, and reading back the pairs they follow.
+
+Check-ins and outcomes are facts reported by people, not decisions: they are recorded at
+once, each as one entry appended to the same hash chain as the pairing runs, under the same
+writers' lock (``audit.db.Database.writing``). The free-text note of a fact is personal
+data: the entry keeps only ``note_digest``, a salted SHA-256 of the text, and the text and
+its salt go to the erasable ``audit_note`` table. Erasing a note (deleting its row) never
+breaks the chain, and the digest alone does not reveal the text.
+
+Entry kinds written here (besides seq, kind, run, at, actor):
+
+- ``checkin``: mentor, mentee, on (YYYY-MM-DD), by ("mentor", "mentee" or null), rating
+  (1..5), note_digest (or null), pair_seq (the entry that formed the pair);
+- ``outcome``: mentor, mentee, result ("success", "partial", "failure"), note_digest (or
+  null), pair_seq.
+
+All the facts of one command share one ``run`` id, like the entries of a pairing run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from audit.commit import default_actor, new_run_id, utc_now
+from audit.errors import AuditError
+from engine.canonical import sha256_hex
+from engine.errors import InvalidInput, Problem
+from engine.followup.checks import check_checkin, check_outcome
+from engine.followup.facts import (
+    FAILURE_CATEGORIES,
+    Checkin,
+    Outcome,
+    PairBook,
+    PairRecord,
+)
+
+KIND_CHECKIN = "checkin"
+KIND_OUTCOME = "outcome"
+FORMING = ("pair", "reassignment")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinEntry:
+    """A check-in as chained: which pair (and the entry that formed it), when, who answered,
+    the rating, and the digest of its note (the text is outside the chain)."""
+
+    run: str
+    at: str
+    actor: str
+    mentor: str
+    mentee: str
+    on: str
+    by: str | None
+    rating: int
+    note_digest: str | None
+    pair_seq: int
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_CHECKIN, "run": self.run, "at": self.at, "actor": self.actor,
+                "mentor": self.mentor, "mentee": self.mentee, "on": self.on, "by": self.by,
+                "rating": self.rating, "note_digest": self.note_digest,
+                "pair_seq": self.pair_seq}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> CheckinEntry:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["mentor"]),
+                   str(doc["mentee"]), str(doc["on"]), doc.get("by"), int(doc["rating"]),
+                   doc.get("note_digest"), int(doc["pair_seq"]))
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeEntry:
+    """An outcome as chained: which pair, how it ended, and the digest of its note."""
+
+    run: str
+    at: str
+    actor: str
+    mentor: str
+    mentee: str
+    result: str
+    note_digest: str | None
+    pair_seq: int
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_OUTCOME, "run": self.run, "at": self.at, "actor": self.actor,
+                "mentor": self.mentor, "mentee": self.mentee, "result": self.result,
+                "note_digest": self.note_digest, "pair_seq": self.pair_seq}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> OutcomeEntry:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["mentor"]),
+                   str(doc["mentee"]), str(doc["result"]), doc.get("note_digest"),
+                   int(doc["pair_seq"]))
+
+
+class RefusedError(AuditError):
+    """A check-in or an outcome the log forbids; nothing was written."""
+
+    def __init__(self, message: str, suggestion: str | None = None) -> None:
+        self.reason, self.suggestion = message, suggestion
+        hint = f" Did you mean {suggestion}?" if suggestion else ""
+        super().__init__(f"{message}; nothing was written.{hint}")
+
+
+@dataclass(frozen=True)
+class FollowupReceipt:
+    """What was written, and the rows left out (with --skip-invalid)."""
+
+    db: str
+    run_id: str
+    first_seq: int
+    last_seq: int
+    head_hash: str
+    recorded: int
+    kind: str
+    skipped: tuple[Problem, ...] = ()
+    witness: str | None = None
+
+    @property
+    def head(self) -> str:
+        return f"{self.last_seq}:{self.head_hash}"
+
+    def describe(self) -> str:
+        noun = "check-in" if self.kind == KIND_CHECKIN else "outcome"
+        plural = "" if self.recorded == 1 else "s"
+        where = (f"entry {self.first_seq}" if self.first_seq == self.last_seq
+                 else f"entries {self.first_seq} to {self.last_seq}")
+        skipped = (f"; {len(self.skipped)} invalid row{'' if len(self.skipped) == 1 else 's'} "
+                   "skipped (listed above)" if self.skipped else "")
+        return (f"Recorded {self.recorded} {noun}{plural} in {self.db}: {where}{skipped}.\n"
+                f"New head: {self.head}"
+                + (f"\nAppended to the witness {self.witness}." if self.witness else ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"db": self.db, "run_id": self.run_id, "first_seq": self.first_seq,
+                "last_seq": self.last_seq, "head": self.head, "recorded": self.recorded,
+                "skipped": [p.as_dict() for p in self.skipped], "witness": self.witness}
+
+
+# -- the pairs the log formed (a fold over the entries, oldest first) -------------------------
+
+def _day(at: str) -> date:
+    return date.fromisoformat(str(at)[:10])
+
+
+def pair_book(docs: Iterable[Mapping[str, Any]],
+              active: Collection[tuple[str, str]] | None = None) -> PairBook:
+    """Every pair the log formed, with its check-in/outcome state. Pure.
+
+    A ``pair`` or ``reassignment`` entry, or a ``decision`` that forces a pair, forms one;
+    the pairs of a run that needs approval are formed only once an ``approval`` names the
+    run, and never when a ``rejection`` does. A ``separation`` ends the pair; an
+    ``outcome`` records its result. ``active``, when given, is the program's own answer
+    (``audit.state.derive_state``) to which pairs are active: a pair is active only when
+    both agree.
+    """
+    pairs: dict[tuple[str, str], PairRecord] = {}
+    pending: dict[str, list[PairRecord]] = {}
+    awaiting: set[str] = set()
+    for doc in docs:
+        kind = doc.get("kind")
+        if kind == "run":
+            if doc.get("approval") == "required":
+                awaiting.add(str(doc.get("run")))
+            continue
+        if kind in FORMING or (kind == "decision" and doc.get("decision") == "force"):
+            record = PairRecord(str(doc["mentor"]), str(doc["mentee"]), int(doc["seq"]),
+                                str(doc.get("run")), _day(str(doc["at"])),
+                                doc.get("score") or 0, tuple(doc.get("reasons") or ()), True)
+            if record.run in awaiting:
+                pending.setdefault(record.run, []).append(record)
+            else:
+                pairs[(record.mentor, record.mentee)] = record
+        elif kind == "approval":
+            for record in pending.pop(str(doc.get("approves")), []):
+                pairs[(record.mentor, record.mentee)] = replace(record, began=_day(doc["at"]))
+        elif kind == "rejection":
+            pending.pop(str(doc.get("rejects")), None)
+        elif kind == "separation":
+            key = (str(doc.get("mentor")), str(doc.get("mentee")))
+            if key in pairs and pairs[key].active:
+                pairs[key] = replace(pairs[key], active=False, ended=_day(str(doc["at"])),
+                                     separation=str(doc.get("category") or "other"))
+        elif kind == KIND_OUTCOME:
+            key = (str(doc["mentor"]), str(doc["mentee"]))
+            if key in pairs:
+                pairs[key] = replace(pairs[key], outcome=doc["result"],
+                                     outcome_seq=int(doc["seq"]))
+    if active is not None:
+        pairs = {key: replace(record, active=False) if record.active and key not in active
+                 else record for key, record in pairs.items()}
+    proposed = {(r.mentor, r.mentee): run for run, records in pending.items()
+                for r in records if (r.mentor, r.mentee) not in pairs}
+    return PairBook(pairs, proposed)
+
+
+def current_book(docs: Sequence[Mapping[str, Any]]) -> PairBook:
+    """The pairs, active as the program's state (the fold in ``audit.state``) says."""
+    from audit.state import derive_state
+
+    state = derive_state(docs)
+    return pair_book(docs, {(p.mentor, p.mentee) for p in state.active})
+
+
+def effective_result(record: PairRecord) -> str | None:
+    """The pair's result for the statistics: its outcome; else failure when a separation in
+    a failure category (mismatch, conflict) ended it; else None (no result yet)."""
+    if record.outcome is not None:
+        return record.outcome
+    if record.separation in FAILURE_CATEGORIES:
+        return "failure"
+    return None
+
+
+# -- the notes: text outside the chain ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Note:
+    digest: str
+    salt: str
+    text: str
+
+
+def _note(text: str | None) -> _Note | None:
+    if not text:
+        return None
+    salt = secrets.token_hex(16)
+    return _Note("sha256:" + sha256_hex(salt + text), salt, text)
+
+
+def note_matches(digest: str, salt: str, text: str) -> bool:
+    """Whether a kept note still matches the digest its entry holds."""
+    return digest == "sha256:" + sha256_hex(salt + text)
+
+
+# -- writing --------------------------------------------------------------------------------
+
+@dataclass
+class _Batch:
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[_Note] = field(default_factory=list)
+
+
+def _docs(conn: Any) -> Iterator[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from audit import schema
+
+    log = schema.log
+    # Not streamed: the writer appends on this connection right after reading.
+    for row in conn.execute(select(log.c.entry).order_by(log.c.seq)).all():
+        yield json.loads(row[0])
+
+
+def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
+    """Under the writers' lock: read the pairs, let ``build`` make the entries, append them."""
+    from sqlalchemy import insert
+
+    from audit import db as database
+    from audit import entries, schema, store
+
+    url = database.resolve_url(db_url)
+    present = database.open_for_read(url)  # a fact needs a log with pairs: never create one
+    present.dispose()
+    db = database.open_for_write(url)  # the writers' lock; and the witness, when configured
+    try:
+        with db.writing() as conn:
+            head_seq, head_hash = store.head(conn)
+            at = utc_now()
+            batch, skipped = build(current_book(list(_docs(conn))), at, new_run_id(at))
+            if not batch.docs:
+                return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
+                                       tuple(skipped))
+            chain = entries.link(batch.docs, head_seq, head_hash)
+            store.append(conn, chain)
+            if batch.notes:
+                conn.execute(insert(schema.note), [
+                    {"note_digest": n.digest, "salt": n.salt, "text": n.text, "at": at}
+                    for n in batch.notes])
+    finally:
+        db.dispose()
+    witness = str(db.witness.path) if db.witness and db.witness.path else None
+    return FollowupReceipt(db.shown, chain[0].doc["run"], chain[0].seq, chain[-1].seq,
+                           chain[-1].entry_hash, len(chain), kind, tuple(skipped), witness)
+
+
+def _position(problem: Problem) -> int:
+    """The row, line or item a problem is at, to list problems in file order."""
+    digits = re.search(r"\d+", problem.path)
+    return int(digits.group()) if digits else 0
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Checkin], *,
+                    file: str | None = None, skip_invalid: bool = False,
+                    skipped: Sequence[Problem] = (), today: date | None = None
+                    ) -> FollowupReceipt:
+    """Record check-ins of active pairs, all or nothing (or the valid ones, ``skip_invalid``).
+
+    ``file`` names where the check-ins were read. Raises InvalidInput listing every refused
+    row, and writes nothing, unless ``skip_invalid``; without ``file`` (the command line),
+    RefusedError for the first refusal.
+    """
+    day = today or _today()
+    who = actor or default_actor()
+
+    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+        batch, refused = _Batch(), list(skipped)
+        for fact in checkins:
+            refusal = check_checkin(fact, book, day)
+            if refusal is not None:
+                if file is None:
+                    raise RefusedError(*refusal)
+                refused.append(Problem(file, fact.where, *refusal))
+                continue
+            note = _note(fact.note)
+            record = book.pairs[(fact.mentor, fact.mentee)]
+            batch.docs.append(CheckinEntry(
+                run, at, who, fact.mentor, fact.mentee, (fact.on or day).isoformat(), fact.by,
+                fact.rating, note.digest if note else None, record.seq).as_doc())
+            if note:
+                batch.notes.append(note)
+        refused.sort(key=_position)
+        if refused and not skip_invalid:
+            raise InvalidInput(refused, "check-ins")
+        return batch, refused
+
+    return _write(db_url, KIND_CHECKIN, build)
+
+
+def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
+                    skip_invalid: bool = False, today: date | None = None) -> FollowupReceipt:
+    """`tandem checkin --from FILE`: check every row, then record all of them, or the valid
+    ones with ``skip_invalid`` (the others come back in ``skipped``)."""
+    from engine.followup.records import read_checkins
+
+    read = read_checkins(path)
+    receipt = record_checkins(db_url, actor, read.checkins, file=read.file,
+                              skip_invalid=skip_invalid, skipped=read.problems, today=today)
+    if receipt.recorded == 0:
+        raise InvalidInput(receipt.skipped or [Problem(read.file, "", "no valid row")],
+                           "check-ins")
+    return receipt
+
+
+def record_outcome(db_url: str | None, actor: str | None, fact: Outcome) -> FollowupReceipt:
+    """Record how a pair ended, once per pair. Raises RefusedError, writing nothing, when the
+    log never formed the pair or it already has an outcome."""
+    return record_outcomes(db_url, actor, [fact])
+
+
+def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outcome]
+                    ) -> FollowupReceipt:
+    """Record several outcomes in one transaction: all of them, or none (RefusedError)."""
+    who = actor or default_actor()
+
+    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+        batch = _Batch()
+        for fact in facts:
+            refusal = check_outcome(fact, book)
+            if refusal is not None:
+                raise RefusedError(*refusal)
+            note = _note(fact.note)
+            record = book.pairs[(fact.mentor, fact.mentee)]
+            batch.docs.append(OutcomeEntry(
+                run, at, who, fact.mentor, fact.mentee, fact.result,
+                note.digest if note else None, record.seq).as_doc())
+            batch.notes += [note] if note else []
+            book = PairBook({**book.pairs, (fact.mentor, fact.mentee): replace(
+                record, outcome=fact.result, outcome_seq=0)})
+        return batch, []
+
+    return _write(db_url, KIND_OUTCOME, build)
+
+
+# -- reading for the statistics --------------------------------------------------------------
+
+def read_notes(db_url: str | None) -> dict[str, str]:
+    """note_digest -> text, for the notes still kept."""
+    from sqlalchemy import select
+
+    from audit import db as database
+    from audit import schema
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            return {str(d): str(t) for d, t in conn.execute(
+                select(schema.note.c.note_digest, schema.note.c.text))}
+    finally:
+        db.dispose()

@@ -1,0 +1,128 @@
+"""Reading what the statistics need: every pair with a result, with its rules and profiles.
+
+Out: ``engine.insights.facts.PairFact``s, oldest pair first. A pair's result is its
+outcome; without one, a separation in the mismatch or conflict category counts as a
+failure (``audit.followup.effective_result``). Profiles come from the erasable snapshot of
+the run that formed the pair (or, for a pair formed outside a pairing run, the latest
+snapshot of that person); an erased profile is None, and the criteria that need it count
+the pair as unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from audit.followup import effective_result, pair_book
+from engine.compare import PastCohort
+from engine.insights.facts import PairFact
+
+
+def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
+    try:
+        return date.fromisoformat(str((run or {}).get("as_of")))
+    except ValueError:
+        return began
+
+
+def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
+    """Every pair with a result, formed on or after ``since`` when given."""
+    from sqlalchemy import select
+
+    from audit import db as database
+    from audit import schema
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            docs = [json.loads(row[0]) for row in conn.execute(
+                select(schema.log.c.entry).order_by(schema.log.c.seq))]
+            snapshots: dict[tuple[str, str], dict[str, Any]] = {}
+            for digest, person, profile in conn.execute(
+                    select(schema.snapshot.c.input_digest, schema.snapshot.c.person_id,
+                           schema.snapshot.c.profile)):
+                snapshots[(str(digest), str(person))] = json.loads(profile)
+    finally:
+        db.dispose()
+    runs = {str(d["run"]): d for d in docs if d.get("kind") == "run"}
+    by_digest: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for (digest, person), profile in snapshots.items():
+        by_digest.setdefault(digest, []).append((person, profile))
+    latest: dict[str, dict[str, Any]] = {}  # person -> profile in the latest run's snapshot
+    for run in runs.values():
+        latest.update(by_digest.get(str(run.get("input_digest")), []))
+    facts = []
+    for record in sorted(pair_book(docs).pairs.values(), key=lambda r: r.seq):
+        result = effective_result(record)
+        if result is None or (since and record.began < since):
+            continue
+        run = runs.get(record.run)
+        digest = str((run or {}).get("input_digest"))
+
+        def profile(person: str, digest: str = digest) -> dict[str, Any] | None:
+            return snapshots.get((digest, person)) or latest.get(person)
+
+        fired = tuple(str(r["rule"]) for r in record.reasons if "rule" in r)
+        points = {str(r["rule"]): int(r.get("points") or 0) for r in record.reasons
+                  if "rule" in r}
+        facts.append(PairFact(record.mentor, record.mentee, record.seq, record.began,
+                              record.score, fired, points, result,
+                              "outcome" if record.outcome else "separation",
+                              _as_of(run, record.began), profile(record.mentor),
+                              profile(record.mentee)))
+    return facts
+
+
+def report(db_url: str | None, since: date | None = None) -> dict[str, Any]:
+    """`tandem insights`: the report over every pair with a result."""
+    from engine.insights.report import insights
+
+    return {"since": since.isoformat() if since else None,
+            **insights(gather(db_url, since))}
+
+
+def past_cohorts(db_url: str | None) -> list[PastCohort]:
+    """Each pairing run with a pair that has a result: its kept profiles and the results."""
+    from sqlalchemy import select
+
+    from audit import db as database
+    from audit import schema
+
+    facts = gather(db_url)
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            runs = {}
+            for (entry,) in conn.execute(select(schema.log.c.entry)
+                                         .where(schema.log.c.kind == "run")
+                                         .order_by(schema.log.c.seq)):
+                doc = json.loads(entry)
+                runs[str(doc["run"])] = doc
+            pair_runs = {int(seq): str(run) for seq, run in conn.execute(
+                select(schema.log.c.seq, schema.log.c.run_id)
+                .where(schema.log.c.seq.in_([f.seq for f in facts])))}
+            wanted = {str(runs[r].get("input_digest")) for r in set(pair_runs.values())
+                      if r in runs}
+            profiles: dict[str, list[dict[str, Any]]] = {}
+            for digest, profile in conn.execute(
+                    select(schema.snapshot.c.input_digest, schema.snapshot.c.profile)
+                    .where(schema.snapshot.c.input_digest.in_(sorted(wanted)))
+                    .order_by(schema.snapshot.c.person_id)):
+                profiles.setdefault(str(digest), []).append(json.loads(profile))
+    finally:
+        db.dispose()
+    grouped: dict[str, dict[tuple[str, str], str]] = {}
+    for fact in facts:
+        grouped.setdefault(pair_runs.get(fact.seq, ""), {})[(fact.mentor, fact.mentee)] = \
+            fact.result
+    out = []
+    for run_id, results in grouped.items():
+        run = runs.get(run_id)
+        if run is None or not run.get("input_digest"):
+            out.append(PastCohort(run_id, date.min, (), {}, len(results)))
+            continue
+        out.append(PastCohort(run_id, _as_of(run, date.min),
+                              profiles.get(str(run["input_digest"]), []), results))
+    return out

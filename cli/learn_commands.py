@@ -1,0 +1,202 @@
+"""`tandem checkin`, `tandem outcome`, `tandem insights` and `tandem rules compare`:
+recording how pairs go, learning which criteria matter, testing a rule change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import click
+
+from cli.errors import reports_errors
+from cli.options import as_of_option, db_option, format_option, witness_options
+
+if TYPE_CHECKING:
+    from audit.followup import FollowupReceipt
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_ACTOR = click.option("--actor", default=None,
+                      help="Who records it. Default: the OS user.")
+
+
+@click.command()
+@click.argument("mentor", required=False)
+@click.argument("mentee", required=False)
+@click.option("--rating", type=int, default=None, help="How the pair is going: 1 to 5.")
+@click.option("--by", "by", type=click.Choice(["mentor", "mentee"]), default=None,
+              help="Who answered.")
+@click.option("--on", "on", type=_DATE, default=None,
+              help="The day of the check-in (YYYY-MM-DD). Default: today.")
+@click.option("--note", default=None,
+              help="Free text; kept outside the hash chain, so that it can be erased.")
+@click.option("--from", "from_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Import a survey export: CSV, JSON or JSONL with the columns "
+                                 "mentor, mentee, on, by, rating, note.")
+@click.option("--skip-invalid", is_flag=True,
+              help="With --from: record the valid rows and list the others, instead of "
+                   "writing nothing.")
+@_ACTOR
+@db_option
+@witness_options
+@format_option("table", "json")
+@reports_errors
+def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str | None,
+            on: datetime | None, note: str | None, from_file: Path | None, skip_invalid: bool,
+            actor: str | None, db_url: str | None, fmt: str) -> None:
+    """Record a check-in of an active pair: a rating from 1 to 5.
+
+    A check-in is a fact reported by a person, not a decision: it is recorded at once, in
+    the audit log. With --from, every row is checked first, and nothing is written unless
+    all rows are valid (or --skip-invalid is given: the skipped rows are listed).
+
+    \b
+    Examples:
+      tandem checkin M01 E07 --rating 4 --by mentee
+      tandem checkin M01 E07 --rating 2 --on 2026-10-15 --note "hard to find time"
+      tandem checkin --from survey.csv
+      tandem checkin --from survey.jsonl --skip-invalid
+    """
+    from audit.followup import import_checkins, record_checkins
+    from engine.followup.records import checkin_from_options
+
+    if from_file is not None:
+        if mentor or mentee or rating is not None or by or on or note:
+            raise click.UsageError("give either MENTOR MENTEE --rating N, or --from FILE; "
+                                   "a file's rows carry their own values")
+        receipt = import_checkins(db_url, actor, from_file, skip_invalid=skip_invalid)
+    else:
+        if not (mentor and mentee) or rating is None:
+            raise click.UsageError("give MENTOR MENTEE --rating N (1 to 5), or --from FILE")
+        if skip_invalid:
+            raise click.UsageError("--skip-invalid goes with --from FILE")
+        fact = checkin_from_options(mentor, mentee, rating, on.date() if on else None, by,
+                                    note)
+        receipt = record_checkins(db_url, actor, [fact])
+    _show_receipt(receipt, fmt)
+
+
+def _show_receipt(receipt: FollowupReceipt, fmt: str) -> None:
+    from cli.render import console, print_json, print_problems, safe_lines
+
+    if receipt.skipped:
+        print_problems(receipt.skipped)
+    if fmt == "json":
+        print_json(receipt.as_dict())
+    else:
+        console().print(safe_lines(receipt.describe()), markup=False)
+
+
+@click.command()
+@click.argument("mentor")
+@click.argument("mentee")
+@click.option("--result", "result", required=True,
+              type=click.Choice(["success", "partial", "failure"]),
+              help="How the pair ended.")
+@click.option("--note", default=None,
+              help="Free text; kept outside the hash chain, so that it can be erased.")
+@_ACTOR
+@db_option
+@witness_options
+@format_option("table", "json")
+@reports_errors
+def outcome(mentor: str, mentee: str, result: str, note: str | None, actor: str | None,
+            db_url: str | None, fmt: str) -> None:
+    """Record how a pair ended: success, partial or failure. Once per pair.
+
+    An outcome is a fact reported by a person, not a decision: it is recorded at once.
+    A pair separated for mismatch or conflict counts as a failure in `tandem insights`
+    unless an outcome says otherwise.
+
+    \b
+    Examples:
+      tandem outcome M01 E07 --result success
+      tandem outcome M03 E12 --result failure --note "never found a common slot"
+    """
+    from audit.followup import record_outcome
+    from engine.followup.facts import Outcome, Result
+
+    receipt = record_outcome(db_url, actor, Outcome(mentor, mentee, cast(Result, result), note))
+    _show_receipt(receipt, fmt)
+
+
+@click.command()
+@db_option
+@click.option("--since", type=_DATE, default=None,
+              help="Only pairs formed on or after this day (YYYY-MM-DD).")
+@format_option("table", "json")
+@reports_errors
+def insights(db_url: str | None, since: datetime | None, fmt: str) -> None:
+    """Which criteria go with pairs that succeed, with honest uncertainty.
+
+    Covers every pair with an outcome (or separated for mismatch or conflict, a failure),
+    across all runs and cohorts in the log. Each criterion gets its success rates with 95%
+    intervals, the difference with its interval and a p-value adjusted for the number of
+    criteria tested; below the documented minimums it says "not enough data". Each rule
+    gets a plain recommendation, never applied automatically. See docs/test-and-learn.md.
+
+    \b
+    Examples:
+      tandem insights
+      tandem insights --since 2026-01-01 --format json
+    """
+    from audit.insights import report
+    from cli.learn_views import show_insights
+    from cli.render import print_json
+
+    found = report(db_url, since.date() if since else None)
+    if fmt == "json":
+        print_json(found)
+    else:
+        show_insights(found)
+
+
+@click.command("compare")
+@click.argument("old_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("cohort", type=click.Path(path_type=Path, dir_okay=False))
+@db_option
+@click.option("--history/--no-history", default=None,
+              help="Check the past pairs with an outcome in the audit log (default: when "
+                   "--db or TANDEM_DB is given).")
+@as_of_option
+@format_option("table", "json")
+@reports_errors
+def rules_compare(old_dir: Path, new_dir: Path, cohort: Path, db_url: str | None,
+                  history: bool | None, as_of: datetime | None, fmt: str) -> None:
+    """What a rule change does, before it is made: rules, pairs and past outcomes.
+
+    Lists the rules added, removed and changed, field by field; pairs COHORT under both
+    rule sets (a dry run: nothing is written) and shows the pairs kept, gained and lost,
+    the people newly paired or unpaired, and each changed pair's score under both, with
+    the rules that made the difference. With --db, it also re-pairs the past cohorts and
+    counts how many of the pairs that succeeded (and that failed) each rule set would form.
+
+    \b
+    Examples:
+      tandem rules compare rules/ my-rules/ examples/cohort.json
+      tandem rules compare rules/ my-rules/ next-cohort.csv --db sqlite:///program.db
+      tandem rules compare rules/ my-rules/ next-cohort.csv --format json
+    """
+    from cli.learn_views import show_compare
+    from cli.render import print_json, print_problems
+    from engine.compare import compare
+    from engine.ruleset import load_rules
+    from engine.validate import load_cohort
+
+    old, new = load_rules(old_dir), load_rules(new_dir)
+    loaded, warnings = load_cohort(cohort, new.vocabulary, as_of.date() if as_of else None)
+    print_problems(warnings)
+    past = None
+    if history if history is not None else bool(db_url):
+        from audit.insights import past_cohorts
+
+        past = past_cohorts(db_url)
+    found = compare(old, new, loaded, past)
+    if fmt == "json":
+        print_json(found)
+    else:
+        show_compare(found)
+
+
+COMMANDS: list[click.Command] = [checkin, outcome, insights]
