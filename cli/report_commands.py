@@ -34,7 +34,8 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     group (the four-fifths rule, exact tests). No script, no external address: it opens
     from a USB stick with no network, and prints to PDF section by section. The file is
     written beside its target and renamed into place when complete; a file of the audit
-    database is refused.
+    database is refused. When the hash chain is broken, the page is still written, with
+    the warning first, and the command exits 1.
 
     \b
     Examples:
@@ -59,6 +60,8 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     click.echo(f"Wrote {out}: {len(made.runs)} run{'' if len(made.runs) == 1 else 's'}, "
                f"{len(made.timeline)} lifecycle events, {flagged} fairness flag"
                f"{'' if flagged == 1 else 's'}; {chain}.", err=True)
+    if not made.chain.ok:
+        raise SystemExit(1)  # the page is written, and says so first; scripts must notice
 
 
 @click.command()

@@ -135,12 +135,12 @@ def test_without_a_log_the_report_says_how_to_make_one(tandem, tmp_path):
 
 
 def test_a_tampered_log_is_reported_first_on_the_page(tandem, db_url, tmp_path):
-    """An entry changed behind Tandem's back: the warning box names it at the top."""
+    """An entry changed behind Tandem's back: the warning box names it at the top; exit 1."""
     commit_program(tandem, db_url)
     raw_sql(db_url, "UPDATE audit_log SET entry = replace(entry, '\"score\":55', "
             "'\"score\":99') WHERE seq = 2", drop_triggers=True)
     out = tmp_path / "r.html"
-    result = invoke(tandem, "report", "--db", db_url, "--out", str(out))
+    result = invoke(tandem, "report", "--db", db_url, "--out", str(out), code=1)
     assert result.stderr.endswith("CHAIN BROKEN at entry 2.\n")
     body = out.read_text(encoding="utf-8").split("<body>", 1)[1]
     assert body.lstrip().startswith('<div class="warning" id="chain-warning"')
