@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from audit import schema
 from audit.commit import CommitInput, commit_pairing
@@ -19,16 +18,6 @@ from tests.audit.builders import RULES_FILES, cohort_input, ids, pair, reason, r
 from tests.audit.conftest import raw_sql
 
 REPO = Path(__file__).resolve().parents[2]
-PLAIN_ENV: dict[str, str | None] = {"NO_COLOR": "1", "FORCE_COLOR": None, "TANDEM_DB": None,
-                                    "COLUMNS": "200"}
-
-
-@pytest.fixture(scope="module")
-def tandem():
-    from cli import main
-
-    main._register()
-    return main.cli
 
 
 @pytest.fixture
@@ -39,14 +28,6 @@ def url(tmp_path):
         commit_pairing(url, "hr.jane", lambda busy, n=n: cohort_input(ids("M", n),
                                                                       ids("E", n + 1), busy))
     return url
-
-
-@pytest.fixture
-def run(tandem):
-    def invoke(*args):
-        return CliRunner().invoke(tandem, [str(a) for a in args], prog_name="tandem",
-                                  env=PLAIN_ENV)
-    return invoke
 
 
 def test_log_lists_entries_newest_first(run, url):

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from audit.commit import commit_pairing
 from audit.witness import WitnessConfig
@@ -17,25 +16,6 @@ from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 
 REPO = Path(__file__).resolve().parents[2]
-PLAIN_ENV: dict[str, str | None] = {"NO_COLOR": "1", "FORCE_COLOR": None, "TANDEM_DB": None,
-                                    "TANDEM_WITNESS": None, "TANDEM_SIGNING_KEY": None,
-                                    "TANDEM_PUBLIC_KEY": None, "COLUMNS": "200"}
-
-
-@pytest.fixture(scope="module")
-def tandem():
-    from cli import main
-
-    main._register()
-    return main.cli
-
-
-@pytest.fixture
-def run(tandem):
-    def invoke(*args, env=None):
-        return CliRunner().invoke(tandem, [str(a) for a in args], prog_name="tandem",
-                                  env={**PLAIN_ENV, **(env or {})})
-    return invoke
 
 
 @pytest.fixture

@@ -9,30 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from audit.commit import commit_pairing
 from cli.outfile import OutputError, output
 from tests.audit.builders import cohort_input, ids
-
-PLAIN_ENV: dict[str, str | None] = {"NO_COLOR": "1", "FORCE_COLOR": None, "TANDEM_DB": None,
-                                    "COLUMNS": "200"}
-
-
-@pytest.fixture(scope="module")
-def tandem():
-    from cli import main
-
-    main._register()
-    return main.cli
-
-
-@pytest.fixture
-def run(tandem):
-    def invoke(*args):
-        return CliRunner().invoke(tandem, [str(a) for a in args], prog_name="tandem",
-                                  env=PLAIN_ENV)
-    return invoke
 
 
 def _committed(url: str) -> str:
