@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,17 +48,21 @@ def reasons(outcome: Outcome, rules: Sequence[Rule], mentor: Participant, mentee
              "points": r.points, "evidence": evidence(r, mentor, mentee, space)} for r in fired]
 
 
-def sentence(mentor: Participant, mentee: Participant, score: int,
-             why: Sequence[dict[str, Any]]) -> str:
+def reasons_clause(why: Sequence[Mapping[str, Any]]) -> str:
+    """The end of a decision's sentence: ``: for; for (against: against).`` from the titles
+    of the scoring rules that gave points and took them away."""
     positive = [r["title"].lower() for r in why if r["effect"] == "score" and r["points"] > 0]
     negative = [r["title"].lower() for r in why if r["effect"] == "score" and r["points"] < 0]
-    text = (f"{mentor.name} ({mentor.id}) mentors {mentee.name} ({mentee.id}), "
-            f"score {score}")
-    if positive:
-        text += ": " + "; ".join(positive)
+    text = ": " + "; ".join(positive) if positive else ""
     if negative:
         text += f" (against: {'; '.join(negative)})"
     return text + "."
+
+
+def sentence(mentor: Participant, mentee: Participant, score: int,
+             why: Sequence[Mapping[str, Any]]) -> str:
+    return (f"{mentor.name} ({mentor.id}) mentors {mentee.name} ({mentee.id}), "
+            f"score {score}{reasons_clause(why)}")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from engine import __version__
 from engine.canonical import digest
 from engine.cohort import Cohort, Participant
 from engine.errors import InvalidInput, Problem
+from engine.explain import reasons_clause
 from engine.myjobdays.candidates import Candidates, candidates, discover
 from engine.myjobdays.solve import Edge, Instance, Solution, solve
 from engine.ruleset import PlannerSettings, Rules
@@ -67,15 +68,8 @@ def _instance(found: Candidates, settings: PlannerSettings) -> Instance:
 
 def sentence(visitor: Participant, host: Participant, day: str, score: int,
              why: Sequence[Mapping[str, Any]]) -> str:
-    positive = [r["title"].lower() for r in why if r["effect"] == "score" and r["points"] > 0]
-    negative = [r["title"].lower() for r in why if r["effect"] == "score" and r["points"] < 0]
-    text = (f"{visitor.name} ({visitor.id}) visits {host.name} ({host.id}) in "
-            f"{host.job_family} on {day}, score {score}")
-    if positive:
-        text += ": " + "; ".join(positive)
-    if negative:
-        text += f" (against: {'; '.join(negative)})"
-    return text + "."
+    return (f"{visitor.name} ({visitor.id}) visits {host.name} ({host.id}) in "
+            f"{host.job_family} on {day}, score {score}{reasons_clause(why)}")
 
 
 def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
