@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from audit.log.witness import WitnessConfig
     from audit.state import ProgramState
-    from audit.witness import WitnessConfig
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ def commit_run(db_url: str | None, actor: str | None,
     """
     import structlog
 
-    from audit import db as database
-    from audit import entries, store
+    from audit.log import db as database
+    from audit.log import entries, store
 
     log = structlog.get_logger("tandem.audit")
     db = database.open_for_write(database.resolve_url(db_url), lock_timeout, witness=witness,
@@ -180,8 +180,8 @@ def active_people(db_url: str | None) -> frozenset[str]:
 def current_state(db_url: str | None) -> ProgramState:
     """The program's state, read-only; the empty state when there is no log yet (a dry run
     without a database sees no pairs and no history)."""
-    from audit import db as database
-    from audit import store
+    from audit.log import db as database
+    from audit.log import store
     from audit.state import derive_state
 
     db = database.open_if_present(database.resolve_url(db_url))

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from audit.lifecycle import (
     KIND_APPROVAL,
     KIND_DECISION,
@@ -15,8 +14,9 @@ from audit.lifecycle import (
     KIND_SEPARATION,
     LIFECYCLE_KINDS,
 )
+from audit.log.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
-from engine.canonical import canonical_json
+from engine.base.canonical import canonical_json
 
 if TYPE_CHECKING:
     from audit.review import EntryView

@@ -8,15 +8,15 @@ from collections.abc import Mapping
 from contextlib import closing
 from typing import Any, TextIO
 
-from audit import db as database
-from audit import store
 from audit.explain import summary
-from engine.canonical import canonical_json
-from engine.spreadsheet import neutralise
+from audit.log import db as database
+from audit.log import store
+from engine.base.canonical import canonical_json
+from engine.base.spreadsheet import neutralise
 
 CSV_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "person", "score",
                "reason", "summary", "entry", "prev_hash", "entry_hash")
-# Cells go through engine.spreadsheet.neutralise, the one rule for every CSV Tandem writes.
+# Cells go through engine.base.spreadsheet.neutralise, the one rule for every CSV Tandem writes.
 
 
 def _csv_row(seq: int, prev_hash: str, entry_hash: str, doc: Mapping[str, Any]) -> list[str]:

@@ -2,7 +2,7 @@
 
 Check-ins and outcomes are facts reported by people, not decisions: they are recorded at
 once, each as one entry appended to the same hash chain as the pairing runs, under the same
-writers' lock (``audit.db.Database.writing``). The free-text note of a fact is personal
+writers' lock (``audit.log.db.Database.writing``). The free-text note of a fact is personal
 data: the entry keeps only ``note_digest``, a salted SHA-256 of the text, and the text and
 its salt go to the erasable ``audit_note`` table. Erasing a note (deleting its row) never
 breaks the chain, and the digest alone does not reveal the text.
@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from audit.commit import default_actor, new_run_id, utc_now
-from audit.errors import AuditError
-from engine.canonical import sha256_hex
-from engine.errors import InvalidInput, Problem
+from audit.log.errors import AuditError
+from engine.base.canonical import sha256_hex
+from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
 from engine.followup.facts import (
     FAILURE_CATEGORIES,
@@ -251,7 +251,7 @@ class _Batch:
 def _docs(conn: Any) -> Iterator[dict[str, Any]]:
     from sqlalchemy import select
 
-    from audit import schema
+    from audit.log import schema
 
     log = schema.log
     # Not streamed: the writer appends on this connection right after reading.
@@ -263,8 +263,8 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
     """Under the writers' lock: read the pairs, let ``build`` make the entries, append them."""
     from sqlalchemy import insert
 
-    from audit import db as database
-    from audit import entries, schema, store
+    from audit.log import db as database
+    from audit.log import entries, schema, store
 
     url = database.resolve_url(db_url)
     present = database.open_for_read(url)  # a fact needs a log with pairs: never create one
@@ -389,8 +389,8 @@ def read_notes(db_url: str | None) -> dict[str, str]:
     """note_digest -> text, for the notes still kept."""
     from sqlalchemy import select
 
-    from audit import db as database
-    from audit import schema
+    from audit.log import db as database
+    from audit.log import schema
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:

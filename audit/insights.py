@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any
 
 from audit.followup import effective_result, pair_book
-from engine.compare import PastCohort
 from engine.insights.facts import PairFact
+from engine.pairing.compare import PastCohort
 
 
 def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
@@ -31,8 +31,8 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
     """Every pair with a result, formed on or after ``since`` when given."""
     from sqlalchemy import select
 
-    from audit import db as database
-    from audit import schema
+    from audit.log import db as database
+    from audit.log import schema
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:
@@ -87,8 +87,8 @@ def past_cohorts(db_url: str | None) -> list[PastCohort]:
     """Each pairing run with a pair that has a result: its kept profiles and the results."""
     from sqlalchemy import select
 
-    from audit import db as database
-    from audit import schema
+    from audit.log import db as database
+    from audit.log import schema
 
     facts = gather(db_url)
     db = database.open_for_read(database.resolve_url(db_url))

@@ -1,7 +1,7 @@
 """The program's lifecycle entry kinds: separation, reassignment, decision, approval, rejection.
 
 Each kind is a frozen dataclass: ``as_doc()`` gives the entry as it is chained (every key
-but ``seq``, which `audit.entries.link` adds), ``of(doc)`` reads one back. Plain data, no
+but ``seq``, which `audit.log.entries.link` adds), ``of(doc)`` reads one back. Plain data, no
 I/O. The fold in `audit.state` gives each kind its meaning:
 
 - ``separation`` ends an active pair (``pair_seq``: the entry that formed it);
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from audit.entries import strip_protected
+from audit.log.entries import strip_protected
 
 KIND_SEPARATION = "separation"
 KIND_REASSIGNMENT = "reassignment"

@@ -17,14 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.entries import (
+from audit.log.entries import (
     names_of,
     profile_digests,
     redact_names,
     rules_text_digest,
     strip_protected,
 )
-from audit.errors import InvalidResultError
+from audit.log.errors import InvalidResultError
 
 KIND_MY_JOB_DAY_RUN = "my_job_day_run"
 KIND_MY_JOB_DAY = "my_job_day"
@@ -125,9 +125,9 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
     --witness) as every other writer."""
     import structlog
 
-    from audit import db as database
-    from audit import entries, store
     from audit.commit import default_actor, new_run_id, utc_now
+    from audit.log import db as database
+    from audit.log import entries, store
 
     log = structlog.get_logger("tandem.audit")
     check_plan(result)  # before the database is opened: a bad plan creates nothing
@@ -155,8 +155,8 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
 def latest_plan(db_url: str | None) -> dict[str, Any] | None:
     """How many my-job-day plans the log holds, and what the last one says; None when there
     is no log or no plan yet. Read-only, and apart from the pairing's state."""
-    from audit import db as database
-    from audit import store
+    from audit.log import db as database
+    from audit.log import store
 
     db = database.open_if_present(database.resolve_url(db_url))
     if db is None:

@@ -28,8 +28,8 @@ from audit.lifecycle import COMMAND_REASSIGN, Choice
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
-    from engine.cohort import Cohort
-    from engine.ruleset import Rules
+    from engine.profiles.cohort import Cohort
+    from engine.rules.ruleset import Rules
 
 Build = Callable[["ProgramState", str, str, str], Sequence[Mapping[str, Any]]]
 
@@ -65,8 +65,8 @@ def record(db_url: str | None, actor: str | None, build: Build, *, commit: bool,
     Only ``create`` lets a commit start a new log; otherwise a missing log is refused
     before anything is created.
     """
-    from audit import db as database
-    from audit.errors import NoAuditLogError
+    from audit.log import db as database
+    from audit.log.errors import NoAuditLogError
 
     who = actor or default_actor()
     if not commit:
@@ -74,7 +74,7 @@ def record(db_url: str | None, actor: str | None, build: Build, *, commit: bool,
         docs = [dict(d) for d in build(current_state(db_url), new_run_id(at), at, who)]
         return Recorded(database.shown(database.resolve_url(db_url)), False,
                         docs[0]["run"] if docs else "", docs)
-    from audit import entries, store
+    from audit.log import entries, store
 
     url = database.resolve_url(db_url)
     if not create:
@@ -119,7 +119,7 @@ def separate(db_url: str | None, actor: str | None, *, mentor: str, mentee: str,
 def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules,
              people: Sequence[str], *, commit: bool) -> CommitReceipt | dict[str, Any]:
     """`tandem reassign`: the receipt of the recorded run, or the dry run's result."""
-    from engine.inputs import profiles_for_snapshot
+    from engine.evaluation.inputs import profiles_for_snapshot
     from engine.program.reassignment import reassign as plan
 
     if not commit:
@@ -140,7 +140,7 @@ def decide(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules, 
     """`tandem decide force|forbid`: the human's decision, with what the rules said."""
     from dataclasses import replace
 
-    from engine.pairing import input_digest
+    from engine.pairing.pipeline import input_digest
     from engine.program.decision import decide as plan
 
     def build(state: ProgramState, run: str, at: str, who: str) -> list[dict[str, Any]]:

@@ -13,14 +13,14 @@ from contextlib import closing
 from datetime import UTC, date, datetime
 from typing import Any
 
-from audit import db as database
-from audit import store
-from audit.chain import Verifier
-from audit.entries import KIND_RUN, PROTECTED, monitoring_key
+from audit.log import db as database
+from audit.log import store
+from audit.log.chain import Verifier
+from audit.log.entries import KIND_RUN, PROTECTED, monitoring_key
+from audit.log.store import LogFilter
 from audit.state import derive_state
-from audit.store import LogFilter
 from engine import __version__
-from engine.errors import TandemError
+from engine.base.errors import TandemError
 from engine.fairness import FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, Report, ReportInput, build_report
 

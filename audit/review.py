@@ -12,16 +12,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from audit import db as database
-from audit import store
-from audit.chain import Anchor, Finding, StoredRow, Verifier
-from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
-from audit.errors import EntryNotFoundError
 from audit.lifecycle import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
+from audit.log import db as database
+from audit.log import store
+from audit.log.chain import Anchor, Finding, StoredRow, Verifier
+from audit.log.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
+from audit.log.errors import EntryNotFoundError
+from audit.log.store import LogFilter
+from audit.log.witness import WITNESS_ENV
 from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from audit.state import ProgramState, derive_state
-from audit.store import LogFilter
-from audit.witness import WITNESS_ENV
 
 __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
            "log_checked", "show", "status", "status_checked", "trust_advice", "warning"]
@@ -118,7 +118,7 @@ def warning(finding: Finding) -> str:
 def _check(conn: Connection, upto: int | None) -> Finding | None:
     """The first break of the chain up to entry ``upto`` (None: the whole log), checked
     against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
-    from audit.verify import anchors
+    from audit.log.verify import anchors
 
     witness = os.environ.get(WITNESS_ENV) or None
     key = os.environ.get(PUBLIC_KEY_ENV) or None
@@ -293,8 +293,8 @@ def history(db_url: str | None, person: str) -> list[LoggedEntry]:
     """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
     decisions, check-ins and outcomes. An id the log does not know is refused with the
     closest one."""
-    from engine.errors import TandemError
-    from engine.suggest import closest
+    from engine.base.errors import TandemError
+    from engine.base.suggest import closest
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:

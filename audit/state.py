@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from audit.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from audit.lifecycle import (
     APPROVAL_REQUIRED,
     KIND_APPROVAL,
@@ -30,7 +29,8 @@ from audit.lifecycle import (
     KIND_REJECTION,
     KIND_SEPARATION,
 )
-from engine.program.history import PairRecord, Standing
+from audit.log.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from engine.rules.history import PairRecord, Standing
 
 FORMING = (KIND_PAIR, KIND_REASSIGNMENT)
 

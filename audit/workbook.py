@@ -7,7 +7,7 @@
 - lifecycle: one row per separation, reassignment, decision, approval, rejection,
   check-in and outcome, in plain words.
 
-Every text cell is formula-safe with ``engine.spreadsheet.neutralise``, as in the CSV: a
+Every text cell is formula-safe with ``engine.base.spreadsheet.neutralise``, as in the CSV: a
 cell that a spreadsheet would run as a formula gets a leading '. Characters a workbook
 cannot hold (control characters) become U+FFFD; the JSON lines export keeps everything.
 """
@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from typing import Any
 
-from audit import db as database
-from audit import store
-from engine.canonical import canonical_json
+from audit.log import db as database
+from audit.log import store
+from engine.base.canonical import canonical_json
+from engine.base.spreadsheet import neutralise
 from engine.report.model import LIFECYCLE, timeline_item
-from engine.spreadsheet import neutralise
 
 RUN_COLUMNS = ("seq", "run", "at", "actor", "command", "approval", "tandem_version",
                "rules_digest", "rules_text_digest", "input_digest", "as_of", "settings",

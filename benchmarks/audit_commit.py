@@ -39,8 +39,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from audit.commit import CommitInput, commit_pairing
-from audit.migrate import upgrade
-from audit.verify import verify
+from audit.log.migrate import upgrade
+from audit.log.verify import verify
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BECAUSE = ("Partners who share a job family speak the same professional language, so the "

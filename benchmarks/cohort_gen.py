@@ -91,8 +91,8 @@ def _pick(rng: np.random.Generator, weights: dict[Any, float], size: int) -> lis
 
 
 def _vocabulary() -> Any:
-    from engine.resources import rules_dir
-    from engine.vocabulary import load_vocabulary
+    from engine.base.resources import rules_dir
+    from engine.rules.vocabulary import load_vocabulary
 
     return load_vocabulary(rules_dir())
 

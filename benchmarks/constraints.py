@@ -5,7 +5,7 @@
 
 For each n, a synthetic cohort of n mentors x n mentees (benchmarks/cohort_gen.py) is paired
 under the bundled rules plus one quota, `per: [mentor.department, mentee.department]`, with
-`at_most` = max(3, n // 20). Both models of engine/constraints.py solve the same weights
+`at_most` = max(3, n // 20). Both models of engine/pairing/constraints.py solve the same weights
 with HiGHS (scipy's `milp`); the script prints, per model, the variables, the quota rows
 that can bind, the solve time, whether the answer is proved optimal (else the gap), and the
 pairs and total score. When both models are proved optimal they must agree on the pairs
@@ -28,17 +28,17 @@ import scipy.optimize  # noqa: F401 - imported before any timing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.cohort_gen import generate
-from engine.constraints import (
+from engine.base.resources import rules_dir
+from engine.pairing.constraints import (
     SolverStopped,
     _cell_rows,
     quotas_of,
     solve,
     weight_matrix,
 )
-from engine.pairing import evaluate
-from engine.resources import rules_dir
-from engine.ruleset import Constraint, RuleSet, load_rules
-from engine.validate import load_cohort
+from engine.pairing.pipeline import evaluate
+from engine.profiles.validate import load_cohort
+from engine.rules.ruleset import Constraint, RuleSet, load_rules
 
 COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
 

@@ -1,9 +1,10 @@
 """What the benchmark measures tandem against, each on a cohort envelope already in memory.
 
 - `floor`: the default rules written by hand in vectorised numpy, then the same assignment
-  as engine/assignment.py. No engine, no validation, no output: what the hardware allows.
-- `per_pair`: every pair through durable-rules on its own (engine.features + engine.rete),
-  which is what tandem would do without evaluating each distinct combination once.
+  as engine/pairing/assignment.py. No engine, no validation, no output: what the hardware allows.
+- `per_pair`: every pair through durable-rules on its own (engine.evaluation.features +
+  engine.evaluation.rete), which is what tandem would do without evaluating each distinct
+  combination once.
 - `peer`: the open-source mentor-match package (Munkres in pure Python) given the same
   weights, one Mentor object per unit of capacity.
 
@@ -25,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"
-CHUNK_CELLS = 1 << 22  # pairs per numpy chunk, as in engine/features.py
+CHUNK_CELLS = 1 << 22  # pairs per numpy chunk, as in engine/evaluation/features.py
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -79,7 +80,7 @@ def sides(cohort: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, 
             [p for p in people if p["role"] == "mentee"])
 
 
-# -- the assignment, formulated exactly as engine/assignment.py ---------------------------
+# -- the assignment, formulated exactly as engine/pairing/assignment.py ---------------------------
 @dataclass(frozen=True)
 class Pairs:
     mentors: IntArray
@@ -244,10 +245,10 @@ def per_pair(cohort_path: Path) -> Result:
     Reading and validating the cohort and building the PairSpace (used here only for its
     atoms) are outside the timing.
     """
-    from engine.features import PairSpace
-    from engine.inputs import load_inputs
-    from engine.rete import RuleEngine
-    from engine.scoring import outcome_of
+    from engine.evaluation.features import PairSpace
+    from engine.evaluation.inputs import load_inputs
+    from engine.evaluation.rete import RuleEngine
+    from engine.evaluation.scoring import outcome_of
 
     cohort, rules, _ = load_inputs(cohort_path)
     pairing = rules.pairing

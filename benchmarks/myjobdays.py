@@ -22,10 +22,10 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.cohort import Cohort, Participant
+from engine.base.resources import rules_dir
 from engine.myjobdays.plan import plan_my_job_days
-from engine.resources import rules_dir
-from engine.ruleset import load_rules
+from engine.profiles.cohort import Cohort, Participant
+from engine.rules.ruleset import load_rules
 
 AS_OF = date(2026, 9, 1)
 

@@ -12,7 +12,7 @@ from cli.errors import reports_errors
 from cli.options import db_option, format_option
 
 if TYPE_CHECKING:
-    from audit.chain import Finding, Head, VerifyReport
+    from audit.log.chain import Finding, Head, VerifyReport
     from audit.review import LoggedEntry
     from audit.state import ProgramState
 
@@ -28,7 +28,7 @@ def _pair(_ctx: click.Context, _param: click.Parameter, value: str | None
 
 
 def _head(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Head | None:
-    from audit.chain import parse_head
+    from audit.log.chain import parse_head
 
     try:
         return parse_head(value) if value else None
@@ -148,7 +148,7 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
       tandem audit verify --witness witness.jsonl --public-key audit.key.pub
       tandem audit verify --db postgresql+psycopg://hr@db/tandem --format json
     """
-    from audit.verify import verify
+    from audit.log.verify import verify
 
     if public_key and not witness:
         raise click.UsageError("--public-key checks the witness's signatures: give "
@@ -191,8 +191,8 @@ def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | No
       tandem audit export --snapshots --out archive.jsonl
       tandem audit export --format xlsx --out audit.xlsx
     """
-    from audit.db import database_files, resolve_url
     from audit.export import export
+    from audit.log.db import database_files, resolve_url
     from cli.outfile import output
 
     if fmt == "xlsx":
@@ -205,7 +205,7 @@ def export_command(fmt: str, out: Path | None, snapshots: bool, db_url: str | No
 
 
 def _export_workbook(out: Path | None, db_url: str | None) -> None:
-    from audit.db import database_files, resolve_url
+    from audit.log.db import database_files, resolve_url
     from audit.workbook import export_workbook
     from cli.outfile import check_target, write_bytes
 
@@ -236,7 +236,7 @@ def keygen_command(name: str, out: Path) -> None:
       tandem pair cohort.json --commit --witness w.jsonl --signing-key audit.key
       tandem audit verify --witness w.jsonl --public-key audit.key.pub
     """
-    from audit.witness import write_key_pair
+    from audit.log.witness import write_key_pair
 
     public_path, key = write_key_pair(name, out)
     click.echo(f"Private key: {out} (keep it secret; it signs the witness's heads)\n"
@@ -267,7 +267,7 @@ def upgrade_command(allow_other_tables: bool, db_url: str | None) -> None:
       tandem db upgrade
       TANDEM_DB=postgresql+psycopg://hr@db/tandem tandem db upgrade
     """
-    from audit.migrate import upgrade
+    from audit.log.migrate import upgrade
 
     click.echo(upgrade(db_url, allow_other_tables=allow_other_tables).describe())
 
@@ -283,7 +283,7 @@ def current_command(db_url: str | None) -> None:
       tandem db current
       tandem db current --db sqlite:///archive/tandem.db
     """
-    from audit.migrate import current
+    from audit.log.migrate import current
 
     click.echo(current(db_url).describe_current())
 
@@ -305,7 +305,7 @@ def grant_command(role: str, dry_run: bool, db_url: str | None) -> None:
       tandem db grant tandem_app --db postgresql+psycopg://owner@db/tandem
       tandem db grant tandem_app --dry-run
     """
-    from audit.grant import grant
+    from audit.log.grant import grant
 
     report = grant(db_url, role, dry_run=dry_run)
     if dry_run:

@@ -29,7 +29,7 @@ def validate(files: tuple[Path, ...], rules_dir: Path | None, fmt: str) -> None:
       tandem validate cohort.csv --rules my-rules/
     """
     from cli.render import console, print_json, print_problems, safe
-    from engine.validate_files import validate_files
+    from engine.profiles.validate_files import validate_files
 
     report = validate_files(files, rules_dir)
     if fmt == "json":

@@ -17,7 +17,7 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from engine.errors import InvalidInput, TandemError
+        from engine.base.errors import InvalidInput, TandemError
 
         try:
             return func(*args, **kwargs)

@@ -180,9 +180,9 @@ def rules_compare(old_dir: Path, new_dir: Path, cohort: Path, db_url: str | None
     """
     from cli.learn_views import show_compare
     from cli.render import print_json, print_problems
-    from engine.compare import compare
-    from engine.ruleset import load_rules
-    from engine.validate import load_cohort
+    from engine.pairing.compare import compare
+    from engine.profiles.validate import load_cohort
+    from engine.rules.ruleset import load_rules
 
     old, new = load_rules(old_dir), load_rules(new_dir)
     loaded, warnings = load_cohort(cohort, new.vocabulary, as_of.date() if as_of else None)

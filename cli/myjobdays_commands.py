@@ -46,7 +46,7 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
       tandem myjobdays examples/cohort.json --commit --actor "hr.jane"
     """
     from cli.render import print_problems
-    from engine.inputs import load_inputs
+    from engine.evaluation.inputs import load_inputs
     from engine.myjobdays.plan import plan_my_job_days, plan_profiles
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)

@@ -50,7 +50,7 @@ def witness_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, witness: Path | None = None, signing_key: Path | None = None,
                 **kwargs: Any) -> Any:
-        from audit.witness import WitnessConfig, using
+        from audit.log.witness import WitnessConfig, using
 
         with using(WitnessConfig.resolve(witness, signing_key)):
             return func(*args, **kwargs)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from engine.errors import TandemError
+from engine.base.errors import TandemError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

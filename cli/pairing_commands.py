@@ -54,16 +54,16 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     """
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
-    from engine.errors import Problem
-    from engine.inputs import load_inputs, profiles_for_monitoring
-    from engine.pairing import pair_cohort
+    from engine.base.errors import Problem
+    from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
+    from engine.pairing.pipeline import pair_cohort
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
     receipt_text = None
     if commit:
         from audit.commit import CommitInput, commit_run
-        from audit.witness import WitnessConfig
+        from audit.log.witness import WitnessConfig
 
         def compute(state: ProgramState) -> CommitInput:
             return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
@@ -113,8 +113,8 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
     """
     from audit.commit import current_state
     from cli.views import show_explanation
-    from engine.inputs import load_inputs
-    from engine.pairing import explain_pair
+    from engine.evaluation.inputs import load_inputs
+    from engine.pairing.pipeline import explain_pair
 
     loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
     report = explain_pair(loaded, rules, mentor_id, mentee_id,
@@ -153,9 +153,9 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
       tandem rules check --rules my-rules/ --format json
     """
     from cli.render import console, print_json, safe
-    from engine.compile import compile_rules
-    from engine.resources import rules_dir as bundled
-    from engine.ruleset import load_rules
+    from engine.base.resources import rules_dir as bundled
+    from engine.evaluation.compile import compile_rules
+    from engine.rules.ruleset import load_rules
 
     loaded = load_rules(rules_dir or bundled())
     compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
@@ -184,8 +184,8 @@ def rules_show(rules_dir: Path | None, fmt: str) -> None:
       tandem rules show --format json
     """
     from cli.views import show_rules
-    from engine.resources import rules_dir as bundled
-    from engine.ruleset import constraint_table, load_rules, rule_table
+    from engine.base.resources import rules_dir as bundled
+    from engine.rules.ruleset import constraint_table, load_rules, rule_table
 
     loaded = load_rules(rules_dir or bundled())
     rows = rule_table(loaded.pairing.rules)
@@ -208,7 +208,7 @@ def rules_path() -> None:
       tandem rules path
       cp -r "$(tandem rules path)" my-rules/
     """
-    from engine.resources import rules_dir as bundled
+    from engine.base.resources import rules_dir as bundled
 
     click.echo(str(bundled()))
 

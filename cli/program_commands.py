@@ -32,7 +32,7 @@ def _reason_option(what: str) -> Callable[[F], F]:
 
 def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "") -> None:
     from cli.render import print_json, safe, safe_lines
-    from engine.canonical import canonical_json
+    from engine.base.canonical import canonical_json
 
     if fmt == "json":
         print_json(recorded.as_dict())
@@ -80,8 +80,8 @@ def separate(mentor: str, mentee: str, reason: str, category: str, actor: str | 
       tandem separate M01 E07 --reason "E07 left" --category left-company --commit
     """
     from audit.program import separate as record_separation
-    from engine.resources import rules_dir as bundled
-    from engine.vocabulary import load_vocabulary
+    from engine.base.resources import rules_dir as bundled
+    from engine.rules.vocabulary import load_vocabulary
 
     categories = load_vocabulary(rules_dir or bundled()).separation_categories
     recorded = record_separation(db_url, actor, mentor=mentor, mentee=mentee, reason=reason,
@@ -123,7 +123,7 @@ def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
     from audit.program import reassign as record_reassignment
     from cli.render import print_problems
     from cli.views import show_pairing
-    from engine.inputs import load_inputs
+    from engine.evaluation.inputs import load_inputs
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)
     print_problems(warnings)
@@ -170,7 +170,7 @@ def _decide(choice: Any, mentor: str, mentee: str, cohort_path: Path, reason: st
             rules_dir: Path | None, as_of: datetime | None, actor: str | None,
             db_url: str | None, fmt: str, override: bool) -> None:
     from audit.program import decide as record_decision
-    from engine.inputs import load_inputs
+    from engine.evaluation.inputs import load_inputs
 
     loaded, rules, _ = load_inputs(cohort_path, rules_dir, as_of.date() if as_of else None)
     recorded = record_decision(db_url, actor, loaded, rules, choice=choice, mentor=mentor,

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from engine.errors import Problem
+from engine.base.errors import Problem
 
 # What must never reach a terminal raw: C0 and C1 control characters (ESC starts ANSI and
 # OSC 8 hyperlink sequences), DEL, and the invisible marks that reorder text (bidi).

@@ -43,7 +43,7 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
       tandem report --out audit-2026.html --since 2026-09-01
       tandem report --run 20260901T101530Z --db postgresql+psycopg://hr@db/tandem
     """
-    from audit.db import database_files, resolve_url
+    from audit.log.db import database_files, resolve_url
     from audit.report import gather_report
     from cli.outfile import check_target, output
     from engine.report.html import render_html
@@ -94,9 +94,9 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
     source: dict[str, Any]
     if cohort is not None:
         from cli.render import print_problems
+        from engine.evaluation.inputs import load_inputs
         from engine.fairness import fairness_of_pairing
-        from engine.inputs import load_inputs
-        from engine.pairing import pair_cohort
+        from engine.pairing.pipeline import pair_cohort
 
         loaded, rules, warnings = load_inputs(cohort, rules_dir,
                                               as_of.date() if as_of else None)

@@ -10,7 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from cli.render import cell, console, lines_cell, safe, safe_lines
-from engine.spreadsheet import neutralise
+from engine.base.spreadsheet import neutralise
 
 
 def spreadsheet_safe(value: object) -> str:

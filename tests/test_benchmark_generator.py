@@ -17,9 +17,9 @@ from benchmarks.cohort_gen import (
     is_senior,
     read_hr,
 )
-from engine.resources import rules_dir
-from engine.validate import load_cohort
-from engine.vocabulary import load_vocabulary
+from engine.base.resources import rules_dir
+from engine.profiles.validate import load_cohort
+from engine.rules.vocabulary import load_vocabulary
 
 needs_hr = pytest.mark.skipif(not DEFAULT_HR_CSV.is_file(),
                               reason=f"HR data not found at {DEFAULT_HR_CSV}")

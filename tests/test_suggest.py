@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.suggest import closest
+from engine.base.suggest import closest
 
 
 @pytest.mark.parametrize(("word", "choices", "expected"), [

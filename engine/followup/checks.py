@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from engine.base.suggest import closest
 from engine.followup.facts import Checkin, Outcome, PairBook, PairRecord
-from engine.suggest import closest
 
 Refusal = tuple[str, str | None]  # message, suggestion
 

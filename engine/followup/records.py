@@ -3,8 +3,8 @@
 Every row is checked against ``schemas/checkin.schema.json`` and every problem is reported
 at once, located (``row 3, column rating``, ``$[2].by``, ``line 4, $.on``), with a "did you
 mean" where a close value exists, exactly as for profiles. Reading reuses the cohort
-reader's decoding and parsing (``engine.read``) and the profile validator's messages
-(``engine.validate``).
+reader's decoding and parsing (``engine.profiles.read``) and the profile validator's messages
+(``engine.profiles.validate``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from engine.errors import InvalidInput, Problem
-from engine.files import FileRefused, read_capped
+from engine.base.errors import InvalidInput, Problem
+from engine.base.files import FileRefused, read_capped
+from engine.base.resources import schemas_dir
+from engine.base.suggest import closest
 from engine.followup.facts import RATING_RANGE, Checkin
-from engine.read import (
+from engine.profiles.read import (
     FORMATS,
     MAX_BYTES,
     Record,
@@ -33,9 +35,7 @@ from engine.read import (
     _read_csv,
     _read_jsonl,
 )
-from engine.resources import schemas_dir
-from engine.suggest import closest
-from engine.validate import _NO_VOCABULARY, _leaves, _message
+from engine.profiles.validate import _NO_VOCABULARY, _leaves, _message
 
 WHAT = "check-ins"
 ENVELOPE_KEY = "checkins"
@@ -113,7 +113,7 @@ def _open(path: Path) -> tuple[str, str]:
     if fmt is None:
         raise _fail(file, f"unsupported file type {path.suffix or '(none)'!r}; give a .csv, "
                           ".json or .jsonl file (export spreadsheets as 'CSV UTF-8')")
-    try:  # regular files only, never more than the cap (engine.files)
+    try:  # regular files only, never more than the cap (engine.base.files)
         raw = read_capped(path, MAX_BYTES, "check-in file")
     except FileRefused as exc:
         raise _fail(file, str(exc)) from None

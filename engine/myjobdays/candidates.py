@@ -6,10 +6,11 @@ host's places per day, and for every (visitor, host) pair its rule outcome. A pa
 candidate visit when the host is not the visitor, the host's job family is one the visitor
 asked to discover, and no exclude rule of the ruleset fires.
 
-The rules are evaluated exactly as the pairing's are: `engine.features.PairSpace` codes each
-pair's features (the visitor is the left side, the host the right), `engine.rete` runs each
-distinct combination through durable-rules once, `engine.scoring.OutcomeTable` spreads the
-outcomes back, and `engine.explain.reasons` gives each visit its rules and evidence.
+The rules are evaluated exactly as the pairing's are: `engine.evaluation.features.PairSpace`
+codes each pair's features (the visitor is the left side, the host the right),
+`engine.evaluation.rete` runs each distinct combination through durable-rules once,
+`engine.evaluation.scoring.OutcomeTable` spreads the outcomes back, and
+`engine.evaluation.explain.reasons` gives each visit its rules and evidence.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from engine.cohort import Cohort, Participant
-from engine.errors import TandemError
-from engine.explain import reasons
-from engine.features import PairSpace
-from engine.rete import GroupedEngine
-from engine.ruleset import PlannerSettings, Rule, Rules, Settings
-from engine.scoring import OutcomeTable
+from engine.base.errors import TandemError
+from engine.evaluation.explain import reasons
+from engine.evaluation.features import PairSpace
+from engine.evaluation.rete import GroupedEngine
+from engine.evaluation.scoring import OutcomeTable
+from engine.profiles.cohort import Cohort, Participant
+from engine.rules.ruleset import PlannerSettings, Rule, Rules, Settings
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -14,13 +14,13 @@ from typing import Any
 import structlog
 
 from engine import __version__
-from engine.canonical import digest
-from engine.cohort import Cohort, Participant
-from engine.errors import InvalidInput, Problem
-from engine.explain import reasons_clause
+from engine.base.canonical import digest
+from engine.base.errors import InvalidInput, Problem
+from engine.evaluation.explain import reasons_clause
 from engine.myjobdays.candidates import Candidates, candidates, discover
 from engine.myjobdays.solve import Edge, Instance, Solution, solve
-from engine.ruleset import PlannerSettings, Rules
+from engine.profiles.cohort import Cohort, Participant
+from engine.rules.ruleset import PlannerSettings, Rules
 
 log = structlog.get_logger("tandem.myjobdays")
 

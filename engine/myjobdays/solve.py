@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from engine.errors import TandemError
+from engine.base.errors import TandemError
 
 FloatArray = npt.NDArray[np.float64]
 

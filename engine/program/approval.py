@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from audit.lifecycle import Approval, Rejection
+from engine.base.suggest import closest
 from engine.program.refusals import RefusedError, need_reason
-from engine.suggest import closest
 
 
 def _proposal(pending: Mapping[str, str], closed: Mapping[str, str], runs: Sequence[str],

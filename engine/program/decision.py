@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from audit.lifecycle import Choice, Decision
-from engine.cohort import Cohort
-from engine.explain import reasons
-from engine.pairing import evaluate, places
-from engine.program.history import Standing
+from engine.evaluation.explain import reasons
+from engine.pairing.pipeline import evaluate, places
+from engine.profiles.cohort import Cohort
 from engine.program.refusals import RefusedError, need_reason, unknown_person
-from engine.ruleset import Rules
+from engine.rules.history import Standing
+from engine.rules.ruleset import Rules
 
 
 @dataclass(frozen=True)

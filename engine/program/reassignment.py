@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from engine.cohort import Cohort
-from engine.pairing import pair_cohort, places
-from engine.program.history import Standing
+from engine.pairing.pipeline import pair_cohort, places
+from engine.profiles.cohort import Cohort
 from engine.program.refusals import RefusedError, unknown_person
-from engine.ruleset import Rules
+from engine.rules.history import Standing
+from engine.rules.ruleset import Rules
 
 
 def reassign(cohort: Cohort, rules: Rules, standing: Standing,

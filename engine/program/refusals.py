@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine.errors import TandemError
-from engine.suggest import closest
+from engine.base.errors import TandemError
+from engine.base.suggest import closest
 
 NOTHING_WRITTEN = "; nothing was written"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from audit.lifecycle import Separation
-from engine.program.history import PairRecord
+from engine.base.suggest import closest
 from engine.program.refusals import RefusedError, need_reason, unknown_person
-from engine.suggest import closest
+from engine.rules.history import PairRecord
 
 
 def check_category(category: str, categories: Sequence[str]) -> str:

@@ -11,10 +11,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from engine.base.resources import templates_dir
 from engine.fairness import FOUR_FIFTHS, TOO_SMALL
 from engine.fairness.figures import ALPHA, CONFIDENCE
 from engine.report.model import Report
-from engine.resources import templates_dir
 
 TEMPLATE = "report.html.j2"
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.canonical import canonical_json
-from engine.errors import TandemError
+from engine.base.canonical import canonical_json
+from engine.base.errors import TandemError
 from engine.fairness import FairnessReport, fairness_of_outcomes, fairness_of_pairing
 
 RUN, PAIR, UNPAIRED = "run", "pair", "unpaired"

@@ -12,7 +12,7 @@ What is made:
 - three cohorts (as of 1 September 2024, 2025 and 2026) of 60 mentors and 64 mentees, drawn
   by ``benchmarks.cohort_gen.generate`` (seed + year), with ids prefixed by the year
   (``24M00001``, ``25E00012``);
-- the pairs the bundled rules form in each cohort (``engine.pairing.pair_cohort``, the same
+- the pairs the bundled rules form in each cohort (``engine.pairing.pipeline.pair_cohort``, the same
   pipeline as `tandem pair`);
 - a result for each pair of 2024 and 2025, drawn with a planted effect: the odds of success
   follow ``logit p = -0.4 + 1.1 [same job_family] + 0.5 [intentions/strong-overlap fired]
@@ -86,8 +86,8 @@ def _chance(pair: dict[str, Any], people: dict[str, dict[str, Any]], as_of: date
 
 def generate(seed: int, hr_csv: Path, out: Path) -> None:
     sys.path.insert(0, str(REPO))
-    from engine.inputs import load_inputs
-    from engine.pairing import pair_cohort
+    from engine.evaluation.inputs import load_inputs
+    from engine.pairing.pipeline import pair_cohort
 
     rng = np.random.default_rng(seed)
     checkins: list[list[Any]] = []

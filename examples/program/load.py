@@ -35,8 +35,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 def _separate(db_url: str, row: dict[str, str]) -> None:
     """As `tandem separate MENTOR MENTEE --category C --reason TEXT --commit`."""
     from audit.program import separate
-    from engine.resources import rules_dir
-    from engine.vocabulary import load_vocabulary
+    from engine.base.resources import rules_dir
+    from engine.rules.vocabulary import load_vocabulary
 
     separate(db_url, ACTOR, mentor=row["mentor"], mentee=row["mentee"], reason=row["reason"],
              category=row["category"],
@@ -45,14 +45,14 @@ def _separate(db_url: str, row: dict[str, str]) -> None:
 
 def load(db_url: str) -> str:
     """Record the whole example program in ``db_url``; a summary line."""
-    from audit import db as database
     from audit.commit import CommitInput, commit_pairing
-    from audit.errors import AuditError
     from audit.followup import record_checkins, record_outcomes
+    from audit.log import db as database
+    from audit.log.errors import AuditError
+    from engine.evaluation.inputs import load_inputs, profiles_for_snapshot
     from engine.followup.facts import Outcome
     from engine.followup.records import read_checkins
-    from engine.inputs import load_inputs, profiles_for_snapshot
-    from engine.pairing import pair_cohort
+    from engine.pairing.pipeline import pair_cohort
 
     present = database.open_if_present(db_url)
     if present is not None:
@@ -88,7 +88,7 @@ def main() -> None:
                         help="a fresh database URL (default: sqlite:///program.db)")
     args = parser.parse_args()
     from cli.logs import configure
-    from engine.errors import TandemError
+    from engine.base.errors import TandemError
 
     configure(0, "console")  # warnings only, on stderr, as `tandem` does without -v
     try:

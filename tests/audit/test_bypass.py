@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from audit.commit import commit_pairing
-from audit.errors import ValueTooLongError
-from audit.verify import verify
+from audit.log.errors import ValueTooLongError
+from audit.log.verify import verify
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.chain import Head, StoredRow, Verifier, parse_head
-from audit.entries import entry_hash, link, rules_text_digest, run_documents
+from audit.log.chain import Head, StoredRow, Verifier, parse_head
+from audit.log.entries import entry_hash, link, rules_text_digest, run_documents
 from tests.audit.builders import RULES_FILES, pair, result, unpaired
 
 RULES_OK = {rules_text_digest(RULES_FILES): True}
@@ -216,7 +216,7 @@ def test_the_witness_catches_any_rewrite_truncation_or_append(data):
     """With a head witnessed after each run, a rewrite with recomputed hashes, a truncation
     or an appended run is caught at the first witnessed head at or after the change, and
     trusts nothing past the last head that still matched."""
-    from audit.chain import Anchor
+    from audit.log.chain import Anchor
 
     rows = _rows(n_runs=3, n_pairs=3)
     anchors = [Anchor(r.seq, r.entry_hash, f"line {i}", "witness")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import schema
 from audit.commit import CommitInput, commit_pairing
 from audit.export import neutralise
-from audit.migrate import upgrade
+from audit.log import schema
+from audit.log.migrate import upgrade
 from tests.audit.builders import RULES_FILES, cohort_input, ids, pair, reason, result
 from tests.audit.conftest import raw_sql
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audit.commit import commit_pairing
-from audit.witness import WitnessConfig
+from audit.log.witness import WitnessConfig
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 

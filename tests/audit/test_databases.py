@@ -11,15 +11,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from audit.commit import commit_pairing
-from audit.errors import (
+from audit.log.errors import (
     ForeignDatabaseError,
     ReadOnlyDatabaseError,
     RevisionMissingError,
 )
-from audit.grant import GrantError, grant
-from audit.migrate import upgrade
+from audit.log.grant import GrantError, grant
+from audit.log.migrate import upgrade
+from audit.log.verify import verify
 from audit.review import LogFilter, log
-from audit.verify import verify
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 

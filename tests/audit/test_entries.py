@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from audit.entries import (
+from audit.log.entries import (
     GENESIS,
     entry_hash,
     link,
@@ -18,9 +18,9 @@ from audit.entries import (
     snapshot_rows,
     strip_protected,
 )
-from audit.errors import InvalidResultError
-from engine.canonical import canonical_json
-from engine.errors import TandemError
+from audit.log.errors import InvalidResultError
+from engine.base.canonical import canonical_json
+from engine.base.errors import TandemError
 from tests.audit.builders import RULES_FILES, pair, profile, reason, result, unpaired
 
 # The worked example of docs/audit.md: the first entry of a log.

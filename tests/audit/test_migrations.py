@@ -6,12 +6,12 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from audit import schema
 from audit.commit import commit_pairing
-from audit.errors import NotAnAuditDatabaseError, SchemaTooNewError, SchemaTooOldError
-from audit.migrate import MIGRATIONS, current, upgrade
+from audit.log import schema
+from audit.log.errors import NotAnAuditDatabaseError, SchemaTooNewError, SchemaTooOldError
+from audit.log.migrate import MIGRATIONS, current, upgrade
+from audit.log.verify import verify
 from audit.review import LogFilter, log
-from audit.verify import verify
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 
@@ -25,7 +25,7 @@ def _revision(url):
 
 
 def test_the_known_revisions_are_the_migration_scripts_in_order():
-    """schema.REVISIONS lists the scripts in audit/migrations/versions, oldest first."""
+    """schema.REVISIONS lists the scripts in audit/log/migrations/versions, oldest first."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     scripts = ScriptDirectory.from_config(config)
@@ -35,8 +35,8 @@ def test_the_known_revisions_are_the_migration_scripts_in_order():
 
 
 def test_the_migrations_ship_inside_the_package():
-    """env.py and the versions live under audit/, which the wheel includes whole."""
-    assert MIGRATIONS.parent.name == "audit"
+    """env.py and the versions live under audit/log/, which the wheel includes whole."""
+    assert MIGRATIONS.parent.parts[-2:] == ("audit", "log")
     assert (MIGRATIONS / "env.py").is_file()
     assert len(list((MIGRATIONS / "versions").glob("*.py"))) == len(schema.REVISIONS)
 

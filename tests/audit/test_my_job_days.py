@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from audit.commit import commit_pairing
-from audit.errors import InvalidResultError
 from audit.explain import summary
+from audit.log.errors import InvalidResultError
+from audit.log.verify import verify
 from audit.myjobdays import commit_plan, latest_plan, plan_documents
 from audit.review import LogFilter, log, show, status
-from audit.verify import verify
 from cli.main import cli
-from engine.inputs import load_inputs
+from engine.evaluation.inputs import load_inputs
 from engine.myjobdays.plan import plan_my_job_days, plan_profiles
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from audit.commit import commit_pairing
-from audit.errors import NoAuditLogError
+from audit.log.errors import NoAuditLogError
+from audit.log.verify import verify
 from audit.review import status
-from audit.verify import verify
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 

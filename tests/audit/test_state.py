@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audit.entries import link, run_documents
+from audit.log.entries import link, run_documents
 from audit.state import busy_people, derive_state
 from tests.audit.builders import RULES_FILES, pair, result, unpaired
 
@@ -44,7 +44,7 @@ def test_busy_people_reads_only_kinds_and_ids():
 
 def _lifecycle(*docs, after=0):
     """Chain hand-written entries (kind and keys), numbering them from after + 1."""
-    from audit.entries import link
+    from audit.log.entries import link
 
     common = {"run": "R", "at": "2026-10-01T10:00:00.000000Z", "actor": "hr"}
     return [e.doc for e in link([{**common, **d} for d in docs], after, "0" * 64)]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from audit import db as database
 from audit.commit import CommitInput, active_people, commit_pairing
-from audit.errors import InvalidResultError, LockTimeoutError, NoAuditLogError
 from audit.export import export
+from audit.log import db as database
+from audit.log.errors import InvalidResultError, LockTimeoutError, NoAuditLogError
+from audit.log.verify import verify
 from audit.review import LogFilter, log, show, status
-from audit.verify import verify
-from engine.errors import TandemError
+from engine.base.errors import TandemError
 from tests.audit.builders import RULES_FILES, cohort_input, ids, pair, result
 from tests.audit.conftest import raw_sql
 

@@ -12,10 +12,10 @@ import json
 import pytest
 
 from audit.commit import commit_pairing
-from audit.entries import profile_digest
+from audit.log.entries import profile_digest
+from audit.log.store import LogFilter
+from audit.log.verify import verify
 from audit.review import log_checked, show, status_checked
-from audit.store import LogFilter
-from audit.verify import verify
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 

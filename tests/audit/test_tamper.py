@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from audit.chain import Head
 from audit.commit import commit_pairing
-from audit.verify import verify
+from audit.log.chain import Head
+from audit.log.verify import verify
 from tests.audit.builders import cohort_input, ids
 from tests.audit.conftest import raw_sql
 

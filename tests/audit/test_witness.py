@@ -14,12 +14,12 @@ import json
 
 import pytest
 
-from audit import checkpoint
-from audit.chain import Head
 from audit.commit import commit_pairing
-from audit.errors import NoAuditLogError
-from audit.verify import verify
-from audit.witness import (
+from audit.log import checkpoint
+from audit.log.chain import Head
+from audit.log.errors import NoAuditLogError
+from audit.log.verify import verify
+from audit.log.witness import (
     SigningWithoutWitnessError,
     WitnessConfig,
     WitnessUnavailableError,
@@ -289,8 +289,8 @@ def test_any_writer_appending_through_the_store_feeds_the_witness(db_url, tmp_pa
                                                                    monkeypatch):
     """A writer other than `tandem pair` (here a bare group of entries) appends with
     store.append_group inside Database.writing: its head reaches TANDEM_WITNESS."""
-    from audit import db as database
-    from audit import store
+    from audit.log import db as database
+    from audit.log import store
 
     witness = tmp_path / "witness.jsonl"
     monkeypatch.setenv("TANDEM_WITNESS", str(witness))
@@ -312,8 +312,8 @@ def test_any_writer_appending_through_the_store_feeds_the_witness(db_url, tmp_pa
 def test_a_run_recorded_before_profile_digests_reads_unchecked(db_url):
     """Runs without profile_digests (older logs) still verify; show cannot vouch for the
     names and says so."""
-    from audit import db as database
-    from audit import entries, store
+    from audit.log import db as database
+    from audit.log import entries, store
     from audit.review import show
 
     given = cohort_input(ids("M", 1), ids("E", 1))

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from engine.conditions import Compare, Condition, Difference, Not, Test
-from engine.errors import InvalidInput
-from engine.pairing import explain_pair, pair_cohort
-from engine.ruleset import load_rules
-from engine.validate import load_cohort
-from engine.vocabulary import load_vocabulary
+from engine.base.errors import InvalidInput
+from engine.pairing.pipeline import explain_pair, pair_cohort
+from engine.profiles.validate import load_cohort
+from engine.rules.conditions import Compare, Condition, Difference, Not, Test
+from engine.rules.ruleset import load_rules
+from engine.rules.vocabulary import load_vocabulary
 from tests.pairing.factories import (
     THEMED_VOCABULARY,
     cohort,

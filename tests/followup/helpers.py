@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit import db as database
-from audit import entries, store
 from audit.commit import commit_pairing, utc_now
+from audit.log import db as database
+from audit.log import entries, store
 from tests.audit.builders import cohort_input, ids
 
 

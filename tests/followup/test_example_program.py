@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from audit.insights import past_cohorts, report
-from audit.verify import verify
-from engine.compare import compare
-from engine.errors import TandemError
-from engine.inputs import load_inputs
+from audit.log.verify import verify
+from engine.base.errors import TandemError
+from engine.evaluation.inputs import load_inputs
+from engine.pairing.compare import compare
 from tests.followup.helpers import paired_log
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_insights_and_compare_print_for_people_on_the_example(sqlite_url, tmp_pa
     from click.testing import CliRunner
 
     from cli import main
-    from engine.resources import rules_dir
+    from engine.base.resources import rules_dir
 
     _loader().load(sqlite_url)
     main._register()

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from audit.insights import gather
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 from tests.program.conftest import entries
 
 

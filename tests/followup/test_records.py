@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from engine.errors import InvalidInput
+from engine.base.errors import InvalidInput
 from engine.followup.facts import Checkin
 from engine.followup.records import checkin_from_options, read_checkins
 

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from audit.errors import NoAuditLogError
 from audit.followup import (
     CheckinEntry,
     OutcomeEntry,
@@ -17,9 +16,10 @@ from audit.followup import (
     record_outcome,
 )
 from audit.insights import gather
+from audit.log.errors import NoAuditLogError
+from audit.log.verify import verify
 from audit.review import LogFilter, log
-from audit.verify import verify
-from engine.errors import InvalidInput
+from engine.base.errors import InvalidInput
 from engine.followup.facts import Checkin, Outcome
 from tests.audit.conftest import raw_sql
 from tests.followup.helpers import append_entry, paired_log
@@ -229,9 +229,9 @@ def test_each_kind_reads_back_the_entry_it_writes(kind, doc):
 def test_compare_counts_past_pairs_without_kept_profiles_as_not_checked(url):
     """Erased profiles cannot be re-paired: such pairs are counted, not guessed."""
     from audit.insights import past_cohorts
-    from engine.compare import compare_history
-    from engine.resources import rules_dir
-    from engine.ruleset import load_rules
+    from engine.base.resources import rules_dir
+    from engine.pairing.compare import compare_history
+    from engine.rules.ruleset import load_rules
 
     record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
     raw_sql(url, "DELETE FROM audit_snapshot")

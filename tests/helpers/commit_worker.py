@@ -40,11 +40,11 @@ def main() -> None:
     # stdout is this worker's protocol with the test: operational logs go to stderr.
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     if args.wait_go:
-        import audit.db
-        import audit.migrate
-        import audit.store
+        import audit.log.db
+        import audit.log.migrate
+        import audit.log.store
 
-        audit.db.Database(args.db_url, 1).dispose()  # loads the dialect and its driver
+        audit.log.db.Database(args.db_url, 1).dispose()  # loads the dialect and its driver
         print("ready", flush=True)
         sys.stdin.readline()
 

@@ -19,13 +19,13 @@ def main() -> None:
     args = sys.argv[1:]
     wait = args[:1] == ["--wait-go"]
     args = args[2:] if wait else args[1:]
-    import audit.db
+    import audit.log.db
     import audit.program
-    import engine.pairing  # noqa: F401
+    import engine.pairing.pipeline  # noqa: F401
     from cli.main import cli
 
     if wait:
-        audit.db.Database(args[args.index("--db") + 1], 1).dispose()
+        audit.log.db.Database(args[args.index("--db") + 1], 1).dispose()
         print("ready", flush=True)
         sys.stdin.readline()
     try:

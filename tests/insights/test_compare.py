@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.compare import compare, rule_changes
-from engine.inputs import load_inputs
-from engine.resources import rules_dir
-from engine.ruleset import load_rules
+from engine.base.resources import rules_dir
+from engine.evaluation.inputs import load_inputs
+from engine.pairing.compare import compare, rule_changes
+from engine.rules.ruleset import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 COHORT = REPO / "examples" / "cohort.json"

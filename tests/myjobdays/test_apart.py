@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.main import cli
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "cohort.json"
@@ -110,12 +110,12 @@ def test_plan_is_the_same_whatever_pairing_the_audit_log_holds(tmp_path: Path) -
 def test_the_planner_never_loads_the_pairing() -> None:
     """Planning the example imports neither the pairing pipeline nor its assignment."""
     code = ("import sys\nfrom pathlib import Path\n"
-            "from engine.inputs import load_inputs\n"
+            "from engine.evaluation.inputs import load_inputs\n"
             "from engine.myjobdays.plan import plan_my_job_days\n"
             f"cohort, rules, _ = load_inputs(Path({str(EXAMPLE)!r}))\n"
             "plan_my_job_days(cohort, rules)\n"
-            "print(sorted(m for m in sys.modules if m in ('engine.pairing', "
-            "'engine.assignment', 'audit', 'audit.state')))\n")
+            "print(sorted(m for m in sys.modules if m in ('engine.pairing.pipeline', "
+            "'engine.pairing.assignment', 'audit', 'audit.state')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip().splitlines()[-1] == "[]"

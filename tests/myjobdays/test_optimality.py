@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.cohort import Cohort, Participant
+from engine.base.resources import rules_dir
 from engine.myjobdays.plan import plan_my_job_days
 from engine.myjobdays.solve import Edge, Instance, solve, violations
-from engine.resources import rules_dir
-from engine.ruleset import load_rules
+from engine.profiles.cohort import Cohort, Participant
+from engine.rules.ruleset import load_rules
 from tests.pairing.factories import AS_OF, person
 
 ROUNDS = 400 if os.environ.get("TANDEM_FUZZ") == "long" else 60

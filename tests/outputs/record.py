@@ -15,12 +15,12 @@ import argparse
 import hashlib
 import json
 import os
-from datetime import date
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner

@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cohort import Cohort, Participant
-from engine.conditions import All, AnyOf, Compare, Condition, Difference, Not, Overlap, Test
-from engine.resources import rules_dir
-from engine.ruleset import Rule, Rules, RuleSet, Settings
-from engine.vocabulary import DeclaredField, Vocabulary, load_vocabulary
+from engine.base.resources import rules_dir
+from engine.profiles.cohort import Cohort, Participant
+from engine.rules.conditions import All, AnyOf, Compare, Condition, Difference, Not, Overlap, Test
+from engine.rules.ruleset import Rule, Rules, RuleSet, Settings
+from engine.rules.vocabulary import DeclaredField, Vocabulary, load_vocabulary
 
 AS_OF = date(2026, 9, 1)
 VOCABULARY: Vocabulary = load_vocabulary(rules_dir())

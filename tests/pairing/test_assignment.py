@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.cohort import Cohort
-from engine.conditions import Compare, Test
-from engine.features import PairSpace
-from engine.pairing import pair_cohort
-from engine.rete import RuleEngine
-from engine.ruleset import Rules
-from engine.scoring import outcome_of
-from engine.validate import load_cohort
+from engine.evaluation.features import PairSpace
+from engine.evaluation.rete import RuleEngine
+from engine.evaluation.scoring import outcome_of
+from engine.pairing.pipeline import pair_cohort
+from engine.profiles.cohort import Cohort
+from engine.profiles.validate import load_cohort
+from engine.rules.conditions import Compare, Test
+from engine.rules.ruleset import Rules
 from tests.pairing.factories import (
     AS_OF,
     THEMED_VOCABULARY,

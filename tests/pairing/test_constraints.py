@@ -13,15 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from engine import constraints as solver_module
-from engine.cohort import Cohort
-from engine.conditions import Compare, Test
-from engine.constraints import assign_with_constraints, quotas_of
-from engine.features import PairSpace, person_value
-from engine.pairing import evaluate, explain_pair, pair_cohort
-from engine.rete import RuleEngine
-from engine.ruleset import Constraint, Rules, RuleSet
-from engine.scoring import outcome_of
+from engine.evaluation.features import PairSpace, person_value
+from engine.evaluation.rete import RuleEngine
+from engine.evaluation.scoring import outcome_of
+from engine.pairing.constraints import assign_with_constraints, quotas_of
+from engine.pairing.pipeline import constraints as solver_module
+from engine.pairing.pipeline import evaluate, explain_pair, pair_cohort
+from engine.profiles.cohort import Cohort
+from engine.rules.conditions import Compare, Test
+from engine.rules.ruleset import Constraint, Rules, RuleSet
 from tests.pairing.factories import (
     AS_OF,
     THEMED_VOCABULARY,

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from engine.resources import rules_dir
-from engine.rete import (
+from engine.base.resources import rules_dir
+from engine.evaluation.rete import (
     COMPOSITE_LIMIT,
     FANOUT_LIMIT,
     LEAVES_PER_RULESET,
@@ -23,7 +23,7 @@ from engine.rete import (
     plan_rules,
     split_expression,
 )
-from engine.ruleset import load_rules
+from engine.rules.ruleset import load_rules
 from tests.validate.conftest import REPO
 
 RULE = "  - id: {id}\n    title: T\n    because: B\n    when: {when}\n    then: {then}\n"
@@ -115,7 +115,7 @@ def test_an_and_over_a_big_or_is_distributed() -> None:
 
 def test_rulesets_are_packed_within_the_limits() -> None:
     """No durable-rules ruleset gets more rules or tests than the measured limits allow."""
-    from engine.conditions import Test
+    from engine.rules.conditions import Test
 
     conditions = [Test("mentor", "department", "in", tuple(f"d{i}" for i in range(999)))]
     plan = plan_rules(conditions, lambda leaf: "f0")

@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from engine import features
-from engine.features import PairSpace
-from engine.rete import GroupedEngine, RuleEngine
+from engine.evaluation import features
+from engine.evaluation.features import PairSpace
+from engine.evaluation.rete import GroupedEngine, RuleEngine
 from tests.pairing.factories import AS_OF, THEMED_VOCABULARY, random_cohort, random_rules
 
 
@@ -53,7 +53,7 @@ def test_equivalence_holds_when_features_are_computed_pair_by_pair(
 def test_every_feature_path_is_exercised_with_tiny_blocks(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     """Tiny blocks force listed equal pairs and per-pair overlap counts; outcomes agree."""
-    from engine.conditions import Compare, Difference, Overlap
+    from engine.rules.conditions import Compare, Difference, Overlap
     from tests.pairing.factories import random_cohort, rule
 
     monkeypatch.setattr(features, "BLOCK_LIMIT", 4)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.pairing import explain_pair
-from engine.resources import rules_dir
-from engine.ruleset import load_rules
+from engine.base.resources import rules_dir
+from engine.pairing.pipeline import explain_pair
+from engine.rules.ruleset import load_rules
 from tests.pairing.factories import cohort, person
 
 MENTOR = person("M1", "mentor", learning_style="activist", job_family="finance",

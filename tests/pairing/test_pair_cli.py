@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from cli.views import spreadsheet_safe
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "cohort.json"
@@ -116,7 +116,7 @@ def test_csv_cells_cannot_run_as_formulas(cell: str, safe: str) -> None:
 def test_pair_csv_and_audit_export_neutralise_the_same_way() -> None:
     """`pair --format csv` and `audit export --format csv` use one function."""
     from audit import export
-    from engine.spreadsheet import neutralise
+    from engine.base.spreadsheet import neutralise
 
     assert export.neutralise is neutralise
     for cell in ("-1", "\n=cmd", "=1", "+1", "@x", "M01", "-1e5"):

@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli.main import cli
-from engine.conditions import Compare, Test
-from engine.pairing import pair_cohort
+from engine.pairing.pipeline import pair_cohort
+from engine.rules.conditions import Compare, Test
 from tests.pairing.factories import cohort, copy_bundled_rules, person, rule, rules_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cohort.json"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 
 RULE = "  - id: {id}\n    title: T\n    because: B\n    when: {when}\n    then: {then}\n"
 
@@ -328,7 +328,7 @@ def test_broken_rule_file_is_reported_exactly(rules_copy: Path, description: str
 
 def test_too_many_rules_are_refused(rules_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A ruleset over the engine's capacity is refused before durable-rules sees it."""
-    monkeypatch.setattr("engine.ruleset.MAX_RULES", 20)
+    monkeypatch.setattr("engine.rules.ruleset.MAX_RULES", 20)
     many = [(f"bulk/r{i}", "{same: job_family}", "{score: 1}") for i in range(10)]
     (rules_copy / "extra.yaml").write_text(_file(*many))
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
@@ -340,8 +340,8 @@ def test_too_many_rules_are_refused(rules_copy: Path, monkeypatch: pytest.Monkey
 
 def test_the_rule_limit_is_the_engines_own() -> None:
     """The stated rule limit is the number of engine rules the engine holds."""
-    from engine.rete import MAX_ENGINE_RULES
-    from engine.ruleset import MAX_RULES
+    from engine.evaluation.rete import MAX_ENGINE_RULES
+    from engine.rules.ruleset import MAX_RULES
 
     assert MAX_RULES == MAX_ENGINE_RULES
 
@@ -487,7 +487,7 @@ def test_a_pipe_named_like_a_rule_file_is_refused(rules_copy: Path) -> None:
 def test_a_rule_file_over_the_size_cap_is_refused(rules_copy: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A rule file over the cap is refused by its size, whatever it holds."""
-    monkeypatch.setattr("engine.yamlio.MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr("engine.rules.yamlio.MAX_BYTES", 1024 * 1024)
     (rules_copy / "big.yaml").write_text("# " + "x" * (1024 * 1024) + "\n")
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", "r"])
     assert result.exit_code == 1

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
+from audit.log.verify import verify
 from audit.review import status
-from audit.verify import verify
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 from tests.program.conftest import entries
 
 
@@ -51,7 +51,7 @@ def test_another_person_approves_and_the_pairs_become_active(proposed, tandem, d
     """The approval entry names the run and its pairs; they are active from then on."""
     code, out, err = tandem("approve", proposed, "--actor", "hr.paul")
     assert code == 0, err
-    from audit.db import shown
+    from audit.log.db import shown
 
     assert out.splitlines()[:2] == [
         f"Recorded the approval of run {proposed} in {shown(db_url)}: entry 5.",

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.entries import link, run_documents
+from audit.log.entries import link, run_documents
 from audit.state import derive_state
-from engine.inputs import load_inputs, profiles_for_snapshot
-from engine.pairing import pair_cohort
+from engine.evaluation.inputs import load_inputs, profiles_for_snapshot
+from engine.pairing.pipeline import pair_cohort
 from engine.program.decision import decide
 from engine.program.reassignment import reassign
 from engine.program.refusals import RefusedError

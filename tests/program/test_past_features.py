@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from engine import features
-from engine.conditions import All, AnyOf, Not, Test
-from engine.features import PairSpace
-from engine.program.history import PairRecord, Standing
-from engine.rete import RuleEngine
+from engine.evaluation import features
+from engine.evaluation.features import PairSpace
+from engine.evaluation.rete import RuleEngine
+from engine.rules.conditions import All, AnyOf, Not, Test
+from engine.rules.history import PairRecord, Standing
 from tests.pairing.factories import AS_OF, VOCABULARY, copy_bundled_rules, random_cohort, rule
 
 CATEGORIES = ("mismatch", "conflict", "availability")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from audit.log.verify import verify
 from audit.review import status
 from audit.state import derive_state
-from audit.verify import verify
 from tests.program.conftest import EXAMPLE, entries, example_people
 
 WORKER = Path(__file__).resolve().parents[1] / "helpers" / "program_worker.py"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from audit import schema
-from audit.db import shown
-from audit.migrate import upgrade
+from audit.log import schema
+from audit.log.db import shown
+from audit.log.migrate import upgrade
 from tests.program.conftest import entries
 
 

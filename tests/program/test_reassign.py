@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from audit.log.verify import verify
 from audit.review import status
-from audit.verify import verify
-from engine.inputs import load_inputs
-from engine.pairing import pair_cohort
-from engine.program.history import PairRecord, Standing
+from engine.evaluation.inputs import load_inputs
+from engine.pairing.pipeline import pair_cohort
+from engine.rules.history import PairRecord, Standing
 from tests.program.conftest import entries
 
 PEOPLE = ["M01", "M02", "E07", "E10", "E22", "E24"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 
+from audit.log.verify import verify
 from audit.review import status
 from audit.state import derive_state
-from audit.verify import verify
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 from tests.program.conftest import EXAMPLE, entries
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from audit.log.verify import verify
 from audit.review import status
-from audit.verify import verify
 from tests.program.conftest import entries
 
 REASON = "Sessions kept being cancelled"
@@ -95,7 +95,7 @@ def test_separating_twice_is_refused(paired, tandem, refused):
 
 def test_separating_without_a_log_creates_nothing(tandem, db_url, refused):
     """With no audit log yet, the command says how to create one, and creates nothing."""
-    from audit.db import shown
+    from audit.log.db import shown
 
     refused(f"there is no audit log at {shown(db_url)} yet. `tandem pair COHORT --commit` "
             "creates one; to read another database, pass --db URL or set TANDEM_DB.",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from audit import db as database
-from audit import entries, store
+from audit.log import db as database
+from audit.log import entries, store
 
 AT = "2026-10-01T09:00:00.000000Z"
 DIGEST = "sha256:" + "c" * 64

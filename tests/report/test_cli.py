@@ -163,7 +163,7 @@ def test_a_proposed_run_then_its_approval(tandem, sqlite_url, tmp_path):  # noqa
     approved with `tandem approve`, who approved it and at which entry."""
     import shutil
 
-    from engine.resources import rules_dir
+    from engine.base.resources import rules_dir
 
     rules = tmp_path / "rules"
     shutil.copytree(rules_dir(), rules)

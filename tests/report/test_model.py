@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import TandemError
+from engine.base.errors import TandemError
 from engine.report.html import render_html
 from engine.report.model import ChainState, ReportInput, build_report, timeline_item
 from tests.report import builders as b
@@ -242,7 +242,7 @@ def test_a_broken_chain_is_the_first_thing_on_the_page():
 
 def test_the_templates_live_inside_the_engine_package():
     """The report's template is package data of `engine`, so an installed wheel has it."""
-    from engine.resources import templates_dir
+    from engine.base.resources import templates_dir
 
     engine_dir = Path(__file__).resolve().parents[2] / "engine"
     assert templates_dir().resolve().is_relative_to(engine_dir.resolve())

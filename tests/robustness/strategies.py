@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from engine.resources import rules_dir
-from engine.ruleset import OPERATORS, RULE_FIELDS
-from engine.vocabulary import load_vocabulary
+from engine.base.resources import rules_dir
+from engine.rules.ruleset import OPERATORS, RULE_FIELDS
+from engine.rules.vocabulary import load_vocabulary
 
 VOCABULARY = load_vocabulary(rules_dir())
 PAIRING_FIELDS = [f for f in RULE_FIELDS if not f.startswith("my_job_day")]

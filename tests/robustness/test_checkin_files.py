@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.errors import InvalidInput
+from engine.base.errors import InvalidInput
 from engine.followup.records import read_checkins
 
 ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -20,7 +20,7 @@ def _boom(*args: object, **kwargs: object) -> None:
 @pytest.fixture
 def crashing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """The pairing raises an exception no part of Tandem expects; crash files go to tmp."""
-    monkeypatch.setattr("engine.pairing.pair_cohort", _boom)
+    monkeypatch.setattr("engine.pairing.pipeline.pair_cohort", _boom)
     monkeypatch.setenv("TANDEM_CRASH_DIR", str(tmp_path))
     return tmp_path
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import cli
 from cli.render import safe
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "cohort.json"

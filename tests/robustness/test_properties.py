@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import cli
-from engine.resources import rules_dir
+from engine.base.resources import rules_dir
 from tests.robustness.strategies import as_file, mutated_cohort, rule_file
 
 REPO = Path(__file__).resolve().parents[2]

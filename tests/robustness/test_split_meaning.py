@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import rete
+from engine.evaluation import rete
 
 FIELDS = ("f0", "f1", "f2")
 DOMAIN = (0, 1, 2)

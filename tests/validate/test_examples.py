@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from engine.cohort import Cohort, Participant
-from engine.resources import rules_dir
-from engine.validate import load_cohort
-from engine.vocabulary import Vocabulary, load_vocabulary
+from engine.base.resources import rules_dir
+from engine.profiles.cohort import Cohort, Participant
+from engine.profiles.validate import load_cohort
+from engine.rules.vocabulary import Vocabulary, load_vocabulary
 from tests.validate.conftest import REPO
 
 AS_OF = date(2026, 9, 1)

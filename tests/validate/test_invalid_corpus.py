@@ -16,7 +16,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from engine.errors import Problem
+from engine.base.errors import Problem
 from tests.validate.conftest import DATA, REPO
 
 INVALID = DATA / "invalid"

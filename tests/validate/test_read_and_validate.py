@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from engine import validate
-from engine.errors import InvalidInput, Problem
-from engine.read import MAX_BYTES, read_cohort_file
-from engine.resources import rules_dir
-from engine.validate import check_cohort, column_kinds, load_cohort
-from engine.vocabulary import Vocabulary, load_vocabulary
+from engine.base.errors import InvalidInput, Problem
+from engine.base.resources import rules_dir
+from engine.profiles import validate
+from engine.profiles.read import MAX_BYTES, read_cohort_file
+from engine.profiles.validate import check_cohort, column_kinds, load_cohort
+from engine.rules.vocabulary import Vocabulary, load_vocabulary
 
 MENTOR: dict[str, Any] = {
     "id": "M01", "role": "mentor", "name": "Ana Lima", "learning_style": "activist",

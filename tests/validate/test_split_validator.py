@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from engine import validate
-from engine.resources import rules_dir
-from engine.vocabulary import Vocabulary, load_vocabulary
+from engine.base.resources import rules_dir
+from engine.profiles import validate
+from engine.rules.vocabulary import Vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "cohort.json"

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from click.testing import Result
 
-from engine.cohort import Participant
-from engine.resources import rules_dir
-from engine.validate import load_cohort
-from engine.vocabulary import Vocabulary, load_vocabulary
+from engine.base.resources import rules_dir
+from engine.profiles.cohort import Participant
+from engine.profiles.validate import load_cohort
+from engine.rules.vocabulary import Vocabulary, load_vocabulary
 from tests.validate.conftest import DATA, REPO
 
 VALID = DATA / "valid"

@@ -1,0 +1,90 @@
+"""`tandem db grant ROLE`: the least privilege Tandem needs on PostgreSQL, for a role that
+owns nothing.
+
+The role may read every audit table, insert into the log, the rules texts and the
+snapshots, and lock the writers' row; it may not update, delete, truncate, alter or drop
+anything, nor switch the triggers off (only an owner or a superuser can). Run it as the
+owner of the tables, after `tandem db upgrade`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from audit.log import db as database
+from audit.log import schema
+from audit.log.errors import AuditError
+
+TABLES = (schema.log.name, schema.rules.name, schema.snapshot.name)
+
+
+class GrantError(AuditError):
+    def __init__(self, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(f"cannot grant on {url}: {reason}; nothing was changed.")
+
+
+@dataclass(frozen=True)
+class GrantReport:
+    db: str
+    role: str
+    statements: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (f"{self.db}: the role {self.role} may now read the audit tables and append to "
+                "them, and nothing else:\n" + "\n".join(f"  {s};" for s in self.statements))
+
+
+def statements(role: str, schema_name: str) -> list[str]:
+    """The SQL that gives ``role`` (already quoted) exactly what Tandem needs."""
+    every = ", ".join((*TABLES, schema.head_lock.name, "alembic_version"))
+    return [
+        f"REVOKE ALL ON {every} FROM {role}",
+        f"GRANT USAGE ON SCHEMA {schema_name} TO {role}",
+        f"GRANT SELECT, INSERT ON {', '.join(TABLES)} TO {role}",
+        f"GRANT SELECT ON alembic_version TO {role}",
+        # SELECT ... FOR UPDATE needs UPDATE on one column; the lock row's trigger refuses
+        # any real UPDATE.
+        f"GRANT SELECT, UPDATE (id) ON {schema.head_lock.name} TO {role}",
+    ]
+
+
+def _check_role(conn: Connection, url: str, role: str) -> None:
+    row = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :r"),
+                       {"r": role}).first()
+    if row is None:
+        raise GrantError(url, f"there is no role {role!r}; create it first, for example "
+                              f"CREATE ROLE {role} LOGIN PASSWORD '...'")
+    if row[0]:
+        raise GrantError(url, f"{role} is a superuser, who can switch the triggers off; run "
+                              "Tandem under a role that is not")
+    owner = conn.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = :t "
+                              "AND schemaname = current_schema()"),
+                         {"t": schema.log.name}).scalar()
+    if owner == role:
+        raise GrantError(url, f"{role} owns the audit tables, and an owner can drop the "
+                              "triggers; run Tandem under another role")
+
+
+def grant(db_url: str | None, role: str, *, dry_run: bool = False) -> GrantReport:
+    """Give ``role`` least privilege on the audit tables (PostgreSQL); with ``dry_run``,
+    only say what would be run."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        if db.dialect != "postgresql":
+            raise GrantError(db.shown, "roles exist on PostgreSQL only; on SQLite, let the "
+                                       "account that runs Tandem write the file, and keep "
+                                       "the witness elsewhere")
+        with db.connect() as conn, db.errors(), conn.begin():
+            _check_role(conn, db.shown, role)
+            quote = conn.dialect.identifier_preparer.quote
+            schema_name = quote(str(conn.execute(text("SELECT current_schema()")).scalar()))
+            sql = statements(quote(role), schema_name)
+            if not dry_run:
+                for statement in sql:
+                    conn.execute(text(statement))
+    finally:
+        db.dispose()
+    return GrantReport(db.shown, role, tuple(sql))

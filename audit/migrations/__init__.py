@@ -1,1 +1,0 @@
-"""Alembic migrations of the audit schema, run programmatically by ``audit.migrate``."""

@@ -1,0 +1,190 @@
+"""The cohort-wide assignment: the best set of pairs under the objective and capacities.
+
+Mentors are repeated once per unit of capacity and scipy's `linear_sum_assignment`
+solves the rectangular problem. Every eligible pair gets a strictly positive weight and
+every other pair weight 0; the solver's answer is then filtered through the eligibility
+mask, so an excluded pair can never be formed, whatever its weight.
+
+- participation: weight = C + (score - lowest score an eligible pair can have), with C
+  larger than any possible difference in total score, so more pairs always win, then the
+  higher total.
+- score: weight = score x (K) + 1 for pairs scoring 0 or more, with K larger than the
+  number of pairs, so the higher total always wins, then more pairs; a pair with a
+  negative score would lower the total and is never formed.
+
+The matrix is built on participants sorted by id, so the same cohort in any file order
+gives the same pairs; among equally good pairings the solver's choice is deterministic.
+Every mentor's first place comes before any mentor's second place, which tends to spread
+mentees over more mentors when that costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.evaluation.features import CHUNK_CELLS, PairSpace
+from engine.evaluation.scoring import OutcomeTable
+
+IntArray = npt.NDArray[np.int64]
+Solver = Callable[[npt.NDArray[np.float64]], tuple[Any, Any]]
+
+
+@cache
+def solver() -> Solver:
+    """scipy's `linear_sum_assignment`, loaded without the rest of scipy.optimize.
+
+    `import scipy.optimize` costs about half a second, nearly all of it for parts Tandem
+    does not use, and a user waits for it on every run. The solver is one compiled module
+    of scipy (`scipy/optimize/_lsap`), the very one scipy.optimize re-exports: load it on
+    its own, and fall back to the public import if it is not where it should be.
+    """
+    try:
+        spec = importlib.util.find_spec("scipy")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        found = [p for base in locations for p in sorted((Path(base) / "optimize").glob(
+            "_lsap.*")) if p.suffix in (".so", ".pyd")]
+        name = "scipy.optimize._lsap"
+        loader = importlib.machinery.ExtensionFileLoader(name, str(found[0]))
+        module_spec = importlib.util.spec_from_file_location(name, str(found[0]),
+                                                             loader=loader)
+        assert module_spec is not None
+        module = importlib.util.module_from_spec(module_spec)
+        loader.exec_module(module)
+        function: Solver = module.linear_sum_assignment
+        return function
+    except Exception:  # any surprise: the documented import
+        from scipy.optimize import linear_sum_assignment
+
+        public: Solver = linear_sum_assignment
+        return public
+
+
+@dataclass(frozen=True)
+class Assignment:
+    mentors: IntArray  # mentor row of each pair formed
+    mentees: IntArray  # mentee row of each pair formed
+    scores: IntArray
+
+    @property
+    def total(self) -> int:
+        return int(self.scores.sum())
+
+
+def _weights(scores: IntArray, eligible: npt.NDArray[np.bool_], objective: str, low: int,
+             big: float) -> npt.NDArray[np.float64]:
+    if objective == "participation":
+        weight = (scores - low).astype(np.float64) + big
+        return np.where(eligible, weight, 0.0)
+    weight = scores.astype(np.float64) * big + 1.0
+    return np.where(eligible & (scores >= 0), weight, 0.0)
+
+
+def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objective: str,
+           forced: tuple[int, int] | None = None) -> Assignment:
+    """Solve the assignment for every available mentor and mentee of ``space``.
+
+    The cost matrix is filled in one sweep over the pairs: each block of pair codes is
+    resolved through ``table`` (which runs the rule engine on codes it has not seen) and
+    turned into costs. ``forced`` (mentor row, mentee row) makes that eligible pair part
+    of the answer, to measure what forcing it would cost the cohort.
+    """
+    n_mentors, n_mentees = len(space.mentors), len(space.mentees)
+    empty = np.zeros(0, np.int64)
+    if n_mentors == 0 or n_mentees == 0:
+        return Assignment(empty, empty, empty)
+    # Slot k < n_mentors is mentor k's first place; the places of mentors with a larger
+    # capacity follow, so most of the matrix is written straight from the pair codes.
+    slot_owner = np.concatenate([np.arange(n_mentors),
+                                 np.repeat(np.arange(n_mentors), capacities - 1)])
+    n_slots = len(slot_owner)
+    most_pairs = min(n_slots, n_mentees)
+    # Bounds from the rules, not from the cohort, so that costs are final as they are
+    # written: C exceeds any difference in total score, K any difference in pair count.
+    low, high = table.score_bounds()
+    big = float((high - low) * most_pairs + 1) if objective == "participation" else float(
+        most_pairs + 1)
+    known = -1
+    cost_of = np.zeros(0, np.float64)
+    by_code = np.full(space.code_space if table.dense else 0, np.nan)
+
+    def refresh() -> None:
+        nonlocal known, cost_of
+        if known != len(table.outcomes):
+            known = len(table.outcomes)
+            cost_of = np.negative(_weights(table.scores, table.eligible_ids, objective, low,
+                                           big))
+            if table.dense:
+                by_code[np.asarray(table.codes, np.int64)] = cost_of
+
+    def fill(out: npt.NDArray[np.float64], codes: npt.NDArray[np.integer]) -> None:
+        """Write the cost of each pair code; codes never seen before go to the rule engine."""
+        if not table.dense:
+            ids = table.resolve(codes)
+            refresh()
+            out[...] = cost_of[ids]
+            return
+        out[...] = by_code[codes]
+        unknown = np.isnan(out)
+        if unknown.any():
+            new = np.zeros(space.code_space, bool)  # a scatter beats sorting the codes
+            new[codes[unknown]] = True
+            table.learn(np.flatnonzero(new).tolist())
+            refresh()
+            out[...] = by_code[codes]
+
+    # Rows are the shorter side, as the solver wants; the matrix is filled in chunks, and
+    # a mentor's further places are copies of their first.
+    slots_are_rows = n_slots <= n_mentees
+    shape = (n_slots, n_mentees) if slots_are_rows else (n_mentees, n_slots)
+    cost = np.empty(shape, np.float64)
+    if slots_are_rows:
+        for rows in space.chunks():
+            fill(cost[rows], space.codes(rows, slice(None)))
+        step = max(1, CHUNK_CELLS // max(1, n_mentees))
+        for start in range(n_mentors, n_slots, step):
+            extra = slice(start, min(start + step, n_slots))
+            cost[extra] = cost[slot_owner[extra]]
+    else:
+        step = max(1, CHUNK_CELLS // max(1, n_mentors))
+        for start in range(0, n_mentees, step):
+            cols = slice(start, min(start + step, n_mentees))
+            block = cost[cols]
+            fill(block[:, :n_mentors], space.codes(slice(None), cols).T)
+            block[:, n_mentors:] = block[:, slot_owner[n_mentors:]]
+    if not table.eligible_ids.any():
+        return Assignment(empty, empty, empty)
+    if forced is not None:
+        mentor, mentee = forced
+        slots = np.flatnonzero(slot_owner == mentor)
+        must = -((big + high - low) * most_pairs + 1.0)
+        if slots_are_rows:
+            keep = cost[slots, mentee].copy()
+            cost[:, mentee] = 0.0
+            cost[slots, mentee] = np.where(keep < 0, must, 0.0)
+        else:
+            keep = cost[mentee, slots].copy()
+            cost[mentee, :] = 0.0
+            cost[mentee, slots] = np.where(keep < 0, must, 0.0)
+    rows_idx, cols_idx = solver()(cost)
+    formed = cost[rows_idx, cols_idx] < 0
+    rows_idx, cols_idx = rows_idx[formed], cols_idx[formed]
+    del cost
+    if slots_are_rows:
+        mentors, mentees = slot_owner[rows_idx], cols_idx
+    else:
+        mentors, mentees = slot_owner[cols_idx], rows_idx
+    order = np.lexsort((mentees, mentors))
+    mentors, mentees = mentors[order].astype(np.int64), mentees[order].astype(np.int64)
+    codes = space.pair_codes(mentors, mentees)
+    eligible = table.eligible(codes)
+    mentors, mentees, codes = mentors[eligible], mentees[eligible], codes[eligible]
+    return Assignment(mentors, mentees, table.score(codes))

@@ -1,0 +1,381 @@
+"""Cohort-wide constraints: the best pairing under quotas, solved exactly as a MILP.
+
+In: the weight matrix of the assignment (mentors x mentees, 0 for a pair that may not be
+formed; see engine.pairing.assignment), the mentors' capacities, and the cells of each constraint
+(for each pair, which combination of the `per` fields' values it falls in). Out: the pairs
+of a best pairing that keeps every cell within its `at_most`, and whether the solver
+proved it optimal (or stopped at its time limit, with the gap it proved).
+
+Two models of the same problem, both solved by HiGHS through `scipy.optimize.milp`:
+- **pairs**: one binary variable per eligible pair;
+- **classes**: people whom no rule and no constraint can tell apart (the same weights with
+  every partner, the same values of the constraints' fields) form a class, and there is
+  one integer variable per (mentor class, mentee class): how many such pairs are formed.
+  Any such counts that respect the class totals can be spread over the class members, so
+  the model is exact. It is far smaller when the rules read few features; when nearly
+  everyone is a class of their own, it is no smaller and slower (general integers).
+  Pairing runs use "auto": the class model when it has at most CLASS_SHARE of the pair
+  model's variables, else the pair model.
+
+The weights are whole numbers and the relative gap asked of the solver is 0, so an answer
+called optimal is optimal; one stopped at the time limit says so, with its proved gap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.base.errors import TandemError
+from engine.evaluation.features import PairSpace, person_value
+from engine.evaluation.scoring import OutcomeTable
+from engine.pairing.assignment import Assignment, _weights
+from engine.profiles.cohort import Participant
+from engine.rules.ruleset import Constraint
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Model = Literal["classes", "pairs", "auto"]
+# "auto" solves the class model when it has at most this share of the pair model's
+# variables, else the pair model: with few repeats, general integers cost more than binaries.
+CLASS_SHARE = 0.8
+# The weights of every pair are held in memory (8 bytes each, plus the scores and the
+# eligibility while they are built): past this many pairs a constrained run is refused.
+MAX_CONSTRAINED_PAIRS = 25_000_000
+
+
+@dataclass(frozen=True)
+class Cells:
+    """One constraint's cells: a pair (i, j) is in cell mentor_key[i] * width + mentee_key[j]."""
+
+    mentor_key: IntArray
+    mentee_key: IntArray
+    width: int
+    at_most: int
+
+    def of(self, mentors: IntArray, mentees: IntArray) -> IntArray:
+        return self.mentor_key[mentors] * self.width + self.mentee_key[mentees]
+
+
+@dataclass(frozen=True)
+class Solution:
+    mentors: IntArray
+    mentees: IntArray
+    optimal: bool
+    gap: float | None  # relative gap proved by the solver (0 when optimal; None: no bound)
+    model: Model
+    variables: int
+    seconds: float
+
+
+class SolverStopped(Exception):  # noqa: N818 - reads as what happened
+    """The solver reached its time limit without any feasible pairing."""
+
+
+class Infeasible(Exception):  # noqa: N818 - reads as what happened
+    """No pairing keeps every quota with the pairs asked for (a forced pair in a cell
+    whose at_most is 0)."""
+
+
+def _milp(weights: FloatArray, rows: Any, upper: FloatArray, var_upper: FloatArray,
+          var_lower: FloatArray, time_limit: float
+          ) -> tuple[FloatArray, bool, float | None, float]:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    started = time.perf_counter()
+    constraints = [LinearConstraint(rows, -np.inf, upper)] if rows.shape[0] else []
+    result = milp(-weights, constraints=constraints,
+                  integrality=np.ones(len(weights)),
+                  bounds=Bounds(var_lower, var_upper),
+                  options={"time_limit": float(time_limit), "mip_rel_gap": 0.0,
+                           "presolve": True})
+    seconds = time.perf_counter() - started
+    if result.x is None:
+        if result.status == 1:
+            raise SolverStopped(f"no pairing found within the time limit of {time_limit} s")
+        if result.status == 2:
+            raise Infeasible()
+        raise SolverStopped(f"the solver failed: {result.message}")
+    optimal = result.status == 0
+    found = float(getattr(result, "mip_gap", np.nan))
+    gap: float | None = 0.0 if optimal else (found if np.isfinite(found) else None)
+    return np.round(result.x).astype(np.float64), optimal, gap, seconds
+
+
+def _sparse(rows: list[IntArray], n_vars: int) -> Any:
+    """A 0/1 matrix with one row per array of variable indexes."""
+    from scipy.sparse import csr_array
+
+    if not rows:
+        return csr_array((0, n_vars))
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    indices = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    return csr_array((np.ones(len(indices)), indices, indptr), shape=(len(rows), n_vars))
+
+
+def _group_rows(groups: IntArray, n_groups: int) -> list[IntArray]:
+    """For each group id, the indexes of the variables in it."""
+    order = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[order], np.arange(n_groups + 1))
+    return [order[bounds[g]:bounds[g + 1]] for g in range(n_groups)]
+
+
+def _cell_rows(cells: Sequence[Cells], mentors: IntArray, mentees: IntArray,
+               counts: IntArray | None = None) -> tuple[list[IntArray], list[float]]:
+    """Rows of the quota constraints that can bind: cells holding more than at_most."""
+    rows: list[IntArray] = []
+    upper: list[float] = []
+    weight = np.ones(len(mentors), np.int64) if counts is None else counts
+    for limit in cells:
+        cell = limit.of(mentors, mentees)
+        distinct, inverse = np.unique(cell, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        room = np.bincount(inverse, weights=weight, minlength=len(distinct))
+        for k, group in enumerate(_group_rows(inverse, len(distinct))):
+            if room[k] > limit.at_most:
+                rows.append(group)
+                upper.append(float(limit.at_most))
+    return rows, upper
+
+
+def solve(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
+          time_limit: float, model: Model = "classes",
+          forced: tuple[int, int] | None = None) -> Solution:
+    """The best pairing under the quotas: maximise the total weight of the pairs formed.
+
+    ``forced`` (mentor row, mentee row), an eligible pair, is made part of the answer.
+    """
+    if forced is not None and weights[forced] <= 0:
+        forced = None
+    if model == "pairs":
+        return _solve_pairs(weights, capacities, cells, time_limit, forced)
+    return _solve_classes(weights, capacities, cells, time_limit, forced, model == "auto")
+
+
+def _solve_pairs(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
+                 time_limit: float, forced: tuple[int, int] | None) -> Solution:
+    mentors, mentees = np.nonzero(weights > 0)
+    mentors, mentees = mentors.astype(np.int64), mentees.astype(np.int64)
+    n_vars = len(mentors)
+    if n_vars == 0:
+        return Solution(mentors, mentees, True, 0.0, "pairs", 0, 0.0)
+    rows = _group_rows(mentors, weights.shape[0]) + _group_rows(mentees, weights.shape[1])
+    upper = [float(c) for c in capacities] + [1.0] * weights.shape[1]
+    quota_rows, quota_upper = _cell_rows(cells, mentors, mentees)
+    lower = np.zeros(n_vars)
+    if forced is not None:
+        lower[(mentors == forced[0]) & (mentees == forced[1])] = 1
+    x, optimal, gap, seconds = _milp(weights[mentors, mentees], _sparse(rows + quota_rows,
+                                                                        n_vars),
+                                     np.array(upper + quota_upper), np.ones(n_vars), lower,
+                                     time_limit)
+    chosen = x > 0.5
+    return Solution(mentors[chosen], mentees[chosen], optimal, gap, "pairs", n_vars, seconds)
+
+
+def _classes(matrix: FloatArray, keys: Sequence[IntArray]) -> tuple[IntArray, IntArray]:
+    """Class of each row (rows equal in the matrix and in every key), and a member of each."""
+    stacked = np.column_stack([matrix, *(k.astype(np.float64) for k in keys)]) if keys else (
+        matrix)
+    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
+
+
+def _solve_classes(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
+                   time_limit: float, forced: tuple[int, int] | None, auto: bool) -> Solution:
+    n_m, n_e = weights.shape
+    mentor_keys = [c.mentor_key for c in cells]
+    mentee_keys = [c.mentee_key for c in cells]
+    if forced is not None:  # the forced pair's two people are classes of their own
+        mentor_keys.append((np.arange(n_m) == forced[0]).astype(np.int64))
+        mentee_keys.append((np.arange(n_e) == forced[1]).astype(np.int64))
+    mentor_class, mentor_rep = _classes(weights, mentor_keys)
+    mentee_class, mentee_rep = _classes(weights.T, mentee_keys)
+    class_weights = weights[np.ix_(mentor_rep, mentee_rep)]
+    a, b = np.nonzero(class_weights > 0)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    n_vars = len(a)
+    empty = np.zeros(0, np.int64)
+    if n_vars == 0:
+        return Solution(empty, empty, True, 0.0, "classes", 0, 0.0)
+    if auto and n_vars > CLASS_SHARE * int(np.count_nonzero(weights > 0)):
+        return _solve_pairs(weights, capacities, cells, time_limit, forced)
+    places = np.bincount(mentor_class, weights=capacities, minlength=len(mentor_rep))
+    people = np.bincount(mentee_class, minlength=len(mentee_rep)).astype(np.float64)
+    rows = _group_rows(a, len(mentor_rep)) + _group_rows(b, len(mentee_rep))
+    upper = list(places) + list(people)
+    # A class pair stands for every pair of its members: its cell is its members' cell.
+    var_upper = np.minimum(places[a], people[b])
+    quota_rows, quota_upper = _cell_rows(cells, mentor_rep[a], mentee_rep[b],
+                                         var_upper.astype(np.int64))
+    lower = np.zeros(n_vars)
+    if forced is not None:
+        lower[(a == mentor_class[forced[0]]) & (b == mentee_class[forced[1]])] = 1
+    y, optimal, gap, seconds = _milp(class_weights[a, b], _sparse(rows + quota_rows, n_vars),
+                                     np.array(upper + quota_upper, np.float64), var_upper,
+                                     lower, time_limit)
+    mentors, mentees = _spread(y.astype(np.int64), a, b, mentor_class, mentee_class,
+                               capacities, n_m, n_e)
+    return Solution(mentors, mentees, optimal, gap, "classes", n_vars, seconds)
+
+
+def _spread(counts: IntArray, a: IntArray, b: IntArray, mentor_class: IntArray,
+            mentee_class: IntArray, capacities: IntArray, n_m: int, n_e: int
+            ) -> tuple[IntArray, IntArray]:
+    """Turn class-pair counts into pairs of people, deterministically.
+
+    A class's places are taken in order: every member's first place (by row), then every
+    member's second place, and so on; a class's mentees by row.
+    """
+    places: dict[int, list[int]] = {}
+    for cls in np.unique(mentor_class).tolist():
+        members = np.flatnonzero(mentor_class == cls)
+        order = [int(m) for level in range(int(capacities[members].max(initial=0)))
+                 for m in members if capacities[m] > level]
+        places[cls] = order
+    waiting = {cls: np.flatnonzero(mentee_class == cls).tolist()
+               for cls in np.unique(mentee_class).tolist()}
+    mentors: list[int] = []
+    mentees: list[int] = []
+    taken = dict.fromkeys(places, 0)
+    used = dict.fromkeys(waiting, 0)
+    for k in np.lexsort((b, a)).tolist():
+        n = int(counts[k])
+        if n <= 0:
+            continue
+        ca, cb = int(a[k]), int(b[k])
+        mentors += places[ca][taken[ca]:taken[ca] + n]
+        mentees += waiting[cb][used[cb]:used[cb] + n]
+        taken[ca] += n
+        used[cb] += n
+    del n_m, n_e
+    return np.array(mentors, np.int64), np.array(mentees, np.int64)
+
+
+# -- a pairing run's view: constraints of the rules over the people of a PairSpace -------------
+def cells_of(constraint: Constraint, mentors: Sequence[Participant],
+             mentees: Sequence[Participant], as_of: date, default_capacity: int
+             ) -> tuple[Cells, Callable[[int, int], tuple[Any, ...]]]:
+    """The cells of one constraint, and the `per` values of a (mentor row, mentee row)."""
+    def keys(people: Sequence[Participant], side: str) -> tuple[IntArray, list[tuple[Any, ...]]]:
+        fields = [name for s, name in constraint.per if s == side]
+        index: dict[tuple[Any, ...], int] = {}
+        codes = np.empty(len(people), np.int64)
+        for row, person in enumerate(people):
+            value = tuple(person_value(person, f, as_of, default_capacity) for f in fields)
+            codes[row] = index.setdefault(value, len(index))
+        return codes, list(index)
+
+    mentor_key, mentor_values = keys(mentors, "mentor")
+    mentee_key, mentee_values = keys(mentees, "mentee")
+
+    def values(mentor: int, mentee: int) -> tuple[Any, ...]:
+        sides = {"mentor": iter(mentor_values[mentor_key[mentor]]),
+                 "mentee": iter(mentee_values[mentee_key[mentee]])}
+        return tuple(next(sides[side]) for side, _ in constraint.per)
+
+    return Cells(mentor_key, mentee_key, max(1, len(mentee_values)), constraint.at_most), values
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """The constraints of a run, with their cells over the run's people."""
+
+    constraints: tuple[Constraint, ...]
+    cells: tuple[Cells, ...]
+    values: tuple[Callable[[int, int], tuple[Any, ...]], ...]
+
+    def full(self, mentors: IntArray, mentees: IntArray) -> list[dict[int, int]]:
+        """For each constraint, how many of the given pairs each cell holds."""
+        out = []
+        for limit in self.cells:
+            distinct, counts = np.unique(limit.of(mentors, mentees), return_counts=True)
+            out.append(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
+        return out
+
+    def blocking(self, full: list[dict[int, int]], mentor: int, mentee: int) -> str | None:
+        """The first quota that the pair (mentor, mentee) would overfill, in words."""
+        for constraint, limit, values, held in zip(self.constraints, self.cells, self.values,
+                                                   full, strict=True):
+            cell = int(limit.of(np.array([mentor]), np.array([mentee]))[0])
+            if held.get(cell, 0) >= limit.at_most:
+                return (f"the quota {constraint.id} for "
+                        f"{constraint.label(values(mentor, mentee))} was full")
+        return None
+
+
+def quotas_of(constraints: Sequence[Constraint], space: PairSpace) -> Quotas:
+    built = [cells_of(c, space.mentors, space.mentees, space.as_of, space.default_capacity)
+             for c in constraints]
+    return Quotas(tuple(constraints), tuple(b[0] for b in built), tuple(b[1] for b in built))
+
+
+@dataclass(frozen=True)
+class SolverReport:
+    """How the pairing was solved, for the result and the audit log."""
+
+    method: str  # "assignment" or "milp"
+    optimal: bool
+    gap: float | None
+    model: str | None = None
+    variables: int | None = None
+    time_limit: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method, "optimal": self.optimal}
+        if self.method == "milp":
+            out.update({"model": self.model, "variables": self.variables, "gap": self.gap,
+                        "time_limit": self.time_limit})
+        return out
+
+
+def weight_matrix(space: PairSpace, table: OutcomeTable, capacities: IntArray,
+                  objective: str) -> FloatArray:
+    """The assignment's weights (engine.pairing.assignment) for every mentor x mentee."""
+    n_m, n_e = len(space.mentors), len(space.mentees)
+    scores = np.empty((n_m, n_e), np.int64)
+    eligible = np.empty((n_m, n_e), bool)
+    for rows in space.chunks():
+        ids = table.resolve(space.codes(rows, slice(None)))
+        scores[rows] = table.scores[ids]
+        eligible[rows] = table.eligible_ids[ids]
+    low, high = table.score_bounds()
+    most_pairs = min(int(capacities.sum()), n_e)
+    big = float((high - low) * most_pairs + 1) if objective == "participation" else float(
+        most_pairs + 1)
+    return _weights(scores, eligible, objective, low, big)
+
+
+def assign_with_constraints(space: PairSpace, table: OutcomeTable, capacities: IntArray,
+                            objective: str, quotas: Quotas, time_limit: int,
+                            forced: tuple[int, int] | None = None,
+                            model: Model = "auto") -> tuple[Assignment, SolverReport]:
+    """The best pairing that keeps every quota: engine.pairing.assignment's contract, and a
+    report."""
+    empty = np.zeros(0, np.int64)
+    if not len(space.mentors) or not len(space.mentees):
+        return Assignment(empty, empty, empty), SolverReport("milp", True, 0.0, model, 0,
+                                                             time_limit)
+    if len(space.mentors) * len(space.mentees) > MAX_CONSTRAINED_PAIRS:
+        raise TandemError(
+            f"cohort-wide constraints are solved over every possible pair, and "
+            f"{len(space.mentors):,} mentors x {len(space.mentees):,} mentees is more than "
+            f"{MAX_CONSTRAINED_PAIRS:,} pairs; pair the cohort in parts, or remove the "
+            "constraints")
+    weights = weight_matrix(space, table, capacities, objective)
+    try:
+        found = solve(weights, capacities, quotas.cells, time_limit, model, forced)
+    except SolverStopped as exc:
+        raise TandemError(f"{exc}; raise settings.time_limit, or loosen the constraints") from exc
+    order = np.lexsort((found.mentees, found.mentors))
+    mentors, mentees = found.mentors[order], found.mentees[order]
+    codes = space.pair_codes(mentors, mentees)
+    report = SolverReport("milp", found.optimal, found.gap, found.model, found.variables,
+                          time_limit)
+    return Assignment(mentors, mentees, table.score(codes)), report
