@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-from engine.pairing.pipeline import assignment
+from engine.pairing import assignment
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (5, 9), (40, 40), (120, 300)])
