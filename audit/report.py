@@ -11,14 +11,16 @@ import json
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from audit.log import db as database
 from audit.log import store
-from audit.log.chain import Verifier
+from audit.log.chain import Anchor, Verifier
 from audit.log.entries import monitoring_key
 from audit.log.kinds import KIND_RUN
 from audit.log.store import LogFilter
+from audit.log.verify import anchors
 from audit.state import derive_state
 from engine import __version__
 from engine.base.errors import TandemError
@@ -27,17 +29,32 @@ from engine.fairness import FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, Report, ReportInput, build_report
 
 
-def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None
-                  ) -> Report:
-    """Everything the report shows, from the log at ``db_url``: the chain verified, every
+def witness_state(witness: Path | None, heads: Sequence[Anchor], key_name: str | None) -> str:
+    """What the chain was checked against outside the database, in one sentence."""
+    if witness is None:
+        return ChainState.witness
+    if not heads:
+        return (f"witness {witness}: it holds no head, so nothing outside the database "
+                "vouches for any entry")
+    signed = f"each signed by {key_name}" if key_name else "unsigned (no public key given)"
+    return (f"witness {witness}: {len(heads)} head{'' if len(heads) == 1 else 's'} checked, "
+            f"{signed}; the last at entry {max(h.seq for h in heads)}")
+
+
+def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None,
+                  *, witness: Path | None = None, public_key: Path | None = None) -> Report:
+    """Everything the report shows, from the log at ``db_url``: the chain verified (against
+    the heads of ``witness``, signed by ``public_key``, as `tandem audit verify` does), every
     entry, the rules texts and the kept profiles; ``runs`` (id prefixes) and ``since``
     narrow what is shown, never what is verified."""
+    heads, key_name = anchors(witness if witness and witness.exists() else None, public_key)
     db = database.open_for_read(database.resolve_url(db_url))
     entries: list[dict[str, Any]] = []
     unreadable: list[int] = []
     try:
         with db.reading() as conn:
-            verifier = Verifier(store.rules_text_ok(conn),
+            verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
+                                witnessed=witness is not None,
                                 snapshots=lambda digest: store.snapshot_digests(conn, digest))
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
@@ -68,7 +85,8 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
                        checked_at=checked,
                        finding_seq=finding.seq if finding else None,
                        finding_problem=finding.problem if finding else None,
-                       finding_message=finding.message if finding else None)
+                       finding_message=finding.message if finding else None,
+                       witness=witness_state(witness, heads, key_name))
     state = derive_state(entries)
     return build_report(ReportInput(
         db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,

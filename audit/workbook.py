@@ -1,11 +1,12 @@
-"""`tandem audit export --format xlsx`: the log as a workbook of four sheets (openpyxl).
+"""`tandem audit export --format xlsx`: the log as a workbook of five sheets (openpyxl).
 
 - runs: one row per run entry;
 - pairs: one row per pair formed (by a run, a reassignment or a forced decision), one
   column per rule with the points it gave (or "exclude"), and the reasons as text;
 - unpaired: one row per person left unpaired, with why;
 - lifecycle: one row per separation, reassignment, decision, approval, rejection,
-  check-in and outcome, in plain words.
+  check-in and outcome, in plain words;
+- my job days: one row per committed plan, per visit it planned and per wish it left unmet.
 
 Every text cell is formula-safe with ``engine.base.spreadsheet.neutralise``, as in the CSV: a
 cell that a spreadsheet would run as a formula gets a leading '. Characters a workbook
@@ -33,6 +34,8 @@ PAIR_COLUMNS = ("seq", "run", "kind", "at", "actor", "mentor", "mentee", "score"
 UNPAIRED_COLUMNS = ("seq", "run", "at", "person", "role", "reason", "why", "detail")
 LIFECYCLE_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "what",
                      "details")
+MY_JOB_DAY_COLUMNS = ("seq", "run", "at", "actor", "kind", "visitor", "host", "day", "family",
+                      "score", "person", "wanted", "got", "why")
 MAX_CELL = 32767  # the most characters a spreadsheet cell holds
 Sheet = tuple[list[str], list[list[Any]]]
 
@@ -61,12 +64,24 @@ def _reasons_text(reasons: Iterable[Mapping[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+_PLAN_KINDS = {"my_job_day_run": "plan", "my_job_day": "visit", "my_job_day_unmet": "unmet"}
+
+
+def _plan_note(doc: Mapping[str, Any]) -> str | None:
+    """A plan's row: its date and how many visits and unmet wishes it recorded."""
+    if doc.get("kind") != "my_job_day_run":
+        return None
+    summary = doc.get("summary") or {}
+    return (f"as of {doc.get('as_of')}; {summary.get('visits', '?')} visits planned, "
+            f"{summary.get('unmet', '?')} wishes unmet")
+
+
 def _reasons(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [r for r in doc.get("reasons") or [] if isinstance(r, Mapping)]
 
 
 def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
-    """The four sheets' headers and rows from the entries, oldest first. Pure."""
+    """The five sheets' headers and rows from the entries, oldest first. Pure."""
     runs = [d for d in docs if d.get("kind") == "run"]
     pairs = [d for d in docs if d.get("kind") in ("pair", "reassignment")
              or (d.get("kind") == "decision" and d.get("decision") == "force")]
@@ -111,11 +126,17 @@ def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
              "; ".join(f"{k}: {v}" for k, v in item.details)]
             for d in docs if d.get("kind") in LIFECYCLE
             for item in (timeline_item(d),)]),
+        "my job days": (list(MY_JOB_DAY_COLUMNS), [
+            [d.get("seq"), d.get("run"), d.get("at"), d.get("actor"),
+             _PLAN_KINDS[str(d.get("kind"))], d.get("visitor"), d.get("host"), d.get("day"),
+             d.get("family"), d.get("score"), d.get("person"), d.get("wanted"), d.get("got"),
+             d.get("why") or d.get("sentence") or _plan_note(d)]
+            for d in docs if d.get("kind") in _PLAN_KINDS]),
     }
 
 
 def workbook_bytes(docs: Sequence[Mapping[str, Any]]) -> bytes:
-    """The .xlsx file of the four sheets."""
+    """The .xlsx file of the five sheets."""
     from openpyxl import Workbook
 
     book = Workbook()

@@ -78,3 +78,17 @@ def _witness_flags(func: F) -> F:
         envvar="TANDEM_WITNESS", show_envvar=True,
         help="Append each new head of the chain to this file, kept outside the database; "
              "`tandem audit verify --witness FILE` checks it.")(func)
+
+
+def witness_check_options(func: F) -> F:
+    """--witness and --public-key for a command that reads the log and checks its chain
+    against the heads kept outside the database, as `tandem audit verify` does."""
+    func = click.option(
+        "--public-key", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None, envvar="TANDEM_PUBLIC_KEY", show_envvar=True,
+        help="Require every witness line to be signed by this key.")(func)
+    return click.option(
+        "--witness", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        envvar="TANDEM_WITNESS", show_envvar=True,
+        help="Check the chain against every head this witness file lists, and that it "
+             "lists the last: a cut or rewritten tail is caught.")(func)

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option
+from cli.options import (
+    as_of_option,
+    db_option,
+    format_option,
+    rules_option,
+    witness_check_options,
+)
 
 if TYPE_CHECKING:
     from engine.fairness import FairnessReport
@@ -24,9 +30,10 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("tandem-report.html"), show_default=True,
               help="The HTML file to write.")
+@witness_check_options
 @reports_errors
 def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
-           out: Path) -> None:
+           out: Path, witness: Path | None, public_key: Path | None) -> None:
     """Write the compliance report: one self-contained HTML page for a reviewer.
 
     The program at a glance and the state of the hash chain, every run with its rules,
@@ -34,15 +41,22 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     group (the four-fifths rule, exact tests). No script, no external address: it opens
     from a USB stick with no network, and prints to PDF section by section. The file is
     written beside its target and renamed into place when complete; a file of the audit
-    database is refused. When the hash chain is broken, the page is still written, with
-    the warning first, and the command exits 1.
+    database is refused. The chain is checked as `tandem audit verify` checks it, against
+    the witness (--witness, TANDEM_WITNESS) and its signatures (--public-key,
+    TANDEM_PUBLIC_KEY) when given, so a cut or rewritten tail is caught. When the hash
+    chain is broken, the page is still written, with the warning first, and the command
+    exits 1.
 
     \b
     Examples:
       tandem report
       tandem report --out audit-2026.html --since 2026-09-01
       tandem report --run 20260901T101530Z --db postgresql+psycopg://hr@db/tandem
+      tandem report --witness /mnt/worm/tandem.witness --public-key tandem.key.pub
     """
+    if public_key is not None and witness is None:
+        raise click.UsageError("--public-key checks the witness's signatures: give "
+                               "--witness FILE too")
     from audit.log.db import database_files, resolve_url
     from audit.report import gather_report
     from cli.outfile import check_target, output
@@ -50,7 +64,8 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
 
     protected = database_files(resolve_url(db_url))
     check_target(out, protected)
-    made = gather_report(db_url, runs, since.date() if since else None)
+    made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
+                         public_key=public_key)
     page = render_html(made)
     with output(out, protected) as stream:
         stream.write(page)

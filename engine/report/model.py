@@ -19,6 +19,7 @@ SEPARATION, REASSIGNMENT, DECISION = "separation", "reassignment", "decision"
 APPROVAL, REJECTION, CHECKIN, OUTCOME = "approval", "rejection", "checkin", "outcome"
 LIFECYCLE = (SEPARATION, REASSIGNMENT, DECISION, APPROVAL, REJECTION, CHECKIN, OUTCOME)
 PAIR_KINDS = (PAIR, REASSIGNMENT)
+PLAN, VISIT, UNMET = "my_job_day_run", "my_job_day", "my_job_day_unmet"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class ChainState:
     finding_seq: int | None = None
     finding_problem: str | None = None
     finding_message: str | None = None
+    # What the chain was checked against outside the database, in one sentence: the
+    # witness's heads (and their signatures), or that no witness was given.
+    witness: str = "no witness given: a cut or rewritten tail cannot be detected"
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,42 @@ class RunSection:
 
 
 @dataclass(frozen=True)
+class VisitRow:
+    seq: int
+    visitor: str
+    host: str
+    day: str
+    family: str
+    score: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class UnmetRow:
+    seq: int
+    person: str
+    wanted: str
+    got: str
+    why: str
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    """One committed my-job-day plan: its run entry, its visits and the wishes it left unmet."""
+
+    anchor: str
+    seq: int
+    run: str
+    actor: str
+    at: str
+    as_of: str
+    rules_digest: str
+    input_digest: str
+    visits: tuple[VisitRow, ...]
+    unmet: tuple[UnmetRow, ...]
+
+
+@dataclass(frozen=True)
 class TimelineItem:
     seq: int
     at: str
@@ -128,8 +168,10 @@ class Glance:
     checkins: int
     outcomes: int
     pairs: int
-    unpaired: int
+    unpaired: int  # distinct people left unpaired by at least one run in scope
     fairness_flags: int = 0
+    plans: int = 0
+    visits: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,6 +188,7 @@ class Report:
     outcomes: FairnessReport | None
     outcome_count: int
     kinds: Mapping[str, int] = field(default_factory=dict)
+    plans: tuple[PlanSection, ...] = ()
 
 
 # -- small formatting helpers -----------------------------------------------------------------
@@ -337,6 +380,35 @@ def _in_scope(doc: Mapping[str, Any], inp: ReportInput, run_ids: set[str],
 
 # -- the whole report ---------------------------------------------------------------------------
 
+def _plans(inp: ReportInput) -> tuple[PlanSection, ...]:
+    """The committed my-job-day plans in scope, each with its visits and unmet wishes."""
+    heads = [d for d in inp.entries if d.get("kind") == PLAN]
+    if inp.since:
+        heads = [d for d in heads if str(d.get("at", "")) >= inp.since.isoformat()]
+    if inp.runs:
+        heads = [d for d in heads if any(str(d.get("run", "")).startswith(r) for r in inp.runs)]
+    members: dict[str, list[Mapping[str, Any]]] = {}
+    for doc in inp.entries:
+        if doc.get("kind") in (VISIT, UNMET):
+            members.setdefault(str(doc.get("run")), []).append(doc)
+    plans = []
+    for index, head in enumerate(heads, 1):
+        own = members.get(str(head.get("run")), [])
+        visits = tuple(VisitRow(int(d["seq"]), text(d.get("visitor")), text(d.get("host")),
+                                text(d.get("day")), text(d.get("family")),
+                                _score(d.get("score")), text(d.get("sentence")))
+                       for d in own if d.get("kind") == VISIT)
+        unmet = tuple(UnmetRow(int(d["seq"]), text(d.get("person")), text(d.get("wanted")),
+                               text(d.get("got")), text(d.get("why")))
+                      for d in own if d.get("kind") == UNMET)
+        plans.append(PlanSection(
+            anchor=f"plan-{index}", seq=int(head.get("seq", 0)), run=text(head.get("run")),
+            actor=text(head.get("actor")), at=when(head.get("at")),
+            as_of=text(head.get("as_of")), rules_digest=text(head.get("rules_digest")),
+            input_digest=text(head.get("input_digest")), visits=visits, unmet=unmet))
+    return tuple(plans)
+
+
 def build_report(inp: ReportInput) -> Report:
     """Arrange the log for a reviewer: the runs chosen (all by default), their lifecycle,
     their fairness figures and, when outcomes exist, the success rate by group."""
@@ -359,21 +431,23 @@ def build_report(inp: ReportInput) -> Report:
     for d in lifecycle:
         kinds[str(d["kind"])] = kinds.get(str(d["kind"]), 0) + 1
     outcomes = [d for d in lifecycle if d.get("kind") == OUTCOME]
+    plans = _plans(inp)
     glance = Glance(runs=len(sections), active_pairs=inp.active_pairs,
                     separations=kinds.get(SEPARATION, 0),
                     reassignments=kinds.get(REASSIGNMENT, 0),
                     decisions=kinds.get(DECISION, 0), checkins=kinds.get(CHECKIN, 0),
                     outcomes=len(outcomes),
                     pairs=sum(1 for s in sections for p in s.pairs if p.kind == PAIR),
-                    unpaired=sum(len(s.unpaired) for s in sections),
+                    unpaired=len({row.person for s in sections for row in s.unpaired}),
                     fairness_flags=sum(len(s.fairness.flagged) for s in sections
-                                       if s.fairness is not None))
+                                       if s.fairness is not None),
+                    plans=len(plans), visits=sum(len(p.visits) for p in plans))
     return Report(
         db=inp.db, generated_at=inp.generated_at, tandem_version=inp.tandem_version,
         scope=_scope(inp), chain=inp.chain, unreadable=tuple(inp.unreadable), glance=glance,
         runs=sections, timeline=tuple(timeline_item(d) for d in lifecycle),
         outcomes=_outcomes(outcomes, chosen, inp) if outcomes else None,
-        outcome_count=len(outcomes), kinds=kinds)
+        outcome_count=len(outcomes), kinds=kinds, plans=plans)
 
 
 def _scope(inp: ReportInput) -> str:

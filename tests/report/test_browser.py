@@ -16,7 +16,7 @@ from tests.audit.conftest import raw_sql
 from tests.report import chromium
 
 SECTIONS = ("1. The program at a glance", "2. Runs", "3. The lifecycle timeline",
-            "4. Fairness", "5. Outcomes by group", "6. Method")
+            "4. Fairness", "5. Outcomes by group", "6. My job days", "7. Method")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 

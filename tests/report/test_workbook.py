@@ -24,15 +24,16 @@ def _rows(sheet):
 
 
 def test_the_workbook_has_runs_pairs_unpaired_and_lifecycle(tandem, db_url, tmp_path):
-    """Four sheets: 2 runs; 22 pairs and 1 reassignment with one column per rule and the
-    reasons as text; 4 unpaired with why; 5 lifecycle events in plain words."""
+    """Five sheets: 2 runs; 22 pairs and 1 reassignment with one column per rule and the
+    reasons as text; 4 unpaired with why; 5 lifecycle events in plain words; no plan."""
     result = commit_program(tandem, db_url)
     out = tmp_path / "audit.xlsx"
     done = invoke(tandem, "audit", "export", "--format", "xlsx", "--out", str(out),
                   "--db", db_url)
     assert done.stderr == f"Exported 33 entries to {out}\n"
     book = load_workbook(out)
-    assert book.sheetnames == ["runs", "pairs", "unpaired", "lifecycle"]
+    assert book.sheetnames == ["runs", "pairs", "unpaired", "lifecycle", "my job days"]
+    assert len(_rows(book["my job days"])) == 1  # the header: no plan was committed
     runs = _rows(book["runs"])
     assert runs[0][:6] == ["seq", "run", "at", "actor", "command", "approval"]
     assert len(runs) == 3 and runs[1][3] == "hr.jane" and runs[1][12] == 22
