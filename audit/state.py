@@ -13,6 +13,9 @@ Pure: `derive_state` folds entries in seq order, one branch per kind of entry;
 - ``history`` (couple -> `engine.rules.history.PairRecord`: paired, separated, forbidden);
   ``forbidden()`` gives the decisions in force;
 - ``outcomes`` (couple -> `OutcomeState`: the latest result, corrections superseding);
+- the kept snapshot: `kept_profiles(conn, state)` gives each person's profile as the
+  program last recorded it, and `capacities(profiles, state)` each mentor's places; a
+  command that needs profiles the user did not pass reads these;
 - methods: ``status_of(mentor, mentee)`` (`PairStatus`: active, proposed, ended,
   forbidden or never), ``partners(person)``, ``load()``, ``places_left(capacities)``,
   ``standing()`` (what the pairing engine reads), ``known()``.
@@ -483,6 +486,39 @@ def program_state(conn: Connection) -> ProgramState:
     from audit.log import store  # the database code loads only when a reader needs it
 
     return derive_state(store.all_docs(conn))
+
+
+def kept_profiles(conn: Connection, state: ProgramState) -> dict[str, dict[str, Any]]:
+    """Each person's profile as the program last kept it: from the snapshot of the latest
+    run (or decision) whose input holds them. Erased profiles are absent."""
+    from audit.log import store
+
+    order: list[str] = []
+    for doc in state.runs.values():
+        if doc.get("input_digest"):
+            order.append(str(doc["input_digest"]))
+    rank = {digest: i for i, digest in enumerate(order)}
+    best: dict[str, tuple[int, dict[str, Any]]] = {}
+    for key, person, profile in store.kept_profiles(conn, order):
+        if isinstance(profile, dict) and rank[key] >= best.get(person, (-1, {}))[0]:
+            best[person] = (rank[key], profile)
+    return {person: profile for person, (_, profile) in best.items()}
+
+
+def capacities(profiles: Mapping[str, Mapping[str, Any]], state: ProgramState
+               ) -> dict[str, int]:
+    """Each mentor's capacity: their kept profile's, else the default capacity of the
+    latest run's settings, else 1."""
+    default = 1
+    for doc in state.runs.values():
+        settings = doc.get("settings")
+        if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
+            default = int(settings["default_capacity"])
+    out = {p: default for p, role in state.roles.items() if role == "mentor"}
+    for person, profile in profiles.items():
+        if profile.get("role") == "mentor":
+            out[person] = int(profile.get("capacity") or default)
+    return out
 
 
 def derive_state(docs: Iterable[Mapping[str, Any]]) -> ProgramState:

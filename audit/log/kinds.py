@@ -3,7 +3,8 @@
 A pairing run writes ``run``, ``pair`` and ``unpaired``; the lifecycle writes the kinds of
 `engine.program.events`; my job days write ``my_job_day_run``, ``my_job_day`` and
 ``my_job_day_unmet``; follow-up writes ``checkin``, ``outcome`` and its ``correction``.
-Each kind's keys are documented in docs/audit.md, and the fold in `audit.state` gives each one its meaning.
+Each kind's keys are documented in docs/audit.md, and the fold in `audit.state` gives
+each one its meaning.
 """
 
 from __future__ import annotations
