@@ -154,7 +154,7 @@ def separate(db_url: str | None, actor: str | None, *, mentor: str, mentee: str,
             out += [e.as_doc() for e in withdraw(
                 _active(state), state.roles, {p: w.seq for p, w in state.withdrawn.items()},
                 _held(state), person=leaving, reason=reason, run=run, at=at, actor=who,
-                skip={(mentor, mentee)})]
+                category=LEFT_COMPANY, skip={(mentor, mentee)})]
         return out
 
     return record(db_url, actor, build, commit=commit)

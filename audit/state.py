@@ -228,6 +228,11 @@ class ProgramState:
         return sorted(p.mentee if p.mentor == person else p.mentor for p in self.active
                       if person in (p.mentor, p.mentee))
 
+    def proposed_partners(self, person: str) -> list[str]:
+        """Whom ``person`` is proposed with, in pairs waiting for approval, sorted."""
+        return sorted(x.mentee if x.mentor == person else x.mentor for p in self.pending
+                      for x in p.pairs if person in (x.mentor, x.mentee))
+
     def status_of(self, mentor: str, mentee: str) -> PairStatus:
         """The couple's status: active, proposed, forbidden, ended, or never formed."""
         active = self.active_pair(mentor, mentee)

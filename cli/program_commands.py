@@ -102,8 +102,8 @@ def separate(mentor: str, mentee: str, reason: str, category: str, leaving: str 
                    "Both are free: `tandem reassign COHORT` finds them new partners.")
 
 
-def _person_command(verb: str, what: str) -> Callable[[F], F]:
-    def wrap(func: F) -> F:
+def _person_command(verb: str, what: str) -> Callable[[Callable[..., None]], click.Command]:
+    def wrap(func: Any) -> Any:
         for option in reversed([
             click.command(verb), click.argument("person"), _reason_option(what),
             _actor_option,
@@ -124,7 +124,7 @@ def withdraw(person: str, reason: str, actor: str | None, commit: bool, db_url: 
     reassignment or my-job-day plan includes them.
 
     A dry run by default. With --commit a `separation` is recorded for each active pair
-    (category left-company), then the `withdrawal`. `tandem rejoin` undoes it, as a new
+    (category other), then the `withdrawal`. `tandem rejoin` undoes it, as a new
     entry.
 
     \b

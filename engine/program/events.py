@@ -185,7 +185,8 @@ class Rejection:
 class Withdrawal:
     """A person leaves the program: no later run, reassignment or plan includes them.
 
-    ``ended``: the seqs of the separations (same run, just before) that ended their pairs.
+    ``pairs``: the entries that formed the pairs they were in; each was ended by a
+    separation of the same run, recorded just before.
     """
 
     run: str
@@ -194,18 +195,18 @@ class Withdrawal:
     person: str
     role: str
     reason: str
-    ended: tuple[int, ...] = ()
+    pairs: tuple[int, ...] = ()
 
     def as_doc(self) -> dict[str, Any]:
         return {"kind": KIND_WITHDRAWAL, "run": self.run, "at": self.at, "actor": self.actor,
                 "person": self.person, "role": self.role, "reason": self.reason,
-                "ended": list(self.ended)}
+                "pairs": list(self.pairs)}
 
     @classmethod
     def of(cls, doc: Mapping[str, Any]) -> Withdrawal:
         return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["person"]),
                    str(doc.get("role", "")), str(doc["reason"]),
-                   tuple(int(s) for s in doc.get("ended", ())))
+                   tuple(int(s) for s in doc.get("pairs", ())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,5 +40,4 @@ def reassign(cohort: Cohort, rules: Rules, standing: Standing,
                           "leave them out")
         named[person.role].add(pid)
     only = (frozenset(named["mentor"]) or None, frozenset(named["mentee"]) or None)
-    result = pair_cohort(cohort, rules, standing=standing, only=only)
-    return result
+    return pair_cohort(cohort, rules, standing=standing, only=only)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from engine.program.events import LEFT_COMPANY, Rejoin, Separation, Withdrawal
+from engine.program.events import Rejoin, Separation, Withdrawal
 from engine.program.refusals import RefusedError, need_reason, unknown_person
 
 
 def withdraw(active: Sequence[tuple[str, str, int]], roles: Mapping[str, str],
              withdrawn: Mapping[str, int], proposed: Mapping[str, str], *, person: str,
-             reason: str, run: str, at: str, actor: str, category: str = LEFT_COMPANY,
+             reason: str, run: str, at: str, actor: str, category: str = "other",
              skip: Collection[tuple[str, str]] = ()) -> list[Separation | Withdrawal]:
     """A separation for each active pair of ``person`` (but the couples of ``skip``), then
-    their withdrawal. ``proposed``: person -> the run of a proposal that holds them."""
+    their withdrawal. ``proposed``: person -> the run of a proposal that holds them.
+    ``category``: of the separations (``left-company`` when they left the company)."""
     text = need_reason(reason, f"{person} withdraws")
     if person not in roles:
         raise unknown_person(person, roles, "the audit log")
