@@ -240,3 +240,13 @@ def test_status_lists_mentors_with_places_left(tandem, cohort):
     report = json.loads(_ok(tandem, "status", "--format", "json"))
     assert report["places_left"] == {"M01": 1}
     assert "1 mentor with places left" in _ok(tandem, "status")
+
+
+def test_history_shows_a_persons_my_job_day_visits(tandem):
+    """A committed my-job-day plan shows in the visitor's history."""
+    plan = json.loads(_ok(tandem, "myjobdays", EXAMPLE, "--commit", "--format", "json"))
+    visit = plan["visits"][0]
+    history = json.loads(_ok(tandem, "history", visit["visitor"], "--format", "json"))
+    visits = [(e["entry"]["visitor"], e["entry"]["host"]) for e in history
+              if e["entry"]["kind"] == "my_job_day"]
+    assert (visit["visitor"], visit["host"]) in visits

@@ -386,7 +386,7 @@ class OneTruth(RuleBasedStateMachine):
         assert set(exported.withdrawn) == model.withdrawn
 
 
-PROFILE = settings(max_examples=500 if LONG else 4, stateful_step_count=12 if LONG else 8,
+PROFILE = settings(max_examples=500 if LONG else 4, stateful_step_count=8,
                    deadline=None, suppress_health_check=list(HealthCheck))
 
 
