@@ -33,6 +33,9 @@ def reassign(cohort: Cohort, rules: Rules, standing: Standing,
         person = by_id.get(pid)
         if person is None:
             raise unknown_person(pid, by_id, str(cohort.source))
+        if pid in standing.withdrawn:
+            raise RefusedError(f"{pid} withdrew from the program; `tandem rejoin {pid} "
+                               "--reason TEXT --commit` brings them back first")
         if left[pid] <= 0:
             what = ("is in an active or proposed pair" if person.role == "mentee" else
                     "has no place left: their active or proposed pairs fill their capacity")

@@ -110,6 +110,8 @@ def test_withdraw_ends_every_pair_and_rejoin_brings_the_person_back(tandem, coho
     assert (code, "M01 already withdrew" in err) == (1, True)
     result = json.loads(_ok(tandem, "pair", path, "--format", "json"))
     assert result["pairs"] == []
+    code, _, err = tandem("reassign", path, "M01")
+    assert code == 1 and "M01 withdrew from the program; `tandem rejoin M01" in err
     _ok(tandem, "rejoin", "M01", "--reason", "Back on site", "--commit")
     assert "M01" not in status(db_url).withdrawn
     assert entries(db_url)[-1] | {"at": "", "run": "", "actor": "", "vouched": ""} == {
