@@ -94,6 +94,23 @@ def default_actor() -> str:
         return "unknown"
 
 
+def vouched_identity(conn: Any) -> str:
+    """Who the database vouches is writing: the role of the session on PostgreSQL
+    (``session_user``, which the server authenticated), the operating-system user on SQLite
+    (which the file cannot prove: anyone who can write the file can write any name).
+    Recorded as ``vouched`` beside the free-text ``actor``."""
+    if conn is not None and conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        return "postgresql:" + str(conn.execute(text("SELECT session_user")).scalar_one())
+    return "os:" + os_user()
+
+
+def os_user() -> str:
+    """The operating-system user running Tandem."""
+    return default_actor()
+
+
 def new_run_id(at: str) -> str:
     stamp = at[:19].replace("-", "").replace(":", "")
     return f"{stamp}Z-{secrets.token_hex(3)}"
@@ -158,6 +175,7 @@ def commit_run(db_url: str | None, actor: str | None,
                 store.keep_snapshot(conn,
                                     entries.monitoring_key(str(given.result["input_digest"])),
                                     entries.protected_rows(given.profiles))
+                docs[0]["vouched"] = vouched_identity(conn)
                 chain = store.append_group(conn, docs)
     finally:
         db.dispose()

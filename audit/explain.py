@@ -17,15 +17,19 @@ from audit.log.kinds import (
 from engine.base.canonical import canonical_json
 from engine.program.events import (
     KIND_APPROVAL,
+    KIND_CORRECTION,
     KIND_DECISION,
     KIND_REASSIGNMENT,
     KIND_REJECTION,
+    KIND_REJOIN,
     KIND_SEPARATION,
+    KIND_WITHDRAWAL,
     LIFECYCLE_KINDS,
 )
 
 if TYPE_CHECKING:
     from audit.review import EntryView
+    from audit.state import ProgramState
 
 KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was formed",
                KIND_UNPAIRED: "a person was left unpaired",
@@ -34,6 +38,9 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_DECISION: "a person decided on a pair",
                KIND_APPROVAL: "a proposed run was approved",
                KIND_REJECTION: "a proposed run was rejected",
+               KIND_WITHDRAWAL: "a person withdrew from the program",
+               KIND_REJOIN: "a withdrawn person rejoined the program",
+               KIND_CORRECTION: "the outcome of a pair was corrected",
                KIND_MY_JOB_DAY_RUN: "a my-job-day plan was committed (apart from the pairing)",
                KIND_MY_JOB_DAY: "a my-job-day visit was planned",
                KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met",
@@ -41,7 +48,7 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                "outcome": "the outcome of a pair was reported"}
 
 
-FOLLOW_UP = ("checkin", "outcome")
+FOLLOW_UP = ("checkin", "outcome", KIND_CORRECTION)
 
 
 def _value(value: Any) -> str:
@@ -83,9 +90,20 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"run {doc.get('rejects')} rejected: {doc.get('reason')}"
     if kind == "checkin":
         by = f" by the {doc['by']}" if doc.get("by") else ""
-        return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
+        return (f"check-in of {doc.get('mentor')} with {doc.get('mentee')} on {doc.get('on')}"
+                f"{by}: rating {doc.get('rating')} of 5")
     if kind == "outcome":
-        return f"outcome: {doc.get('result')}"
+        return (f"outcome of {doc.get('mentor')} with {doc.get('mentee')} (pair entry "
+                f"{doc.get('pair_seq')}): {doc.get('result')}")
+    if kind == KIND_CORRECTION:
+        return (f"outcome of {doc.get('mentor')} with {doc.get('mentee')} corrected to "
+                f"{doc.get('result')} (supersedes entry {doc.get('corrects')}): "
+                f"{doc.get('reason')}")
+    if kind == KIND_WITHDRAWAL:
+        return f"{doc.get('person')} withdrew from the program: {doc.get('reason')}"
+    if kind == KIND_REJOIN:
+        return (f"{doc.get('person')} rejoined the program (after entry "
+                f"{doc.get('withdrawal')}): {doc.get('reason')}")
     if kind == KIND_MY_JOB_DAY:
         return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
                 f"score {doc.get('score')}")
@@ -103,7 +121,7 @@ def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
     if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION, *FOLLOW_UP):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
-    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET, KIND_WITHDRAWAL, KIND_REJOIN):
         return str(doc.get("person"))
     if kind == KIND_MY_JOB_DAY:
         return f"{doc.get('visitor')} → {doc.get('host')}"
@@ -221,6 +239,19 @@ def _lifecycle(doc: Mapping[str, Any]) -> tuple[list[str], list[str]]:
                          + ("; the exclusion was overridden by this decision."
                             if doc.get("override_exclusion") else "."))
         return [mentor, mentee], [*lines, "", *_reasons(doc)]
+    if kind == KIND_WITHDRAWAL:
+        person = str(doc.get("person"))
+        ended = ", ".join(str(s) for s in doc.get("pairs") or []) or "none"
+        return [person], [f"  {person} withdrew from the program: no later run, reassignment "
+                          "or my-job-day plan includes them.",
+                          f"  Reason: {doc.get('reason')}",
+                          f"  Their pairs at the time (formed by entries {ended}) were "
+                          "separated just before, in the same run."]
+    if kind == KIND_REJOIN:
+        person = str(doc.get("person"))
+        return [person], [f"  {person} rejoined the program; the withdrawal of entry "
+                          f"{doc.get('withdrawal')} no longer applies.",
+                          f"  Reason: {doc.get('reason')}"]
     if kind == KIND_APPROVAL:
         pairs = ", ".join(str(s) for s in doc.get("pairs") or []) or "none"
         return [], [f"  Run {doc.get('approves')} was approved by {doc.get('actor')}; its "
@@ -284,7 +315,8 @@ def explain(view: EntryView) -> list[str]:
                   "  Note: " + (f"its text is kept outside the chain, where it can be erased; "
                                 f"the entry holds its salted digest {note}." if note
                                 else "none.")]
-    if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION):
+    if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION,
+                KIND_WITHDRAWAL, KIND_REJOIN):
         lines += ["", "Who, when", f"  Recorded by {doc.get('actor')} on {when(doc.get('at'))}"
                   f" (run {doc.get('run')})."]
         if doc.get("rules_digest"):
@@ -308,3 +340,66 @@ def explain(view: EntryView) -> list[str]:
         for name, text in sorted(view.rules_files.items()):
             lines += [f"----- {name} -----", text.rstrip("\n"), f"----- end of {name} -----"]
     return lines
+
+
+# -- one pair in the program's state (`tandem explain ... --db`) -----------------------------
+
+def pair_in_program(state: ProgramState, capacities: Mapping[str, int], mentor: str,
+                    mentee: str) -> dict[str, Any]:
+    """Where (mentor, mentee) stands in the program, and, when it is not active, why in
+    today's state: whom each person is paired with, places left, withdrawals. Pure."""
+    status = state.status_of(mentor, mentee)
+    left = state.places_left({mentor: capacities.get(mentor, 1)})[mentor]
+    people = {}
+    why = []
+    for pid, role in ((mentor, "mentor"), (mentee, "mentee")):
+        partners = state.partners(pid)
+        gone = state.withdrawn.get(pid)
+        held = state.proposed_partners(pid)
+        people[role] = {"id": pid, "partners": partners, "proposed_with": held,
+                        "withdrawn": gone.seq if gone else None}
+        if gone:
+            why.append(f"{pid} withdrew (entry {gone.seq})")
+        elif partners:
+            why.append(f"{pid} is paired with {', '.join(partners)}")
+        elif held:
+            why.append(f"{pid} is proposed with {', '.join(held)}")
+        else:
+            why.append(f"{pid} is in no pair")
+    people["mentor"]["places_left"] = left
+    why[0] += f" ({left} place{'' if left == 1 else 's'} left)"
+    return {"status": status.state, "seq": status.seq, "detail": status.detail,
+            "why": "; ".join(why), **people}
+
+
+def with_program(report: dict[str, Any], program: Mapping[str, Any]) -> dict[str, Any]:
+    """The explanation of a pair, led by its status in the program: ``formed`` says
+    whether the pair is active; ``best_pairing_forms_it`` keeps what a fresh pairing of the
+    whole cohort would do."""
+    fresh = str(report["verdict"])
+    active = program["status"] == "active"
+    lead = (f"active in the program ({program['detail']})" if active else
+            f"{program['status'].replace('never', 'not formed')} in the program "
+            f"({program['detail']}): {program['why']}")
+    return {**report, "formed": active, "best_pairing_forms_it": report["formed"],
+            "program": dict(program),
+            "verdict": f"{lead}. Were both free, in a pairing of the others free: {fresh}"}
+
+
+def program_view(db_url: str | None, mentor: str, mentee: str,
+                 fallback: Mapping[str, int]) -> dict[str, Any] | None:
+    """`pair_in_program` on the log of ``db_url`` (None when there is no log), with the
+    capacities of the kept snapshot (``fallback``: the file's, for a mentor not kept)."""
+    from audit.log import db as database
+    from audit.state import capacities, kept_profiles, program_state
+
+    present = database.open_if_present(database.resolve_url(db_url))
+    if present is None:
+        return None
+    try:
+        with present.reading() as conn:
+            state = program_state(conn)
+            caps = {**fallback, **capacities(kept_profiles(conn, state), state)}
+    finally:
+        present.dispose()
+    return pair_in_program(state, caps, mentor, mentee)

@@ -12,7 +12,13 @@ Entry kinds written here (besides seq, kind, run, at, actor):
 - ``checkin``: mentor, mentee, on (YYYY-MM-DD), by ("mentor", "mentee" or null), rating
   (1..5), note_digest (or null), pair_seq (the entry that formed the pair);
 - ``outcome``: mentor, mentee, result ("success", "partial", "failure"), note_digest (or
-  null), pair_seq.
+  null), pair_seq. An outcome ends the pair when it is active: no check-in follows it;
+- ``correction`` (`engine.program.events.Correction`): a new result for a pair that has an
+  outcome, with its reason and ``corrects``, the outcome or correction it supersedes. The
+  earlier entry is never edited; readers take the latest.
+
+Every entry also records ``vouched``, the identity the database vouches for
+(`audit.commit.vouched_identity`).
 
 All the facts of one command share one ``run`` id, like the entries of a pairing run.
 """
@@ -28,14 +34,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from audit.commit import default_actor, new_run_id, utc_now
+from audit.commit import default_actor, new_run_id, utc_now, vouched_identity
 from audit.log.errors import AuditError
-from audit.log.kinds import KIND_CHECKIN, KIND_OUTCOME
+from audit.log.kinds import KIND_CHECKIN, KIND_CORRECTION, KIND_OUTCOME
 from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
 from engine.followup.facts import (
     FAILURE_CATEGORIES,
+    RESULTS,
     Checkin,
     Outcome,
     PairBook,
@@ -127,7 +134,8 @@ class FollowupReceipt:
         return f"{self.last_seq}:{self.head_hash}"
 
     def describe(self) -> str:
-        noun = "check-in" if self.kind == KIND_CHECKIN else "outcome"
+        noun = {KIND_CHECKIN: "check-in", KIND_CORRECTION: "correction"}.get(self.kind,
+                                                                           "outcome")
         plural = "" if self.recorded == 1 else "s"
         where = (f"entry {self.first_seq}" if self.first_seq == self.last_seq
                  else f"entries {self.first_seq} to {self.last_seq}")
@@ -187,11 +195,14 @@ def pair_book(docs: Iterable[Mapping[str, Any]],
             if key in pairs and pairs[key].active:
                 pairs[key] = replace(pairs[key], active=False, ended=_day(str(doc["at"])),
                                      separation=str(doc.get("category") or "other"))
-        elif kind == KIND_OUTCOME:
+        elif kind in (KIND_OUTCOME, KIND_CORRECTION):
             key = (str(doc["mentor"]), str(doc["mentee"]))
             if key in pairs:
-                pairs[key] = replace(pairs[key], outcome=doc["result"],
-                                     outcome_seq=int(doc["seq"]))
+                record = pairs[key]
+                ended = (record.ended or _day(str(doc["at"]))) if kind == KIND_OUTCOME else (
+                    record.ended)
+                pairs[key] = replace(record, outcome=doc["result"],
+                                     outcome_seq=int(doc["seq"]), active=False, ended=ended)
     if active is not None:
         pairs = {key: replace(record, active=False) if record.active and key not in active
                  else record for key, record in pairs.items()}
@@ -278,7 +289,9 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
             if not batch.docs:
                 return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
                                        tuple(skipped))
-            chain = entries.link(batch.docs, head_seq, head_hash)
+            who = vouched_identity(conn)
+            chain = entries.link([{**d, "vouched": who} for d in batch.docs], head_seq,
+                                 head_hash)
             store.append(conn, chain)
             if batch.notes:
                 conn.execute(insert(schema.note), [
@@ -381,6 +394,40 @@ def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outco
         return batch, []
 
     return _write(db_url, KIND_OUTCOME, build)
+
+
+def record_correction(db_url: str | None, actor: str | None, fact: Outcome, reason: str
+                      ) -> FollowupReceipt:
+    """Correct the outcome of a pair: a ``correction`` entry that supersedes the latest
+    outcome (or correction) of the pair, and never edits it. Refused, writing nothing,
+    when the pair has no outcome yet, the result is unchanged, or the reason is empty."""
+    from engine.program.events import Correction
+
+    who = actor or default_actor()
+    why = reason.strip()
+    if not why:
+        raise RefusedError("the reason is empty; say why the outcome is corrected with "
+                           "--reason TEXT: it is recorded in the audit log")
+    if fact.result not in RESULTS:
+        raise RefusedError(f"{fact.result!r} is not a result; use one of "
+                           f"{', '.join(RESULTS)}")
+
+    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+        found = book.get(fact.mentor, fact.mentee)
+        if found is None or found.outcome is None or found.outcome_seq is None:
+            refusal = check_outcome(fact, book)
+            raise RefusedError(*(refusal or (
+                f"{fact.mentor} and {fact.mentee} have no outcome to correct; record it with "
+                f"`tandem outcome {fact.mentor} {fact.mentee} --result RESULT`", None)))
+        if found.outcome == fact.result:
+            raise RefusedError(f"the outcome of {fact.mentor} and {fact.mentee} is already "
+                               f"{fact.result} (entry {found.outcome_seq}); nothing to correct")
+        note = _note(fact.note)
+        doc = Correction(run, at, who, fact.mentor, fact.mentee, fact.result, why,
+                         found.outcome_seq, found.seq, note.digest if note else None).as_doc()
+        return _Batch([doc], [note] if note else []), []
+
+    return _write(db_url, KIND_CORRECTION, build)
 
 
 # -- reading for the statistics --------------------------------------------------------------

@@ -4,9 +4,10 @@ A committed plan is a group of entries of its own kinds, appended to the same ha
 under the same lock as a pairing run: a ``my_job_day_run`` entry first, then one
 ``my_job_day`` entry per visit (visitor, host, day, score, reasons) and one
 ``my_job_day_unmet`` entry per person who got fewer visits than they wanted (person,
-wanted, got, why). Nothing here reads or changes the pairing's state: the plan is computed
-before the lock is taken, from the profiles and the my-job-day rules alone, and the fold
-in ``audit.state`` ignores these kinds.
+wanted, got, why). Nothing here changes the pairing's state: the plan is computed before
+the lock is taken, from the profiles and the my-job-day rules alone, and the fold in
+``audit.state`` ignores these kinds. The one thing a plan reads of the state is who has
+withdrawn from the program (`in_program`): they neither visit nor host.
 
 Importing this module is cheap (no SQLAlchemy): the database code loads inside functions.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.log.entries import names_of, profile_digests, redact_names, rules_text_digest
 from audit.log.errors import InvalidResultError
@@ -26,6 +27,9 @@ from audit.log.kinds import (
     MY_JOB_DAY_KINDS,
 )
 from engine.base.protected import strip_protected
+
+if TYPE_CHECKING:
+    from engine.profiles.cohort import Cohort
 
 KINDS = MY_JOB_DAY_KINDS
 
@@ -52,6 +56,22 @@ class PlanReceipt:
                 f"{self.first_seq} to {self.last_seq} ({self.visits} visits, {self.unmet} "
                 f"unmet).\nNew head: {self.head}\nKeep it outside the database; check later "
                 f"with `tandem audit verify --expect-head {self.head}`.")
+
+
+def in_program(cohort: Cohort, db_url: str | None) -> tuple[Cohort, list[dict[str, str]]]:
+    """The cohort without the people the program's state says have withdrawn, and those
+    left out (id, role, reason "withdrawn"). Without a log, the cohort as it is."""
+    from dataclasses import replace
+
+    from audit.commit import current_state
+
+    gone = current_state(db_url).withdrawn
+    left_out = [{"id": p.id, "role": p.role, "reason": "withdrawn"}
+                for p in cohort.participants if p.id in gone]
+    if not left_out:
+        return cohort, []
+    return replace(cohort, participants=[p for p in cohort.participants
+                                         if p.id not in gone]), left_out
 
 
 def _require(ok: bool, problem: str) -> None:

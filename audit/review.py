@@ -18,12 +18,19 @@ from audit.log.chain import Anchor, Finding, StoredRow, Verifier
 from audit.log.entries import profile_digest
 from audit.log.errors import EntryNotFoundError
 from audit.log.kinds import (
+    KIND_APPROVAL,
+    KIND_CHECKIN,
+    KIND_CORRECTION,
     KIND_MY_JOB_DAY,
     KIND_MY_JOB_DAY_RUN,
     KIND_MY_JOB_DAY_UNMET,
+    KIND_OUTCOME,
     KIND_PAIR,
+    KIND_REJECTION,
+    KIND_REJOIN,
     KIND_RUN,
     KIND_UNPAIRED,
+    KIND_WITHDRAWAL,
 )
 from audit.log.store import LogFilter
 from audit.log.witness import WITNESS_ENV
@@ -32,12 +39,14 @@ from audit.state import program_state as state_of
 from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
 __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
-           "log_checked", "show", "status", "status_checked", "trust_advice", "warning"]
+           "log_checked", "places_left", "show", "status", "status_checked", "trust_advice",
+           "warning"]
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
 TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION,
-            "checkin", "outcome")
+            KIND_APPROVAL, KIND_REJECTION, KIND_WITHDRAWAL, KIND_REJOIN, KIND_CHECKIN,
+            KIND_OUTCOME, KIND_CORRECTION, KIND_MY_JOB_DAY)
 
 
 @dataclass(frozen=True)
@@ -297,10 +306,38 @@ def status_checked(db_url: str | None) -> Checked:
         db.dispose()
 
 
+def places_left(db_url: str | None) -> dict[str, int]:
+    """Each mentor of the program with places left (capacities from the kept snapshot),
+    by id; mentors who withdrew or whose pairs fill their capacity are left out."""
+    from audit.state import capacities, kept_profiles
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            state = state_of(conn)
+            left = state.places_left(capacities(kept_profiles(conn, state), state))
+    finally:
+        db.dispose()
+    return {m: n for m, n in sorted(left.items()) if n > 0}
+
+
+def _with_reviews(conn: Connection, entries: list[LoggedEntry]) -> list[LoggedEntry]:
+    """The timeline with the approvals and rejections of the proposals that held the
+    person: they name runs, not people."""
+    runs = {str(e.doc.get("run")) for e in entries
+            if e.doc.get("kind") in (KIND_PAIR, KIND_REASSIGNMENT, KIND_DECISION)}
+    reviews = [LoggedEntry.of(r) for r in store.iter_rows(conn)
+               if r.columns.get("kind") in (KIND_APPROVAL, KIND_REJECTION)]
+    mine = [e for e in reviews
+            if str(e.doc.get("approves") or e.doc.get("rejects")) in runs]
+    return sorted([*entries, *mine], key=lambda e: e.seq)
+
+
 def history(db_url: str | None, person: str) -> list[LoggedEntry]:
     """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
-    decisions, check-ins and outcomes. An id the log does not know is refused with the
-    closest one."""
+    decisions, the approvals and rejections of their proposed pairs, withdrawals and
+    rejoins, check-ins, outcomes and their corrections, and my-job-day visits. An id the
+    log does not know is refused with the closest one."""
     from engine.base.errors import TandemError
     from engine.base.suggest import closest
 
@@ -311,6 +348,8 @@ def history(db_url: str | None, person: str) -> list[LoggedEntry]:
             entries = [LoggedEntry.of(r) for r in reversed(rows)]
             if not entries:
                 known = state_of(conn).known()
+            else:
+                entries = _with_reviews(conn, entries)
     finally:
         db.dispose()
     if not entries:

@@ -1,12 +1,36 @@
-"""The program's current state, derived from the log: the active pairs and who is free.
+"""The program's one state, folded from the log: every command reads it, none derives its own.
 
-Pure: a fold over entries in seq order, one branch per kind of entry.
+Pure: `derive_state` folds entries in seq order, one branch per kind of entry;
+`program_state(conn)` folds the whole log of a connection. The API other modules build on:
+
+- `ProgramState.active` (`ActivePair`: mentor, mentee, score, since, run, seq of the entry
+  that formed it, ``via``), ``pending`` (`Proposal`: a run, or a forced pair, waiting for
+  approval, with the proposer's ``actor`` and ``vouched`` identity), ``ended``
+  (`EndedPair`: formed by entry N, ended by entry M, how), ``separations`` (`Ended`);
+- people: ``roles`` (id -> mentor/mentee, for everyone the log names), ``withdrawn``
+  (id -> `Withdrawn`), ``free`` (`FreePerson`, in no active or proposed pair and not
+  withdrawn, with the last reason the log gives);
+- ``history`` (couple -> `engine.rules.history.PairRecord`: paired, separated, forbidden);
+  ``forbidden()`` gives the decisions in force;
+- ``outcomes`` (couple -> `OutcomeState`: the latest result, corrections superseding);
+- the kept snapshot: `kept_profiles(conn, state)` gives each person's profile as the
+  program last recorded it, and `capacities(profiles, state)` each mentor's places; a
+  command that needs profiles the user did not pass reads these;
+- methods: ``status_of(mentor, mentee)`` (`PairStatus`: active, proposed, ended,
+  forbidden or never), ``partners(person)``, ``load()``, ``places_left(capacities)``,
+  ``standing()`` (what the pairing engine reads), ``known()``.
+
+The branches:
 
 - ``run``: a run whose entry says ``"approval": "required"`` opens a proposal;
 - ``pair`` and ``reassignment``: open a pair, or add it to its run's proposal;
-- ``decision``: ``force`` opens a pair, ``forbid`` marks the couple forbidden;
-- ``separation``: closes a pair; both people are free again;
+- ``decision``: ``force`` opens a pair (a proposal when it says ``"approval":
+  "required"``), ``forbid`` marks the couple forbidden;
+- ``separation``: ends a pair; both people are free again;
 - ``approval``: opens the pairs of a proposal; ``rejection``: drops them;
+- ``withdrawal``: the person leaves the program; ``rejoin``: they come back;
+- ``outcome``: records the pair's result and ends the pair when it is active;
+  ``correction``: replaces the result (the earlier entry stays);
 - ``unpaired``: names a free person, with the reason.
 
 Nothing else changes who is paired. Replaying the log from entry 1 gives the same state
@@ -19,16 +43,19 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from audit.log.kinds import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from audit.log.kinds import KIND_OUTCOME, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from engine.program.events import (
     APPROVAL_REQUIRED,
     KIND_APPROVAL,
+    KIND_CORRECTION,
     KIND_DECISION,
     KIND_REASSIGNMENT,
     KIND_REJECTION,
+    KIND_REJOIN,
     KIND_SEPARATION,
+    KIND_WITHDRAWAL,
 )
 from engine.rules.history import PairRecord, Standing
 
@@ -36,6 +63,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 FORMING = (KIND_PAIR, KIND_REASSIGNMENT)
+Couple = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +88,7 @@ class FreePerson:
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """A run whose pairs wait for approval."""
+    """A run (or a forced pair) whose pairs wait for approval."""
 
     run: str
     seq: int
@@ -68,6 +96,7 @@ class Proposal:
     at: str
     command: str
     pairs: tuple[ActivePair, ...] = ()
+    vouched: str = ""  # the identity the database vouched for when it was proposed
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +113,72 @@ class Ended:
     pair_seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class EndedPair:
+    """A pair that was active and no longer is: formed by ``formed``, ended by ``seq``."""
+
+    mentor: str
+    mentee: str
+    formed: int
+    seq: int
+    how: Literal["separation", "outcome"]
+    detail: str  # the separation's category, or the outcome's result
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A person out of the program since entry ``seq``."""
+
+    person: str
+    seq: int
+    at: str
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeState:
+    """A pair's result as it stands: ``seq`` is the latest outcome or correction,
+    ``first`` the outcome entry, ``superseded`` the entries the latest one replaced."""
+
+    mentor: str
+    mentee: str
+    result: str
+    seq: int
+    first: int
+    pair_seq: int
+    superseded: tuple[int, ...] = ()
+
+
+PairState = Literal["active", "proposed", "ended", "forbidden", "never"]
+
+
+@dataclass(frozen=True, slots=True)
+class PairStatus:
+    """Where one couple stands in the program, with the entry that says so."""
+
+    state: PairState
+    seq: int | None  # formed (active), proposal (proposed), ended, forbidding decision
+    detail: str
+
+    def sentence(self) -> str:
+        return self.detail
+
+
 @dataclass(frozen=True)
 class ProgramState:
     active: tuple[ActivePair, ...]
     free: tuple[FreePerson, ...]
     pending: tuple[Proposal, ...] = ()
     separations: tuple[Ended, ...] = ()
-    history: Mapping[tuple[str, str], PairRecord] = field(default_factory=dict)
+    history: Mapping[Couple, PairRecord] = field(default_factory=dict)
     freed_by: Mapping[str, int] = field(default_factory=dict)  # person -> separation seq
     runs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # run id -> run entry
     closed: Mapping[str, str] = field(default_factory=dict)  # run id -> "approved (entry N)"
+    roles: Mapping[str, str] = field(default_factory=dict)  # person -> mentor/mentee
+    withdrawn: Mapping[str, Withdrawn] = field(default_factory=dict)
+    ended: tuple[EndedPair, ...] = ()
+    outcomes: Mapping[Couple, OutcomeState] = field(default_factory=dict)
 
     def busy(self) -> frozenset[str]:
         """Everyone in an active pair."""
@@ -107,9 +192,20 @@ class ProgramState:
             counts[pair.mentee] += 1
         return dict(counts)
 
+    def places_left(self, capacities: Mapping[str, int]) -> dict[str, int]:
+        """Places each mentor of ``capacities`` has left (0 when withdrawn)."""
+        load = self.load()
+        return {m: 0 if m in self.withdrawn else max(0, cap - load.get(m, 0))
+                for m, cap in capacities.items()}
+
     def standing(self) -> Standing:
-        """What the pairing engine needs of the state: places held, and each couple's past."""
-        return Standing(self.load(), self.history)
+        """What the pairing engine needs of the state: places held, each couple's past, and
+        who has withdrawn."""
+        return Standing(self.load(), self.history, frozenset(self.withdrawn))
+
+    def forbidden(self) -> dict[Couple, int]:
+        """The forbids in force: couple -> the deciding entry."""
+        return {k: int(r.decision_seq or 0) for k, r in self.history.items() if r.forbidden}
 
     def recent_separations(self, now: datetime, days: int = 90) -> tuple[Ended, ...]:
         """The separations of the last ``days`` days before ``now`` (UTC), newest first."""
@@ -120,9 +216,50 @@ class ProgramState:
     def active_pair(self, mentor: str, mentee: str) -> ActivePair | None:
         return next((p for p in self.active if (p.mentor, p.mentee) == (mentor, mentee)), None)
 
+    def proposed_pair(self, mentor: str, mentee: str) -> tuple[Proposal, ActivePair] | None:
+        for prop in self.pending:
+            for pair in prop.pairs:
+                if (pair.mentor, pair.mentee) == (mentor, mentee):
+                    return prop, pair
+        return None
+
+    def partners(self, person: str) -> list[str]:
+        """Whom ``person`` is in an active pair with, sorted."""
+        return sorted(p.mentee if p.mentor == person else p.mentor for p in self.active
+                      if person in (p.mentor, p.mentee))
+
+    def proposed_partners(self, person: str) -> list[str]:
+        """Whom ``person`` is proposed with, in pairs waiting for approval, sorted."""
+        return sorted(x.mentee if x.mentor == person else x.mentor for p in self.pending
+                      for x in p.pairs if person in (x.mentor, x.mentee))
+
+    def status_of(self, mentor: str, mentee: str) -> PairStatus:
+        """The couple's status: active, proposed, forbidden, ended, or never formed."""
+        active = self.active_pair(mentor, mentee)
+        if active is not None:
+            return PairStatus("active", active.seq, f"active since entry {active.seq}")
+        proposed = self.proposed_pair(mentor, mentee)
+        if proposed is not None:
+            return PairStatus("proposed", proposed[1].seq,
+                              f"proposed by entry {proposed[1].seq} (run {proposed[0].run}), "
+                              "waiting for approval")
+        record = self.history.get((mentor, mentee))
+        if record is not None and record.forbidden:
+            return PairStatus("forbidden", record.decision_seq,
+                              f"forbidden by entry {record.decision_seq}")
+        ended = [e for e in self.ended if (e.mentor, e.mentee) == (mentor, mentee)]
+        if ended:
+            last = ended[-1]
+            how = (f"separation ({last.detail})" if last.how == "separation"
+                   else f"outcome ({last.detail})")
+            return PairStatus("ended", last.seq, f"ended by entry {last.seq}, a {how}; "
+                              f"formed by entry {last.formed}")
+        return PairStatus("never", None, "never formed")
+
     def known(self) -> frozenset[str]:
         """Every person the log names."""
-        people = {p for pair in self.active for p in (pair.mentor, pair.mentee)}
+        people = set(self.roles)
+        people.update(p for pair in self.active for p in (pair.mentor, pair.mentee))
         people.update(f.id for f in self.free)
         people.update(p for key in self.history for p in key)
         people.update(p for prop in self.pending for pair in prop.pairs
@@ -144,7 +281,17 @@ class ProgramState:
                 "separations": [{"mentor": s.mentor, "mentee": s.mentee, "at": s.at,
                                  "actor": s.actor, "category": s.category,
                                  "reason": s.reason, "seq": s.seq, "pair_seq": s.pair_seq}
-                                for s in self.separations]}
+                                for s in self.separations],
+                "withdrawn": [{"id": w.person, "role": self.roles.get(w.person, ""),
+                               "seq": w.seq, "at": w.at, "actor": w.actor,
+                               "reason": w.reason}
+                              for w in sorted(self.withdrawn.values(), key=lambda w: w.person)],
+                "forbidden": [{"mentor": m, "mentee": e, "seq": seq}
+                              for (m, e), seq in sorted(self.forbidden().items())],
+                "outcomes": [{"mentor": o.mentor, "mentee": o.mentee, "result": o.result,
+                              "seq": o.seq, "pair_seq": o.pair_seq,
+                              "superseded": list(o.superseded)}
+                             for _, o in sorted(self.outcomes.items())]}
 
 
 def busy_people(rows: Iterable[tuple[str, str | None, str | None]]) -> frozenset[str]:
@@ -152,7 +299,7 @@ def busy_people(rows: Iterable[tuple[str, str | None, str | None]]) -> frozenset
 
     A quick reading for logs without approvals: it cannot tell a proposal from a pair.
     """
-    active: Counter[tuple[str, str]] = Counter()
+    active: Counter[Couple] = Counter()
     for kind, mentor, mentee in rows:
         if not (mentor and mentee):
             continue
@@ -167,15 +314,19 @@ class _Fold:
     """The state being folded: one method per kind of entry."""
 
     def __init__(self) -> None:
-        self.active: dict[tuple[str, str], ActivePair] = {}
+        self.active: dict[Couple, ActivePair] = {}
         self.roles: dict[str, str] = {}
         self.last_unpaired: dict[str, Mapping[str, Any]] = {}
         self.proposals: dict[str, Proposal] = {}
         self.runs: dict[str, Mapping[str, Any]] = {}
         self.closed: dict[str, str] = {}
         self.separations: list[Ended] = []
-        self.history: dict[tuple[str, str], PairRecord] = {}
+        self.history: dict[Couple, PairRecord] = {}
         self.freed_by: dict[str, int] = {}
+        self.freed: dict[str, FreePerson] = {}  # person -> why free, since an outcome
+        self.withdrawn: dict[str, Withdrawn] = {}
+        self.ended: list[EndedPair] = []
+        self.outcomes: dict[Couple, OutcomeState] = {}
 
     def feed(self, doc: Mapping[str, Any]) -> None:
         kind = doc.get("kind")
@@ -191,17 +342,25 @@ class _Fold:
             self.approval(doc)
         elif kind == KIND_REJECTION:
             self.rejection(doc)
+        elif kind == KIND_WITHDRAWAL:
+            self.withdrawal(doc)
+        elif kind == KIND_REJOIN:
+            self.withdrawn.pop(str(doc["person"]), None)
+        elif kind in (KIND_OUTCOME, KIND_CORRECTION):
+            self.outcome(doc)
         elif kind == KIND_UNPAIRED:
             person = str(doc["person"])
             self.roles[person] = str(doc.get("role", self.roles.get(person, "")))
             self.last_unpaired[person] = doc
+            self.freed.pop(person, None)
 
     def run(self, doc: Mapping[str, Any]) -> None:
         run = str(doc["run"])
         self.runs[run] = doc
         if doc.get("approval") == APPROVAL_REQUIRED:
             self.proposals[run] = Proposal(run, int(doc["seq"]), str(doc.get("actor", "")),
-                                           str(doc["at"]), str(doc.get("command", "pair")))
+                                           str(doc["at"]), str(doc.get("command", "pair")),
+                                           vouched=str(doc.get("vouched", "")))
 
     def _open(self, pair: ActivePair) -> None:
         key = (pair.mentor, pair.mentee)
@@ -209,6 +368,14 @@ class _Fold:
         self.history[key] = replace(self.history.get(key, PairRecord()), paired_before=True)
         for person in key:
             self.freed_by.pop(person, None)
+            self.freed.pop(person, None)
+
+    def _end(self, key: Couple, seq: int, how: Literal["separation", "outcome"],
+             detail: str) -> ActivePair | None:
+        pair = self.active.pop(key, None)
+        if pair is not None:
+            self.ended.append(EndedPair(key[0], key[1], pair.seq, seq, how, detail))
+        return pair
 
     def form(self, doc: Mapping[str, Any], kind: str) -> None:
         mentor, mentee = str(doc["mentor"]), str(doc["mentee"])
@@ -227,8 +394,14 @@ class _Fold:
         self.roles.setdefault(mentor, "mentor")
         self.roles.setdefault(mentee, "mentee")
         if doc.get("decision") == "force":
-            self._open(ActivePair(mentor, mentee, doc.get("score", 0), str(doc["at"]),
-                                  str(doc["run"]), int(doc["seq"]), KIND_DECISION))
+            pair = ActivePair(mentor, mentee, doc.get("score", 0), str(doc["at"]),
+                              str(doc["run"]), int(doc["seq"]), KIND_DECISION)
+            if doc.get("approval") == APPROVAL_REQUIRED:
+                self.proposals[pair.run] = Proposal(pair.run, pair.seq, str(doc["actor"]),
+                                                    pair.since, "decide", (pair,),
+                                                    str(doc.get("vouched", "")))
+            else:
+                self._open(pair)
         else:
             key = (mentor, mentee)
             self.history[key] = replace(self.history.get(key, PairRecord()), forbidden=True,
@@ -238,13 +411,14 @@ class _Fold:
     def separation(self, doc: Mapping[str, Any]) -> None:
         key = (str(doc["mentor"]), str(doc["mentee"]))
         seq = int(doc["seq"])
-        self.active.pop(key, None)
+        self._end(key, seq, "separation", str(doc.get("category", "")))
         self.history[key] = replace(self.history.get(key, PairRecord()), paired_before=True,
                                     separated_before=True,
                                     separation_category=str(doc.get("category", "")),
                                     separation_seq=seq)
         for person in key:
             self.freed_by[person] = seq
+            self.freed.pop(person, None)
         self.separations.append(Ended(key[0], key[1], str(doc["at"]), str(doc["actor"]),
                                       str(doc.get("category", "")), str(doc.get("reason", "")),
                                       seq, int(doc.get("pair_seq", 0))))
@@ -261,15 +435,41 @@ class _Fold:
         self.proposals.pop(run, None)
         self.closed[run] = f"rejected by {doc.get('actor')} (entry {doc['seq']})"
 
+    def withdrawal(self, doc: Mapping[str, Any]) -> None:
+        person = str(doc["person"])
+        if doc.get("role"):
+            self.roles.setdefault(person, str(doc["role"]))
+        self.withdrawn[person] = Withdrawn(person, int(doc["seq"]), str(doc["at"]),
+                                           str(doc.get("actor", "")), str(doc["reason"]))
+
+    def outcome(self, doc: Mapping[str, Any]) -> None:
+        key = (str(doc["mentor"]), str(doc["mentee"]))
+        seq, result = int(doc["seq"]), str(doc["result"])
+        before = self.outcomes.get(key)
+        if doc.get("kind") == KIND_CORRECTION and before is not None:
+            self.outcomes[key] = replace(before, result=result, seq=seq,
+                                         superseded=(*before.superseded, before.seq))
+            return
+        self.outcomes[key] = OutcomeState(key[0], key[1], result, seq, seq,
+                                          int(doc.get("pair_seq", 0)))
+        if self._end(key, seq, "outcome", result) is not None:
+            for person, other in (key, key[::-1]):
+                self.freed[person] = FreePerson(
+                    person, self.roles.get(person, ""), "completed",
+                    f"the pair with {other} ended with its outcome ({result})", seq)
+
     def state(self) -> ProgramState:
         taken = {p for key in self.active for p in key}
         taken.update(p for prop in self.proposals.values() for pair in prop.pairs
                      for p in (pair.mentor, pair.mentee))
         free = []
         ended = {s.seq: s for s in self.separations}
-        for person in sorted(set(self.roles) - taken):
+        for person in sorted(set(self.roles) - taken - set(self.withdrawn)):
             last = self.last_unpaired.get(person, {})
             sep = ended.get(self.freed_by.get(person, 0))
+            if person in self.freed:
+                free.append(self.freed[person])
+                continue
             if sep is not None and sep.seq > int(last.get("seq", 0)):
                 other = sep.mentee if person == sep.mentor else sep.mentor
                 free.append(FreePerson(person, self.roles[person], "separated",
@@ -281,7 +481,8 @@ class _Fold:
         pairs = tuple(sorted(self.active.values(), key=lambda p: (p.mentor, p.mentee)))
         return ProgramState(pairs, tuple(free), tuple(self.proposals.values()),
                             tuple(self.separations), dict(self.history), dict(self.freed_by),
-                            dict(self.runs), dict(self.closed))
+                            dict(self.runs), dict(self.closed), dict(self.roles),
+                            dict(self.withdrawn), tuple(self.ended), dict(self.outcomes))
 
 
 def program_state(conn: Connection) -> ProgramState:
@@ -292,11 +493,44 @@ def program_state(conn: Connection) -> ProgramState:
     return derive_state(store.all_docs(conn))
 
 
+def kept_profiles(conn: Connection, state: ProgramState) -> dict[str, dict[str, Any]]:
+    """Each person's profile as the program last kept it: from the snapshot of the latest
+    run (or decision) whose input holds them. Erased profiles are absent."""
+    from audit.log import store
+
+    order: list[str] = []
+    for doc in state.runs.values():
+        if doc.get("input_digest"):
+            order.append(str(doc["input_digest"]))
+    rank = {digest: i for i, digest in enumerate(order)}
+    best: dict[str, tuple[int, dict[str, Any]]] = {}
+    for key, person, profile in store.kept_profiles(conn, order):
+        if isinstance(profile, dict) and rank[key] >= best.get(person, (-1, {}))[0]:
+            best[person] = (rank[key], profile)
+    return {person: profile for person, (_, profile) in best.items()}
+
+
+def capacities(profiles: Mapping[str, Mapping[str, Any]], state: ProgramState
+               ) -> dict[str, int]:
+    """Each mentor's capacity: their kept profile's, else the default capacity of the
+    latest run's settings, else 1."""
+    default = 1
+    for doc in state.runs.values():
+        settings = doc.get("settings")
+        if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
+            default = int(settings["default_capacity"])
+    out = {p: default for p, role in state.roles.items() if role == "mentor"}
+    for person, profile in profiles.items():
+        if profile.get("role") == "mentor":
+            out[person] = int(profile.get("capacity") or default)
+    return out
+
+
 def derive_state(docs: Iterable[Mapping[str, Any]]) -> ProgramState:
     """The program's state from the entries, oldest first.
 
-    Free means: named by some entry, in no active or proposed pair now. Each free person
-    comes with the last reason the log gives for them being unpaired.
+    Free means: named by some entry, in no active or proposed pair now, and not withdrawn.
+    Each free person comes with the last reason the log gives for them being unpaired.
     """
     fold = _Fold()
     for doc in docs:

@@ -319,8 +319,9 @@ def grant_command(role: str, dry_run: bool, db_url: str | None) -> None:
 @format_option("table", "json")
 @reports_errors
 def status(db_url: str | None, fmt: str) -> None:
-    """Show the active pairs (and how long each has run), the free people, the proposals
-    waiting for approval and the separations of the last 90 days, derived from the log.
+    """Show the active pairs (and how long each has run), the free people, the mentors
+    with places left, the people who withdrew, the proposals waiting for approval and the
+    separations of the last 90 days, derived from the log.
 
     The last committed my-job-day plan, kept apart from the pairing, is named after them.
 
@@ -332,12 +333,13 @@ def status(db_url: str | None, fmt: str) -> None:
     from datetime import UTC
 
     from audit.myjobdays import latest_plan
-    from audit.review import chain_dict, status_checked
+    from audit.review import chain_dict, places_left, status_checked
 
     checked = status_checked(db_url)
     _warn(checked.finding)
     state: ProgramState = checked.value
     plan = latest_plan(db_url)
+    places = places_left(db_url)
     now = datetime.now(UTC)
     if fmt == "json":
         from cli.render import print_json
@@ -346,9 +348,9 @@ def status(db_url: str | None, fmt: str) -> None:
         recent = {s.seq for s in state.recent_separations(now)}
         report["separations"] = [s for s in report["separations"] if s["seq"] in recent]
         report["chain"] = chain_dict(checked.finding)
-        print_json({**report, "my_job_days": plan})
+        print_json({**report, "places_left": places, "my_job_days": plan})
     else:
-        _print_status(state, now)
+        _print_status(state, now, places)
         _print_plan(plan)
     raise SystemExit(0 if checked.ok else 1)
 
@@ -385,7 +387,7 @@ def _print_log(entries: list[LoggedEntry]) -> None:
     console().print(table)
 
 
-def _print_status(state: ProgramState, now: datetime) -> None:
+def _print_status(state: ProgramState, now: datetime, places: dict[str, int]) -> None:
     from audit.explain import days_since, when
     from cli.render import cell, console
 
@@ -401,6 +403,19 @@ def _print_status(state: ProgramState, now: datetime) -> None:
         free.add_row(cell(f.id), cell(f.role), cell(f.reason), cell(f.seq if f.seq else ""))
     out.print(pairs)
     out.print(free)
+    room = _table(f"{len(places)} mentor{'' if len(places) == 1 else 's'} with places left",
+                  "mentor", "paired with", "places left")
+    for mentor, left in places.items():
+        room.add_row(cell(mentor), cell(", ".join(state.partners(mentor)) or "nobody"),
+                     cell(left))
+    out.print(room)
+    if state.withdrawn:
+        gone = _table(f"{len(state.withdrawn)} withdrawn", "id", "role", "reason", "by",
+                      "entry")
+        for w in sorted(state.withdrawn.values(), key=lambda w: w.person):
+            gone.add_row(cell(w.person), cell(state.roles.get(w.person, "")), cell(w.reason),
+                         cell(w.actor), cell(w.seq))
+        out.print(gone)
     if state.pending:
         pending = _table(f"{len(state.pending)} proposals waiting for approval", "run",
                          "proposed by", "when", "pairs", "entry")

@@ -95,28 +95,43 @@ def _show_receipt(receipt: FollowupReceipt, fmt: str) -> None:
               help="How the pair ended.")
 @click.option("--note", default=None,
               help="Free text; kept outside the hash chain, so that it can be erased.")
+@click.option("--correct", is_flag=True,
+              help="Correct the pair's recorded outcome: a `correction` entry supersedes it "
+                   "(the earlier entry is kept as it was). Needs --reason.")
+@click.option("--reason", default=None, help="Why the outcome is corrected (with --correct).")
 @_ACTOR
 @db_option
 @witness_options
 @format_option("table", "json")
 @reports_errors
-def outcome(mentor: str, mentee: str, result: str, note: str | None, actor: str | None,
-            db_url: str | None, fmt: str) -> None:
-    """Record how a pair ended: success, partial or failure. Once per pair.
+def outcome(mentor: str, mentee: str, result: str, note: str | None, correct: bool,
+            reason: str | None, actor: str | None, db_url: str | None, fmt: str) -> None:
+    """Record how a pair ended: success, partial or failure. The outcome ends the pair.
 
     An outcome is a fact reported by a person, not a decision: it is recorded at once.
-    A pair separated for mismatch or conflict counts as a failure in `tandem insights`
-    unless an outcome says otherwise.
+    It ends the pair when it is active: both people are free, and no check-in follows.
+    A wrong outcome is corrected with --correct --reason: the correction supersedes it,
+    and `tandem insights` reads the latest. A pair separated for mismatch or conflict
+    counts as a failure in `tandem insights` unless an outcome says otherwise.
 
     \b
     Examples:
       tandem outcome M01 E07 --result success
       tandem outcome M03 E12 --result failure --note "never found a common slot"
+      tandem outcome M01 E07 --result partial --correct --reason "Typed in the wrong row"
     """
-    from audit.followup import record_outcome
+    from audit.followup import record_correction, record_outcome
     from engine.followup.facts import Outcome, Result
 
-    receipt = record_outcome(db_url, actor, Outcome(mentor, mentee, cast(Result, result), note))
+    fact = Outcome(mentor, mentee, cast(Result, result), note)
+    if correct:
+        if reason is None:
+            raise click.UsageError("--correct needs --reason TEXT: why the outcome changes")
+        receipt = record_correction(db_url, actor, fact, reason)
+    elif reason is not None:
+        raise click.UsageError("--reason goes with --correct only")
+    else:
+        receipt = record_outcome(db_url, actor, fact)
     _show_receipt(receipt, fmt)
 
 

@@ -35,8 +35,9 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
     Hosts have `my_job_day.host: true` (and optionally `slots`); visitors list the job
     families they want to discover in `my_job_day.discover`. The plan makes the most
     visits, then the highest total score, under the `ruleset: my_job_days` rules and
-    settings. It never reads nor changes anything of the pairing. A dry run by default;
-    --commit records the plan in the audit log as my-job-day entries.
+    settings. It never reads nor changes the pairs; people who withdrew from the program
+    (`tandem withdraw`) are left out. A dry run by default; --commit records the plan in
+    the audit log as my-job-day entries.
 
     \b
     Examples:
@@ -45,13 +46,17 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
       tandem myjobdays examples/cohort.json --format csv
       tandem myjobdays examples/cohort.json --commit --actor "hr.jane"
     """
+    from audit.myjobdays import in_program
     from cli.render import print_problems
     from engine.evaluation.inputs import load_inputs
     from engine.myjobdays.plan import plan_my_job_days, plan_profiles
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)
     print_problems(warnings)
+    loaded, left_out = in_program(loaded, db_url)
     result = plan_my_job_days(loaded, rules)
+    if left_out:
+        result["left_out"] = left_out
     receipt_text = None
     if commit:
         from audit.myjobdays import commit_plan

@@ -104,7 +104,10 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
 
     For an eligible pair the best pairing did not choose, it says what forcing the pair
     would cost the cohort, in pairs and in total score. The rules read the couple's past
-    from the audit log of --db when there is one.
+    from the audit log of --db when there is one, and the verdict then leads with the
+    pair's status in the program: active since entry N, proposed, ended by entry N,
+    forbidden by entry N, or never formed, and why (whom each person is paired with,
+    the places left).
 
     \b
     Examples:
@@ -112,6 +115,7 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
       tandem explain examples/cohort.json M03 E12 --format json
     """
     from audit.commit import current_state
+    from audit.explain import program_view, with_program
     from cli.views import show_explanation
     from engine.evaluation.inputs import load_inputs
     from engine.pairing.pipeline import explain_pair
@@ -119,6 +123,11 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
     loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
     report = explain_pair(loaded, rules, mentor_id, mentee_id,
                           standing=current_state(db_url).standing())
+    default = rules.pairing.settings.default_capacity
+    program = program_view(db_url, mentor_id, mentee_id,
+                           {p.id: p.capacity or default for p in loaded.mentors})
+    if program is not None:
+        report = with_program(report, program)
     if fmt == "json":
         from cli.render import print_json
 

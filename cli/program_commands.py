@@ -1,5 +1,6 @@
 """The program's lifecycle: `tandem separate`, `reassign`, `decide`, `approve`, `reject`,
-`history`. Each parses, calls one function of `audit.program` (or `audit.review`), renders."""
+`withdraw`, `rejoin`, `history`. Each parses, calls one function of `audit.program` (or
+`audit.review`), renders."""
 
 from __future__ import annotations
 
@@ -58,6 +59,9 @@ def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "")
 @click.option("--category", default="other", show_default=True,
               help="Why, in one word of separation_categories (vocabulary.yaml): mismatch, "
                    "availability, left-company, conflict, completed, other.")
+@click.option("--leaving", default=None, metavar="PERSON",
+              help="With --category left-company: which of the two left. They are withdrawn "
+                   "from the program in the same run.")
 @_actor_option
 @click.option("--commit", is_flag=True,
               help="Record the separation. Without it this is a dry run.")
@@ -66,18 +70,22 @@ def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "")
 @witness_options
 @format_option("text", "json", default="text")
 @reports_errors
-def separate(mentor: str, mentee: str, reason: str, category: str, actor: str | None,
-             commit: bool, rules_dir: Path | None, db_url: str | None, fmt: str) -> None:
+def separate(mentor: str, mentee: str, reason: str, category: str, leaving: str | None,
+             actor: str | None, commit: bool, rules_dir: Path | None, db_url: str | None,
+             fmt: str) -> None:
     """End an active pair: both people become free; nothing is deleted.
 
     A dry run by default: it shows the `separation` entry it would write. With --commit
     the entry is recorded, with the category, the reason, who and when. Refused, with
-    nothing written, when the pair is not active or the reason is empty.
+    nothing written, when the pair is not active or the reason is empty. A left-company
+    separation names who left with --leaving: that person is withdrawn (`tandem
+    withdraw`) in the same run, and no later run pairs them.
 
     \b
     Examples:
       tandem separate M01 E07 --reason "Sessions kept being cancelled" --category mismatch
-      tandem separate M01 E07 --reason "E07 left" --category left-company --commit
+      tandem separate M01 E07 --reason "E07 left" --category left-company --leaving E07 \\
+        --commit
     """
     from audit.program import separate as record_separation
     from engine.base.resources import rules_dir as bundled
@@ -85,9 +93,68 @@ def separate(mentor: str, mentee: str, reason: str, category: str, actor: str | 
 
     categories = load_vocabulary(rules_dir or bundled()).separation_categories
     recorded = record_separation(db_url, actor, mentor=mentor, mentee=mentee, reason=reason,
-                                 category=category, categories=categories, commit=commit)
+                                 category=category, categories=categories, commit=commit,
+                                 leaving=leaving)
+    stay = mentee if leaving == mentor else mentor if leaving == mentee else None
     _show_recorded(recorded, fmt, f"Recorded the separation of {mentor} and {mentee}",
+                   f"{leaving} is withdrawn from the program; {stay} is free: `tandem reassign "
+                   "COHORT` finds them a new partner." if stay else
                    "Both are free: `tandem reassign COHORT` finds them new partners.")
+
+
+def _person_command(verb: str, what: str) -> Callable[[Callable[..., None]], click.Command]:
+    def wrap(func: Any) -> Any:
+        for option in reversed([
+            click.command(verb), click.argument("person"), _reason_option(what),
+            _actor_option,
+            click.option("--commit", is_flag=True,
+                         help="Record it. Without it this is a dry run."),
+            db_option, witness_options, format_option("text", "json", default="text"),
+            reports_errors,
+        ]):
+            func = option(func)
+        return func
+    return wrap
+
+
+@_person_command("withdraw", "the person leaves the program")
+def withdraw(person: str, reason: str, actor: str | None, commit: bool, db_url: str | None,
+             fmt: str) -> None:
+    """Take a person out of the program: their active pairs end, and no later run,
+    reassignment or my-job-day plan includes them.
+
+    A dry run by default. With --commit a `separation` is recorded for each active pair
+    (category other), then the `withdrawal`. `tandem rejoin` undoes it, as a new
+    entry.
+
+    \b
+    Examples:
+      tandem withdraw E14 --reason "Left the company on 30 November"
+      tandem withdraw E14 --reason "Left the company on 30 November" --commit --actor hr.jane
+    """
+    from audit.program import withdraw as record_withdrawal
+
+    recorded = record_withdrawal(db_url, actor, person=person, reason=reason, commit=commit)
+    ended = len(recorded.entries) - 1
+    _show_recorded(recorded, fmt, f"Recorded the withdrawal of {person}",
+                   f"{ended} active pair{'' if ended == 1 else 's'} ended; no later run pairs "
+                   f"{person} until `tandem rejoin {person}`.")
+
+
+@_person_command("rejoin", "the person comes back")
+def rejoin(person: str, reason: str, actor: str | None, commit: bool, db_url: str | None,
+           fmt: str) -> None:
+    """Bring a withdrawn person back into the program: later runs may pair them again.
+
+    \b
+    Examples:
+      tandem rejoin E14 --reason "Back from leave" --commit
+    """
+    from audit.program import rejoin as record_rejoin
+
+    recorded = record_rejoin(db_url, actor, person=person, reason=reason, commit=commit)
+    _show_recorded(recorded, fmt, f"Recorded that {person} rejoins the program",
+                   f"`tandem reassign COHORT {person}` finds them a partner.")
 
 
 @click.command()
@@ -146,19 +213,21 @@ def decide() -> None:
 
     \b
     Examples:
-      tandem decide force M03 E12 --cohort examples/cohort.json --reason "Asked by both"
-      tandem decide forbid M01 E05 --cohort examples/cohort.json --reason "Conflict of interest"
+      tandem decide force M03 E12 --reason "Asked by both" --commit
+      tandem decide forbid M01 E05 --reason "Conflict of interest" --commit
     """
 
 
 def _decide_options(func: Any) -> Any:
     for option in reversed([
         click.argument("mentor"), click.argument("mentee"),
-        click.option("--cohort", "cohort_path", required=True,
+        click.option("--cohort", "cohort_path", default=None,
                      type=click.Path(path_type=Path, dir_okay=False),
-                     help="The cohort file with both people's profiles: the rules judge the "
-                          "pair on it."),
+                     help="A cohort file with both people's profiles. Default: the profiles "
+                          "the audit log keeps; a file that disagrees with them is refused."),
         _reason_option("you decide so"), rules_option, as_of_option, _actor_option,
+        click.option("--commit", is_flag=True,
+                     help="Record the decision. Without it this is a dry run."),
         db_option, witness_options, format_option("text", "json", default="text"),
         reports_errors,
     ]):
@@ -166,22 +235,34 @@ def _decide_options(func: Any) -> Any:
     return func
 
 
-def _decide(choice: Any, mentor: str, mentee: str, cohort_path: Path, reason: str,
+def _decide(choice: Any, mentor: str, mentee: str, cohort_path: Path | None, reason: str,
             rules_dir: Path | None, as_of: datetime | None, actor: str | None,
-            db_url: str | None, fmt: str, override: bool) -> None:
+            db_url: str | None, fmt: str, override: bool, commit: bool,
+            separate: bool = False) -> None:
     from audit.program import decide as record_decision
+    from engine.base.resources import rules_dir as bundled
+    from engine.evaluation.compile import compile_rules
     from engine.evaluation.inputs import load_inputs
+    from engine.rules.ruleset import load_rules
 
-    loaded, rules, _ = load_inputs(cohort_path, rules_dir, as_of.date() if as_of else None)
+    if cohort_path is not None:
+        loaded, rules, _ = load_inputs(cohort_path, rules_dir, as_of.date() if as_of else None)
+    else:
+        loaded, rules = None, load_rules(rules_dir or bundled())
+        compile_rules(rules)
     recorded = record_decision(db_url, actor, loaded, rules, choice=choice, mentor=mentor,
                                mentee=mentee, reason=reason, override_exclusion=override,
-                               commit=True)
-    entry = recorded.entries[0]
+                               commit=commit, separate=separate,
+                               categories=rules.vocabulary.separation_categories)
+    entry = recorded.entries[-1]
     excluded = entry.get("excluded_by") or []
     judged = (f"The rules gave this pair a score of {entry['score']}"
               + (f" and excluded it ({', '.join(excluded)})" if excluded else "") + ".")
-    after = ("The pair is active." if choice == "force" else
-             "Later runs never form this pair (rule history/forbidden-by-decision).")
+    after = ("The pair is a proposal: it becomes active with `tandem approve "
+             f"{entry['run']}` by another person." if entry.get("approval") else
+             "The pair is active." if choice == "force" else
+             "Later runs never form this pair (rule history/forbidden-by-decision)."
+             + (" The active pair was separated first." if len(recorded.entries) > 1 else ""))
     _show_recorded(recorded, fmt, f"Recorded the decision to {choice} {mentor} with {mentee}",
                    f"{judged} {after}")
 
@@ -191,36 +272,47 @@ def _decide(choice: Any, mentor: str, mentee: str, cohort_path: Path, reason: st
 @click.option("--override-exclusion", is_flag=True,
               help="Force the pair although a rule excludes it; the entry names the "
                    "exclusion overridden.")
-def force(mentor: str, mentee: str, cohort_path: Path, reason: str, rules_dir: Path | None,
-          as_of: datetime | None, actor: str | None, db_url: str | None, fmt: str,
-          override_exclusion: bool) -> None:
-    """Form a pair the optimiser did not choose; it is active at once.
+def force(mentor: str, mentee: str, cohort_path: Path | None, reason: str,
+          rules_dir: Path | None, as_of: datetime | None, actor: str | None, commit: bool,
+          db_url: str | None, fmt: str, override_exclusion: bool) -> None:
+    """Form a pair the optimiser did not choose. A dry run until --commit.
 
-    Refused when the mentee is paired, the mentor has no place left, or a rule excludes
-    the pair and --override-exclusion is not given.
+    The pair is active once recorded; with `approval: required` in the settings it is a
+    proposal until another person approves it (`tandem approve RUN`). Refused when the
+    mentee is paired, the mentor has no place left, either has withdrawn, or a rule
+    excludes the pair and --override-exclusion is not given.
 
     \b
     Examples:
-      tandem decide force M03 E12 --cohort examples/cohort.json --reason "Asked by both"
-      tandem decide force M01 E07 --cohort examples/cohort.json --reason "Retry after talks" \\
-        --override-exclusion --actor hr.jane
+      tandem decide force M03 E12 --reason "Asked by both" --commit
+      tandem decide force M01 E07 --reason "Retry after talks" --override-exclusion \\
+        --actor hr.jane --commit
     """
     _decide("force", mentor, mentee, cohort_path, reason, rules_dir, as_of, actor, db_url,
-            fmt, override_exclusion)
+            fmt, override_exclusion, commit)
 
 
 @decide.command("forbid")
 @_decide_options
-def forbid(mentor: str, mentee: str, cohort_path: Path, reason: str, rules_dir: Path | None,
-           as_of: datetime | None, actor: str | None, db_url: str | None, fmt: str) -> None:
-    """Forbid a pair in every later run; its explanation names this decision.
+@click.option("--separate", is_flag=True,
+              help="The pair is active: record its separation with the forbid.")
+def forbid(mentor: str, mentee: str, cohort_path: Path | None, reason: str,
+           rules_dir: Path | None, as_of: datetime | None, actor: str | None, commit: bool,
+           db_url: str | None, fmt: str, separate: bool) -> None:
+    """Forbid a pair in every later run; its explanation names this decision. A dry run
+    until --commit; it applies at once, even under `approval: required`, as it only
+    removes options.
+
+    Forbidding an active pair is refused unless --separate: then its separation is
+    recorded first, in the same run.
 
     \b
     Examples:
-      tandem decide forbid M01 E05 --cohort examples/cohort.json --reason "Conflict of interest"
+      tandem decide forbid M01 E05 --reason "Conflict of interest" --commit
+      tandem decide forbid M01 E07 --reason "Complaint upheld" --separate --commit
     """
     _decide("forbid", mentor, mentee, cohort_path, reason, rules_dir, as_of, actor, db_url,
-            fmt, False)
+            fmt, False, commit, separate)
 
 
 @click.command()
@@ -309,4 +401,5 @@ def history(person: str, db_url: str | None, fmt: str) -> None:
     sys.stdout.flush()
 
 
-COMMANDS: list[click.Command] = [separate, reassign, decide, approve, reject, history]
+COMMANDS: list[click.Command] = [separate, reassign, decide, approve, reject, withdraw, rejoin,
+                                 history]

@@ -2,18 +2,22 @@
 
 A pairing run writes ``run``, ``pair`` and ``unpaired``; the lifecycle writes the kinds of
 `engine.program.events`; my job days write ``my_job_day_run``, ``my_job_day`` and
-``my_job_day_unmet``; follow-up writes ``checkin`` and ``outcome``. Each kind's keys are
-documented in docs/audit.md, and the fold in `audit.state` gives each one its meaning.
+``my_job_day_unmet``; follow-up writes ``checkin``, ``outcome`` and its ``correction``.
+Each kind's keys are documented in docs/audit.md, and the fold in `audit.state` gives
+each one its meaning.
 """
 
 from __future__ import annotations
 
 from engine.program.events import (
     KIND_APPROVAL,
+    KIND_CORRECTION,
     KIND_DECISION,
     KIND_REASSIGNMENT,
     KIND_REJECTION,
+    KIND_REJOIN,
     KIND_SEPARATION,
+    KIND_WITHDRAWAL,
     LIFECYCLE_KINDS,
 )
 
@@ -29,13 +33,15 @@ MY_JOB_DAY_KINDS = (KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET)
 
 KIND_CHECKIN = "checkin"
 KIND_OUTCOME = "outcome"
-FOLLOWUP_KINDS = (KIND_CHECKIN, KIND_OUTCOME)
+FOLLOWUP_KINDS = (KIND_CHECKIN, KIND_OUTCOME, KIND_CORRECTION)
 
 ALL_KINDS = PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
 
 __all__ = [
-    "ALL_KINDS", "FOLLOWUP_KINDS", "KIND_APPROVAL", "KIND_CHECKIN", "KIND_DECISION",
+    "ALL_KINDS", "FOLLOWUP_KINDS", "KIND_APPROVAL", "KIND_CHECKIN", "KIND_CORRECTION",
+    "KIND_DECISION",
     "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN", "KIND_MY_JOB_DAY_UNMET", "KIND_OUTCOME",
-    "KIND_PAIR", "KIND_REASSIGNMENT", "KIND_REJECTION", "KIND_RUN", "KIND_SEPARATION",
-    "KIND_UNPAIRED", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS", "PAIRING_KINDS",
+    "KIND_PAIR", "KIND_REASSIGNMENT", "KIND_REJECTION", "KIND_REJOIN", "KIND_RUN",
+    "KIND_SEPARATION",
+    "KIND_UNPAIRED", "KIND_WITHDRAWAL", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS", "PAIRING_KINDS",
 ]

@@ -46,7 +46,8 @@ def check_checkin(fact: Checkin, book: PairBook, today: date) -> Refusal | None:
         return found
     if not found.active:
         how = (f"separated on {found.ended} ({found.separation})" if found.separation
-               else "no longer active")
+               else f"ended by its outcome ({found.outcome}, entry {found.outcome_seq})"
+               if found.outcome is not None else "no longer active")
         return (f"{fact.mentor} and {fact.mentee} are not an active pair ({how}); a check-in "
                 "is recorded for an active pair only", None)
     day = fact.on or today
@@ -66,6 +67,7 @@ def check_outcome(fact: Outcome, book: PairBook) -> Refusal | None:
         return found
     if found.outcome is not None:
         return (f"{fact.mentor} and {fact.mentee} already have an outcome ({found.outcome}, "
-                f"entry {found.outcome_seq}); an outcome is recorded once and never changed",
-                None)
+                f"entry {found.outcome_seq}); an outcome is recorded once: to correct it, "
+                f"`tandem outcome {fact.mentor} {fact.mentee} --result RESULT --correct "
+                "--reason TEXT` records a correction that supersedes it", None)
     return None

@@ -56,8 +56,9 @@ def places(cohort: Cohort, rules: Rules, standing: Standing) -> dict[str, int]:
     """Places each person of the cohort has left: a mentor's capacity minus the places they
     hold, a mentee's one place unless they hold it."""
     default = rules.pairing.settings.default_capacity
-    return {p.id: max(0, (p.capacity or default if p.role == "mentor" else 1)
-                      - standing.load.get(p.id, 0)) for p in cohort.participants}
+    return {p.id: 0 if p.id in standing.withdrawn else
+            max(0, (p.capacity or default if p.role == "mentor" else 1)
+                - standing.load.get(p.id, 0)) for p in cohort.participants}
 
 
 def taken_in(cohort: Cohort, rules: Rules, standing: Standing) -> frozenset[str]:
@@ -249,7 +250,11 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
             found[people[row].id] = (row, info)
     out: list[dict[str, Any]] = []
     for person in cohort.participants:
-        if person.id in taken:
+        if person.id in standing.withdrawn:
+            out.append({"id": person.id, "role": person.role, "reason": "withdrawn",
+                        "why": "withdrew from the program (`tandem history` says when and "
+                               "why); not paired", "detail": {}})
+        elif person.id in taken:
             held = standing.load.get(person.id, 0)
             text = ("already in an active pair; not paired again in this run"
                     if person.role == "mentee" or held <= 1 else
@@ -286,7 +291,7 @@ def explain_pair(cohort: Cohort, rules: Rules, mentor_id: str, mentee_id: str,
     taken = frozenset(busy) - {mentor_id, mentee_id}
     held = standing or Standing()
     others = Standing({p: n for p, n in held.load.items() if p not in (mentor_id, mentee_id)},
-                      held.pairs)
+                      held.pairs, held.withdrawn - {mentor_id, mentee_id})
     ev = evaluate(cohort, rules, taken, standing=others)
     space, table, settings = ev.space, ev.table, rules.pairing.settings
     m = next(i for i, p in enumerate(space.mentors) if p.id == mentor_id)

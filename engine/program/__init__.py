@@ -10,5 +10,6 @@ Nothing here reads or writes a database: `audit.program` does, around these func
 - `separation`: ending an active pair;
 - `reassignment`: new partners for free people, with the pairing engine;
 - `decision`: a human's force or forbid, with what the rules said of the pair;
-- `approval`: approving or rejecting a proposed run.
+- `approval`: approving or rejecting a proposed run;
+- `withdrawal`: a person leaving the program (ending their pairs), or rejoining it.
 """

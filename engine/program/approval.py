@@ -36,12 +36,24 @@ def _proposal(pending: Mapping[str, str], closed: Mapping[str, str], runs: Seque
 
 def approve(pending: Mapping[str, str], pairs: Mapping[str, Sequence[int]],
             closed: Mapping[str, str], runs: Sequence[str], *, asked: str, run: str, at: str,
-            actor: str) -> Approval:
-    """The approval of a proposed run, by someone other than its proposer."""
+            actor: str, vouched: str = "", proposers: Mapping[str, str] | None = None
+            ) -> Approval:
+    """The approval of a proposed run, by someone other than its proposer.
+
+    ``proposers``: run -> the identity the database vouched for when it was proposed;
+    ``vouched``: the approver's. When both are known they must differ (the free-text
+    ``--actor`` alone proves nothing); the actors must differ too.
+    """
     target = _proposal(pending, closed, runs, asked)
     if pending[target] == actor:
         raise RefusedError(f"{actor} proposed run {target}; another person must approve it "
                       "(human review of an automated decision), with --actor NAME")
+    proposer = (proposers or {}).get(target, "")
+    if vouched and proposer == vouched:
+        raise RefusedError(f"run {target} was proposed as {proposer}, and this approval comes "
+                           f"from {vouched} too: another person must approve it, under their "
+                           "own database role (PostgreSQL) or operating-system user (SQLite); "
+                           "a different --actor is not enough")
     return Approval(run, at, actor, target, tuple(pairs.get(target, ())))
 
 

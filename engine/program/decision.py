@@ -54,8 +54,13 @@ def judge(cohort: Cohort, rules: Rules, standing: Standing, mentor: str,
 def decide(cohort: Cohort, rules: Rules, standing: Standing,
            active: Sequence[tuple[str, str]], *, choice: Choice, mentor: str, mentee: str,
            reason: str, override_exclusion: bool, run: str, at: str,
-           actor: str) -> Decision:
-    """The decision entry for forcing or forbidding (mentor, mentee), after every check."""
+           actor: str, separate: bool = False) -> Decision:
+    """The decision entry for forcing or forbidding (mentor, mentee), after every check.
+
+    Forbidding an active pair is refused unless ``separate`` (the caller then records the
+    pair's separation just before the decision). With ``approval: required`` in the
+    settings, a forced pair is a proposal until another person approves it.
+    """
     text = need_reason(reason, f"the pair is {'forced' if choice == 'force' else 'forbidden'}")
     verdict = judge(cohort, rules, standing, mentor, mentee)
     record = standing.record(mentor, mentee)
@@ -63,8 +68,16 @@ def decide(cohort: Cohort, rules: Rules, standing: Standing,
         if record.forbidden:
             raise RefusedError(f"{mentor} and {mentee} are already forbidden (decision entry "
                           f"{record.decision_seq})")
+        if (mentor, mentee) in set(active) and not separate:
+            raise RefusedError(f"{mentor} and {mentee} are an active pair: a forbid would leave "
+                               "it active; add --separate to record its separation with the "
+                               "forbid, or separate it first with `tandem separate`")
         return Decision(run, at, actor, "forbid", mentor, mentee, text, verdict.score,
                         tuple(verdict.reasons), verdict.excluded_by, False)
+    for pid in (mentor, mentee):
+        if pid in standing.withdrawn:
+            raise RefusedError(f"{pid} withdrew from the program; `tandem rejoin {pid} "
+                               "--reason TEXT` brings them back first")
     if (mentor, mentee) in set(active):
         raise RefusedError(f"{mentor} and {mentee} are already an active pair")
     left = places(cohort, rules, standing)
@@ -83,4 +96,5 @@ def decide(cohort: Cohort, rules: Rules, standing: Standing,
                       "--override-exclusion: the decision records the exclusion overridden")
     return Decision(run, at, actor, "force", mentor, mentee, text, verdict.score,
                     tuple(verdict.reasons), verdict.excluded_by,
-                    bool(verdict.excluded_by) and override_exclusion)
+                    bool(verdict.excluded_by) and override_exclusion,
+                    approval="required" if rules.pairing.settings.approval == "required" else "")

@@ -1,4 +1,5 @@
-"""The program's lifecycle entry kinds: separation, reassignment, decision, approval, rejection.
+"""The program's lifecycle entry kinds: separation, reassignment, decision, approval,
+rejection, withdrawal, rejoin, and the correction of an outcome.
 
 Each kind is a frozen dataclass: ``as_doc()`` gives the entry as it is chained (every key
 but ``seq``, which `audit.log.entries.link` adds), ``of(doc)`` reads one back. Plain data, no
@@ -8,7 +9,13 @@ I/O. The fold in `audit.state` gives each kind its meaning:
 - ``reassignment`` forms a pair, like ``pair``, in a run whose entry says
   ``"command": "reassign"``; ``after`` lists the separations that freed its people;
 - ``decision`` is a human's: ``force`` forms a pair, ``forbid`` masks one in later runs;
-- ``approval`` makes a proposed run's pairs active, ``rejection`` closes the proposal.
+- ``approval`` makes a proposed run's pairs active, ``rejection`` closes the proposal;
+- ``withdrawal`` takes a person out of the program (the separations of their active pairs
+  come just before it, in the same run); ``rejoin`` brings them back;
+- ``correction`` replaces the result of a pair's outcome, never editing the outcome entry.
+
+Every lifecycle entry also carries ``vouched``: the identity the database vouches for
+(`audit.commit.vouched_identity`), beside the free-text ``actor``.
 
 The keys are a shared contract (docs/audit.md): keys may be added, never renamed.
 """
@@ -26,9 +33,13 @@ KIND_REASSIGNMENT = "reassignment"
 KIND_DECISION = "decision"
 KIND_APPROVAL = "approval"
 KIND_REJECTION = "rejection"
+KIND_WITHDRAWAL = "withdrawal"
+KIND_REJOIN = "rejoin"
+KIND_CORRECTION = "correction"
 LIFECYCLE_KINDS = (KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION, KIND_APPROVAL,
-                   KIND_REJECTION)
+                   KIND_REJECTION, KIND_WITHDRAWAL, KIND_REJOIN)
 COMMAND_REASSIGN = "reassign"  # the `command` of a reassignment run's `run` entry
+LEFT_COMPANY = "left-company"  # the separation category that withdraws the person leaving
 APPROVAL_REQUIRED = "required"  # the `approval` of a run entry whose pairs are a proposal
 
 Choice = Literal["force", "forbid"]
@@ -103,6 +114,7 @@ class Decision:
     override_exclusion: bool = False
     rules_digest: str = ""  # the rules that judged the pair, when known
     input_digest: str = ""  # the cohort they judged it on, when known
+    approval: str = ""  # "required": a forced pair is a proposal until approved
 
     def as_doc(self) -> dict[str, Any]:
         doc = {"kind": KIND_DECISION, "run": self.run, "at": self.at, "actor": self.actor,
@@ -115,6 +127,8 @@ class Decision:
             doc["rules_digest"] = self.rules_digest
         if self.input_digest:
             doc["input_digest"] = self.input_digest
+        if self.approval:
+            doc["approval"] = self.approval
         return doc
 
     @classmethod
@@ -124,7 +138,7 @@ class Decision:
                    str(doc["mentor"]), str(doc["mentee"]), str(doc["reason"]), doc["score"],
                    tuple(doc.get("reasons", ())), tuple(doc.get("excluded_by", ())),
                    bool(doc.get("override_exclusion", False)), str(doc.get("rules_digest", "")),
-                   str(doc.get("input_digest", "")))
+                   str(doc.get("input_digest", "")), str(doc.get("approval", "")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +179,83 @@ class Rejection:
     def of(cls, doc: Mapping[str, Any]) -> Rejection:
         return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["rejects"]),
                    str(doc["reason"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A person leaves the program: no later run, reassignment or plan includes them.
+
+    ``pairs``: the entries that formed the pairs they were in; each was ended by a
+    separation of the same run, recorded just before.
+    """
+
+    run: str
+    at: str
+    actor: str
+    person: str
+    role: str
+    reason: str
+    pairs: tuple[int, ...] = ()
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_WITHDRAWAL, "run": self.run, "at": self.at, "actor": self.actor,
+                "person": self.person, "role": self.role, "reason": self.reason,
+                "pairs": list(self.pairs)}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> Withdrawal:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["person"]),
+                   str(doc.get("role", "")), str(doc["reason"]),
+                   tuple(int(s) for s in doc.get("pairs", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class Rejoin:
+    """A withdrawn person comes back to the program (``withdrawal``: the entry it undoes)."""
+
+    run: str
+    at: str
+    actor: str
+    person: str
+    reason: str
+    withdrawal: int
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_REJOIN, "run": self.run, "at": self.at, "actor": self.actor,
+                "person": self.person, "reason": self.reason, "withdrawal": self.withdrawal}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> Rejoin:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["person"]),
+                   str(doc["reason"]), int(doc["withdrawal"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A pair's outcome corrected: ``corrects`` is the outcome (or correction) it supersedes.
+
+    The earlier entry stays as it was; readers take the latest result of the pair.
+    """
+
+    run: str
+    at: str
+    actor: str
+    mentor: str
+    mentee: str
+    result: str
+    reason: str
+    corrects: int
+    pair_seq: int
+    note_digest: str | None = None
+
+    def as_doc(self) -> dict[str, Any]:
+        return {"kind": KIND_CORRECTION, "run": self.run, "at": self.at, "actor": self.actor,
+                "mentor": self.mentor, "mentee": self.mentee, "result": self.result,
+                "reason": self.reason, "corrects": self.corrects, "pair_seq": self.pair_seq,
+                "note_digest": self.note_digest}
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> Correction:
+        return cls(str(doc["run"]), str(doc["at"]), str(doc["actor"]), str(doc["mentor"]),
+                   str(doc["mentee"]), str(doc["result"]), str(doc["reason"]),
+                   int(doc["corrects"]), int(doc["pair_seq"]), doc.get("note_digest"))

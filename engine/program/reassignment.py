@@ -7,7 +7,8 @@ JSON contract as `tandem pair`) for the free people, ready to be recorded as
 
 The people named are paired; a role with nobody named draws on every person of that role
 with a free place (a mentee in no pair, a mentor with places left). With no id at all,
-everyone free is paired. People already paired are not part of the run and are not listed.
+everyone free is paired. Everyone of the cohort whom the program's state leaves out is
+listed as unpaired, with the reason: withdrawn, or already paired (no place left).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def reassign(cohort: Cohort, rules: Rules, standing: Standing,
         person = by_id.get(pid)
         if person is None:
             raise unknown_person(pid, by_id, str(cohort.source))
+        if pid in standing.withdrawn:
+            raise RefusedError(f"{pid} withdrew from the program; `tandem rejoin {pid} "
+                               "--reason TEXT --commit` brings them back first")
         if left[pid] <= 0:
             what = ("is in an active or proposed pair" if person.role == "mentee" else
                     "has no place left: their active or proposed pairs fill their capacity")
@@ -39,7 +43,4 @@ def reassign(cohort: Cohort, rules: Rules, standing: Standing,
                           "leave them out")
         named[person.role].add(pid)
     only = (frozenset(named["mentor"]) or None, frozenset(named["mentee"]) or None)
-    result = pair_cohort(cohort, rules, standing=standing, only=only)
-    result["unpaired"] = [u for u in result["unpaired"] if u["reason"] != "already-paired"]
-    result["summary"]["unpaired"] = len(result["unpaired"])
-    return result
+    return pair_cohort(cohort, rules, standing=standing, only=only)

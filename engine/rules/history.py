@@ -57,11 +57,13 @@ class Standing:
     ``load``: person id -> places held now (active pairs, and pairs proposed and waiting for
     approval). A mentee holding one is taken; a mentor is taken when the load reaches their
     capacity, and otherwise offers the remaining places. ``pairs``: (mentor, mentee) -> the
-    couple's past.
+    couple's past. ``withdrawn``: the people who left the program; they hold no place and
+    no run pairs them.
     """
 
     load: Mapping[str, int] = field(default_factory=dict)
     pairs: Mapping[tuple[str, str], PairRecord] = field(default_factory=dict)
+    withdrawn: frozenset[str] = frozenset()
 
     def record(self, mentor: str, mentee: str) -> PairRecord:
         return self.pairs.get((mentor, mentee), NO_PAST)

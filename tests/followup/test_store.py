@@ -111,13 +111,14 @@ def test_a_checkin_of_a_separated_pair_is_refused(url):
 
 
 def test_a_second_outcome_for_a_pair_is_refused(url):
-    """An outcome is recorded once and never changed."""
+    """An outcome is recorded once and never edited: the refusal names the correction."""
     record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
     with pytest.raises(RefusedError) as caught:
         record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "failure"))
     assert str(caught.value) == (
         "M0001 and E0001 already have an outcome (success, entry 6); an outcome is recorded "
-        "once and never changed; nothing was written.")
+        "once: to correct it, `tandem outcome M0001 E0001 --result RESULT --correct --reason "
+        "TEXT` records a correction that supersedes it; nothing was written.")
     assert _count(url) == 6
 
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from tests.audit.conftest import db_url, pg_server, pg_url, raw_sql, sqlite_url
+from tests.helpers.identity import reviewer
 
 __all__ = ["db_url", "pg_server", "pg_url", "raw_sql", "sqlite_url"]
 
@@ -43,9 +44,13 @@ def cohort(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def tandem(db_url: str) -> Callable[..., tuple[int, str, str]]:
-    """Run a command against the test's database: (exit code, stdout, stderr)."""
+    """Run a command against the test's database: (exit code, stdout, stderr).
+
+    `approve` runs as a second person, as a real reviewer would: another OS user on
+    SQLite, another database role on PostgreSQL (`tests.helpers.identity`)."""
     def invoke(*args: object) -> tuple[int, str, str]:
-        result = CliRunner().invoke(cli, [*map(str, args), "--db", db_url])
+        url, env = reviewer(db_url) if args and args[0] == "approve" else (db_url, {})
+        result = CliRunner().invoke(cli, [*map(str, args), "--db", url], env=env)
         return result.exit_code, result.stdout, result.stderr
     return invoke
 

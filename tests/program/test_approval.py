@@ -52,9 +52,10 @@ def test_another_person_approves_and_the_pairs_become_active(proposed, tandem, d
     code, out, err = tandem("approve", proposed, "--actor", "hr.paul")
     assert code == 0, err
     from audit.log.db import shown
+    from tests.helpers.identity import reviewer
 
-    assert out.splitlines()[:2] == [
-        f"Recorded the approval of run {proposed} in {shown(db_url)}: entry 5.",
+    assert out.splitlines()[:2] == [  # approved under the reviewer's own identity
+        f"Recorded the approval of run {proposed} in {shown(reviewer(db_url)[0])}: entry 5.",
         "Its 3 pairs are active."]
     approval = entries(db_url)[-1]
     assert (approval["kind"], approval["approves"], approval["pairs"], approval["actor"]) == (

@@ -23,12 +23,17 @@ def program(cohort, tandem):
     return path
 
 
+def committed(path: object) -> tuple[object, ...]:
+    """The cohort of a decision, and --commit: a decision is a dry run without it."""
+    return ("--cohort", path, "--commit")
+
+
 def test_forcing_a_pair_records_what_the_rules_said_and_activates_it(program, tandem, db_url):
     """A forced pair is active at once; the decision keeps the score and the fired rules."""
     for mentor, mentee in (("M02", "E22"), ("M05", "E05")):
         tandem("separate", mentor, mentee, "--reason", "Timetables", "--category",
                "availability", "--commit")
-    code, out, err = tandem("decide", "force", "M05", "E22", "--cohort", program,
+    code, out, err = tandem("decide", "force", "M05", "E22", *committed(program),
                             "--reason", "Both asked to work on the CRM project",
                             "--actor", "hr.jane")
     assert code == 0, err
@@ -57,8 +62,8 @@ def test_forcing_an_excluded_pair_needs_the_override_and_names_the_exclusion(pro
     refused("the rules exclude M01 with E07 (history/separated-couple); to force the pair "
             "anyway, add --override-exclusion: the decision records the exclusion "
             "overridden; nothing was written",
-            "decide", "force", "M01", "E07", "--cohort", program, "--reason", "Try again")
-    code, _, err = tandem("decide", "force", "M01", "E07", "--cohort", program, "--reason",
+            "decide", "force", "M01", "E07", *committed(program), "--reason", "Try again")
+    code, _, err = tandem("decide", "force", "M01", "E07", *committed(program), "--reason",
                           "Try again after a talk", "--override-exclusion")
     assert code == 0, err
     decision = entries(db_url)[-1]
@@ -75,20 +80,22 @@ def test_a_forbidden_pair_is_masked_in_later_runs_and_its_explanation_names_the_
     """After forbid, pair and reassign never form the couple; the why names the decision."""
     tandem("separate", "M05", "E05", "--reason", "Timetables", "--category", "availability",
            "--commit")
-    code, _, err = tandem("decide", "forbid", "M05", "E05", "--cohort", program, "--reason",
+    code, _, err = tandem("decide", "forbid", "M05", "E05", *committed(program), "--reason",
                           "Conflict of interest: same project board")
     assert code == 0, err
     seq = entries(db_url)[-1]["seq"]
     code, out, _ = tandem("explain", program, "M05", "E05", "--format", "json")
     report = json.loads(out)
-    assert report["verdict"].startswith("cannot be formed: excluded by ")
+    assert report["program"]["status"] == "forbidden"
+    assert report["verdict"].startswith(f"forbidden in the program (forbidden by entry {seq})")
+    assert "cannot be formed: excluded by " in report["verdict"]
     assert "history/forbidden-by-decision" in report["verdict"]
     code, out, _ = tandem("pair", cohort("again", ["M05", "E05"]), "--format", "json")
     result = json.loads(out)
     assert result["pairs"] == []
     e05 = next(u for u in result["unpaired"] if u["id"] == "E05")
     assert "history/forbidden-by-decision" in e05["detail"]["excluded_by"]
-    code, out, _ = tandem("decide", "force", "M05", "E05", "--cohort", program, "--reason",
+    code, out, _ = tandem("decide", "force", "M05", "E05", *committed(program), "--reason",
                           "x", "--override-exclusion", "--format", "json")
     forced = json.loads(out)["entries"][0]
     forbidden = next(r for r in forced["reasons"] if r["rule"] == "history/forbidden-by-decision")
@@ -121,14 +128,14 @@ REFUSALS = [
                          ids=[r[0] for r in REFUSALS])
 def test_a_bad_decision_is_refused_exactly(program, refused, description, args, message):
     """Each refusal names the problem and the fix, exits 1 and writes nothing."""
-    refused(message.format(cohort=program), "decide", *args, "--cohort", program)
+    refused(message.format(cohort=program), "decide", *args, *committed(program))
 
 
 def test_forbidding_twice_is_refused(program, tandem, refused):
     """A couple already forbidden names the decision that forbade it."""
-    tandem("decide", "forbid", "M02", "E07", "--cohort", program, "--reason", "Conflict")
+    tandem("decide", "forbid", "M02", "E07", *committed(program), "--reason", "Conflict")
     refused("M02 and E07 are already forbidden (decision entry 6); nothing was written",
-            "decide", "forbid", "M02", "E07", "--cohort", program, "--reason", "Again")
+            "decide", "forbid", "M02", "E07", *committed(program), "--reason", "Again")
 
 
 def test_forcing_a_pair_on_a_full_mentor_is_refused(program, tandem, refused):
@@ -137,4 +144,4 @@ def test_forcing_a_pair_on_a_full_mentor_is_refused(program, tandem, refused):
            "--commit")
     refused("M01 has no place left: their active or proposed pairs fill their capacity; "
             "separate one first with `tandem separate`; nothing was written",
-            "decide", "force", "M01", "E22", "--cohort", program, "--reason", "asked")
+            "decide", "force", "M01", "E22", *committed(program), "--reason", "asked")

@@ -59,8 +59,8 @@ def _setup(tandem) -> None:
 
 
 def _force(mentor: str, mentee: str) -> tuple[object, ...]:
-    return ("decide", "force", mentor, mentee, "--cohort", EXAMPLE, "--reason", "race",
-            "--override-exclusion")
+    return ("decide", "force", mentor, mentee, "--commit", "--cohort", EXAMPLE, "--reason",
+            "race", "--override-exclusion")
 
 
 def test_forcing_one_mentee_from_four_processes_forms_one_pair(tandem, db_url):

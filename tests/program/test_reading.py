@@ -21,7 +21,7 @@ def program(cohort, tandem):
                  ("separate", "M01", "E07", "--reason", "No common ground", "--category",
                   "mismatch", "--commit", "--actor", "hr.jane"),
                  ("reassign", path, "--commit", "--actor", "hr.jane"),
-                 ("decide", "forbid", "M02", "E07", "--cohort", path, "--reason",
+                 ("decide", "forbid", "M02", "E07", "--commit", "--cohort", path, "--reason",
                   "Same project board", "--actor", "hr.paul")):
         code, _, err = tandem(*args)
         assert code == 0, err

@@ -34,7 +34,9 @@ def test_a_dry_run_pairs_the_free_people_and_writes_nothing(separated, tandem, d
     assert code == 0, err
     result = json.loads(out)
     assert [(p["mentor"], p["mentee"]) for p in result["pairs"]] == [("M01", "E24")]
-    (e07,) = result["unpaired"]
+    (e07,) = [u for u in result["unpaired"] if u["reason"] != "already-paired"]
+    assert sorted(u["id"] for u in result["unpaired"] if u["reason"] == "already-paired") == [
+        "E10", "E22", "M02"]  # the state leaves them out, and says so
     assert (e07["id"], e07["reason"], e07["detail"]["excluded_by"]) == (
         "E07", "no-eligible-partner", {"history/separated-couple": 1})
     assert entries(db_url) == before
@@ -47,7 +49,7 @@ def test_reassignment_entries_name_the_separation_that_freed_their_people(separa
     assert code == 0, err
     log = entries(db_url)
     run, new, left = log[6], log[7], log[8]
-    assert (run["kind"], run["command"], run["entries"]) == ("run", "reassign", 2)
+    assert (run["kind"], run["command"], run["entries"]) == ("run", "reassign", 5)
     assert (new["kind"], new["mentor"], new["mentee"], new["after"]) == (
         "reassignment", "M01", "E24", [6])
     assert [r["rule"] for r in new["reasons"]] != []
@@ -60,12 +62,14 @@ def test_reassignment_entries_name_the_separation_that_freed_their_people(separa
 
 def test_named_people_only_are_paired(separated, tandem):
     """Given E07, only E07 looks for a mentor (M01, the one with a place, is excluded by the
-    past); E24 is not part of the run, and nobody already paired is listed."""
+    past); E24 is not part of the run; the people already paired are listed as such."""
     code, out, _ = tandem("reassign", separated, "E07", "--format", "json")
     assert code == 0
     result = json.loads(out)
     assert result["pairs"] == []
-    assert sorted(u["id"] for u in result["unpaired"]) == ["E07", "M01"]
+    assert sorted((u["id"], u["reason"]) for u in result["unpaired"]) == [
+        ("E07", "no-eligible-partner"), ("E10", "already-paired"), ("E22", "already-paired"),
+        ("M01", "no-eligible-partner"), ("M02", "already-paired")]
 
 
 @pytest.mark.parametrize(("person", "message"), [

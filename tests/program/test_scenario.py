@@ -32,9 +32,9 @@ def test_the_whole_lifecycle_on_the_example(tandem, db_url, tmp_path):
     assert len(entries(db_url)) == before + 1 + len(dry["pairs"]) + len(dry["unpaired"])
     ok("separate", "M06", "E14", "--reason", "E14 moved abroad", "--category", "left-company",
        "--commit")
-    ok("decide", "forbid", "M06", "E05", "--cohort", EXAMPLE, "--reason",
+    ok("decide", "forbid", "M06", "E05", "--commit", "--cohort", EXAMPLE, "--reason",
        "Conflict of interest", "--actor", "hr.jane")
-    ok("decide", "force", "M06", "E07", "--cohort", EXAMPLE, "--reason",
+    ok("decide", "force", "M06", "E07", "--commit", "--cohort", EXAMPLE, "--reason",
        "E07 asked for an IT mentor", "--actor", "hr.jane")
 
     rules = tmp_path / "rules"

@@ -45,7 +45,7 @@ def commit_program(tandem, url: str, cohort: Path = EXAMPLE) -> dict:
            "--db", url)
     invoke(tandem, "reassign", str(cohort), "--commit", "--actor", "hr.jane", "--db", url)
     invoke(tandem, "decide", "forbid", "M06", "E05", "--cohort", str(cohort), "--reason",
-           "Conflict of interest", "--actor", "hr.paul", "--db", url)
+           "Conflict of interest", "--actor", "hr.paul", "--commit", "--db", url)
     b.append(url, [b.checkin(second["mentor"], second["mentee"], rating=5),
                    b.outcome(second["mentor"], second["mentee"], result="success")])
     return result

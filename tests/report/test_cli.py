@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from click.testing import CliRunner
 
 from tests.audit.conftest import pg_server, pg_url, raw_sql, sqlite_url  # noqa: F401
 from tests.report.conftest import EXAMPLE, commit_program, invoke
@@ -175,7 +176,8 @@ def test_a_proposed_run_then_its_approval(tandem, sqlite_url, tmp_path):  # noqa
     invoke(tandem, "report", "--db", sqlite_url, "--out", str(out))
     assert ("<dt>Approval</dt><dd>required, not yet given: these pairs are a proposal</dd>"
             in out.read_text(encoding="utf-8"))
-    invoke(tandem, "approve", run, "--actor", "hr.paul", "--db", sqlite_url)
+    CliRunner(env={"LOGNAME": "reviewer", "USER": "reviewer"}).invoke(  # another OS user
+        tandem, ["approve", run, "--actor", "hr.paul", "--db", sqlite_url])
     invoke(tandem, "report", "--db", sqlite_url, "--out", str(out))
     page = out.read_text(encoding="utf-8")
     assert "<dt>Approval</dt><dd>approved by hr.paul (entry 26)</dd>" in page
