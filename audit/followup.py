@@ -19,10 +19,9 @@ All the facts of one command share one ``run`` id, like the entries of a pairing
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +30,6 @@ from typing import Any
 from audit.commit import default_actor, new_run_id, utc_now
 from audit.log.errors import AuditError
 from audit.log.kinds import KIND_CHECKIN, KIND_OUTCOME
-from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
 from engine.followup.facts import (
@@ -230,13 +228,17 @@ class _Note:
 def _note(text: str | None) -> _Note | None:
     if not text:
         return None
+    from audit.log.entries import note_digest
+
     salt = secrets.token_hex(16)
-    return _Note("sha256:" + sha256_hex(salt + text), salt, text)
+    return _Note(note_digest(salt, text), salt, text)
 
 
 def note_matches(digest: str, salt: str, text: str) -> bool:
     """Whether a kept note still matches the digest its entry holds."""
-    return digest == "sha256:" + sha256_hex(salt + text)
+    from audit.log.entries import note_state
+
+    return note_state(digest, (salt, text)) == "kept"
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -247,15 +249,12 @@ class _Batch:
     notes: list[_Note] = field(default_factory=list)
 
 
-def _docs(conn: Any) -> Iterator[dict[str, Any]]:
-    from sqlalchemy import select
+def _docs(conn: Any) -> list[dict[str, Any]]:
+    from audit.log import store
 
-    from audit.log import schema
-
-    log = schema.log
-    # Not streamed: the writer appends on this connection right after reading.
-    for row in conn.execute(select(log.c.entry).order_by(log.c.seq)).all():
-        yield json.loads(row[0])
+    # Not streamed: the writer appends on this connection right after reading. Malformed
+    # entries are left out, with a warning.
+    return store.all_docs(conn)
 
 
 def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, witness_options
+from cli.options import ID, RATING, as_of_option, db_option, format_option, witness_options
 
 if TYPE_CHECKING:
     from audit.followup import FollowupReceipt
@@ -21,9 +21,9 @@ _ACTOR = click.option("--actor", default=None,
 
 
 @click.command()
-@click.argument("mentor", required=False)
-@click.argument("mentee", required=False)
-@click.option("--rating", type=int, default=None, help="How the pair is going: 1 to 5.")
+@click.argument("mentor", required=False, type=ID)
+@click.argument("mentee", required=False, type=ID)
+@click.option("--rating", type=RATING, default=None, help="How the pair is going: 1 to 5.")
 @click.option("--by", "by", type=click.Choice(["mentor", "mentee"]), default=None,
               help="Who answered.")
 @click.option("--on", "on", type=_DATE, default=None,
@@ -88,8 +88,8 @@ def _show_receipt(receipt: FollowupReceipt, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("mentor")
-@click.argument("mentee")
+@click.argument("mentor", type=ID)
+@click.argument("mentee", type=ID)
 @click.option("--result", "result", required=True,
               type=click.Choice(["success", "partial", "failure"]),
               help="How the pair ended.")
