@@ -273,7 +273,8 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)
             at = utc_now()
-            batch, skipped = build(current_book(list(_docs(conn))), at, new_run_id(at))
+            docs = _docs(conn)
+            batch, skipped = build(current_book(docs), at, new_run_id(at), docs)
             if not batch.docs:
                 return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
                                        tuple(skipped))
@@ -300,11 +301,43 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+CheckinKey = tuple[str, str, str, str | None, int]
+
+
+def _key(mentor: str, mentee: str, day: str, by: str | None, rating: int) -> CheckinKey:
+    """What makes two check-ins the same: the pair, the day, the side and the rating."""
+    return (mentor, mentee, day, by, rating)
+
+
+def _logged_checkins(docs: Iterable[Mapping[str, Any]]) -> set[CheckinKey]:
+    return {_key(str(d["mentor"]), str(d["mentee"]), str(d["on"]), d.get("by"),
+                 int(d["rating"])) for d in docs if d.get("kind") == KIND_CHECKIN}
+
+
+def _not_text(fact: Checkin) -> Problem | None:
+    """A check-in whose text cannot be stored as UTF-8 (a lone surrogate, from a JSON
+    escape such as \\ud800), refused like any other invalid row."""
+    for name, value in (("mentor", fact.mentor), ("mentee", fact.mentee),
+                        ("note", fact.note)):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return Problem("", fact.where, f"the {name} holds a lone surrogate "
+                               "(an escape such as \\ud800 that is no character), which is "
+                               "not text; correct it in the file")
+    return None
+
+
 def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Checkin], *,
                     file: str | None = None, skip_invalid: bool = False,
-                    skipped: Sequence[Problem] = (), today: date | None = None
-                    ) -> FollowupReceipt:
+                    skipped: Sequence[Problem] = (), today: date | None = None,
+                    allow_duplicates: bool = False) -> FollowupReceipt:
     """Record check-ins of active pairs, all or nothing (or the valid ones, ``skip_invalid``).
+
+    A check-in identical to one already logged, or to an earlier one of the same file (the
+    same pair, day, side and rating), is refused as a duplicate, unless
+    ``allow_duplicates``.
 
     ``file`` names where the check-ins were read. Raises InvalidInput listing every refused
     row, and writes nothing, unless ``skip_invalid``; without ``file`` (the command line),
@@ -313,15 +346,32 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
     day = today or _today()
     who = actor or default_actor()
 
-    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+    def build(book: PairBook, at: str, run: str, docs: Sequence[Mapping[str, Any]]
+              ) -> tuple[_Batch, list[Problem]]:
         batch, refused = _Batch(), list(skipped)
+        seen = set() if allow_duplicates else _logged_checkins(docs)
         for fact in checkins:
+            garbled = _not_text(fact)
+            if garbled is not None:
+                if file is None:
+                    raise RefusedError(garbled.message)
+                refused.append(Problem(file, fact.where, garbled.message))
+                continue
             refusal = check_checkin(fact, book, day)
+            key = _key(fact.mentor, fact.mentee, (fact.on or day).isoformat(), fact.by,
+                       fact.rating)
+            if refusal is None and key in seen:
+                refusal = (f"{fact.mentor} and {fact.mentee} already have this check-in: "
+                           f"rating {fact.rating} by {fact.by or 'either side'} on {key[2]} "
+                           "(in the log, or earlier in this file); give --allow-duplicates "
+                           "if it really happened twice", None)
             if refusal is not None:
                 if file is None:
                     raise RefusedError(*refusal)
                 refused.append(Problem(file, fact.where, *refusal))
                 continue
+            if not allow_duplicates:
+                seen.add(key)
             note = _note(fact.note)
             record = book.pairs[(fact.mentor, fact.mentee)]
             batch.docs.append(CheckinEntry(
@@ -338,14 +388,16 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
 
 
 def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
-                    skip_invalid: bool = False, today: date | None = None) -> FollowupReceipt:
+                    skip_invalid: bool = False, today: date | None = None,
+                    allow_duplicates: bool = False) -> FollowupReceipt:
     """`tandem checkin --from FILE`: check every row, then record all of them, or the valid
     ones with ``skip_invalid`` (the others come back in ``skipped``)."""
     from engine.followup.records import read_checkins
 
     read = read_checkins(path)
     receipt = record_checkins(db_url, actor, read.checkins, file=read.file,
-                              skip_invalid=skip_invalid, skipped=read.problems, today=today)
+                              skip_invalid=skip_invalid, skipped=read.problems, today=today,
+                              allow_duplicates=allow_duplicates)
     if receipt.recorded == 0:
         raise InvalidInput(receipt.skipped or [Problem(read.file, "", "no valid row")],
                            "check-ins")
@@ -363,7 +415,8 @@ def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outco
     """Record several outcomes in one transaction: all of them, or none (RefusedError)."""
     who = actor or default_actor()
 
-    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+    def build(book: PairBook, at: str, run: str, _docs: Sequence[Mapping[str, Any]]
+              ) -> tuple[_Batch, list[Problem]]:
         batch = _Batch()
         for fact in facts:
             refusal = check_outcome(fact, book)

@@ -36,6 +36,9 @@ _ACTOR = click.option("--actor", default=None,
 @click.option("--skip-invalid", is_flag=True,
               help="With --from: record the valid rows and list the others, instead of "
                    "writing nothing.")
+@click.option("--allow-duplicates", is_flag=True,
+              help="Record a check-in even when the log (or the file) already holds one of "
+                   "the same pair, day, side and rating.")
 @_ACTOR
 @db_option
 @witness_options
@@ -43,7 +46,7 @@ _ACTOR = click.option("--actor", default=None,
 @reports_errors
 def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str | None,
             on: datetime | None, note: str | None, from_file: Path | None, skip_invalid: bool,
-            actor: str | None, db_url: str | None, fmt: str) -> None:
+            allow_duplicates: bool, actor: str | None, db_url: str | None, fmt: str) -> None:
     """Record a check-in of an active pair: a rating from 1 to 5.
 
     A check-in is a fact reported by a person, not a decision: it is recorded at once, in
@@ -64,7 +67,8 @@ def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str 
         if mentor or mentee or rating is not None or by or on or note:
             raise click.UsageError("give either MENTOR MENTEE --rating N, or --from FILE; "
                                    "a file's rows carry their own values")
-        receipt = import_checkins(db_url, actor, from_file, skip_invalid=skip_invalid)
+        receipt = import_checkins(db_url, actor, from_file, skip_invalid=skip_invalid,
+                                  allow_duplicates=allow_duplicates)
     else:
         if not (mentor and mentee) or rating is None:
             raise click.UsageError("give MENTOR MENTEE --rating N (1 to 5), or --from FILE")
@@ -72,7 +76,7 @@ def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str 
             raise click.UsageError("--skip-invalid goes with --from FILE")
         fact = checkin_from_options(mentor, mentee, rating, on.date() if on else None, by,
                                     note)
-        receipt = record_checkins(db_url, actor, [fact])
+        receipt = record_checkins(db_url, actor, [fact], allow_duplicates=allow_duplicates)
     _show_receipt(receipt, fmt)
 
 
