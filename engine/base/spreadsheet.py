@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import re
-from html import escape as html_escape
 from typing import Any, TextIO
 
 # A cell starting with one of these is a formula (or becomes one) in a spreadsheet; a line
@@ -70,6 +69,14 @@ def csv_writer(out: TextIO) -> Any:
     return csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
 
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def html_escape(text: str) -> str:
+    """Markup characters as entities, as Jinja2's autoescape writes them."""
+    return text.translate(_HTML)
+
+
 def _closed(text: str) -> str:
     """Close every embedding and isolate the text opens and leaves open."""
     embeddings = isolates = 0
@@ -90,8 +97,8 @@ def html_text(value: Any) -> str:
     bidi controls kept inside a ``<bdi>`` with every embedding closed."""
     text = _CONTROL_KEEP_LINES.sub(_escaped, str(value))
     if _BIDI.search(text):
-        return f"<bdi>{html_escape(_closed(text), quote=True)}</bdi>"
-    return html_escape(text, quote=True)
+        return f"<bdi>{html_escape(_closed(text))}</bdi>"
+    return html_escape(text)
 
 
 def has_controls(text: str) -> bool:
