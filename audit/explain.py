@@ -260,13 +260,20 @@ def _lifecycle(doc: Mapping[str, Any]) -> tuple[list[str], list[str]]:
                 f"pairs was formed.", f"  Reason: {doc.get('reason')}"]
 
 
+_NOTE_STATES = {
+    "kept": "its text is kept outside the chain, where it can be erased;",
+    "erased": "erased: its text was deleted, as a note may be;",
+    "altered": "ALTERED: the kept text or salt no longer matches the digest, do not trust it;",
+}
+
+
 def explain(view: EntryView) -> list[str]:
     """Everything a reviewer needs about one entry, in plain words."""
     doc, seq = view.entry.doc, view.entry.seq
     kind = str(doc.get("kind"))
     lines: list[str] = []
     finding = view.finding
-    untrusted = (finding is not None and finding.problem != "snapshot"
+    untrusted = (finding is not None and finding.problem not in ("snapshot", "note")
                  and finding.trusted_upto < seq)
     if finding is not None and untrusted:
         lines += [f"UNTRUSTED: the audit log is broken at entry {finding.seq}, at or before "
@@ -312,8 +319,8 @@ def explain(view: EntryView) -> list[str]:
                   f"was formed by entry {doc.get('pair_seq')}).",
                   f"  Reported by {doc.get('actor')} on {when(doc.get('at'))}: a fact, not a "
                   "decision.",
-                  "  Note: " + (f"its text is kept outside the chain, where it can be erased; "
-                                f"the entry holds its salted digest {note}." if note
+                  "  Note: " + (_NOTE_STATES.get(view.note or "kept", "")
+                                + f" the entry holds its salted digest {note}." if note
                                 else "none.")]
     if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION,
                 KIND_WITHDRAWAL, KIND_REJOIN):

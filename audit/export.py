@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Mapping
 from contextlib import closing
@@ -12,7 +11,7 @@ from audit.explain import summary
 from audit.log import db as database
 from audit.log import store
 from engine.base.canonical import canonical_json
-from engine.base.spreadsheet import neutralise
+from engine.base.spreadsheet import csv_writer, neutralise
 
 CSV_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "person", "score",
                "reason", "summary", "entry", "prev_hash", "entry_hash")
@@ -34,7 +33,7 @@ def export(db_url: str | None, fmt: str, out: TextIO, *, snapshots: bool = False
     snapshots) to ``out``; the number of entries written."""
     db = database.open_for_read(database.resolve_url(db_url))
     count = 0
-    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    writer = csv_writer(out) if fmt == "csv" else None
     if writer:
         writer.writerow(CSV_COLUMNS)
     try:

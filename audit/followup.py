@@ -25,10 +25,9 @@ All the facts of one command share one ``run`` id, like the entries of a pairing
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,7 +36,6 @@ from typing import Any
 from audit.commit import default_actor, new_run_id, utc_now, vouched_identity
 from audit.log.errors import AuditError
 from audit.log.kinds import KIND_CHECKIN, KIND_CORRECTION, KIND_OUTCOME
-from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
 from engine.followup.facts import (
@@ -241,13 +239,17 @@ class _Note:
 def _note(text: str | None) -> _Note | None:
     if not text:
         return None
+    from audit.log.entries import note_digest
+
     salt = secrets.token_hex(16)
-    return _Note("sha256:" + sha256_hex(salt + text), salt, text)
+    return _Note(note_digest(salt, text), salt, text)
 
 
 def note_matches(digest: str, salt: str, text: str) -> bool:
     """Whether a kept note still matches the digest its entry holds."""
-    return digest == "sha256:" + sha256_hex(salt + text)
+    from audit.log.entries import note_state
+
+    return note_state(digest, (salt, text)) == "kept"
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -258,15 +260,12 @@ class _Batch:
     notes: list[_Note] = field(default_factory=list)
 
 
-def _docs(conn: Any) -> Iterator[dict[str, Any]]:
-    from sqlalchemy import select
+def _docs(conn: Any) -> list[dict[str, Any]]:
+    from audit.log import store
 
-    from audit.log import schema
-
-    log = schema.log
-    # Not streamed: the writer appends on this connection right after reading.
-    for row in conn.execute(select(log.c.entry).order_by(log.c.seq)).all():
-        yield json.loads(row[0])
+    # Not streamed: the writer appends on this connection right after reading. Malformed
+    # entries are left out, with a warning.
+    return store.all_docs(conn)
 
 
 def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
@@ -285,7 +284,8 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)
             at = utc_now()
-            batch, skipped = build(current_book(list(_docs(conn))), at, new_run_id(at))
+            docs = _docs(conn)
+            batch, skipped = build(current_book(docs), at, new_run_id(at), docs)
             if not batch.docs:
                 return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
                                        tuple(skipped))
@@ -314,11 +314,43 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+CheckinKey = tuple[str, str, str, str | None, int]
+
+
+def _key(mentor: str, mentee: str, day: str, by: str | None, rating: int) -> CheckinKey:
+    """What makes two check-ins the same: the pair, the day, the side and the rating."""
+    return (mentor, mentee, day, by, rating)
+
+
+def _logged_checkins(docs: Iterable[Mapping[str, Any]]) -> set[CheckinKey]:
+    return {_key(str(d["mentor"]), str(d["mentee"]), str(d["on"]), d.get("by"),
+                 int(d["rating"])) for d in docs if d.get("kind") == KIND_CHECKIN}
+
+
+def _not_text(fact: Checkin) -> Problem | None:
+    """A check-in whose text cannot be stored as UTF-8 (a lone surrogate, from a JSON
+    escape such as \\ud800), refused like any other invalid row."""
+    for name, value in (("mentor", fact.mentor), ("mentee", fact.mentee),
+                        ("note", fact.note)):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return Problem("", fact.where, f"the {name} holds a lone surrogate "
+                               "(an escape such as \\ud800 that is no character), which is "
+                               "not text; correct it in the file")
+    return None
+
+
 def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Checkin], *,
                     file: str | None = None, skip_invalid: bool = False,
-                    skipped: Sequence[Problem] = (), today: date | None = None
-                    ) -> FollowupReceipt:
+                    skipped: Sequence[Problem] = (), today: date | None = None,
+                    allow_duplicates: bool = False) -> FollowupReceipt:
     """Record check-ins of active pairs, all or nothing (or the valid ones, ``skip_invalid``).
+
+    A check-in identical to one already logged, or to an earlier one of the same file (the
+    same pair, day, side and rating), is refused as a duplicate, unless
+    ``allow_duplicates``.
 
     ``file`` names where the check-ins were read. Raises InvalidInput listing every refused
     row, and writes nothing, unless ``skip_invalid``; without ``file`` (the command line),
@@ -327,15 +359,32 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
     day = today or _today()
     who = actor or default_actor()
 
-    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+    def build(book: PairBook, at: str, run: str, docs: Sequence[Mapping[str, Any]]
+              ) -> tuple[_Batch, list[Problem]]:
         batch, refused = _Batch(), list(skipped)
+        seen = set() if allow_duplicates else _logged_checkins(docs)
         for fact in checkins:
+            garbled = _not_text(fact)
+            if garbled is not None:
+                if file is None:
+                    raise RefusedError(garbled.message)
+                refused.append(Problem(file, fact.where, garbled.message))
+                continue
             refusal = check_checkin(fact, book, day)
+            key = _key(fact.mentor, fact.mentee, (fact.on or day).isoformat(), fact.by,
+                       fact.rating)
+            if refusal is None and key in seen:
+                refusal = (f"{fact.mentor} and {fact.mentee} already have this check-in: "
+                           f"rating {fact.rating} by {fact.by or 'either side'} on {key[2]} "
+                           "(in the log, or earlier in this file); give --allow-duplicates "
+                           "if it really happened twice", None)
             if refusal is not None:
                 if file is None:
                     raise RefusedError(*refusal)
                 refused.append(Problem(file, fact.where, *refusal))
                 continue
+            if not allow_duplicates:
+                seen.add(key)
             note = _note(fact.note)
             record = book.pairs[(fact.mentor, fact.mentee)]
             batch.docs.append(CheckinEntry(
@@ -352,14 +401,16 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
 
 
 def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
-                    skip_invalid: bool = False, today: date | None = None) -> FollowupReceipt:
+                    skip_invalid: bool = False, today: date | None = None,
+                    allow_duplicates: bool = False) -> FollowupReceipt:
     """`tandem checkin --from FILE`: check every row, then record all of them, or the valid
     ones with ``skip_invalid`` (the others come back in ``skipped``)."""
     from engine.followup.records import read_checkins
 
     read = read_checkins(path)
     receipt = record_checkins(db_url, actor, read.checkins, file=read.file,
-                              skip_invalid=skip_invalid, skipped=read.problems, today=today)
+                              skip_invalid=skip_invalid, skipped=read.problems, today=today,
+                              allow_duplicates=allow_duplicates)
     if receipt.recorded == 0:
         raise InvalidInput(receipt.skipped or [Problem(read.file, "", "no valid row")],
                            "check-ins")
@@ -377,7 +428,8 @@ def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outco
     """Record several outcomes in one transaction: all of them, or none (RefusedError)."""
     who = actor or default_actor()
 
-    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+    def build(book: PairBook, at: str, run: str, _docs: Sequence[Mapping[str, Any]]
+              ) -> tuple[_Batch, list[Problem]]:
         batch = _Batch()
         for fact in facts:
             refusal = check_outcome(fact, book)

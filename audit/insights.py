@@ -32,13 +32,12 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
     from sqlalchemy import select
 
     from audit.log import db as database
-    from audit.log import schema
+    from audit.log import schema, store
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            docs = [json.loads(row[0]) for row in conn.execute(
-                select(schema.log.c.entry).order_by(schema.log.c.seq))]
+            docs = store.all_docs(conn)  # well-formed entries only
             snapshots: dict[tuple[str, str], dict[str, Any]] = {}
             for digest, person, profile in conn.execute(
                     select(schema.snapshot.c.input_digest, schema.snapshot.c.person_id,
@@ -51,8 +50,8 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
     for (digest, person), profile in snapshots.items():
         by_digest.setdefault(digest, []).append((person, profile))
     latest: dict[str, dict[str, Any]] = {}  # person -> profile in the latest run's snapshot
-    for run in runs.values():
-        latest.update(by_digest.get(str(run.get("input_digest")), []))
+    for opened in runs.values():
+        latest.update(by_digest.get(str(opened.get("input_digest")), []))
     facts = []
     for record in sorted(pair_book(docs).pairs.values(), key=lambda r: r.seq):
         result = effective_result(record)

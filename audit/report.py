@@ -20,6 +20,7 @@ from audit.log.chain import Anchor, Verifier
 from audit.log.entries import monitoring_key
 from audit.log.kinds import KIND_RUN
 from audit.log.store import LogFilter
+from audit.log.validate import problems, well_formed
 from audit.log.verify import anchors
 from audit.state import derive_state
 from engine import __version__
@@ -55,7 +56,8 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
         with db.reading() as conn:
             verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
                                 witnessed=witness is not None,
-                                snapshots=lambda digest: store.snapshot_digests(conn, digest))
+                                snapshots=lambda digest: store.snapshot_digests(conn, digest),
+                                notes=store.notes(conn))
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
                     verifier.feed(row)
@@ -63,7 +65,7 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
                         doc = json.loads(row.entry)
                     except ValueError:
                         doc = None
-                    if isinstance(doc, dict):
+                    if isinstance(doc, dict) and not problems(doc):
                         entries.append({**doc, "seq": row.seq})
                     else:
                         unreadable.append(row.seq)
@@ -101,8 +103,8 @@ def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], Fairness
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            docs = [json.loads(r.entry) for r in reversed(store.select_rows(conn,
-                                                                             LogFilter(run=run)))]
+            docs = list(well_formed(json.loads(r.entry) for r in reversed(
+                store.select_rows(conn, LogFilter(run=run)))))
             heads = [d for d in docs if d.get("kind") == KIND_RUN]
             pairing = [d for d in heads if d.get("command", "pair") == "pair"]
             if not heads:

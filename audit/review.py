@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from audit.log import db as database
 from audit.log import store
 from audit.log.chain import Anchor, Finding, StoredRow, Verifier
-from audit.log.entries import profile_digest
+from audit.log.entries import note_state, profile_digest
 from audit.log.errors import EntryNotFoundError
 from audit.log.kinds import (
     KIND_APPROVAL,
@@ -81,6 +81,7 @@ class EntryView:
     rules_files: Mapping[str, str] | None = None
     profiles: Mapping[str, str] | None = None
     finding: Finding | None = None
+    note: str | None = None  # the entry's note: "kept", "altered" or "erased"; None: none
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.entry.as_dict(), "run": dict(self.run) if self.run else None,
@@ -115,6 +116,9 @@ def trust_advice(finding: Finding) -> str:
     if finding.problem == "snapshot":
         return ("The chain itself checks out; the kept profile named above is not to be "
                 "trusted, and `tandem audit show` reads it as altered.")
+    if finding.problem == "note":
+        return ("The chain itself checks out; the kept note named above is not to be "
+                "trusted, and `tandem audit show` reads it as altered.")
     if finding.trusted_upto == 1:
         return ("Entry 1 checks out; treat entry 2 and everything after it as untrusted until "
                 "it is explained.")
@@ -146,7 +150,8 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
         heads = [h for h in heads if h.seq <= upto]
     verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
                         witnessed=witness is not None and upto is None,
-                        snapshots=lambda digest: store.snapshot_digests(conn, digest))
+                        snapshots=lambda digest: store.snapshot_digests(conn, digest),
+                        notes=store.notes(conn))
     with closing(store.iter_rows(conn)) as rows:
         for row in rows:
             if upto is not None and row.seq > upto:
@@ -230,6 +235,9 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
                 raise EntryNotFoundError(seq, store.head(conn)[0])
             finding = _check(conn, seq)
             entry = _logged(row)
+            digest = entry.doc.get("note_digest")
+            note = (note_state(digest, store.note_of(conn, digest))
+                    if isinstance(digest, str) else None)
             run_doc: Mapping[str, Any] | None = entry.doc
             if entry.doc.get("kind") not in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
                 opener = (KIND_MY_JOB_DAY_RUN if entry.doc.get("kind") in (
@@ -248,8 +256,8 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
                     files = files if files is not None else {}
     finally:
         db.dispose()
-    ok = finding is None or finding.seq > seq or (finding.problem == "snapshot")
-    return EntryView(entry, run_doc, names, ok, files, profiles, finding)
+    ok = finding is None or finding.seq > seq or (finding.problem in ("snapshot", "note"))
+    return EntryView(entry, run_doc, names, ok, files, profiles, finding, note)
 
 
 def _people(conn: Connection, run_doc: Mapping[str, Any], people: list[str]

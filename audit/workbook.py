@@ -46,13 +46,9 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    text = value if isinstance(value, str) else canonical_json(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-    if len(text) > MAX_CELL:
-        text = text[:MAX_CELL - 1] + "…"
-    return neutralise(text)
+    text = neutralise(value if isinstance(value, str) else canonical_json(value))
+    # controls are escaped by now: none is left that openpyxl refuses
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
 
 
 def _reasons_text(reasons: Iterable[Mapping[str, Any]]) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import db_option, format_option
+from cli.options import COUNT, ID, SEQ, db_option, format_option
 
 if TYPE_CHECKING:
     from audit.log.chain import Finding, Head, VerifyReport
@@ -22,7 +22,7 @@ def _pair(_ctx: click.Context, _param: click.Parameter, value: str | None
     if value is None:
         return None
     mentor, sep, mentee = value.partition(":")
-    if not (sep and mentor and mentee):
+    if not (sep and mentor.strip() and mentee.strip()):
         raise click.BadParameter(f"{value!r} is not MENTOR:MENTEE, e.g. M01:E07")
     return mentor, mentee
 
@@ -50,13 +50,14 @@ def audit() -> None:
 
 
 @audit.command("log")
-@click.option("--person", default=None, help="Only entries about this person (an id).")
+@click.option("--person", type=ID, default=None, help="Only entries about this person (an id).")
 @click.option("--pair", default=None, callback=_pair, metavar="MENTOR:MENTEE",
               help="Only entries about this pair.")
-@click.option("--run", default=None, help="Only entries of this run (its id, or the start).")
+@click.option("--run", type=ID, default=None,
+              help="Only entries of this run (its id, or the start).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
               help="Only entries recorded on or after this date (UTC), YYYY-MM-DD.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N entries.")
+@click.option("--limit", type=COUNT, default=None, help="At most N entries.")
 @db_option
 @format_option("table", "json")
 @reports_errors
@@ -87,7 +88,7 @@ def log_command(person: str | None, pair: tuple[str, str] | None, run: str | Non
 
 
 @audit.command("show")
-@click.argument("seq", type=click.IntRange(min=1))
+@click.argument("seq", type=SEQ)
 @click.option("--rules-text", is_flag=True, help="Also print the rule files in force.")
 @db_option
 @format_option("text", "json", default="text")
@@ -219,7 +220,7 @@ def _export_workbook(out: Path | None, db_url: str | None) -> None:
 
 
 @audit.command("keygen")
-@click.argument("name")
+@click.argument("name", type=ID)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Private key file to create; the public key goes to FILE.pub.")
 @reports_errors
@@ -289,7 +290,7 @@ def current_command(db_url: str | None) -> None:
 
 
 @db.command("grant")
-@click.argument("role")
+@click.argument("role", type=ID)
 @click.option("--dry-run", is_flag=True, help="Print the SQL without running it.")
 @db_option
 @reports_errors
@@ -457,6 +458,9 @@ def _verify_text(report: VerifyReport) -> str:
     lines = [f"Audit log intact: {report.entries} entries in {runs}; every order, link and "
              "hash checks out.",
              f"Head: seq {report.head.seq}, entry_hash {report.head.entry_hash}"]
+    if report.notes_kept or report.notes_erased:
+        lines.append(f"Notes: {report.notes_kept} kept, each matching the salted digest its "
+                     f"entry holds; {report.notes_erased} erased.")
     if report.expected_head:
         lines.append(f"The recorded head {report.expected_head.seq} is still in the chain, "
                      "unchanged.")

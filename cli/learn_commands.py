@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, witness_options
+from cli.options import ID, RATING, as_of_option, db_option, format_option, witness_options
 
 if TYPE_CHECKING:
     from audit.followup import FollowupReceipt
@@ -21,9 +21,9 @@ _ACTOR = click.option("--actor", default=None,
 
 
 @click.command()
-@click.argument("mentor", required=False)
-@click.argument("mentee", required=False)
-@click.option("--rating", type=int, default=None, help="How the pair is going: 1 to 5.")
+@click.argument("mentor", required=False, type=ID)
+@click.argument("mentee", required=False, type=ID)
+@click.option("--rating", type=RATING, default=None, help="How the pair is going: 1 to 5.")
 @click.option("--by", "by", type=click.Choice(["mentor", "mentee"]), default=None,
               help="Who answered.")
 @click.option("--on", "on", type=_DATE, default=None,
@@ -36,6 +36,9 @@ _ACTOR = click.option("--actor", default=None,
 @click.option("--skip-invalid", is_flag=True,
               help="With --from: record the valid rows and list the others, instead of "
                    "writing nothing.")
+@click.option("--allow-duplicates", is_flag=True,
+              help="Record a check-in even when the log (or the file) already holds one of "
+                   "the same pair, day, side and rating.")
 @_ACTOR
 @db_option
 @witness_options
@@ -43,7 +46,7 @@ _ACTOR = click.option("--actor", default=None,
 @reports_errors
 def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str | None,
             on: datetime | None, note: str | None, from_file: Path | None, skip_invalid: bool,
-            actor: str | None, db_url: str | None, fmt: str) -> None:
+            allow_duplicates: bool, actor: str | None, db_url: str | None, fmt: str) -> None:
     """Record a check-in of an active pair: a rating from 1 to 5.
 
     A check-in is a fact reported by a person, not a decision: it is recorded at once, in
@@ -64,7 +67,8 @@ def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str 
         if mentor or mentee or rating is not None or by or on or note:
             raise click.UsageError("give either MENTOR MENTEE --rating N, or --from FILE; "
                                    "a file's rows carry their own values")
-        receipt = import_checkins(db_url, actor, from_file, skip_invalid=skip_invalid)
+        receipt = import_checkins(db_url, actor, from_file, skip_invalid=skip_invalid,
+                                  allow_duplicates=allow_duplicates)
     else:
         if not (mentor and mentee) or rating is None:
             raise click.UsageError("give MENTOR MENTEE --rating N (1 to 5), or --from FILE")
@@ -72,7 +76,7 @@ def checkin(mentor: str | None, mentee: str | None, rating: int | None, by: str 
             raise click.UsageError("--skip-invalid goes with --from FILE")
         fact = checkin_from_options(mentor, mentee, rating, on.date() if on else None, by,
                                     note)
-        receipt = record_checkins(db_url, actor, [fact])
+        receipt = record_checkins(db_url, actor, [fact], allow_duplicates=allow_duplicates)
     _show_receipt(receipt, fmt)
 
 
@@ -88,8 +92,8 @@ def _show_receipt(receipt: FollowupReceipt, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("mentor")
-@click.argument("mentee")
+@click.argument("mentor", type=ID)
+@click.argument("mentee", type=ID)
 @click.option("--result", "result", required=True,
               type=click.Choice(["success", "partial", "failure"]),
               help="How the pair ended.")

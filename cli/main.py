@@ -17,7 +17,10 @@ class TandemGroup(click.Group):
     Tandem expected ends in a short message, a crash file and exit code 3 (cli.crash)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from cli.options import refuse_non_utf8
+
         ctx.meta["tandem.argv"] = list(args)  # named in the crash report
+        refuse_non_utf8(args)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:

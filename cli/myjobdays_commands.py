@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from collections.abc import Mapping
@@ -76,9 +75,10 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
 
 def visits_csv(result: Mapping[str, Any]) -> str:
     from cli.views import spreadsheet_safe
+    from engine.base.spreadsheet import csv_writer
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(["day", "visitor", "host", "family", "score", "rules", "sentence"])
     for visit in result["visits"]:
         rules = ";".join(f"{r['rule']}({r['points']:+d})" for r in visit["reasons"])

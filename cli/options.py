@@ -92,3 +92,70 @@ def witness_check_options(func: F) -> F:
         envvar="TANDEM_WITNESS", show_envvar=True,
         help="Check the chain against every head this witness file lists, and that it "
              "lists the last: a cut or rewritten tail is caught.")(func)
+# -- argument types, defined once ---------------------------------------------------------
+
+DB_INTEGER_MAX = 2**63 - 1  # the largest integer the audit tables store (BIGINT, SQLite)
+
+
+class IdType(click.ParamType[str, Any]):
+    """An id (of a person, a run, a role, a key): never empty, never only spaces; the
+    empty id would otherwise match everything."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        text = str(value)
+        if not text.strip():
+            self.fail("an id cannot be empty or blank; give the id as the log shows it "
+                      "(`tandem status`, `tandem audit log`)", param, ctx)
+        return text
+
+
+class RatingType(click.ParamType[int, Any]):
+    """A rating written with the ASCII digits 1 to 5, as in a check-in file."""
+
+    name = "rating"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > 4:
+            self.fail(f"{str(value).encode('unicode_escape').decode('ascii')!r} is not a "
+                      "rating; give a whole number from 1 to 5 in the digits 0-9", param, ctx)
+        return int(text)
+
+
+ID = IdType()
+RATING = RatingType()
+SEQ = click.IntRange(min=1, max=DB_INTEGER_MAX)
+COUNT = click.IntRange(min=1, max=DB_INTEGER_MAX)
+
+
+def not_utf8(args: list[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (a byte Python kept as a lone surrogate),
+    shown with escapes; None when every one is."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+    return None
+
+
+def refuse_non_utf8(args: list[str]) -> None:
+    """Exit 2 when an argument, or a TANDEM_* variable, is not valid UTF-8: Tandem stores and
+    prints text as UTF-8 only."""
+    import os
+
+    bad = not_utf8(args)
+    if bad is not None:
+        raise click.UsageError(f"the argument {bad} is not valid UTF-8 text; nothing was "
+                               "done. Give every argument as UTF-8 (check the terminal's "
+                               "encoding and the file names).")
+    for name, value in sorted(os.environ.items()):
+        if name.startswith("TANDEM_") and not_utf8([value]) is not None:
+            raise click.UsageError(f"the environment variable {name} is not valid UTF-8 "
+                                   "text; nothing was done. Set it again as UTF-8.")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option, writer_options
+from cli.options import ID, as_of_option, db_option, format_option, rules_option, writer_options
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
@@ -91,8 +91,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
 @click.command()
 @_COHORT
-@click.argument("mentor_id")
-@click.argument("mentee_id")
+@click.argument("mentor_id", type=ID)
+@click.argument("mentee_id", type=ID)
 @rules_option
 @format_option("table", "json")
 @as_of_option

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option, witness_options
+from cli.options import ID, as_of_option, db_option, format_option, rules_option, witness_options
 
 if TYPE_CHECKING:
     from audit.program import Recorded
@@ -53,8 +53,8 @@ def _show_recorded(recorded: Recorded, fmt: str, done: str, next_step: str = "")
 
 
 @click.command()
-@click.argument("mentor")
-@click.argument("mentee")
+@click.argument("mentor", type=ID)
+@click.argument("mentee", type=ID)
 @_reason_option("the couple is separated")
 @click.option("--category", default="other", show_default=True,
               help="Why, in one word of separation_categories (vocabulary.yaml): mismatch, "
@@ -159,7 +159,7 @@ def rejoin(person: str, reason: str, actor: str | None, commit: bool, db_url: st
 
 @click.command()
 @click.argument("cohort", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("people", nargs=-1)
+@click.argument("people", nargs=-1, type=ID)
 @rules_option
 @as_of_option
 @_actor_option
@@ -220,7 +220,7 @@ def decide() -> None:
 
 def _decide_options(func: Any) -> Any:
     for option in reversed([
-        click.argument("mentor"), click.argument("mentee"),
+        click.argument("mentor", type=ID), click.argument("mentee", type=ID),
         click.option("--cohort", "cohort_path", default=None,
                      type=click.Path(path_type=Path, dir_okay=False),
                      help="A cohort file with both people's profiles. Default: the profiles "
@@ -316,7 +316,7 @@ def forbid(mentor: str, mentee: str, cohort_path: Path | None, reason: str,
 
 
 @click.command()
-@click.argument("run")
+@click.argument("run", type=ID)
 @_actor_option
 @db_option
 @witness_options
@@ -343,7 +343,7 @@ def approve(run: str, actor: str | None, db_url: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("run")
+@click.argument("run", type=ID)
 @_reason_option("the proposal is rejected")
 @_actor_option
 @db_option
@@ -365,7 +365,7 @@ def reject(run: str, reason: str, actor: str | None, db_url: str | None, fmt: st
 
 
 @click.command()
-@click.argument("person")
+@click.argument("person", type=ID)
 @db_option
 @format_option("table", "json")
 @reports_errors

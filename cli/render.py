@@ -12,20 +12,14 @@ from rich.console import Console
 from rich.text import Text
 
 from engine.base.errors import Problem
-
-# What must never reach a terminal raw: C0 and C1 control characters (ESC starts ANSI and
-# OSC 8 hyperlink sequences), DEL, and the invisible marks that reorder text (bidi).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+from engine.base.spreadsheet import escape_controls
 
 
 def safe(value: object) -> str:
-    """User data as printable text: every control character shown as an escape (\\x1b)."""
-    return _CONTROL.sub(_escaped, str(value))
+    """User data as printable text: every control character (C0, C1: ESC starts ANSI and OSC
+    8 sequences) and bidi mark shown as an escape (\\x1b), by the one neutraliser
+    (`engine.base.spreadsheet`)."""
+    return escape_controls(str(value))
 
 
 def safe_lines(value: object) -> str:

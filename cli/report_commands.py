@@ -10,6 +10,7 @@ import click
 
 from cli.errors import reports_errors
 from cli.options import (
+    ID,
     as_of_option,
     db_option,
     format_option,
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @db_option
-@click.option("--run", "runs", multiple=True, metavar="RUN",
+@click.option("--run", "runs", type=ID, multiple=True, metavar="RUN",
               help="Only this run (its id, or the start of it). Repeat for several.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Only runs and events recorded on or after this date (UTC), YYYY-MM-DD.")
@@ -81,7 +82,7 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
 
 @click.command()
 @click.argument("cohort", required=False, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--run", default=None, metavar="RUN",
+@click.option("--run", type=ID, default=None, metavar="RUN",
               help="A committed pairing run (its id, or the start of it) instead of a cohort.")
 @rules_option
 @as_of_option

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -10,19 +9,19 @@ from typing import Any
 from rich.table import Table
 
 from cli.render import cell, console, lines_cell, safe, safe_lines
-from engine.base.spreadsheet import neutralise
+from engine.base.spreadsheet import csv_writer, spreadsheet_cell
 
 
 def spreadsheet_safe(value: object) -> str:
     """A cell a spreadsheet will not run as a formula (the rule `audit export` uses too)."""
-    return neutralise("" if value is None else str(value))
+    return spreadsheet_cell(value)
 
 
 def pairs_csv(result: Mapping[str, Any]) -> str:
     """One row per pair (status ``paired``), then one per person left out (status
     ``unpaired``, in the mentor or mentee column by role, with the reason and why)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(["status", "mentor", "mentee", "score", "rules", "sentence", "reason",
                      "why"])
     for pair in result["pairs"]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from audit.log.entries import GENESIS, INDEX_COLUMNS
+from audit.log.entries import GENESIS, INDEX_COLUMNS, note_state
 from audit.log.kinds import (
     KIND_MY_JOB_DAY,
     KIND_MY_JOB_DAY_RUN,
@@ -21,6 +21,7 @@ from audit.log.kinds import (
     KIND_RUN,
     KIND_UNPAIRED,
 )
+from audit.log.validate import describe, problems
 from engine.base.canonical import canonical_json, sha256_hex
 
 IN_RUN = (KIND_PAIR, KIND_REASSIGNMENT, KIND_UNPAIRED)  # the kinds that only come in a run
@@ -30,7 +31,7 @@ _GROUPS = {KIND_RUN: IN_RUN,
 _MEMBERS = {member for members in _GROUPS.values() for member in members}
 
 Problem = Literal["order", "link", "content", "index", "run", "rules", "snapshot", "head",
-                  "witness", "signature"]
+                  "witness", "signature", "entry", "note"]
 _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 
@@ -93,6 +94,8 @@ class VerifyReport:
     expected_head: Head | None = None
     witness_heads: int = 0
     signed_by: str | None = None
+    notes_kept: int = 0
+    notes_erased: int = 0
 
     @property
     def ok(self) -> bool:
@@ -104,6 +107,7 @@ class VerifyReport:
             "head": {"seq": self.head.seq, "entry_hash": self.head.entry_hash},
             "expected_head": str(self.expected_head) if self.expected_head else None,
             "witness_heads": self.witness_heads, "signed_by": self.signed_by,
+            "notes": {"kept": self.notes_kept, "erased": self.notes_erased},
             "finding": ({"seq": self.finding.seq, "problem": self.finding.problem,
                          "message": self.finding.message,
                          "trusted_up_to": self.finding.trusted_upto}
@@ -139,12 +143,17 @@ class Verifier:
     when its entry goes by; one beyond the end means the tail was removed. With
     ``witnessed``, entries after the witness's last head are not trusted either.
     ``snapshots``: input digest -> {person: digest of the kept profile}, checked against
-    the digests a run entry recorded.
+    the digests a run entry recorded. ``notes``: note_digest -> (salt, text) as kept, each
+    checked against the salted digest its entry holds (a note missing is erased, which is
+    allowed; one that no longer matches was altered).
     """
 
     def __init__(self, rules_text_ok: Mapping[str, bool], expected_head: Head | None = None,
                  *, anchors: Sequence[Anchor] = (), witnessed: bool = False,
-                 snapshots: Callable[[str], Mapping[str, str]] | None = None) -> None:
+                 snapshots: Callable[[str], Mapping[str, str]] | None = None,
+                 notes: Mapping[str, tuple[str, str]] | None = None) -> None:
+        self._notes = notes or {}
+        self.notes_kept = self.notes_erased = 0
         self._rules_ok = rules_text_ok
         self._expected = expected_head
         every = list(anchors)
@@ -183,7 +192,8 @@ class Verifier:
                                                "kept: its entries were removed")
         if self.finding is None:
             self.finding = self._check_beyond()
-        return VerifyReport(self._entries, self._runs, self._head, self.finding, self._expected)
+        return VerifyReport(self._entries, self._runs, self._head, self.finding, self._expected,
+                            notes_kept=self.notes_kept, notes_erased=self.notes_erased)
 
     def _check_anchors(self, row: StoredRow) -> Finding | None:
         for anchor in self._anchors.get(row.seq, ()):
@@ -279,7 +289,27 @@ class Verifier:
                 return Finding(seq, "index", f"entry {seq}'s column {column} holds "
                                              f"{row.columns.get(column)!r} but the entry says "
                                              f"{doc.get(key)!r}: the column was changed")
-        return self._check_group(seq, doc)
+        found = problems(doc)
+        if found:
+            return Finding(seq, "entry", describe(seq, doc, found) + ": Tandem never writes "
+                           "such an entry, so it was appended by something else (a forged "
+                           "append), or by a newer Tandem")
+        return self._check_group(seq, doc) or self._check_note(seq, doc)
+
+    def _check_note(self, seq: int, doc: Mapping[str, Any]) -> Finding | None:
+        digest = doc.get("note_digest")
+        if not isinstance(digest, str):
+            return None
+        state = note_state(digest, self._notes.get(digest))
+        if state == "erased":
+            self.notes_erased += 1
+        elif state == "kept":
+            self.notes_kept += 1
+        else:
+            return Finding(seq, "note", f"the note of entry {seq} was altered: its kept text "
+                           f"or salt no longer matches the salted digest the entry holds "
+                           f"({digest}). A note may be erased (its row deleted), never changed")
+        return None
 
     def _check_group(self, seq: int, doc: Mapping[str, Any]) -> Finding | None:
         kind, run = doc.get("kind"), doc.get("run")

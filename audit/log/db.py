@@ -6,6 +6,7 @@ on the one row of ``audit_head_lock``. Both wait at most TANDEM_LOCK_TIMEOUT sec
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from audit.log.errors import (
     AuditError,
     DatabaseUnavailableError,
     LockTimeoutError,
+    LockTimeoutSettingError,
     NoAuditLogError,
     NotAnAuditDatabaseError,
     ReadOnlyDatabaseError,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "sqlite:///tandem.db"
 DEFAULT_LOCK_TIMEOUT = 60.0
+MAX_LOCK_TIMEOUT = 86400.0  # a day: longer is a mistake, and overflows the drivers' timers
 SchemaState = Literal["empty", "current", "old"]
 # Where store.append leaves (seq, entry_hash, at, actor) of the new head for the witness.
 APPENDED = "tandem_appended_head"
@@ -80,11 +83,16 @@ def database_files(url: str) -> tuple[Path, ...]:
 def lock_timeout(seconds: float | None = None) -> float:
     if seconds is not None:
         return seconds
-    raw = os.environ.get("TANDEM_LOCK_TIMEOUT", "")
-    try:
-        return float(raw) if raw else DEFAULT_LOCK_TIMEOUT
-    except ValueError:
+    raw = os.environ.get("TANDEM_LOCK_TIMEOUT", "").strip()
+    if not raw:
         return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_LOCK_TIMEOUT):
+        raise LockTimeoutSettingError(raw, MAX_LOCK_TIMEOUT)
+    return value
 
 
 class Database:

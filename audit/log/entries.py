@@ -136,6 +136,20 @@ def profile_digests(profiles: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             for row in snapshot_rows(profiles)}
 
 
+def note_digest(salt: str, text: str) -> str:
+    """The salted digest of a note's text, as its entry holds it: ``sha256:`` and the hex of
+    the SHA-256 of the salt followed by the text."""
+    return "sha256:" + sha256_hex(salt + text)
+
+
+def note_state(digest: str, kept: tuple[str, str] | None) -> str:
+    """``kept`` when the note's row (salt, text) still matches the digest its entry holds,
+    ``altered`` when it does not, ``erased`` when the row is gone."""
+    if kept is None:
+        return "erased"
+    return "kept" if note_digest(*kept) == digest else "altered"
+
+
 def rules_text_digest(rules_files: Mapping[str, str]) -> str:
     """Digest of the rule files' exact text: canonical JSON of {file name: text}."""
     return digest(dict(rules_files))

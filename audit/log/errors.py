@@ -60,6 +60,27 @@ class LockTimeoutError(AuditError):
             "has finished, or wait longer with TANDEM_LOCK_TIMEOUT=SECONDS.")
 
 
+class LockTimeoutSettingError(AuditError):
+    def __init__(self, raw: str, most: float) -> None:
+        self.raw = raw
+        shown = raw.encode("unicode_escape").decode("ascii")
+        super().__init__(
+            f"TANDEM_LOCK_TIMEOUT={shown!r} is not a number of seconds; nothing was done. Set "
+            f"it to a finite number greater than 0 and at most {most:g} (for example "
+            "TANDEM_LOCK_TIMEOUT=120), or unset it for the default of 60 s.")
+
+
+class MalformedEntryError(AuditError):
+    """An entry about to be appended does not match the schema of its kind: a bug."""
+
+    def __init__(self, seq: int, kind: str, problems: list[str]) -> None:
+        self.seq, self.kind, self.problems = seq, kind, problems
+        super().__init__(
+            f"entry {seq} ({kind}) cannot be recorded: it does not match the schema of its "
+            f"kind ({'; '.join(problems[:3])}); nothing was written. This is a bug in "
+            "Tandem: please report it with the command you ran.")
+
+
 class InvalidResultError(AuditError):
     """The pairing result handed to the audit store breaks its contract: a bug, not user data."""
 

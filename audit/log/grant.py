@@ -1,10 +1,15 @@
 """`tandem db grant ROLE`: the least privilege Tandem needs on PostgreSQL, for a role that
 owns nothing.
 
-The role may read every audit table, insert into the log, the rules texts and the
-snapshots, and lock the writers' row; it may not update, delete, truncate, alter or drop
+The role may read every audit table, insert into the log, the rules texts, the snapshots
+and the notes, and lock the writers' row; it may not update, delete, truncate, alter or drop
 anything, nor switch the triggers off (only an owner or a superuser can). Run it as the
 owner of the tables, after `tandem db upgrade`.
+
+A role that is, or can become, the owner of the tables (or of their schema) or a superuser
+is refused: a member of such a role (``pg_has_role(..., 'MEMBER')``, directly or through
+other roles) can ``SET ROLE`` to it and switch the triggers off, and a role with CREATEROLE
+can make itself such a member.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from audit.log import db as database
 from audit.log import schema
 from audit.log.errors import AuditError
 
-TABLES = (schema.log.name, schema.rules.name, schema.snapshot.name)
+TABLES = (schema.log.name, schema.rules.name, schema.snapshot.name, schema.note.name)
 
 
 class GrantError(AuditError):
@@ -51,21 +56,45 @@ def statements(role: str, schema_name: str) -> list[str]:
     ]
 
 
+# Every role ``:r`` is a member of (itself included), with what that role could do.
+_POWERS = text("""
+SELECT m.rolname, m.rolsuper, m.rolcreaterole
+FROM pg_roles m
+WHERE pg_has_role(:r, m.oid, 'MEMBER')
+ORDER BY m.rolname = :r DESC, m.rolname
+""")
+_OWNERS = text("""
+SELECT t.tableowner, n.nspowner::regrole::text
+FROM pg_tables t JOIN pg_namespace n ON n.nspname = t.schemaname
+WHERE t.tablename = :t AND t.schemaname = current_schema()
+""")
+
+
 def _check_role(conn: Connection, url: str, role: str) -> None:
-    row = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :r"),
-                       {"r": role}).first()
-    if row is None:
+    """Refuse a role that is, or can become, a superuser or an owner of the audit tables or
+    of their schema."""
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() \
+            is None:
         raise GrantError(url, f"there is no role {role!r}; create it first, for example "
                               f"CREATE ROLE {role} LOGIN PASSWORD '...'")
-    if row[0]:
-        raise GrantError(url, f"{role} is a superuser, who can switch the triggers off; run "
-                              "Tandem under a role that is not")
-    owner = conn.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = :t "
-                              "AND schemaname = current_schema()"),
-                         {"t": schema.log.name}).scalar()
-    if owner == role:
-        raise GrantError(url, f"{role} owns the audit tables, and an owner can drop the "
-                              "triggers; run Tandem under another role")
+    owners = conn.execute(_OWNERS, {"t": schema.log.name}).first()
+    table_owner, schema_owner = (owners[0], owners[1].strip('"')) if owners else (None, None)
+    for member_of, is_super, creates_roles in conn.execute(_POWERS, {"r": role}):
+        through = "" if member_of == role else f" through its membership of {member_of}"
+        if is_super:
+            raise GrantError(url, f"{role} is a superuser{through}, who can switch the "
+                                  "triggers off; run Tandem under a role that is not")
+        if member_of == table_owner:
+            raise GrantError(url, f"{role} owns the audit tables{through}, and an owner can "
+                                  "drop the triggers; run Tandem under a role that is not a "
+                                  f"member of {table_owner}")
+        if member_of == schema_owner:
+            raise GrantError(url, f"{role} owns the schema of the audit tables{through}, and "
+                                  "a schema's owner can drop its tables; run Tandem under "
+                                  f"a role that is not a member of {schema_owner}")
+        if creates_roles:
+            raise GrantError(url, f"{role} has CREATEROLE{through}, and can make itself a "
+                                  "member of the owner; run Tandem under a role without it")
 
 
 def grant(db_url: str | None, role: str, *, dry_run: bool = False) -> GrantReport:

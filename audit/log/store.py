@@ -15,8 +15,9 @@ from audit.log import schema
 from audit.log.chain import StoredRow
 from audit.log.db import APPENDED
 from audit.log.entries import GENESIS, INDEX_COLUMNS, Entry, link, profile_digest, rules_text_digest
-from audit.log.errors import ValueTooLongError
+from audit.log.errors import MalformedEntryError, ValueTooLongError
 from audit.log.kinds import KIND_MY_JOB_DAY, KIND_RUN
+from audit.log.validate import problems, well_formed
 from engine.base.canonical import canonical_json
 
 _LOG = schema.log
@@ -52,14 +53,24 @@ def head(conn: Connection) -> tuple[int, str]:
 
 
 def all_docs(conn: Connection) -> list[dict[str, Any]]:
-    """Every entry, oldest first, parsed. Not streamed: the writers fold the log inside
-    their transaction, where a server-side cursor may not stay open."""
-    rows = conn.execute(select(_LOG.c.entry).order_by(_LOG.c.seq))
-    return [json.loads(row[0]) for row in rows]
+    """Every well-formed entry, oldest first, parsed; a malformed one is skipped with a
+    warning (`audit.log.validate.well_formed`). Not streamed: the writers fold the log
+    inside their transaction, where a server-side cursor may not stay open."""
+    rows = conn.execute(select(_LOG.c.entry).order_by(_LOG.c.seq)).all()
+    return list(well_formed(_parsed(row[0]) for row in rows))
+
+
+def _parsed(text: Any) -> Any:
+    """An entry's text parsed; None when it is not JSON (verify reports it)."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _check_fits(entries: Sequence[Entry]) -> None:
-    """Refuse a value longer than its column, on SQLite as on PostgreSQL."""
+    """Refuse an entry its kind's schema refuses, and a value longer than its column, on
+    SQLite as on PostgreSQL."""
     limits = {c.name: int(getattr(c.type, "length", 0)) for c in _LOG.columns
               if isinstance(getattr(c.type, "length", None), int)}
     for entry in entries:
@@ -67,6 +78,10 @@ def _check_fits(entries: Sequence[Entry]) -> None:
             limit = limits.get(column)
             if limit is not None and isinstance(value, str) and len(value) > limit:
                 raise ValueTooLongError(INDEX_COLUMNS.get(column, column), value, limit)
+    for entry in entries:
+        found = problems(entry.doc)
+        if found:
+            raise MalformedEntryError(entry.seq, str(entry.doc.get("kind")), found)
 
 
 def append(conn: Connection, entries: Sequence[Entry]) -> None:
@@ -171,11 +186,11 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
 
 
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:
-    """The entries the program's state is derived from (all of them), oldest first, parsed."""
+    """The entries the program's state is derived from (every well-formed one), oldest
+    first, parsed; a malformed one is skipped with a warning."""
     result = conn.execution_options(yield_per=_BATCH).execute(
         select(_LOG.c.entry).order_by(_LOG.c.seq))
-    for row in result:
-        yield json.loads(row[0])
+    yield from well_formed(_parsed(row[0]) for row in result)
 
 
 def rules_files(conn: Connection, text_digest: str) -> dict[str, str] | None:
@@ -246,6 +261,21 @@ def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:
         m = row._mapping
         yield {"input_digest": m["input_digest"], "person_id": m["person_id"],
                "role": m["role"], "profile": json.loads(m["profile"])}
+
+
+def notes(conn: Connection) -> dict[str, tuple[str, str]]:
+    """note_digest -> (salt, text) of every kept note, as stored."""
+    table = schema.note
+    return {str(d): (s, t) for d, s, t in conn.execute(
+        select(table.c.note_digest, table.c.salt, table.c.text))}
+
+
+def note_of(conn: Connection, digest: str) -> tuple[str, str] | None:
+    """(salt, text) of the note kept under this digest; None when it was erased."""
+    table = schema.note
+    row = conn.execute(select(table.c.salt, table.c.text)
+                       .where(table.c.note_digest == digest)).first()
+    return (row[0], row[1]) if row else None
 
 
 def count(conn: Connection) -> int:

@@ -42,7 +42,8 @@ def verify(db_url: str | None, expected_head: Head | None = None, *,
         with db.reading() as conn:
             verifier = Verifier(store.rules_text_ok(conn), expected_head, anchors=heads,
                                 witnessed=witness is not None,
-                                snapshots=lambda digest: store.snapshot_digests(conn, digest))
+                                snapshots=lambda digest: store.snapshot_digests(conn, digest),
+                                notes=store.notes(conn))
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
                     if verifier.feed(row):
@@ -54,4 +55,5 @@ def verify(db_url: str | None, expected_head: Head | None = None, *,
 
 def _report(report: VerifyReport, heads: list[Anchor], key_name: str | None) -> VerifyReport:
     return VerifyReport(report.entries, report.runs, report.head, report.finding,
-                        report.expected_head, len(heads), key_name)
+                        report.expected_head, len(heads), key_name, report.notes_kept,
+                        report.notes_erased)

@@ -13,8 +13,8 @@ transaction has committed.
 
 from __future__ import annotations
 
-import json
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,11 +25,15 @@ from typing import Any
 from audit.log import checkpoint
 from audit.log.errors import AuditError
 from engine.base.canonical import canonical_json
+from engine.base.files import FileRefused, TooDeep, loads_limited, read_capped
 
 WITNESS_ENV = "TANDEM_WITNESS"
 SIGNING_KEY_ENV = "TANDEM_SIGNING_KEY"
 _HEX = frozenset("0123456789abcdef")
 SQLITE_HEADER = b"SQLite format 3\x00"
+WITNESS_LIMIT = 256 * 1024 * 1024  # a witness of ten million heads, unsigned, fits
+MAX_LINE = 16 * 1024  # a head, signed, is well under 1 KB
+MAX_DEPTH = 4  # a head is one flat object
 
 
 class WitnessError(AuditError):
@@ -92,9 +96,11 @@ class WitnessHead:
 
 def _read_key(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(path, getattr(exc, "strerror", None) or str(exc)) from None
+        return read_capped(path, 64 * 1024, "key file").decode("utf-8")
+    except FileRefused as exc:
+        raise KeyFileError(path, str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise KeyFileError(path, f"it is not UTF-8 text ({exc.reason})") from None
 
 
 def load_private_key(path: Path) -> checkpoint.PrivateKey:
@@ -141,11 +147,26 @@ class WitnessConfig:
             return None
         key = load_private_key(self.signing_key) if self.signing_key else None
         _refuse_database(self.path, database_files)
+        _refuse_special(self.path)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WitnessUnavailableError(self.path, exc.strerror or str(exc)) from None
         return WitnessWriter(self.path, fd, key)
+
+
+def _refuse_special(path: Path) -> None:
+    """Refuse anything but a regular file (or a new one): a FIFO would block the writer, a
+    device would lose the heads."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # a new file, or one open() reports on
+    if not stat.S_ISREG(mode):
+        what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a directory" if stat.S_ISDIR(mode) else "not a regular file")
+        raise WitnessUnavailableError(path, f"it is {what}, and a witness is a regular file "
+                                            "kept outside the database")
 
 
 def _refuse_database(path: Path, database_files: Sequence[Path]) -> None:
@@ -154,6 +175,8 @@ def _refuse_database(path: Path, database_files: Sequence[Path]) -> None:
         raise WitnessUnavailableError(path, "it is a file of the audit database itself, and "
                                             "the witness must be kept outside it")
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return  # never opened for reading: a FIFO would block (refused by the caller)
         with path.open("rb") as stream:
             header = stream.read(16)
     except OSError:
@@ -204,9 +227,14 @@ class WitnessWriter:
 
 
 def _head(path: Path, number: int, raw: str) -> WitnessHead:
+    if len(raw) > MAX_LINE:
+        raise WitnessFileError(path, number, f"this line is longer than {MAX_LINE} "
+                                             "characters, which no head is")
     try:
-        record = json.loads(raw)
-    except ValueError:
+        record = loads_limited(raw, MAX_DEPTH)
+    except TooDeep as exc:
+        raise WitnessFileError(path, number, f"this line is not a head: {exc}") from None
+    except (ValueError, RecursionError):
         raise WitnessFileError(path, number, "this line is not JSON") from None
     if not isinstance(record, Mapping):
         raise WitnessFileError(path, number, "this line is not a JSON object")
@@ -225,10 +253,14 @@ def _head(path: Path, number: int, raw: str) -> WitnessHead:
 def read_heads(path: Path) -> list[WitnessHead]:
     """Every head the witness lists, in file order; blank lines are skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WitnessFileError(path, None, getattr(exc, "strerror", None) or str(exc)
-                               ) from None
+        text = read_capped(path, WITNESS_LIMIT, "witness file",
+                           "keep the heads after a verified one in a new witness file"
+                           ).decode("utf-8")
+    except FileRefused as exc:
+        raise WitnessFileError(path, None, str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise WitnessFileError(path, None, f"it is not UTF-8 text ({exc.reason} at byte "
+                                           f"{exc.start})") from None
     return [_head(path, number, raw) for number, raw in enumerate(text.splitlines(), 1)
             if raw.strip()]
 

@@ -58,3 +58,39 @@ def read_capped(path: Path, limit: int, what: str = "file",
 
 def _too_big(size: int, limit: int, split: str) -> str:
     return f"the file is {_megabytes(size)}, over the {limit // 1024 // 1024} MB limit; {split}"
+
+
+class TooDeep(ValueError):  # noqa: N818 - reads as what happened
+    """JSON nested deeper than allowed."""
+
+
+def json_depth(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (strings skipped), without
+    parsing it: a cheap check before json.loads, whose recursion a hostile text exhausts."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def loads_limited(text: str, max_depth: int) -> object:
+    """``json.loads``, refusing (TooDeep) a text nested deeper than ``max_depth``."""
+    import json
+
+    if json_depth(text) > max_depth:
+        raise TooDeep(f"it nests arrays or objects more than {max_depth} deep")
+    return json.loads(text)

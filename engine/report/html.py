@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from engine.base.resources import templates_dir
+from engine.base.spreadsheet import html_text
 from engine.fairness import FOUR_FIFTHS, TOO_SMALL
 from engine.fairness.figures import ALPHA, CONFIDENCE
 from engine.report.model import Report
@@ -33,9 +35,19 @@ def _p(value: Any) -> str:
     return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
+def _inert(value: Any) -> Any:
+    """Every value the page prints goes through the one neutraliser: markup escaped,
+    controls shown as escapes, bidi text isolated in a <bdi>. Markup made by the template
+    itself (the charts) stays as it is."""
+    if isinstance(value, Markup) or value is None or isinstance(value, int | float):
+        return value
+    return Markup(html_text(value))
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(templates_dir()), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      finalize=_inert)
     env.filters.update(percent=_percent, number=_number, p=_p)
     return env
 

@@ -99,17 +99,19 @@ def test_table_output_shows_pairs_unpaired_and_summary() -> None:
     ("+1", "'+1"),
     ("-1+2", "'-1+2"),
     ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"),
-    ("\n=1+1", "'\n=1+1"),
-    ("\r=1+1", "'\r=1+1"),
+    # a control character is written as a visible escape first, so nothing hides behind it
+    ("\tx", "\\x09x"),
+    ("\n=1+1", "\\x0a=1+1"),
+    ("\r=1+1", "\\x0d=1+1"),
     ("M01", "M01"),
     # a negative score is a number, not a formula
     ("-1", "-1"),
     ("-2.5", "-2.5"),
-    ("-1\n", "'-1\n"),
+    ("-1\n", "'-1\\x0a"),
 ])
 def test_csv_cells_cannot_run_as_formulas(cell: str, safe: str) -> None:
-    """Cells that begin with = + - @, a tab, CR or LF are quoted; plain numbers stay numbers."""
+    """Cells that begin with = + - @ are quoted, controls are escapes; plain numbers stay
+    numbers."""
     assert spreadsheet_safe(cell) == safe
 
 
@@ -130,7 +132,8 @@ def test_csv_output_has_one_row_per_pair_then_one_per_unpaired_person(
     code, out, _ = run("pair", str(EXAMPLE), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0
-    assert out.splitlines()[0] == "status,mentor,mentee,score,rules,sentence,reason,why"
+    assert out.splitlines()[0] == ('"status","mentor","mentee","score","rules","sentence",'
+                                   '"reason","why"')
     pairs, left = example_result["pairs"], example_result["unpaired"]
     assert [r["status"] for r in rows] == ["paired"] * len(pairs) + ["unpaired"] * len(left)
     assert rows[0]["mentor"] == pairs[0]["mentor"]

@@ -4,7 +4,8 @@ Every entry has seq (given when appended), kind, run, at, actor; then its own ke
 separation (mentor, mentee, category, reason, pair_seq), reassignment (a pair's keys and
 ``after``), decision (decision, mentor, mentee, reason, score, reasons, excluded_by,
 override_exclusion), approval (approves), rejection (rejects, reason), checkin (mentor,
-mentee, on, by, rating, note_digest), outcome (mentor, mentee, result, note_digest).
+mentee, on, by, rating, note_digest, pair_seq), outcome (mentor, mentee, result,
+note_digest, pair_seq).
 """
 
 from __future__ import annotations
@@ -58,14 +59,15 @@ def rejection(run: str, reason: str = "Too many pairs across one team.",
 
 
 def checkin(mentor: str, mentee: str, rating: int = 4, by: str = "mentee",
-            **kw: Any) -> dict[str, Any]:
+            pair_seq: int = 2, **kw: Any) -> dict[str, Any]:
     return {**common("checkin", **kw), "mentor": mentor, "mentee": mentee, "on": "2026-10-01",
-            "by": by, "rating": rating, "note_digest": DIGEST}
+            "by": by, "rating": rating, "note_digest": DIGEST, "pair_seq": pair_seq}
 
 
-def outcome(mentor: str, mentee: str, result: str = "success", **kw: Any) -> dict[str, Any]:
+def outcome(mentor: str, mentee: str, result: str = "success", pair_seq: int = 2,
+            **kw: Any) -> dict[str, Any]:
     return {**common("outcome", **kw), "mentor": mentor, "mentee": mentee, "result": result,
-            "note_digest": DIGEST}
+            "note_digest": DIGEST, "pair_seq": pair_seq}
 
 
 def append(url: str, docs: Sequence[dict[str, Any]]) -> int:

@@ -64,7 +64,7 @@ def test_the_workbook_has_runs_pairs_unpaired_and_lifecycle(tandem, db_url, tmp_
 
 def test_workbook_cells_are_formula_safe(tandem, sqlite_url, tmp_path):  # noqa: F811
     """An actor, a reason or a why that starts like a formula is text with a leading ';
-    no cell of the workbook is a formula; control characters become U+FFFD."""
+    no cell of the workbook is a formula; control characters become visible escapes."""
     from tests.report.conftest import EXAMPLE
 
     invoke(tandem, "pair", str(EXAMPLE), "--commit", "--db", sqlite_url,
@@ -82,7 +82,7 @@ def test_workbook_cells_are_formula_safe(tandem, sqlite_url, tmp_path):  # noqa:
     assert runs[1][3] == "'=HYPERLINK(\"http://x\",\"y\")"
     lifecycle = _rows(book["lifecycle"])
     assert lifecycle[2][4] == "'-2+3"
-    assert "reason: @SUM(A1:A9)\ufffd" in lifecycle[2][8]
+    assert "reason: @SUM(A1:A9)\\x07" in lifecycle[2][8]
 
 
 def test_a_workbook_needs_an_output_file(tandem, sqlite_url):  # noqa: F811

@@ -110,8 +110,8 @@ def test_db_grant_gives_a_role_read_and_append_only(pg_url, app_role):
     """Under the granted role commits land; no delete, truncate, trigger switch or update."""
     _commit(pg_url)
     report = grant(pg_url, app_role)
-    assert f"GRANT SELECT, INSERT ON audit_log, audit_rules, audit_snapshot TO {app_role}" \
-        in report.statements
+    assert (f"GRANT SELECT, INSERT ON audit_log, audit_rules, audit_snapshot, audit_note TO "
+            f"{app_role}") in report.statements
     app = _as(pg_url, app_role)
     commit_pairing(app, "hr", lambda busy: cohort_input(ids("M", 3), ids("E", 3), busy))
     assert verify(app).ok
