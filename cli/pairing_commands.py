@@ -140,25 +140,44 @@ def rules() -> None:
 
 @rules.command("check")
 @rules_option
+@click.option("--cohort", "cohort_path", default=None,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Also refuse a rule's text constant that no participant of this cohort "
+                   "has, for the fields whose values vocabulary.yaml does not declare.")
 @format_option("table", "json")
 @reports_errors
-def rules_check(rules_dir: Path | None, fmt: str) -> None:
+def rules_check(rules_dir: Path | None, cohort_path: Path | None, fmt: str) -> None:
     """Check the rule files against the schema and for meaning.
 
     Every problem is reported with its file and line. Exit 0 when clean, 1 on errors.
+    A constant of a field whose known values vocabulary.yaml declares must be one of them;
+    with --cohort, a constant of any other text field must be a value of the cohort.
 
     \b
     Examples:
       tandem rules check
       tandem rules check --rules my-rules/ --format json
+      tandem rules check --rules my-rules/ --cohort examples/cohort.json
     """
-    from cli.render import console, print_json, safe
+    from cli.render import console, print_json, print_problems, safe
     from engine.base.resources import rules_dir as bundled
     from engine.evaluation.compile import compile_rules
     from engine.rules.ruleset import load_rules
 
     loaded = load_rules(rules_dir or bundled())
     compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
+    if loaded.warnings:
+        print_problems(loaded.warnings)
+    if cohort_path is not None:
+        from engine.base.errors import InvalidInput
+        from engine.evaluation.rule_warnings import constant_warnings
+        from engine.profiles.validate import load_cohort
+
+        cohort, _ = load_cohort(cohort_path, loaded.vocabulary)
+        unknown = constant_warnings(loaded.pairing.rules, cohort.participants,
+                                    loaded.vocabulary, severity="error")
+        if unknown:
+            raise InvalidInput(unknown, "rules")
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,

@@ -18,13 +18,14 @@ from datetime import date
 
 import numpy as np
 
-from engine.base.errors import Problem
+from engine.base.errors import Problem, Severity
 from engine.base.suggest import closest
 from engine.evaluation.features import person_value
 from engine.evaluation.scoring import OutcomeTable
 from engine.profiles.cohort import Participant
 from engine.rules.conditions import Test, leaves
 from engine.rules.ruleset import Rule, Settings
+from engine.rules.vocabulary import Vocabulary
 
 _CHECKED = ("eq", "in", "not_in", "contains")
 
@@ -40,15 +41,24 @@ def _cohort_values(people: Sequence[Participant], name: str) -> set[str]:
     return found
 
 
-def constant_warnings(rules: Sequence[Rule], people: Sequence[Participant]) -> list[Problem]:
-    """A warning for each text constant of a rule that no participant has."""
+def constant_warnings(rules: Sequence[Rule], people: Sequence[Participant],
+                      vocabulary: Vocabulary | None = None, *,
+                      severity: Severity = "warning") -> list[Problem]:
+    """A warning for each text constant of a rule that no participant has.
+
+    With a vocabulary, the fields whose values it closes are left out: their constants were
+    checked against it with the rules, and a known value no one of this cohort has is no
+    typo. ``severity="error"`` is `tandem rules check --cohort`'s refusal.
+    """
     out: list[Problem] = []
     values: dict[str, set[str]] = {}
     for rule in rules:
         seen: set[tuple[str, str]] = set()
         for leaf in leaves(rule.when):
             if not isinstance(leaf, Test) or leaf.side not in ("mentor", "mentee") or (
-                    leaf.op not in _CHECKED or leaf.field == "role"):
+                    leaf.op not in _CHECKED or leaf.field == "role") or (
+                    vocabulary is not None and vocabulary.values_of(leaf.field, leaf.side)
+                    is not None):
                 continue
             constants = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
             for constant in constants:
@@ -59,10 +69,13 @@ def constant_warnings(rules: Sequence[Rule], people: Sequence[Participant]) -> l
                 if known is None:
                     known = values[leaf.field] = _cohort_values(people, leaf.field)
                 if constant not in known:
+                    fix = ("" if severity == "warning" else
+                           "; correct it, or declare the field's known values in "
+                           "vocabulary.yaml")
                     out.append(Problem(rule.file, f"line {rule.line}",
                                        f"rule {rule.id}: no participant has {leaf.field} "
-                                       f"{constant!r}", closest(constant, sorted(known)),
-                                       "warning"))
+                                       f"{constant!r}{fix}", closest(constant, sorted(known)),
+                                       severity))
     return out
 
 

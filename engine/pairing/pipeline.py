@@ -227,7 +227,7 @@ def rule_warnings(cohort: Cohort, ev: Evaluation) -> list[Problem]:
     from engine.evaluation.rule_warnings import constant_warnings, firing_warnings
 
     pairing = ev.rules.pairing
-    return (constant_warnings(pairing.rules, cohort.participants)
+    return (constant_warnings(pairing.rules, cohort.participants, ev.rules.vocabulary)
             + firing_warnings(pairing.rules, pairing.settings, ev.table))
 
 

@@ -37,6 +37,9 @@ def participant_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     defs["topic"]["enum"] = list(vocabulary.topics)
     defs["mentor_intention"]["enum"] = list(vocabulary.intention_codes("mentor"))
     defs["mentee_intention"]["enum"] = list(vocabulary.intention_codes("mentee"))
+    for name, values in vocabulary.known.items():
+        if values:  # a closed set of subsidiaries or departments
+            schema["properties"][name] = {**schema["properties"][name], "enum": list(values)}
     for declared in vocabulary.fields.values():
         schema["properties"][declared.name] = declared_schema(declared)
     return dict(schema)

@@ -352,8 +352,11 @@ class _Checker:
                 self.problem(path, f"{value!r} is a {other} intention; {side}s use their own "
                                    f"codes: {', '.join(allowed)}")
                 return
+            hint = closest(value, allowed)
+            known = ("" if hint is not None or len(allowed) > 12 else
+                     f"; known values: {', '.join(allowed)}")
             self.problem(path, f"{value!r} is not a known {side}.{name} value in "
-                               f"{VOCABULARY_FILE}", closest(value, allowed))
+                               f"{VOCABULARY_FILE}{known}", hint)
 
     def test(self, side: str, name: str, spec: Any, path: Key) -> Test | None:
         kind = self.field(side, name, path)
@@ -594,8 +597,7 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         deeper = [e for e in error.context if e.path]  # errors inside the value come first
         inner = best_match(deeper or error.context)
         if error.path and error.path[-1] == "then":
-            return (tuple(error.absolute_path), "'then' must be 'exclude' or {score: N} with a "
-                                                "whole number N", None)
+            return _then_problem(tuple(error.absolute_path), error.instance)
         if error.path and error.path[-1] in ("same", "different") and isinstance(
                 error.instance, dict):
             return (tuple(error.absolute_path), f"{error.path[-1]} takes one field, or two "
@@ -624,6 +626,12 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
             return (path, f"the rule is missing {missing!r}; every rule needs id, title, "
                           "because, when and then", None)
         return (path, f"missing {missing!r}", None)
+    if kind == "enum" and path == ("settings", "objective"):
+        return (path, f"unknown objective {json.dumps(value, default=str)}: use participation "
+                      "(pair as many people as possible, then the highest total score) or "
+                      "score (the highest total score, even if some people stay unpaired)",
+                OBJECTIVE_WORDS.get(str(value).lower().strip()) or closest(
+                    value, error.validator_value))
     if kind == "enum":
         return (path, f"{value!r} is not one of {error.validator_value}",
                 closest(value, error.validator_value))
@@ -661,6 +669,48 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
 
 
 _SIDE_PREFIXES = (*(f"{side}." for sides in SIDES.values() for side in sides), "pair.")
+# Words admins write for an objective, and the objective they mean.
+OBJECTIVE_WORDS: Mapping[str, str] = {
+    "maximise": "score", "maximize": "score", "max": "score", "max_score": "score",
+    "max-score": "score", "best": "score", "best_score": "score", "best-score": "score",
+    "highest_score": "score", "highest-score": "score", "scores": "score", "quality": "score",
+    "coverage": "participation", "most_pairs": "participation", "most-pairs": "participation",
+    "max_pairs": "participation", "max-pairs": "participation", "participate": "participation",
+}
+_THEN_FIX = "write then: exclude, or then: {score: N} with a whole number N (e.g. 10 or -5)"
+
+
+def _then_problem(path: Key, value: Any) -> tuple[Key, str, str | None]:
+    """One message per mistake in a rule's `then`, each with its fix."""
+    shown = json.dumps(value, default=str)
+    if isinstance(value, str):
+        return (path, f"unknown effect {shown}; {_THEN_FIX}",
+                closest(value, ["exclude", "score"]) if value.strip() else None)
+    if not isinstance(value, dict):
+        return (path, f"then takes exclude or {{score: N}}, got {shown}; {_THEN_FIX}", None)
+    extra = sorted(str(k) for k in value if k != "score")
+    if extra:
+        hint = closest(extra[0], ["score"]) or ("score" if extra[0] in (
+            "points", "point", "add", "weight", "value", "bonus") else None)
+        return ((*path, extra[0]), f"unknown key {extra[0]!r} in then; the only key is score: "
+                                   f"{_THEN_FIX}", hint)
+    if "score" not in value:
+        return (path, f"then is missing score; {_THEN_FIX}", None)
+    score = value["score"]
+    here = (*path, "score")
+    if isinstance(score, float) and math.isfinite(score):
+        whole = round(score)
+        return (here, f"score takes a whole number of points, got {_shown(score)}; points "
+                      f"add up exactly only as whole numbers: write {whole}, or scale every "
+                      "rule's points (e.g. x10) to keep the difference", None)
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        return (here, f"score takes a whole number of points, got "
+                      f"{json.dumps(score, default=str)}; write it in digits, e.g. "
+                      "{score: 10}", None)
+    if isinstance(score, float):
+        return (here, f"score takes a whole number of points, got {_shown(score)}", None)
+    return (here, f"score takes a whole number from -1,000,000 to 1,000,000, got {score:,}",
+            None)
 
 
 def _feature_count(rules: Sequence[Rule]) -> int:
