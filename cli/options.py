@@ -78,3 +78,9 @@ def _witness_flags(func: F) -> F:
         envvar="TANDEM_WITNESS", show_envvar=True,
         help="Append each new head of the chain to this file, kept outside the database; "
              "`tandem audit verify --witness FILE` checks it.")(func)
+
+
+accept_warnings_option = click.option(
+    "--accept-warnings", is_flag=True,
+    help="With --commit: record the run although warnings about the rules stand (a constant "
+         "no participant has, a rule that can score no pair); they are kept in its entry.")

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import as_of_option, db_option, format_option, rules_option, writer_options
+from cli.options import (
+    accept_warnings_option,
+    as_of_option,
+    db_option,
+    format_option,
+    rules_option,
+    writer_options,
+)
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
@@ -32,17 +39,21 @@ def _date(value: datetime | None) -> Any:
               help="Record the decisions in the audit log. Without it this is a dry run.")
 @click.option("--actor", default=None,
               help="Who decides, recorded with --commit. Default: the OS user.")
+@accept_warnings_option
 @db_option
 @writer_options
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
-         actor: str | None, db_url: str | None, witness: Path | None,
+         actor: str | None, accept_warnings: bool, db_url: str | None, witness: Path | None,
          signing_key: Path | None, allow_other_tables: bool) -> None:
     """Pair a cohort under the rules and explain every decision.
 
     A dry run by default: it prints the pairs, the unpaired with why, and writes nothing.
     With --commit the run is recorded in the audit log, and people already in an active
-    pair are left out.
+    pair are left out. While a warning about the rules stands (a constant no participant
+    has, a rule that scores no pair that can be formed), --commit refuses and records
+    nothing, unless --accept-warnings is given: the warnings are then kept in the run's
+    entry.
 
     \b
     Examples:
@@ -64,9 +75,14 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     if commit:
         from audit.commit import CommitInput, commit_run
         from audit.log.witness import WitnessConfig
+        from engine.evaluation.rule_warnings import refuse_unaccepted
+        from engine.pairing.pipeline import commit_warnings
+
+        accepted = refuse_unaccepted(commit_warnings(loaded, rules), accept_warnings)
 
         def compute(state: ProgramState) -> CommitInput:
-            return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
+            found = pair_cohort(loaded, rules, standing=state.standing())
+            return CommitInput({**found, "accepted_warnings": accepted} if accepted else found,
                                rules.files_of("pairing"), profiles_for_monitoring(loaded))
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
