@@ -28,7 +28,9 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
         value = person_value(person, field, space.as_of, space.default_capacity)
         out[name] = list(value) if isinstance(value, tuple) else value
     for mentor_field, mentee_field in rule.overlap_fields:
-        shared = space.themes(mentor, mentor_field) & space.themes(mentee, mentee_field)
+        by_theme = space.vocabulary.counts_themes(mentor_field, mentee_field)
+        shared = (space.themes(mentor, mentor_field, by_theme)
+                  & space.themes(mentee, mentee_field, by_theme))
         key = (f"shared {mentor_field} themes" if mentor_field == mentee_field else
                f"themes shared by mentor.{mentor_field} and mentee.{mentee_field}")
         out[key] = sorted(shared)

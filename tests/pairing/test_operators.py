@@ -23,8 +23,8 @@ MENTEE = person("E1", "mentee", learning_style="theorist", job_family="finance",
 OTHER = person("E9", "mentee")
 
 
-THEMED_TOPIC = ("    data: Data literacy, dashboards and analytics.\n",
-                "    data: {description: Data literacy., themes: [projects]}\n")
+THEMED_TOPIC = ("      themes: [digital-tools, projects]\n    collaboration-tools:",
+                "      themes: [projects]\n    collaboration-tools:")
 
 
 def fires(tmp_path: Path, when: str, then: str = "{score: 7}") -> bool:
