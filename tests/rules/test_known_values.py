@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from tests.rules.helpers import EXAMPLE, ROOT, rule_file, rules_copy
+from tests.rules.helpers import EXAMPLE, rule_file, rules_copy
 
 SUBSIDIARIES = ("  subsidiaries: [Tandem Asset Management, Tandem Bank France, "
                 "Tandem Insurance, Tandem Tech Services]\n")
