@@ -157,7 +157,7 @@ class PlannerSettings:
 @dataclass(frozen=True)
 class Constraint:
     """A cohort-wide limit: for each combination of the `per` fields' values, at most
-    `at_most` pairs are formed."""
+    `at_most` pairs are formed; with `where`, only the pairs it holds on count."""
 
     id: str
     title: str
@@ -166,6 +166,13 @@ class Constraint:
     at_most: int
     file: str
     line: int
+    where: Condition | None = None
+
+    def scope(self) -> str:
+        """The pairs it counts, in words: "pairs where not (same department)"."""
+        from engine.rules.conditions import describe
+
+        return "every pair" if self.where is None else f"pairs where {describe(self.where)}"
 
     def label(self, values: Sequence[Any]) -> str:
         """A cell as people read it: "(Finance, Sales)"."""
@@ -503,8 +510,14 @@ class _Checker:
                              f"per takes fields with one value per person; {item} is a list")
                 return None
             per.append((side, name))
+        where = None
+        if "where" in raw:
+            where = self.condition(raw["where"], (*path, "where"))
+            if where is None:
+                return None  # its problems are reported
         return Constraint(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()),
-                          tuple(per), int(raw["at_most"]), self.file, self.doc.line(path))
+                          tuple(per), int(raw["at_most"]), self.file, self.doc.line(path),
+                          where)
 
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
@@ -840,17 +853,26 @@ def load_rules(directory: Path) -> Rules:
                                     "with 'in:' or 'any:'"))
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
+    warnings = [Problem(c.file, f"line {c.line}",
+                        f"constraint {c.id} has at_most 0: it forbids {c.scope()}, whatever "
+                        f"their {', '.join(f'{s}.{n}' for s, n in c.per)}; if that is meant, "
+                        "an exclude rule with this condition says it plainly, else raise "
+                        "at_most", None, "warning")
+                for c in limits if c.at_most == 0]
     rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
                               tuple(limits) if name == "pairing" else (),
                               planner_settings.get(name, PlannerSettings()))
                 for name, rules in collected.items()}
-    return Rules(directory, rulesets, vocabulary, texts, ruleset_of=ruleset_of)
+    return Rules(directory, rulesets, vocabulary, texts, tuple(warnings), ruleset_of=ruleset_of)
 
 
 def constraint_table(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
     """Constraints as rows for display."""
+    from engine.rules.conditions import describe
+
     return [{"id": c.id, "title": c.title, "per": [f"{side}.{name}" for side, name in c.per],
-             "at_most": c.at_most, "file": Path(c.file).name, "line": c.line}
+             "at_most": c.at_most, "file": Path(c.file).name, "line": c.line,
+             **({} if c.where is None else {"where": describe(c.where)})}
             for c in constraints]
 
 
