@@ -374,10 +374,13 @@ class _Checker:
         else:
             op, value = "eq", spec
         if op not in OPERATORS[kind]:
-            self.problem(path, f"{side}.{name} takes {_operators_of(kind)}; got {op}")
+            self.problem(path, f"{side}.{name} takes {_operators_of(kind)}; got {op}",
+                         _operator_hint(op, kind))
             return None
         if op in ("in", "not_in") and not isinstance(value, list):
-            self.problem(path, f"{op} takes a list, got {json.dumps(value, default=str)}")
+            shown = json.dumps(value, default=str)
+            self.problem(path, f"{op} takes a list, got {shown}: write {op}: [{shown}], or the "
+                               "value alone to match one value")
             return None
         if op not in ("in", "not_in") and isinstance(value, list | dict):
             self.problem(path, f"{op} takes a single value, got "
@@ -581,6 +584,25 @@ class _Checker:
         return None
 
 
+# Operators admins write, and the one they mean.
+_OPERATOR_WORDS: Mapping[str, Op] = {
+    "greater_than": "at_least", "gt": "at_least", "gte": "at_least", "min": "at_least",
+    "minimum": "at_least", "more_than": "at_least", "over": "at_least", "atleast": "at_least",
+    "less_than": "at_most", "lt": "at_most", "lte": "at_most", "max": "at_most",
+    "maximum": "at_most", "under": "at_most", "atmost": "at_most",
+    "one_of": "in", "any_of": "in", "none_of": "not_in", "notin": "not_in", "not-in": "not_in",
+    "includes": "contains", "has": "contains", "include": "contains",
+}
+
+
+def _operator_hint(op: str, kind: FieldKind) -> str | None:
+    """The operator of this kind of field that ``op`` most likely means."""
+    meant = _OPERATOR_WORDS.get(op.lower())
+    if meant in OPERATORS[kind]:
+        return meant
+    return closest(op, [o for o in OPERATORS[kind] if o != "eq"])
+
+
 def _operators_of(kind: FieldKind) -> str:
     """The operators a kind of field takes, in words: "at_least, in or a number"."""
     plain = {"text": "a text", "number": "a number", "flag": "true or false", "list": ""}
@@ -611,6 +633,12 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         inner = best_match(deeper or error.context)
         if error.path and error.path[-1] == "then":
             return _then_problem(tuple(error.absolute_path), error.instance)
+        last = error.path[-1] if error.path else None
+        if isinstance(last, str) and "." in last and isinstance(error.instance, list):
+            shown = ", ".join(json.dumps(v, default=str) for v in error.instance)
+            return (tuple(error.absolute_path), f"{last} takes one value; for several, write "
+                                                f"{{in: [{shown}]}} (any of them) or "
+                                                f"{{not_in: [...]}} (none of them)", None)
         if error.path and error.path[-1] in ("same", "different") and isinstance(
                 error.instance, dict):
             return (tuple(error.absolute_path), f"{error.path[-1]} takes one field, or two "
@@ -627,10 +655,15 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
             "patternProperties" in error.schema and (k.startswith(_SIDE_PREFIXES))))
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
+            hint = closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."])
+            if "." in name:  # a misspelt side: mentr.job_family
+                side, rest = name.split(".", 1)
+                near = closest(side, sorted({s for pair in SIDES.values() for s in pair}
+                                            | {"pair"}))
+                hint = f"{near}.{rest}" if near else hint
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
                                    "different, overlap, difference, or mentor.FIELD / "
-                                   "mentee.FIELD / pair.FIELD",
-                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."]))
+                                   "mentee.FIELD / pair.FIELD", hint)
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
     if kind == "required":
@@ -666,6 +699,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         want = words.get(wanted, str(wanted)) if isinstance(wanted, str) else " or ".join(
             words.get(w, w) for w in wanted)
         got = json.dumps(value, default=str)
+        if path and path[-1] in ("in", "not_in") and wanted == "array":
+            return (path, f"{path[-1]} takes a list, got {got}: write {path[-1]}: [{got}], or "
+                          "the value alone to match one value", None)
         if path and isinstance(path[-1], str):
             return (path, f"{path[-1]} takes {want}, got {got}", None)
         return (path, f"expected {want}, got {got}", None)

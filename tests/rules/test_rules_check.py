@@ -49,7 +49,7 @@ CASES = [
     ("an operator no field takes",
      _file(("a/x", "{mentor.tenure_years: {greater_than: 3}}", "exclude")),
      "r/extra.yaml: line 6: error: mentor.tenure_years takes at_least, at_most, in, not_in or a "
-     "number; got greater_than"),
+     "number; got greater_than; did you mean 'at_least'?"),
     ("an operator on a list field", _file(("a/x", "{mentee.topics: {in: [ai]}}", "exclude")),
      "r/extra.yaml: line 6: error: mentee.topics takes contains; got in"),
     # -- overlap across fields and differences ------------------------------------------------
@@ -471,7 +471,7 @@ def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> 
         "r/extra.yaml: line 9: error: the rule is missing 'because'; every rule needs id, "
         "title, because, when and then",
         "r/extra.yaml: line 11: error: mentee.tenure_years takes at_least, at_most, in, not_in "
-        "or a number; got greater_than",
+        "or a number; got greater_than; did you mean 'at_least'?",
         "6 errors in the rules; nothing was done"]
 
 
