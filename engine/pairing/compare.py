@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.pairing.pipeline import evaluate, pair_cohort
 from engine.profiles.cohort import Cohort
@@ -178,18 +179,18 @@ def compare_history(past: Sequence[PastCohort], old: Rules, new: Rules) -> dict[
     return {"runs": len(past), **counts, "not_checked": erased}
 
 
-def _fired_pairs(cohort: Cohort, rules: Rules) -> dict[str, set[tuple[str, str]]]:
-    """For each pairing rule, the (mentor, mentee) pairs of the cohort it fires on."""
+def fired_pairs(cohort: Cohort, rules: Rules) -> dict[str, npt.NDArray[np.bool_]]:
+    """For each pairing rule, whether it fires on each mentor x mentee of the cohort (rows
+    and columns in the cohort's order of mentors and mentees)."""
     ev = evaluate(cohort, rules)
     space, table = ev.space, ev.table
-    out: dict[str, set[tuple[str, str]]] = {r.id: set() for r in rules.pairing.rules}
+    shape = (len(space.mentors), len(space.mentees))
+    out = {r.id: np.zeros(shape, bool) for r in rules.pairing.rules}
     for rows in space.chunks():
         ids = table.resolve(space.codes(rows, slice(None)))
         fired = table.fired_matrix()
         for k, rule in enumerate(rules.pairing.rules):
-            for i, j in zip(*np.nonzero(fired[ids, k]), strict=True):
-                out[rule.id].add((space.mentors[rows.start + int(i)].id,
-                                  space.mentees[int(j)].id))
+            out[rule.id][rows] = fired[ids, k]
     return out
 
 
@@ -199,17 +200,18 @@ def firing_changes(cohort: Cohort, old: Rules, new: Rules, same: Sequence[str]
     of the vocabulary (a topic's themes, an intention's) changes what a rule means."""
     if not same:
         return []
-    before, after = _fired_pairs(cohort, old), _fired_pairs(cohort, new)
+    before, after = fired_pairs(cohort, old), fired_pairs(cohort, new)
     vocabulary = old.files.get("vocabulary.yaml") != new.files.get("vocabulary.yaml")
     out = []
     for rule in same:
-        if before[rule] != after[rule]:
+        was, now = before[rule], after[rule]
+        if not np.array_equal(was, now):
             cause = "vocabulary.yaml changed" if vocabulary else "the other rules changed"
             out.append({"id": rule, "changes": [
                 {"field": "pairs it fires on",
-                 "old": f"{len(before[rule])} pairs",
-                 "new": f"{len(after[rule])} pairs ({len(after[rule] - before[rule])} "
-                        f"gained, {len(before[rule] - after[rule])} lost; {cause})"}]})
+                 "old": f"{int(was.sum())} pairs",
+                 "new": f"{int(now.sum())} pairs ({int((now & ~was).sum())} gained, "
+                        f"{int((was & ~now).sum())} lost; {cause})"}]})
     return out
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from engine.evaluation.compile import compile_rules
 from engine.evaluation.inputs import load_inputs
-from engine.pairing.compare import _fired_pairs
+from engine.pairing.compare import fired_pairs
 from engine.pairing.pipeline import pair_cohort
 from engine.rules.ruleset import load_rules
 
@@ -117,9 +117,10 @@ def test_the_guides_example_checks_pairs_and_fires(example: Example, tmp_path: P
     result = pair_cohort(cohort, rules)
     assert result["pairs"], f"docs/rules.md, line {example.line}: no pair formed"
     if example.fires:
-        fired = _fired_pairs(cohort, rules)
+        fired = fired_pairs(cohort, rules)
         names = {rule.id: rule.id for rule in rules.pairing.rules}
         for rule_id in example.fires:
             own = f"doc/{rule_id}" if example.kind != "file" else rule_id
             assert own in names, f"docs/rules.md, line {example.line}: no rule {rule_id}"
-            assert fired[own], f"docs/rules.md, line {example.line}: {rule_id} fires on no pair"
+            assert fired[own].any(), (f"docs/rules.md, line {example.line}: {rule_id} fires "
+                                      "on no pair")
