@@ -155,3 +155,17 @@ def test_a_broken_where_is_refused_with_its_line(
     assert result.stderr.splitlines()[0] == (
         f"{rules}/settings.yaml: line 18: error: unknown field mentor.job_familly; did you "
         "mean 'job_family'?")
+
+
+def test_a_where_beyond_the_engines_limits_is_refused_by_rules_check(
+        tmp_path: Path, run: Callable[..., Result]) -> None:
+    """A where: runs through the rule engine like a rule, so `rules check` probes it too."""
+    families = ["finance", "marketing", "sales", "research", "manufacturing", "healthcare"]
+    branches = ", ".join(f"{{all: [{{mentor.job_family: {a}}}, {{mentee.job_family: {b}}}]}}"
+                         for a in families for b in families[:5])
+    rules = _with_settings(tmp_path, CROSS_FAMILY.replace(
+        "{not: {same: job_family}}", f"{{not: {{any: [{branches}]}}}}"))
+    result = run("rules", "check", "--rules", rules)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        f"{rules}/settings.yaml: line 14: error: constraint 'quota/family-flow': where: ")
