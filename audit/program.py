@@ -190,16 +190,24 @@ def rejoin(db_url: str | None, actor: str | None, *, person: str, reason: str,
 # -- reassignment ----------------------------------------------------------------------------
 
 def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules,
-             people: Sequence[str], *, commit: bool) -> CommitReceipt | dict[str, Any]:
-    """`tandem reassign`: the receipt of the recorded run, or the dry run's result."""
+             people: Sequence[str], *, commit: bool, accept_warnings: bool = False
+             ) -> CommitReceipt | dict[str, Any]:
+    """`tandem reassign`: the receipt of the recorded run, or the dry run's result.
+
+    A commit is refused while warnings about the rules stand, unless ``accept_warnings``
+    (engine.pairing.pipeline.commit_warnings)."""
     from engine.evaluation.inputs import profiles_for_snapshot
+    from engine.evaluation.rule_warnings import refuse_unaccepted
+    from engine.pairing.pipeline import commit_warnings
     from engine.program.reassignment import reassign as plan
 
     if not commit:
         return plan(cohort, rules, current_state(db_url).standing(), people)
+    accepted = refuse_unaccepted(commit_warnings(cohort, rules), accept_warnings)
 
     def compute(state: ProgramState) -> CommitInput:
-        return CommitInput(plan(cohort, rules, state.standing(), people),
+        found = plan(cohort, rules, state.standing(), people)
+        return CommitInput({**found, "accepted_warnings": accepted} if accepted else found,
                            rules.files_of("pairing"), profiles_for_snapshot(cohort))
 
     return commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)

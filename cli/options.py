@@ -92,6 +92,8 @@ def witness_check_options(func: F) -> F:
         envvar="TANDEM_WITNESS", show_envvar=True,
         help="Check the chain against every head this witness file lists, and that it "
              "lists the last: a cut or rewritten tail is caught.")(func)
+
+
 # -- argument types, defined once ---------------------------------------------------------
 
 DB_INTEGER_MAX = 2**63 - 1  # the largest integer the audit tables store (BIGINT, SQLite)
@@ -159,3 +161,9 @@ def refuse_non_utf8(args: list[str]) -> None:
         if name.startswith("TANDEM_") and not_utf8([value]) is not None:
             raise click.UsageError(f"the environment variable {name} is not valid UTF-8 "
                                    "text; nothing was done. Set it again as UTF-8.")
+
+
+accept_warnings_option = click.option(
+    "--accept-warnings", is_flag=True,
+    help="With --commit: record the run although warnings about the rules stand (a constant "
+         "no participant has, a rule that can score no pair); they are kept in its entry.")

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
-from cli.options import ID, as_of_option, db_option, format_option, rules_option, writer_options
+from cli.options import (
+    ID,
+    accept_warnings_option,
+    as_of_option,
+    db_option,
+    format_option,
+    rules_option,
+    writer_options,
+)
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
@@ -32,17 +40,21 @@ def _date(value: datetime | None) -> Any:
               help="Record the decisions in the audit log. Without it this is a dry run.")
 @click.option("--actor", default=None,
               help="Who decides, recorded with --commit. Default: the OS user.")
+@accept_warnings_option
 @db_option
 @writer_options
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
-         actor: str | None, db_url: str | None, witness: Path | None,
+         actor: str | None, accept_warnings: bool, db_url: str | None, witness: Path | None,
          signing_key: Path | None, allow_other_tables: bool) -> None:
     """Pair a cohort under the rules and explain every decision.
 
     A dry run by default: it prints the pairs, the unpaired with why, and writes nothing.
     With --commit the run is recorded in the audit log, and people already in an active
-    pair are left out.
+    pair are left out. While a warning about the rules stands (a constant no participant
+    has, a rule that scores no pair that can be formed), --commit refuses and records
+    nothing, unless --accept-warnings is given: the warnings are then kept in the run's
+    entry.
 
     \b
     Examples:
@@ -64,9 +76,14 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     if commit:
         from audit.commit import CommitInput, commit_run
         from audit.log.witness import WitnessConfig
+        from engine.evaluation.rule_warnings import refuse_unaccepted
+        from engine.pairing.pipeline import commit_warnings
+
+        accepted = refuse_unaccepted(commit_warnings(loaded, rules), accept_warnings)
 
         def compute(state: ProgramState) -> CommitInput:
-            return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
+            found = pair_cohort(loaded, rules, standing=state.standing())
+            return CommitInput({**found, "accepted_warnings": accepted} if accepted else found,
                                rules.files_of("pairing"), profiles_for_monitoring(loaded))
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
@@ -149,25 +166,44 @@ def rules() -> None:
 
 @rules.command("check")
 @rules_option
+@click.option("--cohort", "cohort_path", default=None,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Also refuse a rule's text constant that no participant of this cohort "
+                   "has, for the fields whose values vocabulary.yaml does not declare.")
 @format_option("table", "json")
 @reports_errors
-def rules_check(rules_dir: Path | None, fmt: str) -> None:
+def rules_check(rules_dir: Path | None, cohort_path: Path | None, fmt: str) -> None:
     """Check the rule files against the schema and for meaning.
 
     Every problem is reported with its file and line. Exit 0 when clean, 1 on errors.
+    A constant of a field whose known values vocabulary.yaml declares must be one of them;
+    with --cohort, a constant of any other text field must be a value of the cohort.
 
     \b
     Examples:
       tandem rules check
       tandem rules check --rules my-rules/ --format json
+      tandem rules check --rules my-rules/ --cohort examples/cohort.json
     """
-    from cli.render import console, print_json, safe
+    from cli.render import console, print_json, print_problems, safe
     from engine.base.resources import rules_dir as bundled
     from engine.evaluation.compile import compile_rules
     from engine.rules.ruleset import load_rules
 
     loaded = load_rules(rules_dir or bundled())
     compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
+    if loaded.warnings:
+        print_problems(loaded.warnings)
+    if cohort_path is not None:
+        from engine.base.errors import InvalidInput
+        from engine.evaluation.rule_warnings import constant_warnings
+        from engine.profiles.validate import load_cohort
+
+        cohort, _ = load_cohort(cohort_path, loaded.vocabulary)
+        unknown = constant_warnings(loaded.pairing.rules, cohort.participants,
+                                    loaded.vocabulary, severity="error")
+        if unknown:
+            raise InvalidInput(unknown, "rules")
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.errors import reports_errors
-from cli.options import ID, as_of_option, db_option, format_option, rules_option, witness_options
+from cli.options import (
+    ID,
+    accept_warnings_option,
+    as_of_option,
+    db_option,
+    format_option,
+    rules_option,
+    witness_options,
+)
 
 if TYPE_CHECKING:
     from audit.program import Recorded
@@ -165,13 +173,14 @@ def rejoin(person: str, reason: str, actor: str | None, commit: bool, db_url: st
 @_actor_option
 @click.option("--commit", is_flag=True,
               help="Record the reassignments. Without it this is a dry run.")
+@accept_warnings_option
 @db_option
 @witness_options
 @format_option("table", "json")
 @reports_errors
 def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
-             as_of: datetime | None, actor: str | None, commit: bool, db_url: str | None,
-             fmt: str) -> None:
+             as_of: datetime | None, actor: str | None, commit: bool, accept_warnings: bool,
+             db_url: str | None, fmt: str) -> None:
     """Find new partners for free people, with the rules, engine and explanations of `pair`.
 
     By default everyone of COHORT who is free is paired: mentees in no pair, mentors with
@@ -179,7 +188,8 @@ def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
     everyone of that role who is free. The rules read each couple's past from the log: the
     bundled rule history/separated-couple never forms a separated couple again. With
     --commit the pairs are recorded as `reassignment` entries, each naming the separations
-    that freed its people.
+    that freed its people. Like `pair --commit`, it refuses while a warning about the
+    rules stands, unless --accept-warnings is given.
 
     \b
     Examples:
@@ -194,7 +204,8 @@ def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)
     print_problems(warnings)
-    outcome = record_reassignment(db_url, actor, loaded, rules, people, commit=commit)
+    outcome = record_reassignment(db_url, actor, loaded, rules, people, commit=commit,
+                                  accept_warnings=accept_warnings)
     result = outcome if isinstance(outcome, dict) else outcome.result
     if fmt == "json":
         from cli.render import print_json

@@ -147,8 +147,10 @@ def show_rules(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any],
     if constraints:
         out.print("Constraints", markup=False)
     for limit in constraints:
+        scope = f" (counting pairs where {limit['where']})" if "where" in limit else ""
         out.print(f"  {safe(limit['id'])}  at most {limit['at_most']} pairs per "
-                  f"{safe(', '.join(limit['per']))}  {safe(limit['file'])}:{limit['line']}\n"
+                  f"{safe(', '.join(limit['per']))}{safe(scope)}  "
+                  f"{safe(limit['file'])}:{limit['line']}\n"
                   f"    {safe(limit['title'])}", markup=False)
     out.print(f"Settings: objective {settings['objective']}, min_score {settings['min_score']}, "
               f"default_capacity {settings['default_capacity']}.", markup=False)

@@ -251,6 +251,8 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "entries": len(pairs) + len(unpaired)}
     if command:
         run["command"] = command
+    if result.get("accepted_warnings"):  # committed with --accept-warnings
+        run["accepted_warnings"] = [str(w) for w in result["accepted_warnings"]]
     settings = result["settings"]
     if isinstance(settings, Mapping) and settings.get("approval") == "required":
         run["approval"] = "required"

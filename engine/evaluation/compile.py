@@ -42,5 +42,14 @@ def compile_rules(rules: Rules) -> None:
                                     f"ruleset {ruleset.name!r} cannot be loaded into the rule "
                                     f"engine ({exc}); this is a bug in Tandem's checks, "
                                     "please report it with the rule files"))
+    for limit in rules.pairing.constraints:  # a where: runs through the engine as a rule
+        if limit.where is None:
+            continue
+        space = PairSpace([limit.where], [], [], rules.vocabulary, date.min, 1)
+        try:
+            GroupedEngine([limit.where], _namer(space)).probe()
+        except EngineLimitError as exc:
+            problems.append(Problem(limit.file, f"line {limit.line}",
+                                    f"constraint {limit.id!r}: where: {exc.message}"))
     if problems:
         raise InvalidInput(problems, "rules")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 
 from engine.evaluation.features import CHUNK_CELLS, PairSpace, difference_of, person_value
 from engine.evaluation.scoring import Outcome, OutcomeTable
-from engine.profiles.cohort import Participant
+from engine.profiles.cohort import Participant, tenure_words
 from engine.rules.conditions import LEFT_SIDES
 from engine.rules.ruleset import Rule, Settings
 
@@ -26,9 +27,17 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
             continue
         person = mentor if side in LEFT_SIDES else mentee
         value = person_value(person, field, space.as_of, space.default_capacity)
+        if field == "tenure_years":
+            # Exact to the day in the rules; shown cut (never rounded up) to 2 decimals, with
+            # the duration in words: 364 days shows 0.99, never 1.0.
+            out[name] = math.floor(float(value) * 100) / 100
+            out[f"{side}.tenure"] = tenure_words(person.hire_date, space.as_of)
+            continue
         out[name] = list(value) if isinstance(value, tuple) else value
     for mentor_field, mentee_field in rule.overlap_fields:
-        shared = space.themes(mentor, mentor_field) & space.themes(mentee, mentee_field)
+        by_theme = space.vocabulary.counts_themes(mentor_field, mentee_field)
+        shared = (space.themes(mentor, mentor_field, by_theme)
+                  & space.themes(mentee, mentee_field, by_theme))
         key = (f"shared {mentor_field} themes" if mentor_field == mentee_field else
                f"themes shared by mentor.{mentor_field} and mentee.{mentee_field}")
         out[key] = sorted(shared)

@@ -62,9 +62,13 @@ def person_value(person: Participant, name: str, as_of: date, default_capacity: 
     return getattr(person, name)
 
 
-def themes_of(person: Participant, name: str, vocabulary: Vocabulary) -> frozenset[str]:
+def themes_of(person: Participant, name: str, vocabulary: Vocabulary, by_theme: bool = True
+              ) -> frozenset[str]:
+    """What an overlap counts of a person's list field: the themes its values serve, or,
+    with ``by_theme`` False, the values themselves (see Vocabulary.counts_themes)."""
     values = person_value(person, name, date.min, 1) or ()
-    return frozenset(t for v in values for t in vocabulary.themes(name, person.role, v))
+    return frozenset(t for v in values
+                     for t in vocabulary.overlap_units(name, person.role, v, by_theme))
 
 
 @dataclass(frozen=True)
@@ -231,7 +235,7 @@ class PairSpace:
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
         self._bounds: dict[tuple[str, str], set[float]] = {}
-        self._themes: dict[tuple[str, str, str], frozenset[str]] = {}
+        self._themes: dict[tuple[str, str, str, bool], frozenset[str]] = {}
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -286,12 +290,13 @@ class PairSpace:
                 self._add(key, kind="overlap", field=mentor_field, other_field=mentee_field,
                           cap=bound + 1, label=label)
 
-    def themes(self, person: Participant, field: str) -> frozenset[str]:
-        """The themes a person's list field serves (kept once computed)."""
-        key = (person.role, person.id, field)
+    def themes(self, person: Participant, field: str, by_theme: bool = True
+               ) -> frozenset[str]:
+        """What an overlap counts of a person's list field (kept once computed)."""
+        key = (person.role, person.id, field, by_theme)
         found = self._themes.get(key)
         if found is None:
-            found = self._themes[key] = themes_of(person, field, self.vocabulary)
+            found = self._themes[key] = themes_of(person, field, self.vocabulary, by_theme)
         return found
 
     def atom_for(self, leaf: Leaf) -> Atom:
@@ -352,7 +357,8 @@ class PairSpace:
 
     def _overlap_inputs(self, atom: Atom) -> tuple[npt.NDArray[np.uint64],
                                                    npt.NDArray[np.uint64]]:
-        sets = [[themes_of(p, name, self.vocabulary) for p in side]
+        by_theme = self.vocabulary.counts_themes(atom.field, atom.other_field)
+        sets = [[themes_of(p, name, self.vocabulary, by_theme) for p in side]
                 for side, name in ((self.mentors, atom.field), (self.mentees, atom.other_field))]
         universe = sorted({t for side in sets for s in side for t in s})
         bit = {t: i for i, t in enumerate(universe)}
@@ -710,7 +716,8 @@ class PairSpace:
                     person_value(mentor, atom.other_field, self.as_of, self.default_capacity))
                 out[atom.name] = MISSING_NUMBER if gap is None else gap
             else:
-                shared = (themes_of(mentor, atom.field, self.vocabulary)
-                          & themes_of(mentee, atom.other_field, self.vocabulary))
+                by_theme = self.vocabulary.counts_themes(atom.field, atom.other_field)
+                shared = (themes_of(mentor, atom.field, self.vocabulary, by_theme)
+                          & themes_of(mentee, atom.other_field, self.vocabulary, by_theme))
                 out[atom.name] = len(shared)
         return out

@@ -20,7 +20,7 @@ def load_inputs(cohort_path: Path, rules_dir: Path | None = None, as_of: date | 
     rules = load_rules(rules_dir or bundled_rules())
     compile_rules(rules)  # what `rules check` runs: rules that check clean load and run
     cohort, warnings = load_cohort(cohort_path, rules.vocabulary, as_of)
-    return cohort, rules, warnings
+    return cohort, rules, [*rules.warnings, *warnings]
 
 
 def profiles_for_snapshot(cohort: Cohort) -> list[dict[str, object]]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.pairing.pipeline import evaluate, pair_cohort
 from engine.profiles.cohort import Cohort
@@ -178,16 +179,60 @@ def compare_history(past: Sequence[PastCohort], old: Rules, new: Rules) -> dict[
     return {"runs": len(past), **counts, "not_checked": erased}
 
 
+def fired_pairs(cohort: Cohort, rules: Rules) -> dict[str, npt.NDArray[np.bool_]]:
+    """For each pairing rule, whether it fires on each mentor x mentee of the cohort (rows
+    and columns in the cohort's order of mentors and mentees)."""
+    ev = evaluate(cohort, rules)
+    space, table = ev.space, ev.table
+    shape = (len(space.mentors), len(space.mentees))
+    out = {r.id: np.zeros(shape, bool) for r in rules.pairing.rules}
+    for rows in space.chunks():
+        ids = table.resolve(space.codes(rows, slice(None)))
+        fired = table.fired_matrix()
+        for k, rule in enumerate(rules.pairing.rules):
+            out[rule.id][rows] = fired[ids, k]
+    return out
+
+
+def firing_changes(cohort: Cohort, old: Rules, new: Rules, same: Sequence[str]
+                   ) -> list[dict[str, Any]]:
+    """Rules written the same in both sets that fire on other pairs of the cohort: a change
+    of the vocabulary (a topic's themes, an intention's) changes what a rule means."""
+    if not same:
+        return []
+    before, after = fired_pairs(cohort, old), fired_pairs(cohort, new)
+    vocabulary = old.files.get("vocabulary.yaml") != new.files.get("vocabulary.yaml")
+    out = []
+    for rule in same:
+        was, now = before[rule], after[rule]
+        if not np.array_equal(was, now):
+            cause = "vocabulary.yaml changed" if vocabulary else "the other rules changed"
+            out.append({"id": rule, "changes": [
+                {"field": "pairs it fires on",
+                 "old": f"{int(was.sum())} pairs",
+                 "new": f"{int(now.sum())} pairs ({int((now & ~was).sum())} gained, "
+                        f"{int((was & ~now).sum())} lost; {cause})"}]})
+    return out
+
+
 def compare(old: Rules, new: Rules, cohort: Cohort,
             past: Sequence[PastCohort] | None = None) -> dict[str, Any]:
     """`tandem rules compare`: the rule changes, their effect on the cohort and, with past
     cohorts, on the pairs that worked."""
+    changes = rule_changes(old, new)
+    written = {c["id"] for c in changes["changed"]}
+    same = sorted({r.id for r in old.pairing.rules} & {r.id for r in new.pairing.rules}
+                  - written)
+    moved = firing_changes(cohort, old, new, same)
+    if moved:
+        changes["changed"] = sorted([*changes["changed"], *moved], key=lambda c: c["id"])
+        changes["unchanged"] -= len(moved)
     out: dict[str, Any] = {"old_rules": {"directory": str(old.directory),
                                          "rules_digest": old.digest},
                            "new_rules": {"directory": str(new.directory),
                                          "rules_digest": new.digest},
                            "cohort_file": cohort.source,
-                           "rules": rule_changes(old, new),
+                           "rules": changes,
                            "cohort": compare_cohort(cohort, old, new),
                            "history": None}
     if past is not None:

@@ -37,10 +37,12 @@ from engine.evaluation.features import PairSpace, person_value
 from engine.evaluation.scoring import OutcomeTable
 from engine.pairing.assignment import Assignment, _weights
 from engine.profiles.cohort import Participant
+from engine.rules.conditions import Condition
 from engine.rules.ruleset import Constraint
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 Model = Literal["classes", "pairs", "auto"]
 # "auto" solves the class model when it has at most this share of the pair model's
 # variables, else the pair model: with few repeats, general integers cost more than binaries.
@@ -52,15 +54,26 @@ MAX_CONSTRAINED_PAIRS = 25_000_000
 
 @dataclass(frozen=True)
 class Cells:
-    """One constraint's cells: a pair (i, j) is in cell mentor_key[i] * width + mentee_key[j]."""
+    """One constraint's cells: a pair (i, j) is in cell mentor_key[i] * width + mentee_key[j].
+
+    ``mask`` (mentors x mentees), for a constraint with `where:`: only the pairs where it is
+    true count towards the constraint; None counts every pair.
+    """
 
     mentor_key: IntArray
     mentee_key: IntArray
     width: int
     at_most: int
+    mask: BoolArray | None = None
 
     def of(self, mentors: IntArray, mentees: IntArray) -> IntArray:
         return self.mentor_key[mentors] * self.width + self.mentee_key[mentees]
+
+    def counts(self, mentors: IntArray, mentees: IntArray) -> BoolArray:
+        """Which of the aligned pairs (mentors[k], mentees[k]) count towards it."""
+        if self.mask is None:
+            return np.ones(len(mentors), bool)
+        return np.asarray(self.mask[mentors, mentees], bool)
 
 
 @dataclass(frozen=True)
@@ -133,13 +146,14 @@ def _cell_rows(cells: Sequence[Cells], mentors: IntArray, mentees: IntArray,
     upper: list[float] = []
     weight = np.ones(len(mentors), np.int64) if counts is None else counts
     for limit in cells:
-        cell = limit.of(mentors, mentees)
+        scope = np.flatnonzero(limit.counts(mentors, mentees))  # the variables it counts
+        cell = limit.of(mentors[scope], mentees[scope])
         distinct, inverse = np.unique(cell, return_inverse=True)
         inverse = inverse.reshape(-1)
-        room = np.bincount(inverse, weights=weight, minlength=len(distinct))
+        room = np.bincount(inverse, weights=weight[scope], minlength=len(distinct))
         for k, group in enumerate(_group_rows(inverse, len(distinct))):
             if room[k] > limit.at_most:
-                rows.append(group)
+                rows.append(scope[group])
                 upper.append(float(limit.at_most))
     return rows, upper
 
@@ -187,11 +201,22 @@ def _classes(matrix: FloatArray, keys: Sequence[IntArray]) -> tuple[IntArray, In
     return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
 
 
+def _row_key(mask: BoolArray) -> IntArray:
+    """A key per row, equal for rows that are equal in the mask."""
+    if mask.shape[1] == 0:
+        return np.zeros(mask.shape[0], np.int64)
+    return np.unique(mask, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
 def _solve_classes(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
                    time_limit: float, forced: tuple[int, int] | None, auto: bool) -> Solution:
     n_m, n_e = weights.shape
     mentor_keys = [c.mentor_key for c in cells]
     mentee_keys = [c.mentee_key for c in cells]
+    for limit in cells:  # a scope splits classes: every class pair is wholly in or out
+        if limit.mask is not None:
+            mentor_keys.append(_row_key(limit.mask))
+            mentee_keys.append(_row_key(limit.mask.T))
     if forced is not None:  # the forced pair's two people are classes of their own
         mentor_keys.append((np.arange(n_m) == forced[0]).astype(np.int64))
         mentee_keys.append((np.arange(n_e) == forced[1]).astype(np.int64))
@@ -260,9 +285,12 @@ def _spread(counts: IntArray, a: IntArray, b: IntArray, mentor_class: IntArray,
 
 # -- a pairing run's view: constraints of the rules over the people of a PairSpace -------------
 def cells_of(constraint: Constraint, mentors: Sequence[Participant],
-             mentees: Sequence[Participant], as_of: date, default_capacity: int
+             mentees: Sequence[Participant], as_of: date, default_capacity: int,
+             mask: BoolArray | None = None
              ) -> tuple[Cells, Callable[[int, int], tuple[Any, ...]]]:
-    """The cells of one constraint, and the `per` values of a (mentor row, mentee row)."""
+    """The cells of one constraint, and the `per` values of a (mentor row, mentee row).
+
+    ``mask``: the pairs its `where:` holds on (see `where_mask`); None for every pair."""
     def keys(people: Sequence[Participant], side: str) -> tuple[IntArray, list[tuple[Any, ...]]]:
         fields = [name for s, name in constraint.per if s == side]
         index: dict[tuple[Any, ...], int] = {}
@@ -280,7 +308,8 @@ def cells_of(constraint: Constraint, mentors: Sequence[Participant],
                  "mentee": iter(mentee_values[mentee_key[mentee]])}
         return tuple(next(sides[side]) for side, _ in constraint.per)
 
-    return Cells(mentor_key, mentee_key, max(1, len(mentee_values)), constraint.at_most), values
+    return Cells(mentor_key, mentee_key, max(1, len(mentee_values)), constraint.at_most,
+                 mask), values
 
 
 @dataclass(frozen=True)
@@ -295,7 +324,9 @@ class Quotas:
         """For each constraint, how many of the given pairs each cell holds."""
         out = []
         for limit in self.cells:
-            distinct, counts = np.unique(limit.of(mentors, mentees), return_counts=True)
+            scope = limit.counts(mentors, mentees)
+            distinct, counts = np.unique(limit.of(mentors[scope], mentees[scope]),
+                                         return_counts=True)
             out.append(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
         return out
 
@@ -303,15 +334,39 @@ class Quotas:
         """The first quota that the pair (mentor, mentee) would overfill, in words."""
         for constraint, limit, values, held in zip(self.constraints, self.cells, self.values,
                                                    full, strict=True):
-            cell = int(limit.of(np.array([mentor]), np.array([mentee]))[0])
+            pair = (np.array([mentor]), np.array([mentee]))
+            if not limit.counts(*pair)[0]:
+                continue  # outside the constraint's where:
+            cell = int(limit.of(*pair)[0])
             if held.get(cell, 0) >= limit.at_most:
                 return (f"the quota {constraint.id} for "
                         f"{constraint.label(values(mentor, mentee))} was full")
         return None
 
 
+def where_mask(condition: Condition, space: PairSpace) -> BoolArray:
+    """For every mentor x mentee of the space, whether a constraint's `where:` holds.
+
+    The condition is evaluated as a rule is: its own pair features, each distinct
+    combination through the rule engine once, broadcast back to the pairs.
+    """
+    from engine.evaluation.rete import GroupedEngine
+
+    own = PairSpace([condition], space.mentors, space.mentees, space.vocabulary, space.as_of,
+                    space.default_capacity, history=space.history)
+    codes = own.distinct_codes()
+    engine = GroupedEngine([condition], lambda leaf: own.atom_for(leaf).name)
+    holds = np.array([0 in fired for fired in engine.fired_many(
+        [own.features(int(code)) for code in codes])], bool)
+    mask = np.zeros((len(space.mentors), len(space.mentees)), bool)
+    for rows in own.chunks():
+        mask[rows] = holds[np.searchsorted(codes, own.codes(rows, slice(None)))]
+    return mask
+
+
 def quotas_of(constraints: Sequence[Constraint], space: PairSpace) -> Quotas:
-    built = [cells_of(c, space.mentors, space.mentees, space.as_of, space.default_capacity)
+    built = [cells_of(c, space.mentors, space.mentees, space.as_of, space.default_capacity,
+                      None if c.where is None else where_mask(c.where, space))
              for c in constraints]
     return Quotas(tuple(constraints), tuple(b[0] for b in built), tuple(b[1] for b in built))
 

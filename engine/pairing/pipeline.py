@@ -228,8 +228,21 @@ def rule_warnings(cohort: Cohort, ev: Evaluation) -> list[Problem]:
     from engine.evaluation.rule_warnings import constant_warnings, firing_warnings
 
     pairing = ev.rules.pairing
-    return (constant_warnings(pairing.rules, cohort.participants)
+    return (constant_warnings(pairing.rules, cohort.participants, ev.rules.vocabulary)
             + firing_warnings(pairing.rules, pairing.settings, ev.table))
+
+
+def commit_warnings(cohort: Cohort, rules: Rules) -> list[Problem]:
+    """The warnings that stop a commit (engine.evaluation.rule_warnings.blocks_commit),
+    judged on the whole cohort without its past: a constant no participant has, and a rule
+    whose every pair is excluded by other rules. A run on the few people left free, or a
+    couple's past, never makes a rule look dead."""
+    from engine.evaluation.rule_warnings import blocks_commit
+
+    ev = evaluate(cohort, rules)
+    for rows in ev.space.chunks():  # the outcome of every pair, as an assignment would see
+        ev.table.resolve(ev.space.codes(rows, slice(None)))
+    return [w for w in rule_warnings(cohort, ev) if blocks_commit(w.as_dict())]
 
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],

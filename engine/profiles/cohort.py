@@ -31,6 +31,61 @@ FIELD_KINDS: Mapping[str, str] = {
 }
 
 
+def anniversary(start: date, years: int) -> date:
+    """The date ``years`` after ``start``; a 29 February falls on 28 February in other
+    years."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return date(start.year + years, 2, 28)
+
+
+def _add_months(start: date, months: int) -> date:
+    """The date ``months`` after ``start``, on the last day of a shorter month."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month += 1
+    for day in (start.day, 30, 29, 28):
+        try:
+            return date(year, month, min(start.day, day))
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+def tenure_of(hire: date, as_of: date) -> float:
+    """Years from ``hire`` to ``as_of``, exact to the day, never negative.
+
+    The whole years are the anniversaries passed: tenure reaches 1 on the first
+    anniversary, never before (364 days is 0.997). The fraction is the days since the last
+    anniversary over the days until the next one (365 or 366).
+    """
+    if as_of <= hire:
+        return 0.0
+    years = as_of.year - hire.year
+    if anniversary(hire, years) > as_of:
+        years -= 1
+    last, following = anniversary(hire, years), anniversary(hire, years + 1)
+    return years + (as_of - last).days / (following - last).days
+
+
+def tenure_words(hire: date, as_of: date) -> str:
+    """Tenure as people say it: "2 years, 3 months and 4 days", "364 days"."""
+    if as_of <= hire:
+        return "0 days"
+    years = int(tenure_of(hire, as_of))
+    last = anniversary(hire, years)
+    months = 0
+    while months < 11 and _add_months(last, months + 1) <= as_of:
+        months += 1
+    days = (as_of - _add_months(last, months)).days
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}"
+             for n, unit in ((years, "year"), (months, "month"), (days, "day")) if n]
+    if not parts:
+        return "0 days"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 @dataclass(frozen=True, slots=True)
 class Participant:
     id: str
@@ -52,8 +107,8 @@ class Participant:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def tenure_years(self, as_of: date) -> float:
-        """Whole days since hire, in years of 365.25 days, never negative, rounded to 0.01."""
-        return round(max((as_of - self.hire_date).days, 0) / 365.25, 2)
+        """Years since hire, exact to the day (see `tenure_of`)."""
+        return tenure_of(self.hire_date, as_of)
 
     def as_record(self) -> dict[str, Any]:
         """The profile as plain JSON-ready data, without empty optional fields."""

@@ -37,6 +37,9 @@ def participant_schema(vocabulary: Vocabulary) -> dict[str, Any]:
     defs["topic"]["enum"] = list(vocabulary.topics)
     defs["mentor_intention"]["enum"] = list(vocabulary.intention_codes("mentor"))
     defs["mentee_intention"]["enum"] = list(vocabulary.intention_codes("mentee"))
+    for name, values in vocabulary.known.items():
+        if values:  # a closed set of subsidiaries or departments
+            schema["properties"][name] = {**schema["properties"][name], "enum": list(values)}
     for declared in vocabulary.fields.values():
         schema["properties"][declared.name] = declared_schema(declared)
     return dict(schema)
@@ -367,6 +370,8 @@ def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) ->
 def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
     problems, flagged = _header_problems(raw, vocabulary) if raw.columns else ([], set())
     csv = bool(raw.columns)
+    unknown = _repeated_unknown_fields(raw, vocabulary)
+    told: set[str] = set()
     for record in raw.records:
         if not isinstance(record.data, dict):
             problems.append(Problem(raw.file, record.where(()),
@@ -376,8 +381,35 @@ def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
         for path, message, suggestion in sorted(found, key=lambda f: [str(p) for p in f[0]]):
             if flagged and _column(path) in flagged:
                 continue  # already reported once, on the header
+            name = str(path[0]) if len(path) == 1 else ""
+            if name in unknown and message.startswith("unknown field"):
+                if name not in told:  # once for the cohort, at its first record
+                    told.add(name)
+                    problems.append(Problem(raw.file, record.where(path),
+                                            _undeclared(name, unknown[name]), suggestion))
+                continue
             problems.append(Problem(raw.file, record.where(path), message, suggestion))
     return problems
+
+
+def _repeated_unknown_fields(raw: RawCohort, vocabulary: Vocabulary) -> dict[str, int]:
+    """Top-level fields that are neither built in nor declared, held by several records:
+    the cohort carries fields some program declares, read without its rules."""
+    known = set(participant_schema(vocabulary)["properties"]) if raw.records else set()
+    counts: dict[str, int] = {}
+    for record in raw.records:
+        if isinstance(record.data, dict):
+            for name in record.data:
+                if isinstance(name, str) and name not in known:
+                    counts[name] = counts.get(name, 0) + 1
+    return {name: n for name, n in counts.items() if n > 1}
+
+
+def _undeclared(name: str, records: int) -> str:
+    return (f"unknown field {name!r}, held by {records} participants: it is no built-in "
+            "field, and the vocabulary.yaml of the rules in use does not declare it; if the "
+            "program declares it, give the program's rules with --rules DIR (or TANDEM_RULES), "
+            f"else declare it under 'fields:' in vocabulary.yaml, or remove it")
 
 
 def _program_problems(raw: RawCohort) -> list[Problem]:

@@ -157,7 +157,7 @@ class PlannerSettings:
 @dataclass(frozen=True)
 class Constraint:
     """A cohort-wide limit: for each combination of the `per` fields' values, at most
-    `at_most` pairs are formed."""
+    `at_most` pairs are formed; with `where`, only the pairs it holds on count."""
 
     id: str
     title: str
@@ -166,6 +166,13 @@ class Constraint:
     at_most: int
     file: str
     line: int
+    where: Condition | None = None
+
+    def scope(self) -> str:
+        """The pairs it counts, in words: "pairs where not (same department)"."""
+        from engine.rules.conditions import describe
+
+        return "every pair" if self.where is None else f"pairs where {describe(self.where)}"
 
     def label(self, values: Sequence[Any]) -> str:
         """A cell as people read it: "(Finance, Sales)"."""
@@ -352,8 +359,11 @@ class _Checker:
                 self.problem(path, f"{value!r} is a {other} intention; {side}s use their own "
                                    f"codes: {', '.join(allowed)}")
                 return
+            hint = closest(value, allowed)
+            known = ("" if hint is not None or len(allowed) > 12 else
+                     f"; known values: {', '.join(allowed)}")
             self.problem(path, f"{value!r} is not a known {side}.{name} value in "
-                               f"{VOCABULARY_FILE}", closest(value, allowed))
+                               f"{VOCABULARY_FILE}{known}", hint)
 
     def test(self, side: str, name: str, spec: Any, path: Key) -> Test | None:
         kind = self.field(side, name, path)
@@ -364,10 +374,13 @@ class _Checker:
         else:
             op, value = "eq", spec
         if op not in OPERATORS[kind]:
-            self.problem(path, f"{side}.{name} takes {_operators_of(kind)}; got {op}")
+            self.problem(path, f"{side}.{name} takes {_operators_of(kind)}; got {op}",
+                         _operator_hint(op, kind))
             return None
         if op in ("in", "not_in") and not isinstance(value, list):
-            self.problem(path, f"{op} takes a list, got {json.dumps(value, default=str)}")
+            shown = json.dumps(value, default=str)
+            self.problem(path, f"{op} takes a list, got {shown}: write {op}: [{shown}], or the "
+                               "value alone to match one value")
             return None
         if op not in ("in", "not_in") and isinstance(value, list | dict):
             self.problem(path, f"{op} takes a single value, got "
@@ -500,8 +513,14 @@ class _Checker:
                              f"per takes fields with one value per person; {item} is a list")
                 return None
             per.append((side, name))
+        where = None
+        if "where" in raw:
+            where = self.condition(raw["where"], (*path, "where"))
+            if where is None:
+                return None  # its problems are reported
         return Constraint(raw["id"], raw["title"].strip(), " ".join(raw["because"].split()),
-                          tuple(per), int(raw["at_most"]), self.file, self.doc.line(path))
+                          tuple(per), int(raw["at_most"]), self.file, self.doc.line(path),
+                          where)
 
     # -- rules ------------------------------------------------------------------------------
     def rule(self, raw: Mapping[str, Any], path: Key) -> Rule | None:
@@ -565,6 +584,25 @@ class _Checker:
         return None
 
 
+# Operators admins write, and the one they mean.
+_OPERATOR_WORDS: Mapping[str, Op] = {
+    "greater_than": "at_least", "gt": "at_least", "gte": "at_least", "min": "at_least",
+    "minimum": "at_least", "more_than": "at_least", "over": "at_least", "atleast": "at_least",
+    "less_than": "at_most", "lt": "at_most", "lte": "at_most", "max": "at_most",
+    "maximum": "at_most", "under": "at_most", "atmost": "at_most",
+    "one_of": "in", "any_of": "in", "none_of": "not_in", "notin": "not_in", "not-in": "not_in",
+    "includes": "contains", "has": "contains", "include": "contains",
+}
+
+
+def _operator_hint(op: str, kind: FieldKind) -> str | None:
+    """The operator of this kind of field that ``op`` most likely means."""
+    meant = _OPERATOR_WORDS.get(op.lower())
+    if meant in OPERATORS[kind]:
+        return meant
+    return closest(op, [o for o in OPERATORS[kind] if o != "eq"])
+
+
 def _operators_of(kind: FieldKind) -> str:
     """The operators a kind of field takes, in words: "at_least, in or a number"."""
     plain = {"text": "a text", "number": "a number", "flag": "true or false", "list": ""}
@@ -594,8 +632,13 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         deeper = [e for e in error.context if e.path]  # errors inside the value come first
         inner = best_match(deeper or error.context)
         if error.path and error.path[-1] == "then":
-            return (tuple(error.absolute_path), "'then' must be 'exclude' or {score: N} with a "
-                                                "whole number N", None)
+            return _then_problem(tuple(error.absolute_path), error.instance)
+        last = error.path[-1] if error.path else None
+        if isinstance(last, str) and "." in last and isinstance(error.instance, list):
+            shown = ", ".join(json.dumps(v, default=str) for v in error.instance)
+            return (tuple(error.absolute_path), f"{last} takes one value; for several, write "
+                                                f"{{in: [{shown}]}} (any of them) or "
+                                                f"{{not_in: [...]}} (none of them)", None)
         if error.path and error.path[-1] in ("same", "different") and isinstance(
                 error.instance, dict):
             return (tuple(error.absolute_path), f"{error.path[-1]} takes one field, or two "
@@ -612,10 +655,15 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
             "patternProperties" in error.schema and (k.startswith(_SIDE_PREFIXES))))
         name = extra[0] if extra else "?"
         if "patternProperties" in error.schema:
+            hint = closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."])
+            if "." in name:  # a misspelt side: mentr.job_family
+                side, rest = name.split(".", 1)
+                near = closest(side, sorted({s for pair in SIDES.values() for s in pair}
+                                            | {"pair"}))
+                hint = f"{near}.{rest}" if near else hint
             return ((*path, name), f"unknown condition {name!r}; use all, any, not, same, "
                                    "different, overlap, difference, or mentor.FIELD / "
-                                   "mentee.FIELD / pair.FIELD",
-                    closest(name, [*CONDITION_KEYS, "mentor.", "mentee.", "pair."]))
+                                   "mentee.FIELD / pair.FIELD", hint)
         return ((*path, name), f"unknown key {name!r}; expected one of {', '.join(allowed)}",
                 closest(name, allowed))
     if kind == "required":
@@ -624,6 +672,12 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
             return (path, f"the rule is missing {missing!r}; every rule needs id, title, "
                           "because, when and then", None)
         return (path, f"missing {missing!r}", None)
+    if kind == "enum" and path == ("settings", "objective"):
+        return (path, f"unknown objective {json.dumps(value, default=str)}: use participation "
+                      "(pair as many people as possible, then the highest total score) or "
+                      "score (the highest total score, even if some people stay unpaired)",
+                OBJECTIVE_WORDS.get(str(value).lower().strip()) or closest(
+                    value, error.validator_value))
     if kind == "enum":
         return (path, f"{value!r} is not one of {error.validator_value}",
                 closest(value, error.validator_value))
@@ -645,6 +699,9 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
         want = words.get(wanted, str(wanted)) if isinstance(wanted, str) else " or ".join(
             words.get(w, w) for w in wanted)
         got = json.dumps(value, default=str)
+        if path and path[-1] in ("in", "not_in") and wanted == "array":
+            return (path, f"{path[-1]} takes a list, got {got}: write {path[-1]}: [{got}], or "
+                          "the value alone to match one value", None)
         if path and isinstance(path[-1], str):
             return (path, f"{path[-1]} takes {want}, got {got}", None)
         return (path, f"expected {want}, got {got}", None)
@@ -661,6 +718,48 @@ def _schema_problem(error: ValidationError) -> tuple[Key, str, str | None]:
 
 
 _SIDE_PREFIXES = (*(f"{side}." for sides in SIDES.values() for side in sides), "pair.")
+# Words admins write for an objective, and the objective they mean.
+OBJECTIVE_WORDS: Mapping[str, str] = {
+    "maximise": "score", "maximize": "score", "max": "score", "max_score": "score",
+    "max-score": "score", "best": "score", "best_score": "score", "best-score": "score",
+    "highest_score": "score", "highest-score": "score", "scores": "score", "quality": "score",
+    "coverage": "participation", "most_pairs": "participation", "most-pairs": "participation",
+    "max_pairs": "participation", "max-pairs": "participation", "participate": "participation",
+}
+_THEN_FIX = "write then: exclude, or then: {score: N} with a whole number N (e.g. 10 or -5)"
+
+
+def _then_problem(path: Key, value: Any) -> tuple[Key, str, str | None]:
+    """One message per mistake in a rule's `then`, each with its fix."""
+    shown = json.dumps(value, default=str)
+    if isinstance(value, str):
+        return (path, f"unknown effect {shown}; {_THEN_FIX}",
+                closest(value, ["exclude", "score"]) if value.strip() else None)
+    if not isinstance(value, dict):
+        return (path, f"then takes exclude or {{score: N}}, got {shown}; {_THEN_FIX}", None)
+    extra = sorted(str(k) for k in value if k != "score")
+    if extra:
+        hint = closest(extra[0], ["score"]) or ("score" if extra[0] in (
+            "points", "point", "add", "weight", "value", "bonus") else None)
+        return ((*path, extra[0]), f"unknown key {extra[0]!r} in then; the only key is score: "
+                                   f"{_THEN_FIX}", hint)
+    if "score" not in value:
+        return (path, f"then is missing score; {_THEN_FIX}", None)
+    score = value["score"]
+    here = (*path, "score")
+    if isinstance(score, float) and math.isfinite(score):
+        whole = round(score)
+        return (here, f"score takes a whole number of points, got {_shown(score)}; points "
+                      f"add up exactly only as whole numbers: write {whole}, or scale every "
+                      "rule's points (e.g. x10) to keep the difference", None)
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        return (here, f"score takes a whole number of points, got "
+                      f"{json.dumps(score, default=str)}; write it in digits, e.g. "
+                      "{score: 10}", None)
+    if isinstance(score, float):
+        return (here, f"score takes a whole number of points, got {_shown(score)}", None)
+    return (here, f"score takes a whole number from -1,000,000 to 1,000,000, got {score:,}",
+            None)
 
 
 def _feature_count(rules: Sequence[Rule]) -> int:
@@ -790,17 +889,26 @@ def load_rules(directory: Path) -> Rules:
                                     "with 'in:' or 'any:'"))
     if problems:
         raise InvalidInput(sorted(problems, key=_place), "rules")
+    warnings = [Problem(c.file, f"line {c.line}",
+                        f"constraint {c.id} has at_most 0: it forbids {c.scope()}, whatever "
+                        f"their {', '.join(f'{s}.{n}' for s, n in c.per)}; if that is meant, "
+                        "an exclude rule with this condition says it plainly, else raise "
+                        "at_most", None, "warning")
+                for c in limits if c.at_most == 0]
     rulesets = {name: RuleSet(name, tuple(rules), settings.get(name, Settings()),
                               tuple(limits) if name == "pairing" else (),
                               planner_settings.get(name, PlannerSettings()))
                 for name, rules in collected.items()}
-    return Rules(directory, rulesets, vocabulary, texts, ruleset_of=ruleset_of)
+    return Rules(directory, rulesets, vocabulary, texts, tuple(warnings), ruleset_of=ruleset_of)
 
 
 def constraint_table(constraints: Sequence[Constraint]) -> list[dict[str, Any]]:
     """Constraints as rows for display."""
+    from engine.rules.conditions import describe
+
     return [{"id": c.id, "title": c.title, "per": [f"{side}.{name}" for side, name in c.per],
-             "at_most": c.at_most, "file": Path(c.file).name, "line": c.line}
+             "at_most": c.at_most, "file": Path(c.file).name, "line": c.line,
+             **({} if c.where is None else {"where": describe(c.where)})}
             for c in constraints]
 
 

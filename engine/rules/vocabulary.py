@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.base.errors import InvalidInput, Problem
+from engine.base.suggest import closest
 from engine.rules.yamlio import load
 
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -17,6 +18,10 @@ ROLES = ("mentor", "mentee")
 SEPARATION_CATEGORIES = ("mismatch", "availability", "left-company", "conflict", "completed",
                          "other")
 FIELD_TYPES = ("text", "list", "flag", "number")
+# Built-in text fields whose known values a vocabulary may close (`subsidiaries:`,
+# `departments:`): section name -> field.
+KNOWN_VALUE_SECTIONS: Mapping[str, str] = {"subsidiaries": "subsidiary",
+                                           "departments": "department"}
 # Names a declared field may not take: the built-in profile fields, what rules derive
 # from them, and the places kept apart from rules.
 BUILT_IN_FIELDS = ("id", "role", "name", "learning_style", "job_family", "department",
@@ -43,6 +48,9 @@ class Vocabulary:
     separation_categories: tuple[str, ...] = SEPARATION_CATEGORIES
     topic_themes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # declared only
     fields: Mapping[str, DeclaredField] = field(default_factory=dict)
+    # The known values of built-in text fields (subsidiary, department), when declared.
+    known: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    declared_themes: tuple[str, ...] = ()  # the `themes:` section, when declared
 
     def intention_codes(self, role: str | None = None) -> tuple[str, ...]:
         roles = (role,) if role else ROLES
@@ -56,6 +64,27 @@ class Vocabulary:
             return self.topic_themes.get(value, (value,))
         return (value,)
 
+    def counts_themes(self, mentor_field: str, mentee_field: str) -> bool:
+        """Whether an overlap of these two list fields compares themes (True) or values.
+
+        Intentions always compare themes (mentors and mentees use different codes), and so
+        does an overlap across two fields; the same topics or declared list on both sides
+        compare the values themselves, whatever themes the vocabulary declares for them.
+        """
+        return mentor_field != mentee_field or mentor_field == "intentions"
+
+    def overlap_units(self, field: str, role: str, value: str, by_theme: bool
+                      ) -> tuple[str, ...]:
+        """What an overlap counts for one list value: its themes, or the value itself."""
+        return self.themes(field, role, value) if by_theme else (value,)
+
+    def all_themes(self) -> tuple[str, ...]:
+        """Every theme the vocabulary names, in order of first mention."""
+        named = [t for themes in self.topic_themes.values() for t in themes]
+        named += [t for role in ROLES for themes in self.intentions.get(role, {}).values()
+                  for t in themes]
+        return tuple(dict.fromkeys(named))
+
     def values_of(self, field: str, role: str | None = None) -> tuple[str, ...] | None:
         """The closed set of values a field takes, or None for free text."""
         declared = self.fields.get(field)
@@ -68,6 +97,7 @@ class Vocabulary:
             "intentions": self.intention_codes(role),
             "role": ROLES,
             "separation_category": self.separation_categories,
+            **{name: values for name, values in self.known.items() if values},
         }.get(field)
 
 
@@ -102,7 +132,7 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
                                     "and, optionally, 'fields:'"))
     declared = _declared_fields(doc.data.get("fields"), doc, file, problems)
     known = {"learning_styles", "job_families", "topics", "intentions",
-             "separation_categories"}
+             "separation_categories", "themes", *KNOWN_VALUE_SECTIONS}
     for key in root:
         if key not in known:
             problems.append(Problem(file, f"line {doc.line(('vocabulary', key))}",
@@ -142,12 +172,71 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
                 where = doc.line(("vocabulary", "intentions", role, code))
                 problems.append(Problem(file, f"line {where}",
                                         f"themes of {code!r} must be a non-empty list of names"))
+    known_values = {KNOWN_VALUE_SECTIONS[key]: _names(root[key], file,
+                                                      f"line {doc.line(('vocabulary', key))}",
+                                                      problems)
+                    for key in KNOWN_VALUE_SECTIONS if key in root}
+    declared_themes = (_names(root["themes"], file, f"line {doc.line(('vocabulary', 'themes'))}",
+                              problems) if "themes" in root else ())
+    problems += _theme_problems(doc, file, topic_themes, intentions, declared_themes)
     if problems:
         raise InvalidInput(problems, "rules")
     return Vocabulary(sections["learning_styles"], sections["job_families"], sections["topics"],
                       intentions,
                       sections["separation_categories"] or SEPARATION_CATEGORIES,
-                      topic_themes=topic_themes, fields=declared)
+                      topic_themes=topic_themes, fields=declared, known=known_values,
+                      declared_themes=declared_themes)
+
+
+def _theme_problems(doc: Any, file: str, topic_themes: Mapping[str, tuple[str, ...]],
+                    intentions: Mapping[str, Mapping[str, tuple[str, ...]]],
+                    declared: tuple[str, ...]) -> list[Problem]:
+    """A misspelt theme matches nothing, silently: refuse it.
+
+    With a `themes:` section, every theme named must be one of it. Without one, a theme
+    named only once in the whole vocabulary, and close to another theme, is taken for a
+    typo of that theme (a theme served by one code only can never be shared).
+    """
+    places: list[tuple[tuple[str | int, ...], str]] = []
+    for topic, themes in topic_themes.items():
+        places += [(("vocabulary", "topics", topic, "themes", i), t)
+                   for i, t in enumerate(themes)]
+    for role in ROLES:
+        for code, themes in intentions.get(role, {}).items():
+            if themes == (code,):
+                continue  # no themes declared: the code is its own theme
+            places += [(("vocabulary", "intentions", role, code, "themes", i), t)
+                       for i, t in enumerate(themes)]
+    counts: dict[str, int] = {}
+    for _, theme in places:
+        counts[theme] = counts.get(theme, 0) + 1
+    out: list[Problem] = []
+    line_of = {theme: doc.line(path) for path, theme in reversed(places)}
+    told: set[frozenset[str]] = set()
+    for path, theme in places:
+        if declared:
+            if theme not in declared:
+                out.append(Problem(file, f"line {doc.line(path)}",
+                                   f"unknown theme {theme!r}; themes are declared under "
+                                   "'themes:' in vocabulary.yaml: add it there or correct it",
+                                   closest(theme, declared)))
+            continue
+        if counts[theme] == 1:
+            near = closest(theme, [t for t in counts if t != theme])
+            if near is not None and counts[near] == 1:
+                if frozenset((theme, near)) not in told:
+                    told.add(frozenset((theme, near)))
+                    out.append(Problem(file, f"line {doc.line(path)}",
+                                       f"themes {theme!r} and {near!r} (line {line_of[near]}) "
+                                       "are each named only once, so neither can be shared; "
+                                       "one is probably a typo of the other: write both the "
+                                       "same way"))
+            elif near is not None:
+                out.append(Problem(file, f"line {doc.line(path)}",
+                                   f"theme {theme!r} is named only here, so nothing can share "
+                                   "it; correct it, or declare every theme under 'themes:' to "
+                                   "keep it", near))
+    return out
 
 
 def _declared_fields(raw: Any, doc: Any, file: str, problems: list[Problem]

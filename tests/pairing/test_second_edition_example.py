@@ -116,7 +116,7 @@ def test_history_rules_read_the_log_and_the_dead_rule_is_warned(tmp_path: Path) 
     again = runner.invoke(cli, ["pair", str(COHORT), "--rules", str(RULES), "--db", db])
     assert again.exit_code == 0, again.stderr
     assert (f"{RULES}/second-edition.yaml: line 60: warning: rule "
-            "history/second-chance-nearby: fires only on pairs that an exclusion removes "
+            "history/second-chance-nearby: fires only on couples whose past excludes them "
             "(history/separated-couple, history/never-again), so it scores no pair that can "
             "be formed") in again.stderr
 

@@ -23,8 +23,8 @@ MENTEE = person("E1", "mentee", learning_style="theorist", job_family="finance",
 OTHER = person("E9", "mentee")
 
 
-THEMED_TOPIC = ("    data: Data literacy, dashboards and analytics.\n",
-                "    data: {description: Data literacy., themes: [projects]}\n")
+THEMED_TOPIC = ("      themes: [digital-tools, projects]\n    collaboration-tools:",
+                "      themes: [projects]\n    collaboration-tools:")
 
 
 def fires(tmp_path: Path, when: str, then: str = "{score: 7}") -> bool:
@@ -161,6 +161,7 @@ def test_evidence_of_an_overlap_across_fields_and_a_difference(tmp_path: Path) -
         "mentor.topics": ["ai", "data"],
         "mentee.intentions": ["find-digital-profiles-for-projects"],
         "mentee.tenure_years": 20.0, "mentor.tenure_years": 2.0,
+        "mentee.tenure": "20 years", "mentor.tenure": "2 years",
         "themes shared by mentor.topics and mentee.intentions": ["projects"],
         "mentee.tenure_years - mentor.tenure_years": 18.0,
     }

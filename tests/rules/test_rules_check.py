@@ -49,7 +49,7 @@ CASES = [
     ("an operator no field takes",
      _file(("a/x", "{mentor.tenure_years: {greater_than: 3}}", "exclude")),
      "r/extra.yaml: line 6: error: mentor.tenure_years takes at_least, at_most, in, not_in or a "
-     "number; got greater_than"),
+     "number; got greater_than; did you mean 'at_least'?"),
     ("an operator on a list field", _file(("a/x", "{mentee.topics: {in: [ai]}}", "exclude")),
      "r/extra.yaml: line 6: error: mentee.topics takes contains; got in"),
     # -- overlap across fields and differences ------------------------------------------------
@@ -99,7 +99,9 @@ CASES = [
     ("mentees have no capacity", _file(("a/x", "{mentee.capacity: {at_least: 2}}", "exclude")),
      "r/extra.yaml: line 6: error: mentees have no capacity; only mentor.capacity can be read"),
     ("fractional points", _file(("a/x", "{same: job_family}", "{score: 1.5}")),
-     "r/extra.yaml: line 7: error: 'then' must be 'exclude' or {score: N} with a whole number N"),
+     "r/extra.yaml: line 7: error: score takes a whole number of points, got 1.5; points add "
+     "up exactly only as whole numbers: write 2, or scale every rule's points (e.g. x10) to "
+     "keep the difference"),
     ("two conditions in one mapping", _file(("a/x", "{same: job_family, same: department}",
                                              "exclude")),
      "r/extra.yaml: line 6: error: duplicate key 'same' (first at line 6); YAML would silently "
@@ -463,12 +465,13 @@ def test_schema_and_meaning_errors_are_reported_in_one_run(rules_copy: Path) -> 
         "F, mentee: G} in a pairing rule, {visitor: F, host: G} in a my-job-day rule",
         "r/extra.yaml: line 7: error: unknown field mentor.job_familly; did you mean "
         "'job_family'?",
-        "r/extra.yaml: line 8: error: 'then' must be 'exclude' or {score: N} with a whole "
-        "number N",
+        "r/extra.yaml: line 8: error: score takes a whole number of points, got 1.5; points "
+        "add up exactly only as whole numbers: write 2, or scale every rule's points (e.g. "
+        "x10) to keep the difference",
         "r/extra.yaml: line 9: error: the rule is missing 'because'; every rule needs id, "
         "title, because, when and then",
         "r/extra.yaml: line 11: error: mentee.tenure_years takes at_least, at_most, in, not_in "
-        "or a number; got greater_than",
+        "or a number; got greater_than; did you mean 'at_least'?",
         "6 errors in the rules; nothing was done"]
 
 
