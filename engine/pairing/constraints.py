@@ -326,9 +326,16 @@ class SolverReport:
     model: str | None = None
     variables: int | None = None
     time_limit: int | None = None
+    path: str | None = None  # assignment: "dense" or "classes" (engine.pairing.assignment)
+    classes: tuple[int, int] | None = None  # the class path: mentor and mentee classes
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "optimal": self.optimal}
+        if self.path is not None:
+            out["path"] = self.path
+        if self.classes is not None:
+            out["classes"] = {"mentors": self.classes[0], "mentees": self.classes[1]}
+            out["certificate"] = "duality" if self.optimal else "failed"
         if self.method == "milp":
             out.update({"model": self.model, "variables": self.variables, "gap": self.gap,
                         "time_limit": self.time_limit})
