@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -81,13 +83,14 @@ def run(n: int, seed: int, time_limit: float, coarse: bool,
     rows, _ = _cell_rows(quotas.cells, mentors.astype(np.int64), mentees.astype(np.int64))
     out: list[dict[str, object]] = []
     # The floor: the same weights without the quota, by the dense assignment solver.
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows_idx, cols_idx = assignment_solver()(-weights)
     formed = weights[rows_idx, cols_idx] > 0
-    floor_seconds = time.perf_counter() - started
+    floor_seconds, floor_cpu = time.perf_counter() - started, time.process_time() - cpu
     out.append({"n": n, "model": "floor: no quota", "variables": n * n,
                 "eligible": len(mentors), "share": len(mentors) / n / n, "cells": n_cells,
                 "binding_rows": 0, "at_most": "-", "seconds": floor_seconds,
+                "cpu_seconds": floor_cpu,
                 "solver_seconds": floor_seconds, "matrix_seconds": matrix_seconds,
                 "optimal": True, "gap": 0.0, "pairs": int(formed.sum()),
                 "total": int(ev.table.score(ev.space.pair_codes(
@@ -96,6 +99,7 @@ def run(n: int, seed: int, time_limit: float, coarse: bool,
     for model in models:
         limit = time_limit
         started = time.perf_counter()
+        cpu = time.process_time()
         try:
             if model == "columns":  # priced from the pair codes, not from the matrix
                 found = solve_columns(pair_weight_rows(ev.space, ev.table, ev.capacities,
@@ -109,15 +113,22 @@ def run(n: int, seed: int, time_limit: float, coarse: bool,
                         "seconds": time.perf_counter() - started})
             continue
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu
         score = ev.table.score(ev.space.pair_codes(found.mentors, found.mentees))
         out.append({"n": n, "model": model, "variables": found.variables,
                     "eligible": len(mentors), "share": len(mentors) / n / n,
                     "cells": n_cells, "binding_rows": len(rows), "at_most": at_most,
-                    "seconds": seconds, "solver_seconds": found.seconds,
+                    "seconds": seconds, "cpu_seconds": cpu_seconds,
+                    "solver_seconds": found.seconds,
                     "matrix_seconds": matrix_seconds, "optimal": found.optimal,
                     "gap": found.gap, "pairs": len(found.mentors),
                     "total": int(score.sum())})
     return out
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -138,9 +149,10 @@ def main() -> int:
     HR_CSV[0] = args.hr_csv
     print(f"rules: {'coarse (4 fields)' if args.coarse else 'bundled'}; time limit "
           f"{args.time_limit:.0f} s per model")
-    print("n | model | variables | eligible pairs | quota cells (at_most) | solve s | "
-          "optimal (gap) | pairs | total score")
-    print("--- | --- | ---: | ---: | --- | ---: | --- | ---: | ---:")
+    print(f"uptime: {os.popen('uptime').read().strip()}")
+    print("n | model | variables | eligible pairs | quota cells (at_most) | solve s (wall) | "
+          "CPU s | peak RSS MB | optimal (gap) | pairs | total score")
+    print("--- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---:")
     failed = False
     for n in args.sizes:
         rows = run(n, args.seed, args.time_limit, args.coarse, tuple(args.models))
@@ -153,7 +165,8 @@ def main() -> int:
             proved = "yes" if r["optimal"] else f"no (gap {float(r['gap']):.2%})"  # type: ignore[arg-type]
             print(f"{n} | {r['model']} | {r['variables']:,} | {r['eligible']:,} "
                   f"({float(r['share']):.0%}) | {r['cells']} ({r['at_most']}) | "  # type: ignore[arg-type]
-                  f"{float(r['seconds']):.2f} | {proved} | {r['pairs']} | {r['total']}",  # type: ignore[arg-type]
+                  f"{float(r['seconds']):.2f} | {float(r['cpu_seconds']):.2f} | "  # type: ignore[arg-type]
+                  f"{rss_mb():,.0f} | {proved} | {r['pairs']} | {r['total']}",
                   flush=True)
         done = {(r["pairs"], r["total"]) for r in rows
                 if r.get("optimal") and not str(r["model"]).startswith("floor")}

@@ -563,7 +563,7 @@ def path_worker(cohort_path: str, rules_kind: str, path: str) -> None:
     from engine.profiles.validate import load_cohort
     from engine.rules.ruleset import RuleSet, load_rules
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rules = load_rules(rules_dir())
     if rules_kind == "coarse":
         from dataclasses import replace
@@ -584,13 +584,15 @@ def path_worker(cohort_path: str, rules_kind: str, path: str) -> None:
     except Exception as exc:  # a refusal is a figure too
         row = {"error": str(exc)}
     done = time.perf_counter()
-    row.update({"load_s": loaded - started, "pair_s": done - loaded, "total_s": done - started,
+    row.update({"cpu_s": time.process_time() - cpu, "load_s": loaded - started,
+                "pair_s": done - loaded, "total_s": done - started,
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
     print(json.dumps(row))
 
 
 def bench_paths(sizes: list[int], rules_kind: str, paths: list[str], hr_csv: Path,
-                seed: int, work: Path, dense_limit: int) -> list[dict[str, Any]]:
+                seed: int, work: Path, dense_limit: int, class_limit: int
+                ) -> list[dict[str, Any]]:
     """Each n on each path, each run in its own process; returns the rows."""
     rows = []
     for n in sizes:
@@ -598,7 +600,8 @@ def bench_paths(sizes: list[int], rules_kind: str, paths: list[str], hr_csv: Pat
         if not cohort.exists():
             cohort.write_text(json.dumps(generate(n, n, seed, hr_csv)), "utf-8")
         for path in paths:
-            if path == "dense" and n > dense_limit:
+            if (path == "dense" and n > dense_limit) or (path == "classes"
+                                                         and n > class_limit):
                 continue
             load = os.getloadavg()[0]
             out = subprocess.run([sys.executable, __file__, "--path-worker", str(cohort),
@@ -614,6 +617,7 @@ def bench_paths(sizes: list[int], rules_kind: str, paths: list[str], hr_csv: Pat
             print(f"{n} | {rules_kind} | {path} | "
                   f"{classes.get('mentors', '-')} x {classes.get('mentees', '-')} | "
                   f"{row.get('pair_s', 0):.2f} | {row.get('total_s', 0):.2f} | "
+                  f"{row.get('cpu_s', 0):.2f} | "
                   f"{row.get('rss_mb', 0):,.0f} | {row.get('pairs', '-')} | "
                   f"{row.get('total', '-')} | "
                   f"{solver.get('certificate', '-') if 'error' not in row else row['error']} | "
@@ -653,6 +657,8 @@ def paths_main(argv: list[str]) -> int:
                         default=["bundled", "coarse"])
     parser.add_argument("--dense-limit", type=int, default=10000,
                         help="largest n run on the dense path")
+    parser.add_argument("--class-limit", type=int, default=50000,
+                        help="largest n run on the class path")
     parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "out")
@@ -661,13 +667,13 @@ def paths_main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
-    print("n | rules | path | classes | pair s | end to end s | peak RSS MB | pairs | "
+    print("n | rules | path | classes | pair s | end to end s | CPU s | peak RSS MB | pairs | "
           "total score | certificate | load")
-    print("---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---:")
+    print("---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---:")
     rows = []
     for kind in args.rules:
         rows += bench_paths(sizes, kind, ["dense", "classes"], args.hr_csv, args.seed,
-                            args.out, args.dense_limit)
+                            args.out, args.dense_limit, args.class_limit)
     (args.out / "paths.json").write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
     plot_paths(rows, args.plot)
     wrong = [n for n in sizes for kind in args.rules
