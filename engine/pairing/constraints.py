@@ -280,6 +280,7 @@ def _spread(counts: IntArray, a: IntArray, b: IntArray, mentor_class: IntArray,
 # Columns added per mentor in each pricing round (the best reduced costs), and the largest
 # number of columns the gap-closing step may add before it reports the gap instead.
 COLUMNS_PER_ROUND = 6
+INITIAL_COLUMNS = 6  # each mentor's and each mentee's best partners, to start with
 MAX_CLOSING_COLUMNS = 2_000_000
 # An LP objective is a floating-point number; the weights are whole numbers, so an integer
 # answer within this distance of the LP bound is the best whole number under it.
@@ -388,17 +389,17 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
     # The first columns: each mentor's and each mentee's best partners.
     picked_m: list[IntArray] = []
     picked_e: list[IntArray] = []
-    best_for_mentee = np.full((n_e, COLUMNS_PER_ROUND), -1.0)
-    best_row = np.full((n_e, COLUMNS_PER_ROUND), -1, np.int64)
+    best_for_mentee = np.full((n_e, INITIAL_COLUMNS), -1.0)
+    best_row = np.full((n_e, INITIAL_COLUMNS), -1, np.int64)
     for rows, block in blocks():
-        k = min(COLUMNS_PER_ROUND, n_e)
+        k = min(INITIAL_COLUMNS, n_e)
         top = np.argpartition(-block, k - 1, axis=1)[:, :k]
         keep = np.take_along_axis(block, top, 1) > 0
         picked_m.append(np.repeat(rows, k)[keep.ravel()])
         picked_e.append(top.ravel()[keep.ravel()].astype(np.int64))
         both = np.concatenate([best_for_mentee, block.T], axis=1)
         both_rows = np.concatenate([best_row, np.broadcast_to(rows, (n_e, len(rows)))], axis=1)
-        j = min(COLUMNS_PER_ROUND, both.shape[1])
+        j = min(INITIAL_COLUMNS, both.shape[1])
         top = np.argpartition(-both, j - 1, axis=1)[:, :j]
         best_for_mentee = np.take_along_axis(both, top, 1)
         best_row = np.take_along_axis(both_rows, top, 1)
