@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -27,13 +29,16 @@ import scipy.optimize  # noqa: F401 - imported before any timing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cohort_gen import generate
+from benchmarks.cohort_gen import DEFAULT_HR_CSV, generate
 from engine.base.resources import rules_dir
+from engine.pairing.assignment import solver as assignment_solver
 from engine.pairing.constraints import (
     SolverStopped,
     _cell_rows,
+    pair_weight_rows,
     quotas_of,
     solve,
+    solve_columns,
     weight_matrix,
 )
 from engine.pairing.pipeline import evaluate
@@ -43,11 +48,14 @@ from engine.rules.ruleset import Constraint, RuleSet, load_rules
 COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
 
 
+HR_CSV = [DEFAULT_HR_CSV]
+
+
 def _cohort(n: int, seed: int, coarse: bool):  # type: ignore[no-untyped-def]
     rules = load_rules(rules_dir())
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cohort.json"
-        path.write_text(json.dumps(generate(n, n, seed)))
+        path.write_text(json.dumps(generate(n, n, seed, HR_CSV[0])))
         cohort, _ = load_cohort(path, rules.vocabulary)
     at_most = max(3, n // 20)
     limit = Constraint("quota/department-flow", "Department flow", "benchmark",
@@ -74,26 +82,53 @@ def run(n: int, seed: int, time_limit: float, coarse: bool,
     n_cells = len(np.unique(cells.of(mentors.astype(np.int64), mentees.astype(np.int64))))
     rows, _ = _cell_rows(quotas.cells, mentors.astype(np.int64), mentees.astype(np.int64))
     out: list[dict[str, object]] = []
+    # The floor: the same weights without the quota, by the dense assignment solver.
+    started, cpu = time.perf_counter(), time.process_time()
+    rows_idx, cols_idx = assignment_solver()(-weights)
+    formed = weights[rows_idx, cols_idx] > 0
+    floor_seconds, floor_cpu = time.perf_counter() - started, time.process_time() - cpu
+    out.append({"n": n, "model": "floor: no quota", "variables": n * n,
+                "eligible": len(mentors), "share": len(mentors) / n / n, "cells": n_cells,
+                "binding_rows": 0, "at_most": "-", "seconds": floor_seconds,
+                "cpu_seconds": floor_cpu,
+                "solver_seconds": floor_seconds, "matrix_seconds": matrix_seconds,
+                "optimal": True, "gap": 0.0, "pairs": int(formed.sum()),
+                "total": int(ev.table.score(ev.space.pair_codes(
+                    rows_idx[formed].astype(np.int64), cols_idx[formed].astype(np.int64))
+                ).sum())})
     for model in models:
         limit = time_limit
         started = time.perf_counter()
+        cpu = time.process_time()
         try:
-            found = solve(weights, ev.capacities, quotas.cells, limit, model)  # type: ignore[arg-type]
+            if model == "columns":  # priced from the pair codes, not from the matrix
+                found = solve_columns(pair_weight_rows(ev.space, ev.table, ev.capacities,
+                                                       rules.pairing.settings.objective),
+                                      ev.capacities, n, quotas.cells, limit)
+            else:
+                found = solve(weights, ev.capacities, quotas.cells, limit, model)  # type: ignore[arg-type]
         except SolverStopped as exc:
             out.append({"n": n, "model": model, "error": str(exc), "eligible": len(mentors),
                         "share": len(mentors) / n / n, "cells": n_cells, "at_most": at_most,
                         "seconds": time.perf_counter() - started})
             continue
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu
         score = ev.table.score(ev.space.pair_codes(found.mentors, found.mentees))
         out.append({"n": n, "model": model, "variables": found.variables,
                     "eligible": len(mentors), "share": len(mentors) / n / n,
                     "cells": n_cells, "binding_rows": len(rows), "at_most": at_most,
-                    "seconds": seconds, "solver_seconds": found.seconds,
+                    "seconds": seconds, "cpu_seconds": cpu_seconds,
+                    "solver_seconds": found.seconds,
                     "matrix_seconds": matrix_seconds, "optimal": found.optimal,
                     "gap": found.gap, "pairs": len(found.mentors),
                     "total": int(score.sum())})
     return out
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -105,14 +140,19 @@ def main() -> int:
     parser.add_argument("--coarse", action="store_true",
                         help="keep only the bundled rules on learning style, job family, "
                              "department and subsidiary (fewer classes of people)")
-    parser.add_argument("--models", nargs="+", choices=["classes", "pairs"],
-                        default=["classes", "pairs"], help="the models to run (default both)")
+    parser.add_argument("--models", nargs="+", choices=["classes", "pairs", "columns"],
+                        default=["columns", "classes", "pairs"],
+                        help="the models to run (default all three)")
+    parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV,
+                        help="the HR export the synthetic cohorts are drawn from")
     args = parser.parse_args()
+    HR_CSV[0] = args.hr_csv
     print(f"rules: {'coarse (4 fields)' if args.coarse else 'bundled'}; time limit "
           f"{args.time_limit:.0f} s per model")
-    print("n | model | variables | eligible pairs | quota cells (at_most) | solve s | "
-          "optimal (gap) | pairs | total score")
-    print("--- | --- | ---: | ---: | --- | ---: | --- | ---: | ---:")
+    print(f"uptime: {os.popen('uptime').read().strip()}")
+    print("n | model | variables | eligible pairs | quota cells (at_most) | solve s (wall) | "
+          "CPU s | peak RSS MB | optimal (gap) | pairs | total score")
+    print("--- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---:")
     failed = False
     for n in args.sizes:
         rows = run(n, args.seed, args.time_limit, args.coarse, tuple(args.models))
@@ -125,11 +165,12 @@ def main() -> int:
             proved = "yes" if r["optimal"] else f"no (gap {float(r['gap']):.2%})"  # type: ignore[arg-type]
             print(f"{n} | {r['model']} | {r['variables']:,} | {r['eligible']:,} "
                   f"({float(r['share']):.0%}) | {r['cells']} ({r['at_most']}) | "  # type: ignore[arg-type]
-                  f"{float(r['seconds']):.2f} | {proved} | {r['pairs']} | {r['total']}",  # type: ignore[arg-type]
+                  f"{float(r['seconds']):.2f} | {float(r['cpu_seconds']):.2f} | "  # type: ignore[arg-type]
+                  f"{rss_mb():,.0f} | {proved} | {r['pairs']} | {r['total']}",
                   flush=True)
-        done = [r for r in rows if r.get("optimal")]
-        if len(done) == 2 and (done[0]["pairs"], done[0]["total"]) != (done[1]["pairs"],
-                                                                      done[1]["total"]):
+        done = {(r["pairs"], r["total"]) for r in rows
+                if r.get("optimal") and not str(r["model"]).startswith("floor")}
+        if len(done) > 1:
             print(f"n = {n}: the two models disagree", file=sys.stderr)
             failed = True
     return 1 if failed else 0

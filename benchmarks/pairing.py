@@ -547,5 +547,148 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+
+
+# -- the two assignment paths: dense against classes ------------------------------------------
+COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
+
+
+def path_worker(cohort_path: str, rules_kind: str, path: str) -> None:
+    """In a process of its own: pair the cohort on one path, print one JSON line."""
+    import resource
+
+    from engine.base.resources import rules_dir
+    from engine.pairing import assignment
+    from engine.pairing.pipeline import pair_cohort
+    from engine.profiles.validate import load_cohort
+    from engine.rules.ruleset import RuleSet, load_rules
+
+    started, cpu = time.perf_counter(), time.process_time()
+    rules = load_rules(rules_dir())
+    if rules_kind == "coarse":
+        from dataclasses import replace
+
+        pairing = rules.pairing
+        kept = tuple(r for r in pairing.rules
+                     if all(f.split(".", 1)[1] in COARSE_FIELDS for f in r.fields))
+        rules = replace(rules, rulesets={**rules.rulesets, "pairing": RuleSet(
+            "pairing", kept, pairing.settings, pairing.constraints)})
+    cohort, _ = load_cohort(Path(cohort_path), rules.vocabulary)
+    loaded = time.perf_counter()
+    assignment.choose_path = lambda *a: path  # type: ignore[assignment]
+    try:
+        result = pair_cohort(cohort, rules)
+        row: dict[str, Any] = {
+            "pairs": result["summary"]["pairs"], "total": result["summary"]["total_score"],
+            "solver": result["solver"]}
+    except Exception as exc:  # a refusal is a figure too
+        row = {"error": str(exc)}
+    done = time.perf_counter()
+    row.update({"cpu_s": time.process_time() - cpu, "load_s": loaded - started,
+                "pair_s": done - loaded, "total_s": done - started,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    print(json.dumps(row))
+
+
+def bench_paths(sizes: list[int], rules_kind: str, paths: list[str], hr_csv: Path,
+                seed: int, work: Path, dense_limit: int, class_limit: int
+                ) -> list[dict[str, Any]]:
+    """Each n on each path, each run in its own process; returns the rows."""
+    rows = []
+    for n in sizes:
+        cohort = work / f"paths-{n}.json"
+        if not cohort.exists():
+            cohort.write_text(json.dumps(generate(n, n, seed, hr_csv)), "utf-8")
+        for path in paths:
+            if (path == "dense" and n > dense_limit) or (path == "classes"
+                                                         and n > class_limit):
+                continue
+            load = os.getloadavg()[0]
+            out = subprocess.run([sys.executable, __file__, "--path-worker", str(cohort),
+                                  rules_kind, path], capture_output=True, text=True,
+                                 check=False)
+            lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+            row: dict[str, Any] = (json.loads(lines[-1]) if lines
+                                   else {"error": out.stderr[-300:]})
+            row.update({"n": n, "rules": rules_kind, "path": path, "load": load})
+            rows.append(row)
+            solver = row.get("solver", {})
+            classes = solver.get("classes", {})
+            print(f"{n} | {rules_kind} | {path} | "
+                  f"{classes.get('mentors', '-')} x {classes.get('mentees', '-')} | "
+                  f"{row.get('pair_s', 0):.2f} | {row.get('total_s', 0):.2f} | "
+                  f"{row.get('cpu_s', 0):.2f} | "
+                  f"{row.get('rss_mb', 0):,.0f} | {row.get('pairs', '-')} | "
+                  f"{row.get('total', '-')} | "
+                  f"{solver.get('certificate', '-') if 'error' not in row else row['error']} | "
+                  f"{load:.1f}", flush=True)
+    return rows
+
+
+def plot_paths(rows: list[dict[str, Any]], target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=80)
+    for (rules_kind, path), style in {("bundled", "dense"): "o-", ("coarse", "dense"): "s--",
+                                      ("coarse", "classes"): "^-",
+                                      ("bundled", "classes"): "v:"}.items():
+        got = [(r["n"], r["total_s"]) for r in rows
+               if r["rules"] == rules_kind and r["path"] == path and "error" not in r]
+        if got:
+            ax.plot(*zip(*got, strict=True), style, label=f"{path} ({rules_kind} rules)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (n mentors x n mentees)")
+    ax.set_ylabel("seconds, end to end in-process")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(target)
+
+
+def paths_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="the dense path against the class path")
+    parser.add_argument("--paths", action="store_true")
+    parser.add_argument("--sizes", default="300,1000,3000,10000,50000")
+    parser.add_argument("--rules", choices=["bundled", "coarse"], nargs="+",
+                        default=["bundled", "coarse"])
+    parser.add_argument("--dense-limit", type=int, default=10000,
+                        help="largest n run on the dense path")
+    parser.add_argument("--class-limit", type=int, default=50000,
+                        help="largest n run on the class path")
+    parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--plot", type=Path, default=REPO / "docs" / "benchmark-paths.png")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print("n | rules | path | classes | pair s | end to end s | CPU s | peak RSS MB | pairs | "
+          "total score | certificate | load")
+    print("---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---:")
+    rows = []
+    for kind in args.rules:
+        rows += bench_paths(sizes, kind, ["dense", "classes"], args.hr_csv, args.seed,
+                            args.out, args.dense_limit, args.class_limit)
+    (args.out / "paths.json").write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+    plot_paths(rows, args.plot)
+    wrong = [n for n in sizes for kind in args.rules
+             if len({(r["pairs"], r["total"]) for r in rows
+                     if r["n"] == n and r["rules"] == kind and "error" not in r}) > 1]
+    if wrong:
+        print(f"the paths disagree at n = {wrong}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--path-worker"]:
+        path_worker(*sys.argv[2:5])
+        sys.exit(0)
+    if "--paths" in sys.argv[1:]:
+        sys.exit(paths_main(sys.argv[1:]))
     sys.exit(main())

@@ -26,15 +26,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from engine.base.errors import TandemError
 from engine.evaluation.features import CHUNK_CELLS, PairSpace
 from engine.evaluation.scoring import OutcomeTable
 
+if TYPE_CHECKING:
+    from engine.pairing.classes import Classes
+
 IntArray = npt.NDArray[np.int64]
+Path_ = Literal["dense", "classes"]
 Solver = Callable[[npt.NDArray[np.float64]], tuple[Any, Any]]
 
 
@@ -73,6 +78,9 @@ class Assignment:
     mentors: IntArray  # mentor row of each pair formed
     mentees: IntArray  # mentee row of each pair formed
     scores: IntArray
+    path: Path_ = "dense"  # how it was solved: "dense" or "classes" (engine.pairing.paths)
+    proved: bool | None = None  # classes: whether the duality certificate holds
+    classes: tuple[Classes, Classes] | None = None  # classes: the mentor and mentee classes
 
     @property
     def total(self) -> int:
@@ -188,3 +196,152 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
     eligible = table.eligible(codes)
     mentors, mentees, codes = mentors[eligible], mentees[eligible], codes[eligible]
     return Assignment(mentors, mentees, table.score(codes))
+
+
+# -- the class path: no matrix of people by people --------------------------------------------
+# Bytes a class pair costs while the class path runs (its code, outcome id and weight while
+# its chunk is read; an arc of the flow network and its certificate when it is eligible),
+# measured with some room; and the dense path's bytes per cell (the cost matrix, and the
+# solver's own copy of it).
+CLASS_PAIR_BYTES = 120
+DENSE_CELL_BYTES = 16
+# The class path runs when the classes shrink the problem at least this many times (the
+# flow solver costs more per arc than the dense solver per cell), or when the dense matrix
+# would not fit in memory.
+CLASS_GAIN = 8
+
+
+def int_weights(scores: IntArray, eligible: npt.NDArray[np.bool_], objective: str, low: int,
+                big: int) -> IntArray:
+    """`_weights` in whole numbers: 0 for a pair that may not be formed."""
+    if objective == "participation":
+        return np.where(eligible, scores - low + big, 0).astype(np.int64)
+    return np.where(eligible & (scores >= 0), scores * big + 1, 0).astype(np.int64)
+
+
+def available_memory() -> int:
+    """Bytes this process may still take: MemAvailable, or TANDEM_MEMORY_LIMIT if set."""
+    import os
+
+    limit = os.environ.get("TANDEM_MEMORY_LIMIT")
+    if limit:
+        return int(float(limit))
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e9:,.1f} GB"
+
+
+def refuse_if_too_big(what: str, needed: int, detail: str) -> None:
+    """A clear refusal, up front, when a step would need more memory than there is."""
+    free = available_memory()
+    if needed > free:
+        raise MemoryRefused(
+            f"{what} needs about {_gb(needed)} of memory ({detail}), and about {_gb(free)} "
+            "is available; pair the cohort in parts (one file per subsidiary or per "
+            "department), or use rules that tell fewer kinds of people apart "
+            "(TANDEM_MEMORY_LIMIT sets the limit in bytes)")
+
+
+class MemoryRefused(TandemError):  # noqa: N818 - reads as what happened
+    """A size that cannot fit in memory, refused before the work starts."""
+
+
+def choose_path(n_slots: int, n_mentees: int, class_pairs: int) -> Path_:
+    """The dense solver unless the classes shrink the problem CLASS_GAIN times or more, or
+    the dense matrix would not fit in memory."""
+    cells = n_slots * n_mentees
+    if class_pairs * CLASS_GAIN <= cells or cells * DENSE_CELL_BYTES > available_memory():
+        return "classes"
+    return "dense"
+
+
+def assign_auto(space: PairSpace, table: OutcomeTable, capacities: IntArray, objective: str,
+                forced: tuple[int, int] | None = None) -> Assignment:
+    """`assign` or `assign_by_classes`, whichever `choose_path` picks; the choice is logged."""
+    import structlog
+
+    from engine.pairing.classes import classes_of
+
+    mentors, mentees = classes_of(space)
+    n_slots = int(np.maximum(np.asarray(capacities, np.int64), 1).sum())
+    path = choose_path(n_slots, len(space.mentees), len(mentors) * len(mentees))
+    structlog.get_logger("tandem.pairing").info(
+        "assignment path", path=path, mentors=len(space.mentors), mentees=len(space.mentees),
+        mentor_classes=len(mentors), mentee_classes=len(mentees))
+    try:
+        if path == "classes":
+            return assign_by_classes(space, table, capacities, objective, forced,
+                                     (mentors, mentees))
+        return assign(space, table, capacities, objective, forced)
+    except MemoryError as exc:  # the estimates above were wrong: still a clear refusal
+        raise MemoryRefused(
+            f"pairing {len(space.mentors):,} mentors x {len(space.mentees):,} mentees ran out "
+            f"of memory on the {path} path; pair the cohort in parts (one file per "
+            "subsidiary or per department), or run it on a machine with more memory") from exc
+
+
+def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArray,
+                      objective: str, forced: tuple[int, int] | None = None,
+                      classes: tuple[Classes, Classes] | None = None) -> Assignment:
+    """`assign` solved between classes of people (engine.pairing.classes) as a min-cost
+    flow (engine.pairing.transport), with its duality certificate checked."""
+    from engine.pairing.classes import class_chunks, classes_of
+    from engine.pairing.transport import expand, solve_flow
+
+    n_mentors, n_mentees = len(space.mentors), len(space.mentees)
+    empty = np.zeros(0, np.int64)
+    if n_mentors == 0 or n_mentees == 0:
+        return Assignment(empty, empty, empty, "classes", True)
+    capacities = np.asarray(capacities, np.int64).copy()
+    if forced is not None or classes is None:
+        alone = ((forced[0],), (forced[1],)) if forced is not None else ((), ())
+        classes = classes_of(space, alone)
+    mentors, mentees = classes
+    refuse_if_too_big(
+        f"pairing {n_mentors:,} mentors x {n_mentees:,} mentees",
+        len(mentors) * len(mentees) * CLASS_PAIR_BYTES,
+        f"the rules tell {len(mentors):,} kinds of mentor from {len(mentees):,} kinds of "
+        "mentee")
+    low, high = table.score_bounds()
+    most_pairs = min(int(capacities.sum()), n_mentees)
+    big = (high - low) * most_pairs + 1 if objective == "participation" else most_pairs + 1
+    sizes = mentees.size.copy()
+    pre: tuple[int, int] | None = None
+    if forced is not None:
+        # Resolve first: `table.eligible` reads the table before it learns a new code.
+        outcome = table.resolve(space.pair_codes(np.array([forced[0]]), np.array([forced[1]])))
+        if bool(table.eligible_ids[outcome[0]]):
+            pre = forced
+            capacities[forced[0]] -= 1
+            sizes[mentees.of[forced[1]]] -= 1
+    places = np.bincount(mentors.of, weights=capacities, minlength=len(mentors)).astype(
+        np.int64)
+    tails, heads, weights = [], [], []
+    for rows in class_chunks(len(mentors), len(mentees)):
+        ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
+        weight = int_weights(table.scores[ids], table.eligible_ids[ids], objective, low, big)
+        a, b = np.nonzero(weight > 0)
+        tails.append(a.astype(np.int64) + rows.start)
+        heads.append(b.astype(np.int64))
+        weights.append(weight[a, b])
+    tail, head, weight = (np.concatenate(x) for x in (tails, heads, weights))
+    keep = (places[tail] > 0) & (sizes[head] > 0)
+    tail, head, weight = tail[keep], head[keep], weight[keep]
+    flow = solve_flow(tail, head, weight, places, sizes)
+    formed_m, formed_e = expand(tail, head, flow.counts, mentors.of, mentees.of, capacities)
+    if pre is not None:
+        formed_m = np.concatenate([formed_m, [pre[0]]]).astype(np.int64)
+        formed_e = np.concatenate([formed_e, [pre[1]]]).astype(np.int64)
+    order = np.lexsort((formed_e, formed_m))
+    formed_m, formed_e = formed_m[order], formed_e[order]
+    scores = table.score(space.pair_codes(formed_m, formed_e))
+    return Assignment(formed_m, formed_e, scores, "classes", flow.certificate.proved,
+                      (mentors, mentees))

@@ -43,13 +43,16 @@ from engine.rules.ruleset import Constraint
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-Model = Literal["classes", "pairs", "auto"]
+Model = Literal["classes", "pairs", "columns", "auto"]
 # "auto" solves the class model when it has at most this share of the pair model's
 # variables, else the pair model: with few repeats, general integers cost more than binaries.
 CLASS_SHARE = 0.8
 # The weights of every pair are held in memory (8 bytes each, plus the scores and the
 # eligibility while they are built): past this many pairs a constrained run is refused.
 MAX_CONSTRAINED_PAIRS = 25_000_000
+# Past this many possible pairs, "auto" generates columns (solve_columns) instead of
+# writing every eligible pair (or class pair) into the MILP.
+COLUMN_PAIRS = 40_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Cells:
     mentee_key: IntArray
     width: int
     at_most: int
+    # Which pairs the constraint counts (its `where:`), as a mask over (mentor, mentee);
+    # None counts every pair.
     mask: BoolArray | None = None
 
     def of(self, mentors: IntArray, mentees: IntArray) -> IntArray:
@@ -74,6 +79,13 @@ class Cells:
         if self.mask is None:
             return np.ones(len(mentors), bool)
         return np.asarray(self.mask[mentors, mentees], bool)
+
+    def counted_cells(self, mentors: IntArray, mentees: IntArray) -> IntArray:
+        """The cell of each pair, -1 for a pair the constraint does not count."""
+        cell = self.of(mentors, mentees)
+        if self.mask is None:
+            return cell
+        return np.where(self.counts(mentors, mentees), cell, -1)
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,9 @@ def solve(weights: FloatArray, capacities: IntArray, cells: Sequence[Cells],
         forced = None
     if model == "pairs":
         return _solve_pairs(weights, capacities, cells, time_limit, forced)
+    if model == "columns":
+        return solve_columns(lambda rows: weights[rows], capacities, weights.shape[1], cells,
+                             time_limit, forced)
     return _solve_classes(weights, capacities, cells, time_limit, forced, model == "auto")
 
 
@@ -283,6 +298,220 @@ def _spread(counts: IntArray, a: IntArray, b: IntArray, mentor_class: IntArray,
     return np.array(mentors, np.int64), np.array(mentees, np.int64)
 
 
+# -- column generation: a model whose size follows the columns it needs, not the pairs -----------
+# Columns added per mentor in each pricing round (the best reduced costs), and the largest
+# number of columns the gap-closing step may add before it reports the gap instead.
+COLUMNS_PER_ROUND = 6
+INITIAL_COLUMNS = 6  # each mentor's and each mentee's best partners, to start with
+MAX_CLOSING_COLUMNS = 2_000_000
+# An LP objective is a floating-point number; the weights are whole numbers, so an integer
+# answer within this distance of the LP bound is the best whole number under it.
+LP_TOLERANCE = 0.5
+LP_METHOD = "highs"  # scipy.optimize.linprog: HiGHS, which picks its own algorithm
+WeightRows = Callable[[IntArray], FloatArray]
+
+
+def _counted_cells(cells: Sequence[Cells], mentors: IntArray, mentees: IntArray
+                   ) -> list[IntArray]:
+    """For each constraint, the cell of each pair (mentors[k], mentees[k]), -1 where the
+    constraint does not count the pair."""
+    return [limit.counted_cells(mentors, mentees) for limit in cells]
+
+
+def _rows_of(cols_m: IntArray, cols_e: IntArray, capacities: IntArray, n_e: int,
+             cells: Sequence[Cells]) -> tuple[Any, FloatArray, list[tuple[int, IntArray]]]:
+    """The constraint matrix over the columns: mentor places, mentee places, then one row
+    per quota cell that the columns touch."""
+    from scipy.sparse import csr_array, vstack
+
+    n = len(cols_m)
+    ones = np.ones(n)
+    parts = [csr_array((ones, (cols_m, np.arange(n))), shape=(len(capacities), n)),
+             csr_array((ones, (cols_e, np.arange(n))), shape=(n_e, n))]
+    upper = [capacities.astype(np.float64), np.ones(n_e)]
+    quota_rows: list[tuple[int, IntArray]] = []
+    for k, cell in enumerate(_counted_cells(cells, cols_m, cols_e)):
+        counted = cell >= 0
+        distinct, inverse = np.unique(cell[counted], return_inverse=True)
+        parts.append(csr_array((ones[counted], (inverse.reshape(-1),
+                                                np.flatnonzero(counted))),
+                               shape=(len(distinct), n)))
+        upper.append(np.full(len(distinct), float(cells[k].at_most)))
+        quota_rows.append((k, distinct.astype(np.int64)))
+    return vstack(parts, format="csr"), np.concatenate(upper), quota_rows
+
+
+def _lp(weights: FloatArray, matrix: Any, upper: FloatArray, lower: FloatArray
+        ) -> tuple[float, FloatArray]:
+    """The LP over the columns: its optimum and the row duals (>= 0)."""
+    from scipy.optimize import linprog
+
+    result = linprog(-weights, A_ub=matrix, b_ub=upper,
+                     bounds=np.column_stack([lower, np.full(len(weights), np.inf)]),
+                     method=LP_METHOD)
+    if result.status == 2:
+        raise Infeasible()
+    if result.status != 0:
+        raise SolverStopped(f"the LP solver failed: {result.message}")
+    return -float(result.fun), -np.asarray(result.ineqlin.marginals, np.float64)
+
+
+def _reduced(block: FloatArray, rows: IntArray, mentor_dual: FloatArray,
+             mentee_dual: FloatArray, cells: Sequence[Cells],
+             cell_duals: Sequence[dict[int, float]]) -> FloatArray:
+    """Reduced cost of every pair of the given mentor rows (weight minus the duals of the
+    rows the pair would enter); -inf for a pair that may not be formed."""
+    reduced = block - mentor_dual[rows][:, None] - mentee_dual[None, :]
+    for limit, duals in zip(cells, cell_duals, strict=True):
+        if not duals:
+            continue
+        # The duals of the cells as a (mentor key x mentee key) table, read for every pair.
+        n_keys = int(limit.mentor_key.max(initial=0)) + 1
+        table = np.zeros(n_keys * limit.width)
+        table[np.fromiter(duals, np.int64, len(duals))] = np.fromiter(
+            duals.values(), np.float64, len(duals))
+        term = table.reshape(n_keys, limit.width)[limit.mentor_key[rows]][:, limit.mentee_key]
+        if limit.mask is not None:
+            term = term * limit.mask[rows]
+        reduced -= term
+    return np.where(block > 0, reduced, -np.inf)
+
+
+def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
+                  cells: Sequence[Cells], time_limit: float,
+                  forced: tuple[int, int] | None = None, chunk: int = 256) -> Solution:
+    """The best pairing under the quotas by column generation, then an integer step.
+
+    The LP over a growing set of columns (pairs) is priced over every pair, a chunk of
+    mentors at a time: pairs whose reduced cost is positive join, until none does; the LP
+    optimum is then the LP optimum over all pairs, a bound on any pairing. A MILP over the
+    generated columns gives a pairing; when it reaches the bound it is proved optimal.
+    Otherwise every pair whose reduced cost is within the distance to the bound joins (no
+    other pair can be part of a better pairing) and the MILP runs once more; its answer is
+    then optimal, unless the time limit stopped it (its gap is reported).
+    """
+    started = time.perf_counter()
+    n_m = len(capacities)
+    empty = np.zeros(0, np.int64)
+    starts = list(range(0, n_m, chunk))
+
+    # The weights are read once, a chunk of mentors at a time, and kept for the pricing
+    # rounds (the model itself holds only the columns).
+    kept: dict[int, FloatArray] = {}
+
+    def blocks() -> Any:
+        for s in starts:
+            rows = np.arange(s, min(s + chunk, n_m), dtype=np.int64)
+            if s not in kept:
+                kept[s] = weight_rows(rows)
+            yield rows, kept[s]
+
+    # The first columns: each mentor's and each mentee's best partners.
+    picked_m: list[IntArray] = []
+    picked_e: list[IntArray] = []
+    best_for_mentee = np.full((n_e, INITIAL_COLUMNS), -1.0)
+    best_row = np.full((n_e, INITIAL_COLUMNS), -1, np.int64)
+    for rows, block in blocks():
+        k = min(INITIAL_COLUMNS, n_e)
+        top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        keep = np.take_along_axis(block, top, 1) > 0
+        picked_m.append(np.repeat(rows, k)[keep.ravel()])
+        picked_e.append(top.ravel()[keep.ravel()].astype(np.int64))
+        both = np.concatenate([best_for_mentee, block.T], axis=1)
+        both_rows = np.concatenate([best_row, np.broadcast_to(rows, (n_e, len(rows)))], axis=1)
+        j = min(INITIAL_COLUMNS, both.shape[1])
+        top = np.argpartition(-both, j - 1, axis=1)[:, :j]
+        best_for_mentee = np.take_along_axis(both, top, 1)
+        best_row = np.take_along_axis(both_rows, top, 1)
+    mentee_side = best_for_mentee > 0
+    picked_m.append(best_row[mentee_side])
+    picked_e.append(np.nonzero(mentee_side)[0].astype(np.int64))
+    if forced is not None:
+        picked_m.append(np.array([forced[0]], np.int64))
+        picked_e.append(np.array([forced[1]], np.int64))
+    keys = np.unique(np.concatenate(picked_m) * n_e + np.concatenate(picked_e))
+    if not len(keys):
+        return Solution(empty, empty, True, 0.0, "columns", 0, time.perf_counter() - started)
+
+    def column_weights(keys: IntArray) -> FloatArray:
+        out = np.empty(len(keys))
+        mentors = keys // n_e
+        for s in starts:
+            inside = (mentors >= s) & (mentors < s + chunk)
+            if inside.any():
+                out[inside] = kept[s][mentors[inside] - s, keys[inside] % n_e]
+        return out
+
+    def model(keys: IntArray) -> tuple[Any, FloatArray, list[tuple[int, IntArray]],
+                                       FloatArray]:
+        matrix, upper, quota_rows = _rows_of(keys // n_e, keys % n_e, capacities, n_e, cells)
+        lower = np.zeros(len(keys))
+        if forced is not None:
+            lower[keys == forced[0] * n_e + forced[1]] = 1.0
+        return matrix, upper, quota_rows, lower
+
+    def price(duals: FloatArray, quota_rows: list[tuple[int, IntArray]], floor: float
+              ) -> IntArray:
+        """Pairs not yet columns whose reduced cost exceeds ``floor`` (the best few per
+        mentor when floor is 0, all of them otherwise)."""
+        mentor_dual, mentee_dual = duals[:n_m], duals[n_m:n_m + n_e]
+        cell_duals: list[dict[int, float]] = [{} for _ in cells]
+        at = n_m + n_e
+        for k, distinct in quota_rows:
+            values = duals[at:at + len(distinct)]
+            at += len(distinct)
+            cell_duals[k] = {int(c): float(v) for c, v in zip(distinct, values, strict=True)
+                             if v > 0}
+        found: list[IntArray] = []
+        for rows, block in blocks():
+            reduced = _reduced(block, rows, mentor_dual, mentee_dual, cells, cell_duals)
+            if floor == 0.0:
+                k = min(COLUMNS_PER_ROUND, n_e)
+                top = np.argpartition(-reduced, k - 1, axis=1)[:, :k]
+                good = np.take_along_axis(reduced, top, 1) > 1e-6
+                found.append(np.repeat(rows, k)[good.ravel()] * n_e + top.ravel()[good.ravel()])
+            else:
+                r, c = np.nonzero(reduced > floor)
+                found.append(rows[r] * n_e + c)
+        new = np.concatenate(found) if found else empty
+        return np.setdiff1d(new, keys)
+
+    rounds = 0
+    while True:
+        rounds += 1
+        weights = column_weights(keys)
+        matrix, upper, quota_rows, lower = model(keys)
+        bound, duals = _lp(weights, matrix, upper, lower)
+        new = price(duals, quota_rows, 0.0)
+        if not len(new):
+            break
+        keys = np.union1d(keys, new)
+    spent = time.perf_counter() - started
+    x, optimal, gap, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower,
+                               max(1.0, time_limit - spent))
+    found_value = float(weights @ x)
+    proved = found_value >= bound - LP_TOLERANCE
+    if not proved and optimal:
+        # Only a pair whose reduced cost is above -(bound - found - 1) can be part of a
+        # pairing worth found + 1 or more: add them all and solve once more.
+        closing = price(duals, quota_rows, -(bound - found_value - 1.0) - LP_TOLERANCE)
+        if len(closing) + len(keys) <= MAX_CLOSING_COLUMNS:
+            keys = np.union1d(keys, closing)
+            weights = column_weights(keys)
+            matrix, upper, _, lower = model(keys)
+            spent = time.perf_counter() - started
+            x, optimal, gap, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower,
+                                       max(1.0, time_limit - spent))
+            found_value = float(weights @ x)
+            proved = optimal
+    if not proved:
+        gap = max(0.0, (np.floor(bound + LP_TOLERANCE) - found_value) / max(1.0, found_value))
+    chosen = x > 0.5
+    return Solution((keys // n_e)[chosen], (keys % n_e)[chosen], proved,
+                    0.0 if proved else gap, "columns", len(keys),
+                    time.perf_counter() - started)
+
+
 # -- a pairing run's view: constraints of the rules over the people of a PairSpace -------------
 def cells_of(constraint: Constraint, mentors: Sequence[Participant],
              mentees: Sequence[Participant], as_of: date, default_capacity: int,
@@ -381,13 +610,35 @@ class SolverReport:
     model: str | None = None
     variables: int | None = None
     time_limit: int | None = None
+    path: str | None = None  # assignment: "dense" or "classes" (engine.pairing.assignment)
+    classes: tuple[int, int] | None = None  # the class path: mentor and mentee classes
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "optimal": self.optimal}
+        if self.path is not None:
+            out["path"] = self.path
+        if self.classes is not None:
+            out["classes"] = {"mentors": self.classes[0], "mentees": self.classes[1]}
+            out["certificate"] = "duality" if self.optimal else "failed"
         if self.method == "milp":
             out.update({"model": self.model, "variables": self.variables, "gap": self.gap,
                         "time_limit": self.time_limit})
         return out
+
+
+def pair_weight_rows(space: PairSpace, table: OutcomeTable, capacities: IntArray,
+                     objective: str) -> WeightRows:
+    """The assignment's weights of the given mentor rows with every mentee, on demand."""
+    low, high = table.score_bounds()
+    most_pairs = min(int(capacities.sum()), len(space.mentees))
+    big = float((high - low) * most_pairs + 1) if objective == "participation" else float(
+        most_pairs + 1)
+
+    def rows_of(rows: IntArray) -> FloatArray:
+        ids = table.resolve(space.codes(rows, slice(None)))
+        return _weights(table.scores[ids], table.eligible_ids[ids], objective, low, big)
+
+    return rows_of
 
 
 def weight_matrix(space: PairSpace, table: OutcomeTable, capacities: IntArray,
@@ -423,9 +674,18 @@ def assign_with_constraints(space: PairSpace, table: OutcomeTable, capacities: I
             f"{len(space.mentors):,} mentors x {len(space.mentees):,} mentees is more than "
             f"{MAX_CONSTRAINED_PAIRS:,} pairs; pair the cohort in parts, or remove the "
             "constraints")
-    weights = weight_matrix(space, table, capacities, objective)
+    if model == "auto" and len(space.mentors) * len(space.mentees) > COLUMN_PAIRS:
+        model = "columns"
     try:
-        found = solve(weights, capacities, quotas.cells, time_limit, model, forced)
+        if model == "columns":
+            weight_rows = pair_weight_rows(space, table, capacities, objective)
+            if forced is not None and weight_rows(np.array([forced[0]]))[0, forced[1]] <= 0:
+                forced = None
+            found = solve_columns(weight_rows, capacities, len(space.mentees), quotas.cells,
+                                  time_limit, forced)
+        else:
+            weights = weight_matrix(space, table, capacities, objective)
+            found = solve(weights, capacities, quotas.cells, time_limit, model, forced)
     except SolverStopped as exc:
         raise TandemError(f"{exc}; raise settings.time_limit, or loosen the constraints") from exc
     order = np.lexsort((found.mentees, found.mentors))

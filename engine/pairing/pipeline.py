@@ -27,6 +27,7 @@ from engine.rules.ruleset import Rules
 
 if TYPE_CHECKING:
     from engine.pairing.assignment import Assignment
+    from engine.pairing.classes import Classes
     from engine.pairing.constraints import Quotas, SolverReport
 
 log = structlog.get_logger("tandem.pairing")
@@ -50,6 +51,8 @@ class Evaluation:
     capacities: np.ndarray[Any, np.dtype[np.int64]]
     engine: GroupedEngine
     timings: dict[str, float] = field(default_factory=dict)
+    # The classes of people, when the class path solved the assignment (explanations read them).
+    classes: tuple[Classes, Classes] | None = None
 
 
 def places(cohort: Cohort, rules: Rules, standing: Standing) -> dict[str, int]:
@@ -112,14 +115,22 @@ def solve(ev: Evaluation, forced: tuple[int, int] | None = None
           ) -> tuple[Assignment, SolverReport, Quotas | None]:
     """The best pairing of an evaluation: the plain assignment when the rules set no
     constraint, else the exact MILP of engine.pairing.constraints."""
-    from engine.pairing.assignment import assign
+    from engine.pairing.assignment import assign_auto
     from engine.pairing.constraints import SolverReport, assign_with_constraints, quotas_of
 
     pairing = ev.rules.pairing
     settings = pairing.settings
     if not pairing.constraints:
-        return (assign(ev.space, ev.table, ev.capacities, settings.objective, forced=forced),
-                SolverReport("assignment", True, 0.0), None)
+        found = assign_auto(ev.space, ev.table, ev.capacities, settings.objective,
+                            forced=forced)
+        if found.path == "classes":
+            ev.classes = found.classes
+            if not found.proved:
+                log.warning("class path: the duality certificate does not hold")
+            return found, SolverReport("assignment", bool(found.proved), 0.0, path="classes",
+                                       classes=(len(found.classes[0]), len(found.classes[1]))
+                                       if found.classes else None), None
+        return found, SolverReport("assignment", True, 0.0, path="dense"), None
     quotas = quotas_of(pairing.constraints, ev.space)
     found, report = assign_with_constraints(ev.space, ev.table, ev.capacities,
                                             settings.objective, quotas, settings.time_limit,
@@ -247,6 +258,8 @@ def commit_warnings(cohort: Cohort, rules: Rules) -> list[Problem]:
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
               taken: frozenset[str], standing: Standing) -> list[dict[str, Any]]:
+    from engine.pairing.classes import candidates_by_class
+
     space, ruleset = ev.space, ev.rules.pairing
     holders = {"mentee": {m: space.mentees[e].id for m, e in zip(mentor_rows, mentee_rows,
                                                                   strict=True)},
@@ -257,8 +270,12 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
             "mentee": [j for j in range(len(space.mentees)) if j not in paired["mentee"]]}
     found = {}
     for role, people in (("mentor", space.mentors), ("mentee", space.mentees)):
-        counts = candidates(left[role], role == "mentor", space, ev.table, ruleset.rules,
-                            ruleset.settings)
+        if ev.classes is not None:
+            counts = candidates_by_class(left[role], role == "mentor", space, ev.table,
+                                         ruleset.rules, ruleset.settings, *ev.classes)
+        else:
+            counts = candidates(left[role], role == "mentor", space, ev.table, ruleset.rules,
+                                ruleset.settings)
         for row, info in zip(left[role], counts, strict=True):
             found[people[row].id] = (row, info)
     out: list[dict[str, Any]] = []

@@ -144,6 +144,10 @@ def test_constrained_pairing_is_optimal_against_brute_force(seed: int, objective
     by_pairs, _ = assign_with_constraints(ev.space, ev.table, ev.capacities, objective, quotas,
                                           60, model="pairs")
     assert (len(by_pairs.mentors), by_pairs.total) == expected
+    by_columns, report = assign_with_constraints(ev.space, ev.table, ev.capacities, objective,
+                                                 quotas, 60, model="columns")
+    assert (len(by_columns.mentors), by_columns.total) == expected
+    assert report.optimal and report.model == "columns"
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -349,3 +353,53 @@ def test_a_bad_constraint_is_refused_with_its_line(tmp_path: Path, constraint: s
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", str(rules)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"{rules}/zz.yaml: {expected}"
+
+
+# -- column generation against the full models -----------------------------------------------
+@pytest.mark.parametrize("objective", ["participation", "score"])
+@pytest.mark.parametrize("seed", range(6))
+def test_column_generation_reaches_the_optimum_of_the_full_model(seed: int,
+                                                                 objective: str) -> None:
+    """Larger random cohorts with tight quotas: the generated columns give the same pairs
+    count and total as the MILP over every pair, proved optimal."""
+    rng = random.Random(500 + seed)
+    c = random_cohort(rng, 25, 30)
+    rules = with_constraints(
+        rules_of(*random_rules(rng, 6), objective=objective, min_score=0,
+                 default_capacity=2), quota("q/dept", ["mentor.department",
+                                                       "mentee.department"], 2))
+    ev = evaluate(c, rules)
+    quotas = quotas_of(rules.pairing.constraints, ev.space)
+    full, _ = assign_with_constraints(ev.space, ev.table, ev.capacities, objective, quotas, 60,
+                                      model="pairs")
+    columns, report = assign_with_constraints(ev.space, ev.table, ev.capacities, objective,
+                                              quotas, 60, model="columns")
+    assert (len(columns.mentors), columns.total) == (len(full.mentors), full.total)
+    assert report.optimal and report.gap == 0.0
+    assert report.variables is not None and report.variables < 25 * 30
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_constraint_counts_only_the_pairs_it_is_given(seed: int) -> None:
+    """A constraint that counts some pairs only (a mask, as data) binds those pairs alone,
+    in the column model as in the pair model."""
+    rng = random.Random(900 + seed)
+    c = random_cohort(rng, 12, 14)
+    rules = with_constraints(rules_of(*random_rules(rng, 5), min_score=0),
+                             quota("q/dept", ["mentor.department", "mentee.department"], 1))
+    ev = evaluate(c, rules)
+    quotas = quotas_of(rules.pairing.constraints, ev.space)
+    cells = quotas.cells[0]
+    scoped = replace(cells, counted=lambda m, e: (m % 2) == 0)  # even mentor rows count
+    weights = solver_module.weight_matrix(ev.space, ev.table, ev.capacities, "participation")
+    by_pairs = solver_module.solve(weights, ev.capacities, [scoped], 60, "pairs")
+    by_columns = solver_module.solve(weights, ev.capacities, [scoped], 60, "columns")
+    def value(s: solver_module.Solution) -> float:
+        return float(weights[s.mentors, s.mentees].sum())
+
+    assert value(by_pairs) == value(by_columns) and by_columns.optimal
+    for found in (by_pairs, by_columns):
+        cell = scoped.of(found.mentors, found.mentees)[found.mentors % 2 == 0]
+        assert np.bincount(cell).max(initial=0) <= 1
+    unscoped = solver_module.solve(weights, ev.capacities, [cells], 60, "pairs")
+    assert value(unscoped) <= value(by_pairs)

@@ -39,7 +39,7 @@ def test_json_output_follows_the_documented_contract(example_result: dict) -> No
                                    "settings", "pairs", "unpaired", "warnings", "solver",
                                    "summary"}
     assert example_result["warnings"] == []
-    assert example_result["solver"] == {"method": "assignment", "optimal": True}
+    assert example_result["solver"] == {"method": "assignment", "optimal": True, "path": "dense"}
     assert example_result["rules_digest"].startswith("sha256:")
     pair = example_result["pairs"][0]
     assert set(pair) == {"mentor", "mentee", "score", "sentence", "reasons"}

@@ -1,0 +1,214 @@
+"""The assignment between classes: a transportation problem, solved as a min-cost flow.
+
+In: the classes of a PairSpace (engine.pairing.classes), the weight of each eligible
+(mentor class, mentee class) under the objective (the same whole-number weights as the
+dense assignment, engine.pairing.assignment), the places of each mentor class (the sum of
+its members' capacities) and the size of each mentee class. Out: how many pairs each
+(mentor class, mentee class) forms, a duality certificate that this is optimal, and the
+pairs of people.
+
+The network: source -> mentor class (its places) -> mentee class (every eligible class
+pair, cost = -weight) -> sink (the class size), and a bypass source -> sink at cost 0, so
+that the flow may leave places empty; OR-Tools' SimpleMinCostFlow solves it. Since every
+pair of a class pair weighs the same, the class flows are exactly the best pairing of the
+people, spread over the members afterwards.
+
+The certificate is LP duality, checked on whole numbers: a price u for each mentor class's
+place and v for each mentee class's place, both >= 0, with u + v >= weight on every
+eligible class pair, whose total sum(places * u) + sum(size * v) equals the weight of the
+pairs formed. Any pairing weighs at most that total (weak duality), so equality proves the
+flow optimal. The prices are the shortest distances of the residual network from the
+source (found by a queue-based Bellman-Ford), and the check does not trust them: it
+recomputes every inequality and the total.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.base.errors import TandemError
+
+IntArray = npt.NDArray[np.int64]
+INFINITY = np.int64(1) << np.int64(62)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Dual prices proving a class flow optimal (or not)."""
+
+    proved: bool
+    primal: int  # the weight of the pairs formed
+    dual: int  # sum(places * u) + sum(size * v): no pairing weighs more (when feasible)
+    mentor_prices: IntArray
+    mentee_prices: IntArray
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Pairs formed per eligible class pair (aligned with its arcs), and the certificate."""
+
+    counts: IntArray
+    certificate: Certificate
+
+
+def solve_flow(tails: IntArray, heads: IntArray, weights: IntArray, places: IntArray,
+               sizes: IntArray) -> Flow:
+    """The largest total weight of class-pair counts within places and sizes."""
+    from ortools.graph.python import min_cost_flow
+
+    n_a, n_b = len(places), len(sizes)
+    source, sink = n_a + n_b, n_a + n_b + 1
+    supply = int(places.sum()) + 1  # one unit always takes the bypass (see the certificate)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    mentor_nodes = np.arange(n_a, dtype=np.int64)
+    mentee_nodes = n_a + np.arange(n_b, dtype=np.int64)
+    # Arcs between classes are never the binding bound: places and sizes are.
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails, n_a + heads, np.full(len(tails), supply, np.int64), -weights)
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.full(n_a, source, np.int64), mentor_nodes, places, np.zeros(n_a, np.int64))
+    flow.add_arcs_with_capacity_and_unit_cost(
+        mentee_nodes, np.full(n_b, sink, np.int64), sizes, np.zeros(n_b, np.int64))
+    flow.add_arc_with_capacity_and_unit_cost(source, sink, supply, 0)
+    flow.set_node_supply(source, supply)
+    flow.set_node_supply(sink, -supply)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise TandemError(f"the min-cost flow solver stopped with status {status}")
+    counts = flow.flows(np.arange(len(tails), dtype=np.int64)).astype(np.int64)
+    return Flow(counts, certify(tails, heads, weights, places, sizes, counts))
+
+
+def _distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, start: int
+               ) -> IntArray | None:
+    """Shortest distances from ``start`` (None if a negative cycle is met)."""
+    order = np.argsort(tail, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order]
+    bounds = np.searchsorted(tail, np.arange(n_nodes + 1))
+    distance = np.full(n_nodes, INFINITY, np.int64)
+    distance[start] = 0
+    queued = np.zeros(n_nodes, bool)
+    pops = np.zeros(n_nodes, np.int64)
+    queue = deque([start])
+    queued[start] = True
+    while queue:
+        node = queue.popleft()
+        queued[node] = False
+        pops[node] += 1
+        if pops[node] > n_nodes:
+            return None
+        lo, hi = bounds[node], bounds[node + 1]
+        if lo == hi:
+            continue
+        targets = head[lo:hi]
+        reach = distance[node] + cost[lo:hi]
+        better = reach < distance[targets]
+        if not better.any():
+            continue
+        targets, reach = targets[better], reach[better]
+        # One arc per (tail, head) in this network, so targets are distinct.
+        distance[targets] = reach
+        for t in targets[~queued[targets]].tolist():
+            queued[t] = True
+            queue.append(t)
+    return distance
+
+
+def certify(tails: IntArray, heads: IntArray, weights: IntArray, places: IntArray,
+            sizes: IntArray, counts: IntArray) -> Certificate:
+    """Dual prices for a class flow, and whether they prove it optimal."""
+    n_a, n_b = len(places), len(sizes)
+    source, sink = n_a + n_b, n_a + n_b + 1
+    used = np.bincount(tails, weights=counts, minlength=n_a).astype(np.int64)
+    filled = np.bincount(heads, weights=counts, minlength=n_b).astype(np.int64)
+    primal = int((weights * counts).sum())
+    mentor_nodes = np.arange(n_a, dtype=np.int64)
+    mentee_nodes = n_a + np.arange(n_b, dtype=np.int64)
+    positive = counts > 0
+    open_a, busy_a = used < places, used > 0
+    open_b, busy_b = filled < sizes, filled > 0
+    parts = [
+        (tails, n_a + heads, -weights),  # between classes: never full
+        (n_a + heads[positive], tails[positive], weights[positive]),  # undo a pair
+        (np.full(int(open_a.sum()), source), mentor_nodes[open_a], 0),
+        (mentor_nodes[busy_a], np.full(int(busy_a.sum()), source), 0),
+        (mentee_nodes[open_b], np.full(int(open_b.sum()), sink), 0),
+        (np.full(int(busy_b.sum()), sink), mentee_nodes[busy_b], 0),
+        (np.array([source, sink]), np.array([sink, source]), 0),  # the bypass, both ways
+    ]
+    tail = np.concatenate([np.asarray(p[0], np.int64) for p in parts])
+    head = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
+    cost = np.concatenate([np.broadcast_to(np.asarray(p[2], np.int64), len(p[0]))
+                           for p in parts])
+    distance = _distances(n_a + n_b + 2, tail, head, cost, source)
+    empty = np.zeros(0, np.int64)
+    if distance is None:
+        return Certificate(False, primal, 0, empty, empty)
+    # A class the residual network does not reach has no eligible pair left to price
+    # (price 0); `check` verifies that claim with the rest.
+    reached = distance < INFINITY
+    u = np.where(reached[:n_a], np.maximum(distance[:n_a], 0), 0)
+    v = np.where(reached[n_a:n_a + n_b], np.maximum(-distance[n_a:n_a + n_b], 0), 0)
+    return check(tails, heads, weights, places, sizes, counts, u, v)
+
+
+def check(tails: IntArray, heads: IntArray, weights: IntArray, places: IntArray,
+          sizes: IntArray, counts: IntArray, u: IntArray, v: IntArray) -> Certificate:
+    """Whether the prices u, v prove the counts optimal: the counts are within places and
+    sizes, the prices are >= 0 and cover every weight, and both totals are equal."""
+    n_a, n_b = len(places), len(sizes)
+    used = np.bincount(tails, weights=counts, minlength=n_a)
+    filled = np.bincount(heads, weights=counts, minlength=n_b)
+    primal = int((weights * counts).sum())
+    dual = int((places * u).sum() + (sizes * v).sum())
+    feasible = bool((counts >= 0).all() and (used <= places).all() and (filled <= sizes).all())
+    covered = bool((u >= 0).all() and (v >= 0).all()
+                   and (u[tails] + v[heads] >= weights).all())
+    return Certificate(feasible and covered and dual == primal, primal, dual, u, v)
+
+
+def expand(tails: IntArray, heads: IntArray, counts: IntArray, mentor_of: IntArray,
+           mentee_of: IntArray, capacities: IntArray) -> tuple[IntArray, IntArray]:
+    """Class-pair counts as pairs of people, deterministically.
+
+    A mentor class's places are taken in order: every member's first place (by row), then
+    every member's second place, and so on; a mentee class's members by row. Class pairs
+    take them in the order (mentor class, mentee class).
+    """
+    keep = counts > 0
+    tails, heads, counts = tails[keep], heads[keep], counts[keep]
+    if not len(counts):
+        empty = np.zeros(0, np.int64)
+        return empty, empty
+    # Places of every mentor, sorted by (class, level, row).
+    owner = np.repeat(np.arange(len(capacities), dtype=np.int64), capacities)
+    level = np.arange(len(owner), dtype=np.int64) - np.repeat(
+        np.cumsum(capacities) - capacities, capacities)
+    places = owner[np.lexsort((owner, level, mentor_of[owner]))]
+    place_start = np.searchsorted(mentor_of[places], np.arange(int(mentor_of.max()) + 1))
+    mentees = np.lexsort((np.arange(len(mentee_of)), mentee_of))
+    mentee_start = np.searchsorted(mentee_of[mentees], np.arange(int(mentee_of.max()) + 1))
+    by_mentor = np.lexsort((heads, tails))
+    tails, heads, counts = tails[by_mentor], heads[by_mentor], counts[by_mentor]
+
+    mentor_at = offsets_sorted(tails, counts, place_start)
+    # Mentee classes are filled in the same (mentor class, mentee class) order.
+    by_mentee = np.lexsort((tails, heads))
+    mentee_at = np.empty(len(counts), np.int64)
+    mentee_at[by_mentee] = offsets_sorted(heads[by_mentee], counts[by_mentee], mentee_start)
+    step = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts)
+    return (places[np.repeat(mentor_at, counts) + step],
+            mentees[np.repeat(mentee_at, counts) + step])
+
+
+def offsets_sorted(groups: IntArray, counts: IntArray, starts: IntArray) -> IntArray:
+    """Where each run of ``counts`` begins within its (sorted) group."""
+    before = np.cumsum(counts) - counts
+    group_first = np.searchsorted(groups, groups)
+    at: IntArray = starts[groups] + before - before[group_first]
+    return at
