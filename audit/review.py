@@ -123,9 +123,17 @@ def warning(finding: Finding) -> str:
             f"{finding.message}. {trust_advice(finding)} Run `tandem audit verify`.")
 
 
-def _check(conn: Connection, upto: int | None) -> Finding | None:
-    """The first break of the chain up to entry ``upto`` (None: the whole log), checked
-    against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
+def _check_shown(conn: Connection, shown: list[int]) -> Finding | None:
+    """The bounded check of what a reading command shows (see
+    ``audit.log.verify.check_shown``), against the witness and key of TANDEM_WITNESS and
+    TANDEM_PUBLIC_KEY when set."""
+    from audit.log.verify import check_shown
+
+    witness = os.environ.get(WITNESS_ENV) or None
+    return check_shown(conn, shown, _witness_heads(), witnessed=witness is not None)
+
+
+def _witness_heads() -> list[Anchor]:
     from audit.log.verify import anchors
 
     witness = os.environ.get(WITNESS_ENV) or None
@@ -133,6 +141,14 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
     heads: list[Anchor] = []
     if witness and Path(witness).exists():  # not yet written: it lists no head
         heads, _ = anchors(Path(witness), Path(key) if key else None)
+    return heads
+
+
+def _check(conn: Connection, upto: int | None) -> Finding | None:
+    """The first break of the chain up to entry ``upto`` (None: the whole log), checked
+    against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
+    witness = os.environ.get(WITNESS_ENV) or None
+    heads = _witness_heads()
     if upto is not None:
         heads = [h for h in heads if h.seq <= upto]
     verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
@@ -196,8 +212,7 @@ def log_checked(db_url: str | None, where: LogFilter) -> Checked:
     try:
         with db.reading() as conn:
             rows = store.select_rows(conn, where)
-            newest = max((r.seq for r in rows), default=0)
-            finding = _check(conn, None if newest == store.head(conn)[0] else newest)
+            finding = _check_shown(conn, [r.seq for r in rows])
             return Checked([_logged(row) for row in rows], finding)
     finally:
         db.dispose()
@@ -219,7 +234,7 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             row = store.row_at(conn, seq)
             if row is None:
                 raise EntryNotFoundError(seq, store.head(conn)[0])
-            finding = _check(conn, seq)
+            finding = _check_shown(conn, [seq])
             entry = _logged(row)
             run_doc: Mapping[str, Any] | None = entry.doc
             if entry.doc.get("kind") not in (KIND_RUN, KIND_MY_JOB_DAY_RUN):
@@ -234,6 +249,7 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             files = None
             if run_doc:
                 names, profiles = _people(conn, run_doc, _subjects(entry.doc))
+                finding = _altered(run_doc, profiles) or finding
                 if rules_text:
                     files = store.rules_files(conn, str(run_doc.get("rules_text_digest")))
                     files = files if files is not None else {}
@@ -241,6 +257,19 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
         db.dispose()
     ok = finding is None or finding.seq > seq or (finding.problem == "snapshot")
     return EntryView(entry, run_doc, names, ok, files, profiles, finding)
+
+
+def _altered(run_doc: Mapping[str, Any], profiles: Mapping[str, str]) -> Finding | None:
+    """A kept profile of the people shown that no longer matches its run's digest."""
+    recorded = run_doc.get("profile_digests")
+    for person, state in sorted(profiles.items()):
+        if state == "altered" and isinstance(recorded, Mapping) and \
+                isinstance(run_doc.get("seq"), int):
+            return Finding(int(run_doc["seq"]), "snapshot",
+                           f"the kept profile of {person} for run {run_doc.get('run')} was "
+                           f"altered: it no longer matches the digest that run entry "
+                           f"{run_doc['seq']} recorded ({recorded.get(person)})")
+    return None
 
 
 def _people(conn: Connection, run_doc: Mapping[str, Any], people: list[str]

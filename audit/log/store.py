@@ -125,6 +125,11 @@ def iter_rows(conn: Connection) -> Generator[StoredRow, None, None]:
 
 def select_rows(conn: Connection, where: LogFilter) -> list[StoredRow]:
     """The entries matching the filter, newest first."""
+    return list(iter_selected(conn, where))
+
+
+def iter_selected(conn: Connection, where: LogFilter) -> Generator[StoredRow, None, None]:
+    """The entries matching the filter, newest first, streamed."""
     query = select(*_ROW_COLUMNS).order_by(_LOG.c.seq.desc())
     if where.person:
         # A my-job-day visit names its visitor and host in the entry only: the entry is
@@ -144,12 +149,23 @@ def select_rows(conn: Connection, where: LogFilter) -> list[StoredRow]:
         query = query.where(_LOG.c.at >= where.since.strftime("%Y-%m-%dT%H:%M:%S"))
     if where.limit:
         query = query.limit(where.limit)
-    return [_stored(r) for r in conn.execute(query)]
+    for row in conn.execution_options(yield_per=_BATCH).execute(query):
+        yield _stored(row)
 
 
 def row_at(conn: Connection, seq: int) -> StoredRow | None:
     row = conn.execute(select(*_ROW_COLUMNS).where(_LOG.c.seq == seq)).first()
     return _stored(row) if row else None
+
+
+def rows_at(conn: Connection, seqs: Sequence[int]) -> dict[int, StoredRow]:
+    """The entries at these seqs (by the primary key), those that exist."""
+    wanted = sorted(set(seqs))
+    found: dict[int, StoredRow] = {}
+    for start in range(0, len(wanted), _BATCH):
+        query = select(*_ROW_COLUMNS).where(_LOG.c.seq.in_(wanted[start:start + _BATCH]))
+        found.update((row.seq, row) for row in map(_stored, conn.execute(query)))
+    return found
 
 
 def run_row(conn: Connection, run_id: str, kind: str = KIND_RUN) -> StoredRow | None:
