@@ -258,7 +258,30 @@ def _docs(conn: Any) -> Iterator[dict[str, Any]]:
         yield json.loads(row[0])
 
 
-def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
+# A write about this many people or fewer reads their entries only (an indexed query).
+FOCUS_LIMIT = 400
+# Entries that change a pair without naming its people in an indexed column: a run that
+# needs approval, its approval or rejection.
+_UNNAMED = ("run", "approval", "rejection")
+
+
+def _book(conn: Any, pairs: Sequence[tuple[str, str]]) -> PairBook:
+    """The pairs the facts name, as the whole log says. Only the entries about their people
+    (and the runs, approvals and rejections) are read when every pair is found there, which
+    is the usual case; otherwise, or for a large batch, the whole log, so that a refusal
+    says exactly what the whole log says (the closest pair it formed, as a hint)."""
+    from audit.log import store
+
+    people = sorted({person for pair in pairs for person in pair})
+    if people and len(people) <= FOCUS_LIMIT:
+        book = current_book(store.docs_about(conn, people, _UNNAMED))
+        if all(book.get(mentor, mentee) is not None for mentor, mentee in pairs):
+            return book
+    return current_book(list(_docs(conn)))
+
+
+def _write(db_url: str | None, kind: str, build: Any,
+           pairs: Sequence[tuple[str, str]] = ()) -> FollowupReceipt:
     """Under the writers' lock: read the pairs, let ``build`` make the entries, append them."""
     from sqlalchemy import insert
 
@@ -274,7 +297,7 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)
             at = utc_now()
-            batch, skipped = build(current_book(list(_docs(conn))), at, new_run_id(at))
+            batch, skipped = build(_book(conn, pairs), at, new_run_id(at))
             if not batch.docs:
                 return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
                                        tuple(skipped))
@@ -335,7 +358,7 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
             raise InvalidInput(refused, "check-ins")
         return batch, refused
 
-    return _write(db_url, KIND_CHECKIN, build)
+    return _write(db_url, KIND_CHECKIN, build, [(c.mentor, c.mentee) for c in checkins])
 
 
 def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
@@ -380,7 +403,7 @@ def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outco
                 record, outcome=fact.result, outcome_seq=0)})
         return batch, []
 
-    return _write(db_url, KIND_OUTCOME, build)
+    return _write(db_url, KIND_OUTCOME, build, [(f.mentor, f.mentee) for f in facts])
 
 
 # -- reading for the statistics --------------------------------------------------------------

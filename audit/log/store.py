@@ -186,6 +186,19 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
     return total, json.loads(last)
 
 
+def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
+               ) -> list[dict[str, Any]]:
+    """The entries naming any of these people in an indexed column (mentor, mentee,
+    person), and every entry of these kinds, oldest first, parsed. Read inside a write
+    transaction, so not streamed."""
+    ids = list(people)
+    query = (select(_LOG.c.entry)
+             .where(or_(_LOG.c.mentor_id.in_(ids), _LOG.c.mentee_id.in_(ids),
+                        _LOG.c.person_id.in_(ids), _LOG.c.kind.in_(list(kinds))))
+             .order_by(_LOG.c.seq))
+    return [json.loads(row[0]) for row in conn.execute(query).all()]
+
+
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:
     """The entries the program's state is derived from (all of them), oldest first, parsed."""
     result = conn.execution_options(yield_per=_BATCH).execute(
