@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,8 @@ from audit.state import program_state as state_of
 from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
 __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
-           "log_checked", "show", "status", "status_checked", "trust_advice", "warning"]
+           "log_checked", "log_chunks", "show", "status", "status_checked", "trust_advice",
+           "warning"]
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
@@ -214,6 +215,34 @@ def log_checked(db_url: str | None, where: LogFilter) -> Checked:
             rows = store.select_rows(conn, where)
             finding = _check_shown(conn, [r.seq for r in rows])
             return Checked([_logged(row) for row in rows], finding)
+    finally:
+        db.dispose()
+
+
+CHUNK = 500  # entries read, checked and printed at a time by a streamed `audit log`
+
+
+def log_chunks(db_url: str | None, where: LogFilter) -> Generator[Checked, None, None]:
+    """The entries matching ``where``, newest first, CHUNK at a time, each chunk with the
+    first break found so far by the bounded check of what it holds (see
+    ``audit.log.verify.check_shown``): memory bounded by a chunk, and a reader that stops
+    early (`audit log | head`) stops the reading. Close the iterator when done."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            finding: Finding | None = None
+            chunk: list[StoredRow] = []
+            given = 0
+            with closing(store.iter_selected(conn, where)) as rows:
+                for row in rows:
+                    chunk.append(row)
+                    if len(chunk) == CHUNK:
+                        finding = finding or _check_shown(conn, [r.seq for r in chunk])
+                        yield Checked([_logged(r) for r in chunk], finding)
+                        chunk, given = [], given + 1
+            if chunk or not given:
+                finding = finding or _check_shown(conn, [r.seq for r in chunk])
+                yield Checked([_logged(r) for r in chunk], finding)
     finally:
         db.dispose()
 

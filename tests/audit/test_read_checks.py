@@ -103,3 +103,61 @@ def test_the_bounded_check_reads_only_the_rows_it_checks(logged, monkeypatch) ->
     finally:
         db.dispose()
     assert fetched == [[6, 7, 14, 15]]
+
+
+# -- a long listing is streamed -----------------------------------------------------------------
+@pytest.fixture
+def long_log(tmp_path: Path) -> str:
+    """Two runs of 300 pairs: 602 entries, more than one chunk of `audit log`."""
+    url = f"sqlite:///{tmp_path / 'long.db'}"
+    for n, prefix in ((300, "A"), (300, "B")):
+        commit_pairing(url, "hr.jane", lambda busy, n=n, p=prefix: cohort_input(
+            ids(f"M{p}", n), ids(f"E{p}", n), busy))
+    return url
+
+
+def test_a_long_log_streams_as_one_json_array_of_every_entry(run, long_log: str) -> None:
+    """`audit log --format json` past one chunk is still one JSON array, newest first, every
+    entry verified."""
+    import json
+
+    from audit.review import CHUNK
+
+    result = run("audit", "log", "--db", long_log, "--format", "json")
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.stdout)
+    assert len(entries) == 602 > CHUNK
+    assert [e["seq"] for e in entries] == list(range(602, 0, -1))
+    assert all(e["verified"] for e in entries)
+
+
+def test_the_chunks_hold_at_most_a_chunk(long_log: str) -> None:
+    """The listing is read CHUNK entries at a time."""
+    from contextlib import closing
+
+    from audit.review import CHUNK, LogFilter, log_chunks
+
+    with closing(log_chunks(long_log, LogFilter())) as chunks:
+        sizes = [len(c.value) for c in chunks]
+    assert sizes == [CHUNK, 602 - CHUNK]
+
+
+def test_audit_log_into_a_closed_pipe_stops_quietly(long_log: str) -> None:
+    """`tandem audit log | head -3`: the command stops when the reader goes, without a
+    traceback."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-c", "from cli.main import main; main()", "audit", "log",
+               "--db", long_log]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=root) as process:
+        assert process.stdout is not None and process.stderr is not None
+        for _ in range(3):
+            process.stdout.readline()
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        process.wait(timeout=120)
+    assert "Traceback" not in errors and "crash" not in errors.lower()
+    assert process.returncode in (0, 1)
