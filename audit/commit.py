@@ -200,11 +200,16 @@ def active_people(db_url: str | None) -> frozenset[str]:
 def current_state(db_url: str | None) -> ProgramState:
     """The program's state, read-only; the empty state when there is no log yet (a dry run
     without a database sees no pairs and no history)."""
-    from audit.log import db as database
+    from audit.log import location
     from audit.state import derive_state
+
+    url = location.resolve_url(db_url)
+    if location.absent(url):  # no log: no need to load the database library
+        return derive_state(())
+    from audit.log import db as database
     from audit.state import program_state as state_of
 
-    db = database.open_if_present(database.resolve_url(db_url))
+    db = database.open_if_present(url)
     if db is None:
         return derive_state(())
     try:

@@ -268,7 +268,35 @@ def _docs(conn: Any) -> list[dict[str, Any]]:
     return store.all_docs(conn)
 
 
-def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
+# A write about this many people or fewer reads their entries only (an indexed query).
+FOCUS_LIMIT = 400
+# Entries that change a pair without naming its people in an indexed column: a run that
+# needs approval, its approval or rejection.
+_UNNAMED = ("run", "approval", "rejection")
+
+
+def _book(conn: Any, pairs: Sequence[tuple[str, str]]
+          ) -> tuple[PairBook, list[dict[str, Any]]]:
+    """The pairs the facts name, as the whole log says, and the entries it was read from
+    (every entry about their people: their check-ins and outcomes included). Only the
+    entries about their people (and the runs, approvals and rejections) are read when every
+    pair is found there, which is the usual case; otherwise, or for a large batch, the whole
+    log, so that a refusal says exactly what the whole log says (the closest pair it
+    formed, as a hint)."""
+    from audit.log import store
+
+    people = sorted({person for pair in pairs for person in pair})
+    if people and len(people) <= FOCUS_LIMIT:
+        docs = list(store.docs_about(conn, people, _UNNAMED))
+        book = current_book(docs)
+        if all(book.get(mentor, mentee) is not None for mentor, mentee in pairs):
+            return book, docs
+    docs = list(_docs(conn))
+    return current_book(docs), docs
+
+
+def _write(db_url: str | None, kind: str, build: Any,
+           pairs: Sequence[tuple[str, str]] = ()) -> FollowupReceipt:
     """Under the writers' lock: read the pairs, let ``build`` make the entries, append them."""
     from sqlalchemy import insert
 
@@ -284,8 +312,8 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)
             at = utc_now()
-            docs = _docs(conn)
-            batch, skipped = build(current_book(docs), at, new_run_id(at), docs)
+            book, docs = _book(conn, pairs)
+            batch, skipped = build(book, at, new_run_id(at), docs)
             if not batch.docs:
                 return FollowupReceipt(db.shown, "", head_seq, head_seq, head_hash, 0, kind,
                                        tuple(skipped))
@@ -397,7 +425,7 @@ def record_checkins(db_url: str | None, actor: str | None, checkins: Sequence[Ch
             raise InvalidInput(refused, "check-ins")
         return batch, refused
 
-    return _write(db_url, KIND_CHECKIN, build)
+    return _write(db_url, KIND_CHECKIN, build, [(c.mentor, c.mentee) for c in checkins])
 
 
 def import_checkins(db_url: str | None, actor: str | None, path: Path, *,
@@ -445,7 +473,7 @@ def record_outcomes(db_url: str | None, actor: str | None, facts: Sequence[Outco
                 record, outcome=fact.result, outcome_seq=0)})
         return batch, []
 
-    return _write(db_url, KIND_OUTCOME, build)
+    return _write(db_url, KIND_OUTCOME, build, [(f.mentor, f.mentee) for f in facts])
 
 
 def record_correction(db_url: str | None, actor: str | None, fact: Outcome, reason: str
@@ -464,7 +492,8 @@ def record_correction(db_url: str | None, actor: str | None, fact: Outcome, reas
         raise RefusedError(f"{fact.result!r} is not a result; use one of "
                            f"{', '.join(RESULTS)}")
 
-    def build(book: PairBook, at: str, run: str) -> tuple[_Batch, list[Problem]]:
+    def build(book: PairBook, at: str, run: str, _docs: Sequence[Mapping[str, Any]]
+              ) -> tuple[_Batch, list[Problem]]:
         found = book.get(fact.mentor, fact.mentee)
         if found is None or found.outcome is None or found.outcome_seq is None:
             refusal = check_outcome(fact, book)
@@ -479,7 +508,7 @@ def record_correction(db_url: str | None, actor: str | None, fact: Outcome, reas
                          found.outcome_seq, found.seq, note.digest if note else None).as_doc()
         return _Batch([doc], [note] if note else []), []
 
-    return _write(db_url, KIND_CORRECTION, build)
+    return _write(db_url, KIND_CORRECTION, build, [(fact.mentor, fact.mentee)])
 
 
 # -- reading for the statistics --------------------------------------------------------------

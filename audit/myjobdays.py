@@ -131,6 +131,8 @@ def plan_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "settings": strip_protected(result["settings"]),
            "summary": strip_protected(result["summary"]),
            "entries": len(visits) + len(unmet)}
+    if "solver" in result:  # how the plan was proved, or the gap the time limit left
+        run["solver"] = strip_protected(result["solver"])
     return [run, *visits, *unmet]
 
 

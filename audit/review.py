@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,8 @@ from audit.state import program_state as state_of
 from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
 __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
-           "log_checked", "places_left", "show", "status", "status_checked", "trust_advice",
+           "log_checked", "log_chunks", "places_left", "show", "status", "status_checked",
+           "trust_advice",
            "warning"]
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
@@ -136,9 +137,17 @@ def warning(finding: Finding) -> str:
             f"{finding.message}. {trust_advice(finding)} Run `tandem audit verify`.")
 
 
-def _check(conn: Connection, upto: int | None) -> Finding | None:
-    """The first break of the chain up to entry ``upto`` (None: the whole log), checked
-    against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
+def _check_shown(conn: Connection, shown: list[int]) -> Finding | None:
+    """The bounded check of what a reading command shows (see
+    ``audit.log.verify.check_shown``), against the witness and key of TANDEM_WITNESS and
+    TANDEM_PUBLIC_KEY when set."""
+    from audit.log.verify import check_shown
+
+    witness = os.environ.get(WITNESS_ENV) or None
+    return check_shown(conn, shown, _witness_heads(), witnessed=witness is not None)
+
+
+def _witness_heads() -> list[Anchor]:
     from audit.log.verify import anchors
 
     witness = os.environ.get(WITNESS_ENV) or None
@@ -146,6 +155,14 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
     heads: list[Anchor] = []
     if witness and Path(witness).exists():  # not yet written: it lists no head
         heads, _ = anchors(Path(witness), Path(key) if key else None)
+    return heads
+
+
+def _check(conn: Connection, upto: int | None) -> Finding | None:
+    """The first break of the chain up to entry ``upto`` (None: the whole log), checked
+    against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
+    witness = os.environ.get(WITNESS_ENV) or None
+    heads = _witness_heads()
     if upto is not None:
         heads = [h for h in heads if h.seq <= upto]
     verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
@@ -210,9 +227,36 @@ def log_checked(db_url: str | None, where: LogFilter) -> Checked:
     try:
         with db.reading() as conn:
             rows = store.select_rows(conn, where)
-            newest = max((r.seq for r in rows), default=0)
-            finding = _check(conn, None if newest == store.head(conn)[0] else newest)
+            finding = _check_shown(conn, [r.seq for r in rows])
             return Checked([_logged(row) for row in rows], finding)
+    finally:
+        db.dispose()
+
+
+CHUNK = 500  # entries read, checked and printed at a time by a streamed `audit log`
+
+
+def log_chunks(db_url: str | None, where: LogFilter) -> Generator[Checked, None, None]:
+    """The entries matching ``where``, newest first, CHUNK at a time, each chunk with the
+    first break found so far by the bounded check of what it holds (see
+    ``audit.log.verify.check_shown``): memory bounded by a chunk, and a reader that stops
+    early (`audit log | head`) stops the reading. Close the iterator when done."""
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            finding: Finding | None = None
+            chunk: list[StoredRow] = []
+            given = 0
+            with closing(store.iter_selected(conn, where)) as rows:
+                for row in rows:
+                    chunk.append(row)
+                    if len(chunk) == CHUNK:
+                        finding = finding or _check_shown(conn, [r.seq for r in chunk])
+                        yield Checked([_logged(r) for r in chunk], finding)
+                        chunk, given = [], given + 1
+            if chunk or not given:
+                finding = finding or _check_shown(conn, [r.seq for r in chunk])
+                yield Checked([_logged(r) for r in chunk], finding)
     finally:
         db.dispose()
 
@@ -233,7 +277,7 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             row = store.row_at(conn, seq)
             if row is None:
                 raise EntryNotFoundError(seq, store.head(conn)[0])
-            finding = _check(conn, seq)
+            finding = _check_shown(conn, [seq])
             entry = _logged(row)
             digest = entry.doc.get("note_digest")
             note = (note_state(digest, store.note_of(conn, digest))
@@ -251,6 +295,7 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
             files = None
             if run_doc:
                 names, profiles = _people(conn, run_doc, _subjects(entry.doc))
+                finding = _altered(run_doc, profiles) or finding
                 if rules_text:
                     files = store.rules_files(conn, str(run_doc.get("rules_text_digest")))
                     files = files if files is not None else {}
@@ -258,6 +303,19 @@ def show(db_url: str | None, seq: int, *, rules_text: bool = False) -> EntryView
         db.dispose()
     ok = finding is None or finding.seq > seq or (finding.problem in ("snapshot", "note"))
     return EntryView(entry, run_doc, names, ok, files, profiles, finding, note)
+
+
+def _altered(run_doc: Mapping[str, Any], profiles: Mapping[str, str]) -> Finding | None:
+    """A kept profile of the people shown that no longer matches its run's digest."""
+    recorded = run_doc.get("profile_digests")
+    for person, state in sorted(profiles.items()):
+        if state == "altered" and isinstance(recorded, Mapping) and \
+                isinstance(run_doc.get("seq"), int):
+            return Finding(int(run_doc["seq"]), "snapshot",
+                           f"the kept profile of {person} for run {run_doc.get('run')} was "
+                           f"altered: it no longer matches the digest that run entry "
+                           f"{run_doc['seq']} recorded ({recorded.get(person)})")
+    return None
 
 
 def _people(conn: Connection, run_doc: Mapping[str, Any], people: list[str]

@@ -72,19 +72,70 @@ def log_command(person: str | None, pair: tuple[str, str] | None, run: str | Non
       tandem audit log --pair M01:E07
       tandem audit log --run 20260901T101530Z --since 2026-09-01
     """
-    from audit.review import LogFilter, log_checked
+    from contextlib import closing
 
-    checked = log_checked(db_url, LogFilter(person, pair, run, since, limit))
-    _warn(checked.finding)
+    from audit.review import LogFilter, log_chunks
+
+    with closing(log_chunks(db_url, LogFilter(person, pair, run, since, limit))) as chunks:
+        first = next(chunks)
+        second = next(chunks, None)
+        if second is None:  # it fits in one chunk: one table, one JSON array
+            _warn(first.finding)
+            _print_entries(first.value, first.finding, fmt)
+            raise SystemExit(0 if first.ok else 1)
+        finding = _stream_log([first, second], chunks, fmt)
+    raise SystemExit(0 if finding is None else 1)
+
+
+def _verified(entries: list[LoggedEntry], finding: Finding | None) -> list[dict[str, Any]]:
+    trusted = finding.trusted_upto if finding else None
+    return [{**e.as_dict(), "verified": trusted is None or e.seq <= trusted} for e in entries]
+
+
+def _print_entries(entries: list[LoggedEntry], finding: Finding | None, fmt: str) -> None:
     if fmt == "json":
         from cli.render import print_json
 
-        trusted = checked.finding.trusted_upto if checked.finding else None
-        print_json([{**e.as_dict(), "verified": trusted is None or e.seq <= trusted}
-                    for e in checked.value])
+        print_json(_verified(entries, finding))
     else:
-        _print_log(checked.value)
-    raise SystemExit(0 if checked.ok else 1)
+        _print_log(entries)
+
+
+def _stream_log(head: list[Any], rest: Any, fmt: str) -> Finding | None:
+    """Print chunk after chunk as they are read: the warning before the first chunk that
+    finds a break; JSON as one array written item by item; a table per chunk."""
+    import itertools
+    import sys
+
+    from audit.explain import subject, summary, when
+    from cli.render import cell, console, json_item
+
+    warned: Finding | None = None
+    out = console()
+    if fmt == "json":
+        sys.stdout.write("[")
+    first = True
+    for checked in itertools.chain(head, rest):
+        if checked.finding is not None and warned is None:
+            warned = checked.finding
+            _warn(warned)
+        if fmt == "json":
+            for item in _verified(checked.value, checked.finding):
+                sys.stdout.write(("\n" if first else ",\n") + json_item(item))
+                first = False
+            continue
+        table = _table("audit entries, newest first" if first else "", "seq", "when (UTC)",
+                       "kind", "run", "who", "what")
+        table.show_header = first
+        first = False
+        for e in checked.value:
+            table.add_row(cell(e.seq), cell(when(e.doc.get("at"))[:19]),
+                          cell(e.doc.get("kind")), cell(e.doc.get("run")),
+                          cell(subject(e.doc)), cell(summary(e.doc)))
+        out.print(table)
+    if fmt == "json":
+        sys.stdout.write("\n]\n")
+    return warned
 
 
 @audit.command("show")

@@ -118,6 +118,13 @@ def show_plan(result: Mapping[str, Any], committed: str | None = None) -> None:
               f"total score {s['total_score']}, {s['unmet']} with fewer visits than wanted "
               f"(visits_per_person {settings['visits_per_person']}, "
               f"{s['places']} host places in all).", markup=False)
+    solver = result.get("solver") or {}
+    if solver and not solver.get("optimal"):
+        gap = solver.get("gap")
+        out.print(f"NOT proved optimal: stopped at the time limit of {solver['time_limit']} s "
+                  f"while maximising the {solver.get('stopped_at')}, gap "
+                  + ("unknown" if gap is None else f"{gap:.2%}") + "; raise "
+                  "settings.time_limit to prove it.", markup=False)
     out.print(f"rules {result['rules_digest']}\ninput {result['input_digest']}", markup=False)
     out.print(safe_lines(committed) if committed else
               "Dry run: nothing was written. Add --commit to record this plan.", markup=False)

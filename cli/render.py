@@ -54,6 +54,14 @@ def print_json(value: Any, compact: bool = False) -> None:
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
+def json_item(value: Any) -> str:
+    """One item of a JSON array as `print_json` indents it (two spaces in), for writing a
+    long array item by item."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    text = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return "\n".join("  " + line for line in text.split("\n"))
+
+
 def print_problems(problems: Iterable[Problem]) -> None:
     err = console(stderr=True)
     for problem in problems:

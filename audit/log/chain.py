@@ -254,47 +254,10 @@ class Verifier:
         return None
 
     def _check(self, row: StoredRow) -> Finding | None:
-        seq, prev = row.seq, self._head
-        if seq != prev.seq + 1:
-            missing = (f"entry {prev.seq + 1} is missing" if seq > prev.seq + 1
-                       else "it repeats an earlier seq")
-            return Finding(seq, "order", f"entry {seq} follows entry {prev.seq}: {missing}")
-        if not isinstance(row.entry, str):
-            return Finding(seq, "content", f"entry {seq} is not stored as text: it was changed")
-        try:
-            doc = json.loads(row.entry)
-        except ValueError:
-            return Finding(seq, "content", f"entry {seq} is not valid JSON: it was changed")
-        if not isinstance(doc, dict):
-            return Finding(seq, "content", f"entry {seq} is not a JSON object: it was changed")
-        if doc.get("seq") != seq:
-            return Finding(seq, "order", f"the entry stored at seq {seq} says it is entry "
-                                         f"{doc.get('seq')}: entries were moved or swapped")
-        if row.prev_hash != prev.entry_hash:
-            return Finding(seq, "link", f"entry {seq}'s prev_hash {row.prev_hash} is not the "
-                                        f"entry_hash of entry {prev.seq} ({prev.entry_hash}): "
-                                        f"one of the two was changed, or entries were removed")
-        if _canonical(doc) != row.entry:
-            return Finding(seq, "content", f"entry {seq} is not stored as canonical JSON, the "
-                                           "only form Tandem writes (a repeated key, a space, "
-                                           "an escape or a reordered key): its stored text was "
-                                           "changed, and other tools may read it differently")
-        actual = sha256_hex(row.prev_hash + row.entry)
-        if actual != row.entry_hash:
-            return Finding(seq, "content", f"entry {seq}'s content hashes to {actual}, not to "
-                                           f"its stored entry_hash {row.entry_hash}: the entry "
-                                           f"or its hash was changed")
-        for column, key in INDEX_COLUMNS.items():
-            if row.columns.get(column) != doc.get(key):
-                return Finding(seq, "index", f"entry {seq}'s column {column} holds "
-                                             f"{row.columns.get(column)!r} but the entry says "
-                                             f"{doc.get(key)!r}: the column was changed")
-        found = problems(doc)
-        if found:
-            return Finding(seq, "entry", describe(seq, doc, found) + ": Tandem never writes "
-                           "such an entry, so it was appended by something else (a forged "
-                           "append), or by a newer Tandem")
-        return self._check_group(seq, doc) or self._check_note(seq, doc)
+        finding, doc = check_row(row, self._head)
+        if finding is not None or doc is None:
+            return finding
+        return self._check_group(row.seq, doc) or self._check_note(row.seq, doc)
 
     def _check_note(self, seq: int, doc: Mapping[str, Any]) -> Finding | None:
         digest = doc.get("note_digest")
@@ -337,6 +300,56 @@ class Verifier:
             return Finding(seq, "run", f"entry {seq} belongs to run {run}, but no run entry "
                                        "announces it")
         return None
+
+
+def check_row(row: StoredRow, prev: Head) -> tuple[Finding | None, dict[str, Any] | None]:
+    """One stored row against the head before it: its place, its link, its canonical text,
+    its hash and its index columns. The finding, or None and the parsed entry."""
+    seq = row.seq
+    if seq != prev.seq + 1:
+        missing = (f"entry {prev.seq + 1} is missing" if seq > prev.seq + 1
+                   else "it repeats an earlier seq")
+        return Finding(seq, "order", f"entry {seq} follows entry {prev.seq}: {missing}"), None
+    if not isinstance(row.entry, str):
+        return Finding(seq, "content",
+                       f"entry {seq} is not stored as text: it was changed"), None
+    try:
+        doc = json.loads(row.entry)
+    except ValueError:
+        return Finding(seq, "content", f"entry {seq} is not valid JSON: it was changed"), None
+    if not isinstance(doc, dict):
+        return Finding(seq, "content",
+                       f"entry {seq} is not a JSON object: it was changed"), None
+    if doc.get("seq") != seq:
+        return Finding(seq, "order", f"the entry stored at seq {seq} says it is entry "
+                                     f"{doc.get('seq')}: entries were moved or swapped"), None
+    if row.prev_hash != prev.entry_hash:
+        return Finding(seq, "link", f"entry {seq}'s prev_hash {row.prev_hash} is not the "
+                                    f"entry_hash of entry {prev.seq} ({prev.entry_hash}): "
+                                    "one of the two was changed, or entries were "
+                                    "removed"), None
+    if _canonical(doc) != row.entry:
+        return Finding(seq, "content", f"entry {seq} is not stored as canonical JSON, the "
+                                       "only form Tandem writes (a repeated key, a space, "
+                                       "an escape or a reordered key): its stored text was "
+                                       "changed, and other tools may read it "
+                                       "differently"), None
+    actual = sha256_hex(row.prev_hash + row.entry)
+    if actual != row.entry_hash:
+        return Finding(seq, "content", f"entry {seq}'s content hashes to {actual}, not to "
+                                       f"its stored entry_hash {row.entry_hash}: the entry "
+                                       f"or its hash was changed"), None
+    for column, key in INDEX_COLUMNS.items():
+        if row.columns.get(column) != doc.get(key):
+            return Finding(seq, "index", f"entry {seq}'s column {column} holds "
+                                         f"{row.columns.get(column)!r} but the entry says "
+                                         f"{doc.get(key)!r}: the column was changed"), None
+    found = problems(doc)
+    if found:
+        return Finding(seq, "entry", describe(seq, doc, found) + ": Tandem never writes "
+                       "such an entry, so it was appended by something else (a forged "
+                       "append), or by a newer Tandem"), None
+    return None, doc
 
 
 def _canonical(doc: Any) -> str | None:

@@ -33,11 +33,12 @@ from audit.log.errors import (
     SchemaTooNewError,
     SchemaTooOldError,
 )
+from audit.log.location import DEFAULT_URL as DEFAULT_URL
+from audit.log.location import resolve_url as resolve_url
 
 if TYPE_CHECKING:
     from audit.log.witness import WitnessConfig
 
-DEFAULT_URL = "sqlite:///tandem.db"
 DEFAULT_LOCK_TIMEOUT = 60.0
 MAX_LOCK_TIMEOUT = 86400.0  # a day: longer is a mistake, and overflows the drivers' timers
 SchemaState = Literal["empty", "current", "old"]
@@ -50,11 +51,6 @@ class DatabaseRefusedError(AuditError):
         self.url, self.reason = url, reason
         super().__init__(f"the audit database {url} refused the operation: {reason}; "
                          "nothing was written")
-
-
-def resolve_url(db_url: str | None) -> str:
-    """The --db URL, else TANDEM_DB, else tandem.db in the working directory."""
-    return db_url or os.environ.get("TANDEM_DB") or DEFAULT_URL
 
 
 def shown(url: str) -> str:

@@ -140,6 +140,11 @@ def iter_rows(conn: Connection) -> Generator[StoredRow, None, None]:
 
 def select_rows(conn: Connection, where: LogFilter) -> list[StoredRow]:
     """The entries matching the filter, newest first."""
+    return list(iter_selected(conn, where))
+
+
+def iter_selected(conn: Connection, where: LogFilter) -> Generator[StoredRow, None, None]:
+    """The entries matching the filter, newest first, streamed."""
     query = select(*_ROW_COLUMNS).order_by(_LOG.c.seq.desc())
     if where.person:
         # A my-job-day visit names its visitor and host in the entry only: the entry is
@@ -159,12 +164,23 @@ def select_rows(conn: Connection, where: LogFilter) -> list[StoredRow]:
         query = query.where(_LOG.c.at >= where.since.strftime("%Y-%m-%dT%H:%M:%S"))
     if where.limit:
         query = query.limit(where.limit)
-    return [_stored(r) for r in conn.execute(query)]
+    for row in conn.execution_options(yield_per=_BATCH).execute(query):
+        yield _stored(row)
 
 
 def row_at(conn: Connection, seq: int) -> StoredRow | None:
     row = conn.execute(select(*_ROW_COLUMNS).where(_LOG.c.seq == seq)).first()
     return _stored(row) if row else None
+
+
+def rows_at(conn: Connection, seqs: Sequence[int]) -> dict[int, StoredRow]:
+    """The entries at these seqs (by the primary key), those that exist."""
+    wanted = sorted(set(seqs))
+    found: dict[int, StoredRow] = {}
+    for start in range(0, len(wanted), _BATCH):
+        query = select(*_ROW_COLUMNS).where(_LOG.c.seq.in_(wanted[start:start + _BATCH]))
+        found.update((row.seq, row) for row in map(_stored, conn.execute(query)))
+    return found
 
 
 def run_row(conn: Connection, run_id: str, kind: str = KIND_RUN) -> StoredRow | None:
@@ -183,6 +199,19 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
     last = conn.execute(select(_LOG.c.entry).where(_LOG.c.kind == kind)
                         .order_by(_LOG.c.seq.desc()).limit(1)).scalar_one()
     return total, json.loads(last)
+
+
+def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
+               ) -> list[dict[str, Any]]:
+    """The entries naming any of these people in an indexed column (mentor, mentee,
+    person), and every entry of these kinds, oldest first, parsed. Read inside a write
+    transaction, so not streamed."""
+    ids = list(people)
+    query = (select(_LOG.c.entry)
+             .where(or_(_LOG.c.mentor_id.in_(ids), _LOG.c.mentee_id.in_(ids),
+                        _LOG.c.person_id.in_(ids), _LOG.c.kind.in_(list(kinds))))
+             .order_by(_LOG.c.seq))
+    return list(well_formed(_parsed(row[0]) for row in conn.execute(query).all()))
 
 
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:

@@ -3,12 +3,15 @@ a head given with --expect-head, and every head a witness file lists."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from audit.log import db as database
 from audit.log import store
-from audit.log.chain import Anchor, Head, Verifier, VerifyReport
+from audit.log.chain import Anchor, Finding, Head, Verifier, VerifyReport, check_row
+from audit.log.entries import GENESIS
 from audit.log.errors import NoAuditLogError
 from audit.log.witness import load_public_key, read_heads, signature_problem
 
@@ -57,3 +60,70 @@ def _report(report: VerifyReport, heads: list[Anchor], key_name: str | None) -> 
     return VerifyReport(report.entries, report.runs, report.head, report.finding,
                         report.expected_head, len(heads), key_name, report.notes_kept,
                         report.notes_erased)
+
+
+def check_shown(conn: Any, shown: Iterable[int], heads: Sequence[Anchor] = (), *,
+                witnessed: bool = False) -> Finding | None:
+    """The bounded check of a reading command (`audit show`, `audit log`): a cost in
+    proportion to what it shows, plus a constant, never a pass over the whole log.
+
+    Checked: each entry shown, the head of the log and, with a witness, the witness's last
+    head: each one's place, canonical text, hash and index columns, and its link to the
+    entry before it (its prev_hash is that entry's hash, and that entry's text and hash
+    check out); then the witness's last head
+    against the log (the same hash at the same seq, not beyond the end, no entry after it
+    unless written without the witness). Not checked: the entries in between, the run
+    groups, the kept rules texts and profiles: `audit verify` does that, streaming."""
+    last = store.head(conn)[0]
+    witness_last = max(heads, key=lambda a: a.seq) if heads else None
+    targets = {s for s in shown if 0 < s <= last}
+    if last:
+        targets.add(last)
+    if witness_last is not None and 0 < witness_last.seq <= last:
+        targets.add(witness_last.seq)
+    rows = store.rows_at(conn, [s for t in targets for s in (t - 1, t) if s > 0])
+    for seq in sorted(targets):
+        before = rows.get(seq - 1)
+        if seq > 1 and before is None:
+            return Finding(seq - 1, "order", f"entry {seq - 1} is missing")
+        prev = Head(seq - 1, before.entry_hash) if before else Head(0, GENESIS)
+        if before is not None:  # the hash linked to must be the entry's own
+            finding, _ = check_row(before, Head(seq - 2, before.prev_hash))
+            if finding is not None:
+                return finding
+        row = rows.get(seq)
+        if row is None:
+            return Finding(seq, "order", f"entry {seq} is missing")
+        finding, _ = check_row(row, prev)
+        if finding is not None:
+            return finding
+    if witness_last is None:
+        return _unwitnessed(0, last) if witnessed and last else None
+    if witness_last.unsigned:
+        return Finding(witness_last.seq, "signature", f"{witness_last.unsigned}: the head it "
+                       f"names (entry {witness_last.seq}) may be forged")
+    if witness_last.seq > last:
+        removed = (f"entries {last + 1} to {witness_last.seq}"
+                   if witness_last.seq > last + 1 else f"entry {witness_last.seq}")
+        return Finding(witness_last.seq, "witness",
+                       f"the log ends at entry {last}, but {witness_last.source} recorded "
+                       f"entry {witness_last.seq} as the head: {removed} were removed")
+    kept = rows[witness_last.seq]
+    if kept.entry_hash != witness_last.entry_hash:
+        return Finding(witness_last.seq, "witness",
+                       f"entry {witness_last.seq} has entry_hash {kept.entry_hash}, but "
+                       f"{witness_last.source} recorded {witness_last.entry_hash}: the log was "
+                       f"rewritten at or before entry {witness_last.seq}")
+    if witnessed and last > witness_last.seq:
+        return _unwitnessed(witness_last.seq, last)
+    return None
+
+
+def _unwitnessed(witness_end: int, end: int) -> Finding:
+    """Entries after the witness's last head (as `audit.log.chain.Verifier` words it)."""
+    last = (f"its last head is entry {witness_end}" if witness_end else "it lists no head")
+    first = witness_end + 1
+    which = f"entries {first} to {end} are" if end > first else f"entry {end} is"
+    return Finding(first, "witness",
+                   f"{which} not in the witness ({last}): added without it, or forged (or the "
+                   "writer was killed between its commit and the witness)", witness_end)

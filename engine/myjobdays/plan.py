@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import structlog
 
 from engine import __version__
@@ -56,10 +57,11 @@ def check_settings(rules: Rules) -> PlannerSettings:
 
 
 def _instance(found: Candidates, settings: PlannerSettings) -> Instance:
-    eligible = found.eligible
-    edges = [Edge(v, h, found.hosts[h].job_family, int(found.scores[v, h]))
-             for v in range(len(found.visitors)) for h in range(len(found.hosts))
-             if eligible[v, h]]
+    visitors, hosts = np.nonzero(found.eligible)  # row-major: by visitor, then host
+    families = [h.job_family for h in found.hosts]
+    edges = [Edge(v, h, families[h], s) for v, h, s in
+             zip(visitors.tolist(), hosts.tolist(),
+                 found.scores[visitors, hosts].tolist(), strict=True)]
     row = {p.id: v for v, p in enumerate(found.visitors)}
     return Instance(edges, [int(s) for s in found.slots],
                     [row.get(h.id, -1) for h in found.hosts], len(settings.days),
@@ -80,7 +82,7 @@ def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
     instance = _instance(found, settings)
     timings = {"candidates": time.perf_counter() - clock}
     clock = time.perf_counter()
-    solution = solve(instance)
+    solution = solve(instance, settings.time_limit)
     timings["solver"] = time.perf_counter() - clock
     days = [d.isoformat() for d in settings.days]
     visits = []
@@ -102,8 +104,11 @@ def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
                "was planned"
     wanted = sum(min(len(discover(v)), settings.visits_per_person) for v in found.visitors)
     log.info("my job days planned", visits=len(visits), unmet=len(unmet),
-             candidate_visits=len(instance.edges), days=len(days),
+             candidate_visits=len(instance.edges), days=len(days), path=solution.path,
              **{k: round(v, 3) for k, v in timings.items()})
+    if not solution.optimal:
+        log.warning("my job days not proved optimal", gap=solution.gap,
+                    stopped_at=solution.stopped_at, time_limit=settings.time_limit)
     return {
         "tandem_version": __version__,
         "rules_digest": rules.digest_of("my_job_days"),
@@ -118,7 +123,19 @@ def plan_my_job_days(cohort: Cohort, rules: Rules) -> dict[str, Any]:
                     "places": int(found.slots.sum()) * len(days), "days": len(days),
                     "wanted": wanted, "visits": len(visits),
                     "total_score": int(solution.total_score), "unmet": len(unmet)},
+        "solver": solver_report(solution, settings),
     }
+
+
+def solver_report(solution: Solution, settings: PlannerSettings) -> dict[str, Any]:
+    """How the plan was proved: the path, whether it is optimal and, when the time limit
+    stopped the solver, the stage it stopped in and the gap it proved there."""
+    out: dict[str, Any] = {"path": solution.path, "optimal": solution.optimal,
+                           "time_limit": settings.time_limit}
+    if not solution.optimal:
+        out["stopped_at"] = solution.stopped_at
+        out["gap"] = solution.gap
+    return out
 
 
 def _unmet(found: Candidates, instance: Instance, solution: Solution,

@@ -147,11 +147,15 @@ class PlannerSettings:
     visits_per_person: int = 1
     slots_per_host_per_day: int = 1
     where: str = ""  # the file that holds them, for messages
+    time_limit: int = 60  # seconds for the planner's solver (see engine.myjobdays.solve)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"days": [d.isoformat() for d in self.days],
-                "visits_per_person": self.visits_per_person,
-                "slots_per_host_per_day": self.slots_per_host_per_day}
+        out: dict[str, Any] = {"days": [d.isoformat() for d in self.days],
+                               "visits_per_person": self.visits_per_person,
+                               "slots_per_host_per_day": self.slots_per_host_per_day}
+        if self.time_limit != PlannerSettings.time_limit:
+            out["time_limit"] = self.time_limit
+        return out
 
 
 @dataclass(frozen=True)
@@ -548,8 +552,8 @@ class _Checker:
                 self.problem(("settings", key), f"{key} is a pairing setting and means nothing "
                                                 "to the my-job-day planner; remove it (the "
                                                 "planner's settings are days, "
-                                                "visits_per_person and "
-                                                "slots_per_host_per_day)")
+                                                "visits_per_person, "
+                                                "slots_per_host_per_day and time_limit)")
         if foreign:
             return None
         if self.ruleset == "pairing":
@@ -567,7 +571,8 @@ class _Checker:
                 return None
             first[day] = i
         return PlannerSettings(tuple(sorted(first)), int(raw.get("visits_per_person", 1)),
-                           int(raw.get("slots_per_host_per_day", 1)), self.file)
+                               int(raw.get("slots_per_host_per_day", 1)), self.file,
+                               int(raw.get("time_limit", PlannerSettings.time_limit)))
 
     def day(self, value: Any, path: Key) -> date | None:
         if isinstance(value, date) and not isinstance(value, datetime):

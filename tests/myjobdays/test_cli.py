@@ -60,7 +60,7 @@ def line_of(path: Path, text: str) -> int:
 def test_json_output_follows_the_documented_contract(plan: dict[str, Any]) -> None:
     """Top-level, visit, reason and unmet keys are those the README documents."""
     assert set(plan) == {"tandem_version", "rules_digest", "input_digest", "as_of",
-                         "settings", "visits", "unmet", "note", "summary"}
+                         "settings", "visits", "unmet", "note", "summary", "solver"}
     assert plan["settings"] == {"days": ["2026-10-06", "2026-10-13", "2026-10-20"],
                                 "visits_per_person": 2, "slots_per_host_per_day": 1}
     assert {k for v in plan["visits"] for k in v} == {"visitor", "host", "day", "family",

@@ -18,7 +18,7 @@ import pytest
 
 from engine.base.resources import rules_dir
 from engine.myjobdays.plan import plan_my_job_days
-from engine.myjobdays.solve import Edge, Instance, solve, violations
+from engine.myjobdays.solve import Edge, Instance, Method, solve, violations
 from engine.profiles.cohort import Cohort, Participant
 from engine.rules.ruleset import load_rules
 from tests.pairing.factories import AS_OF, person
@@ -91,11 +91,14 @@ def _random_instance(rng: random.Random) -> Instance:
                     rng.randint(1, 2), rng.randint(1, 2))
 
 
+@pytest.mark.parametrize("method", ["exact", "visits-then-days"])
 @pytest.mark.parametrize("seed", range(ROUNDS))
-def test_solver_matches_an_exhaustive_search(seed: int) -> None:
-    """On a random instance, the plan breaks no constraint and equals the best by search."""
+def test_solver_matches_an_exhaustive_search(seed: int, method: Method) -> None:
+    """On a random instance, the plan breaks no constraint and equals the best by search,
+    by either path."""
     instance = _random_instance(random.Random(seed))
-    solution = solve(instance)
+    solution = solve(instance, method=method)
+    assert solution.optimal
     assert violations(instance, solution.chosen) == []
     assert _feasible(instance, solution.chosen)
     assert (solution.visits, solution.total_score) == _best(instance)

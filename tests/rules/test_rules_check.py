@@ -283,8 +283,8 @@ SETTINGS_CASES = [
     ("a pairing setting for my job days", "my_job_days.yaml",
      "ruleset: my_job_days\nsettings:\n  objective: score\n  days: [2026-10-06]\n",
      "r/FILE: line 3: error: objective is a pairing setting and means nothing to the "
-     "my-job-day planner; remove it (the planner's settings are days, visits_per_person and "
-     "slots_per_host_per_day)"),
+     "my-job-day planner; remove it (the planner's settings are days, visits_per_person, "
+     "slots_per_host_per_day and time_limit)"),
     ("a my-job-day setting for the pairing", "settings.yaml",
      "ruleset: pairing\nsettings:\n  days: [2026-10-06]\n",
      "r/FILE: line 3: error: days is a my-job-day setting and means nothing to the "

@@ -1,0 +1,206 @@
+"""A log of 100,000 entries, and how long the reading and writing commands take on it.
+
+    python benchmarks/log.py                       # build a new log, then time the commands
+    python benchmarks/log.py --db sqlite:///big.db # keep the log (built when absent)
+    python benchmarks/log.py --entries 20000       # a smaller log
+
+The log is synthetic and seeded, made by its own generator (no external file) through
+Tandem's own writers, so every entry is chained and checked as a real one:
+
+- `--runs` pairing runs (default 10), each pairing new mentors with new mentees (2,000 each
+  by default), with reasons shaped like the bundled rules' and whole profiles kept;
+- check-ins of the active pairs in batches of 10,000 (`record_checkins`, one transaction
+  per batch), until the log holds `--entries` entries.
+
+Then, each command as a user runs it (a new `tandem` process; wall time and the CPU time of
+the process): `tandem --help`; `status`; `audit show N` of the last entry; `audit log
+--limit 10`; `report`; `insights`; a `pair` dry run of examples/cohort.json with that log as
+its history and with no log; and 1,000 outcomes recorded one by one in this process
+(`record_outcome`, the write path without the start-up). The machine's load average is
+printed first: read the figures as ratios inside one run. No time is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES_FILES = {"culture.yaml": "rules:\n  - id: culture/same-job-family\n",
+               "settings.yaml": "settings:\n  objective: participation\n"}
+FAMILIES = ("finance", "it", "legal", "marketing", "hr", "operations")
+BECAUSE = ("Partners who share a job family speak the same professional language, so the "
+           "mentor's digital advice can be applied to the mentee's real work.")
+
+
+def _reasons(rng: random.Random, score: int) -> list[dict[str, Any]]:
+    return [{"rule": f"culture/rule-{k}", "title": f"Rule number {k}", "because": BECAUSE,
+             "effect": "score", "points": score // 3,
+             "evidence": {"mentor.job_family": rng.choice(FAMILIES),
+                          "mentee.job_family": rng.choice(FAMILIES)}} for k in range(3)]
+
+
+def run_input(run: int, n: int, rng: random.Random) -> Any:
+    """One synthetic run: n new mentors paired with n new mentees, in the engine's contract."""
+    from audit.commit import CommitInput
+
+    mentors = [f"M{run:03d}{i:05d}" for i in range(n)]
+    mentees = [f"E{run:03d}{i:05d}" for i in range(n)]
+    pairs = []
+    for m, e in zip(mentors, mentees, strict=True):
+        score = rng.randint(10, 90)
+        pairs.append({"mentor": m, "mentee": e, "score": score,
+                      "sentence": f"Name {m} ({m}) mentors Name {e} ({e}), score {score}.",
+                      "reasons": _reasons(rng, score)})
+    profiles = [{"id": p, "role": role, "name": f"Name {p}", "job_family": rng.choice(FAMILIES),
+                 "department": rng.choice("ABCDEFGH"), "subsidiary": rng.choice("XYZ"),
+                 "protected": {"gender": rng.choice("fm"), "birth_year": rng.randint(1960, 2000)}}
+                for people, role in ((mentors, "mentor"), (mentees, "mentee")) for p in people]
+    result = {"tandem_version": "0.1.0", "rules_digest": "sha256:" + "a" * 64,
+              "input_digest": f"sha256:{run:064x}", "as_of": "2026-09-01",
+              "settings": {"objective": "participation", "min_score": 0,
+                           "default_capacity": 1},
+              "pairs": pairs, "unpaired": [],
+              "summary": {"mentors": n, "mentees": n, "pairs": n,
+                          "total_score": sum(p["score"] for p in pairs), "unpaired": 0}}
+    return CommitInput(result, RULES_FILES, profiles)
+
+
+def build(url: str, entries: int, runs: int, per_run: int, seed: int) -> int:
+    """Fill a new log up to `entries` entries; the number written."""
+    from audit.commit import commit_pairing
+    from audit.followup import record_checkins
+    from engine.followup.facts import Checkin
+
+    rng = random.Random(seed)
+    pairs: list[tuple[str, str]] = []
+    for run in range(runs):
+        made = run_input(run, per_run, rng)
+        commit_pairing(url, "bench", lambda _busy, made=made: made)
+        pairs += [(p["mentor"], p["mentee"]) for p in made.result["pairs"]]
+        print(f"  run {run + 1} of {runs} committed", flush=True)
+    total = (per_run + 1) * runs
+    while total < entries:
+        size = min(10_000, entries - total)
+        batch = [Checkin(*rng.choice(pairs), rating=rng.randint(1, 5),
+                         by=rng.choice(["mentor", "mentee"])) for _ in range(size)]
+        record_checkins(url, "bench", batch)
+        total += size
+        print(f"  {total} entries", flush=True)
+    return entries_in(url)
+
+
+def entries_in(url: str) -> int:
+    from audit.log import db as database
+    from audit.log import store
+
+    db = database.open_for_read(url)
+    try:
+        with db.reading() as conn:
+            return store.count(conn)
+    finally:
+        db.dispose()
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, exit code) of `tandem ARGS` in a new process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", *args],
+                          cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode not in (0, 1):
+        print(f"  tandem {' '.join(args)} exited {done.returncode}: "
+              f"{done.stderr.strip()[-300:]}", flush=True)
+    return wall, cpu, done.returncode
+
+
+def outcomes(url: str, n: int, seed: int) -> float:
+    """Seconds to record n outcomes one by one, each its own write."""
+    from audit.followup import record_outcome
+    from audit.log import db as database
+    from audit.log import store
+    from engine.followup.facts import Outcome
+
+    db = database.open_for_read(url)
+    try:
+        with db.reading() as conn:
+            found = [(d["mentor"], d["mentee"]) for d in store.state_docs(conn)
+                     if d.get("kind") == "pair"]
+    finally:
+        db.dispose()
+    rng = random.Random(seed)
+    chosen = rng.sample(found, n)
+    started = time.perf_counter()
+    for mentor, mentee in chosen:
+        record_outcome(url, "bench", Outcome(mentor, mentee,
+                                             rng.choice(["success", "partial", "failure"])))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=None, help="keep the log here (built when absent)")
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--per-run", type=int, default=2_000)
+    parser.add_argument("--outcomes", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=23)
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    work = Path(tempfile.mkdtemp(prefix="tandem-log-bench-"))
+    url = args.db or f"sqlite:///{work / 'tandem.db'}"
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"{os.cpu_count()} CPUs; log {url}", flush=True)
+    from audit.log import location
+
+    if location.absent(url) or args.db is None:
+        started = time.perf_counter()
+        count = build(url, args.entries, args.runs, args.per_run, args.seed)
+        print(f"built {count} entries in {time.perf_counter() - started:.1f} s", flush=True)
+    else:
+        count = entries_in(url)
+    db = ["--db", url]
+    cohort = str(ROOT / "examples" / "cohort.json")
+    rows: list[tuple[str, float, float, int]] = []
+
+    def row(name: str, command: list[str]) -> None:
+        wall, cpu, code = timed(command, work)
+        rows.append((name, wall, cpu, code))
+        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {code:>5}", flush=True)
+
+    print(f"{'work':<44} {'wall s':>8} {'CPU s':>8} {'exit':>5}")
+    row("tandem --help", ["--help"])
+    row("audit show N (the last entry)", ["audit", "show", str(count), *db])
+    row("audit log --limit 10", ["audit", "log", "--limit", "10", *db])
+    row("status", ["status", *db])
+    row("pair dry run, examples/cohort.json, that log", ["pair", cohort, *db])
+    row("pair dry run, examples/cohort.json, no log",
+        ["pair", cohort, "--db", f"sqlite:///{work / 'none.db'}"])
+    row("report", ["report", "--out", str(work / "report.html"), *db])
+    row("insights", ["insights", *db])
+    seconds = outcomes(url, args.outcomes, args.seed)
+    print(f"{f'{args.outcomes} outcomes, one by one (in process)':<44} {seconds:>8.2f}",
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()

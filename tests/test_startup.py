@@ -1,0 +1,52 @@
+"""Start-up: each command loads only the libraries it uses (module lists, not times)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("sqlalchemy", "alembic", "scipy", "statsmodels", "openpyxl", "jinja2", "cryptography")
+PROBE = """
+import atexit, json, sys
+heavy = {heavy!r}
+atexit.register(lambda: sys.__stderr__.write("MODULES " + json.dumps(
+    sorted(h for h in heavy if h in sys.modules)) + "\\n"))
+sys.argv = ["tandem", *{args!r}]
+from cli.main import main
+main()
+"""
+
+
+def loaded(args: list[str], cwd: Path) -> list[str]:
+    """The heavy libraries imported by `tandem ARGS`, run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY, args=args)],
+                          cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")]
+    assert line, done.stderr
+    result: list[str] = json.loads(line[-1].removeprefix("MODULES "))
+    return result
+
+
+@pytest.mark.parametrize("args", [["--help"], ["pair", "--help"], ["audit", "log", "--help"],
+                                  ["report", "--help"], ["insights", "--help"]])
+def test_help_loads_no_heavy_library(args: list[str], tmp_path: Path) -> None:
+    """`tandem --help` and each command's help import none of the heavy libraries."""
+    assert loaded(args, tmp_path) == []
+
+
+def test_a_dry_run_without_a_database_loads_no_database_library(tmp_path: Path) -> None:
+    """`tandem pair COHORT` with no tandem.db imports neither SQLAlchemy nor the report,
+    statistics, spreadsheet or signing libraries."""
+    assert loaded(["pair", str(ROOT / "examples" / "cohort.json")], tmp_path) == []
+    assert not (tmp_path / "tandem.db").exists()
+
+
+def test_validate_loads_no_heavy_library(tmp_path: Path) -> None:
+    """`tandem validate` reads profiles only: no database, solver or report library."""
+    assert loaded(["validate", str(ROOT / "examples" / "cohort.json")], tmp_path) == []
