@@ -34,7 +34,6 @@ from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
 from engine.followup.facts import (
-    FAILURE_CATEGORIES,
     Checkin,
     Outcome,
     PairBook,
@@ -207,16 +206,6 @@ def current_book(docs: Sequence[Mapping[str, Any]]) -> PairBook:
 
     state = derive_state(docs)
     return pair_book(docs, {(p.mentor, p.mentee) for p in state.active})
-
-
-def effective_result(record: PairRecord) -> str | None:
-    """The pair's result for the statistics: its outcome; else failure when a separation in
-    a failure category (mismatch, conflict) ended it; else None (no result yet)."""
-    if record.outcome is not None:
-        return record.outcome
-    if record.separation in FAILURE_CATEGORIES:
-        return "failure"
-    return None
 
 
 # -- the notes: text outside the chain ---------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Reading what the statistics need: every pair with a result, with its rules and profiles.
+"""Reading what the statistics need: every pair the log formed, with its result, its rules
+and its profiles.
 
-Out: ``engine.insights.facts.PairFact``s, oldest pair first. A pair's result is its
-outcome; without one, a separation in the mismatch or conflict category counts as a
-failure (``audit.followup.effective_result``). Profiles come from the erasable snapshot of
+Out: ``engine.insights.facts.PairFact``s, oldest pair first. A pair's result is the one
+definition of ``engine.insights.results.pair_result`` (``results`` gives it for every pair,
+for the report and the export too). Profiles come from the erasable snapshot of
 the run that formed the pair (or, for a pair formed outside a pairing run, the latest
 snapshot of that person); an erased profile is None, and the criteria that need it count
 the pair as unknown.
@@ -11,13 +12,28 @@ the pair as unknown.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from audit.followup import effective_result, pair_book
+from audit.followup import current_book
+from engine.followup.facts import PairRecord
 from engine.insights.facts import PairFact
+from engine.insights.results import OUTCOMES, PairResult, pair_result
 from engine.pairing.compare import PastCohort
+
+
+def result_of(record: PairRecord, *, partial_as_failure: bool = False) -> PairResult:
+    """The pair's result, by the one definition (``engine.insights.results``)."""
+    return pair_result(record.outcome, record.separation, record.active,
+                       partial_as_failure=partial_as_failure)
+
+
+def results(docs: Sequence[Mapping[str, Any]], *, partial_as_failure: bool = False
+            ) -> dict[int, PairResult]:
+    """The result of every pair the log formed, by the seq of the entry that formed it."""
+    return {record.seq: result_of(record, partial_as_failure=partial_as_failure)
+            for record in current_book(docs).pairs.values()}
 
 
 def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
@@ -27,8 +43,9 @@ def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
         return began
 
 
-def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
-    """Every pair with a result, formed on or after ``since`` when given."""
+def gather(db_url: str | None, since: date | None = None, *,
+           partial_as_failure: bool = False) -> list[PairFact]:
+    """Every pair the log formed (on or after ``since`` when given), with its result."""
     from sqlalchemy import select
 
     from audit.log import db as database
@@ -37,8 +54,8 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            docs = [json.loads(row[0]) for row in conn.execute(
-                select(schema.log.c.entry).order_by(schema.log.c.seq))]
+            docs = [{**json.loads(entry), "seq": int(seq)} for entry, seq in conn.execute(
+                select(schema.log.c.entry, schema.log.c.seq).order_by(schema.log.c.seq))]
             snapshots: dict[tuple[str, str], dict[str, Any]] = {}
             for digest, person, profile in conn.execute(
                     select(schema.snapshot.c.input_digest, schema.snapshot.c.person_id,
@@ -54,12 +71,12 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
     for run in runs.values():
         latest.update(by_digest.get(str(run.get("input_digest")), []))
     facts = []
-    for record in sorted(pair_book(docs).pairs.values(), key=lambda r: r.seq):
-        result = effective_result(record)
-        if result is None or (since and record.began < since):
+    for record in sorted(current_book(docs).pairs.values(), key=lambda r: r.seq):
+        result = result_of(record, partial_as_failure=partial_as_failure)
+        if since and record.began < since:
             continue
-        run = runs.get(record.run)
-        digest = str((run or {}).get("input_digest"))
+        forming = runs.get(record.run)
+        digest = str((forming or {}).get("input_digest"))
 
         def profile(person: str, digest: str = digest) -> dict[str, Any] | None:
             return snapshots.get((digest, person)) or latest.get(person)
@@ -68,19 +85,21 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
         points = {str(r["rule"]): int(r.get("points") or 0) for r in record.reasons
                   if "rule" in r}
         facts.append(PairFact(record.mentor, record.mentee, record.seq, record.began,
-                              record.score, fired, points, result,
-                              "outcome" if record.outcome else "separation",
-                              _as_of(run, record.began), profile(record.mentor),
-                              profile(record.mentee)))
+                              record.score, fired, points, result.kind, result.source,
+                              _as_of(forming, record.began), profile(record.mentor),
+                              profile(record.mentee), cohort=record.run))
     return facts
 
 
-def report(db_url: str | None, since: date | None = None) -> dict[str, Any]:
-    """`tandem insights`: the report over every pair with a result."""
+def report(db_url: str | None, since: date | None = None, *, min_group: int = 5,
+           partial_as_failure: bool = False) -> dict[str, Any]:
+    """`tandem insights`: the report over the ended cohorts' pairs with a result."""
     from engine.insights.report import insights
 
     return {"since": since.isoformat() if since else None,
-            **insights(gather(db_url, since))}
+            "partial_counts_as": "failure" if partial_as_failure else "partial",
+            **insights(gather(db_url, since, partial_as_failure=partial_as_failure),
+                       min_group=min_group)}
 
 
 def past_cohorts(db_url: str | None) -> list[PastCohort]:
@@ -90,7 +109,7 @@ def past_cohorts(db_url: str | None) -> list[PastCohort]:
     from audit.log import db as database
     from audit.log import schema
 
-    facts = gather(db_url)
+    facts = [f for f in gather(db_url) if f.result in OUTCOMES]
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
