@@ -43,6 +43,17 @@ def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
         return began
 
 
+def gather_results(docs: Sequence[Mapping[str, Any]]) -> list[PairFact]:
+    """The pairs with a known result in ended cohorts, from the entries (without profiles):
+    what `tandem insights` analyses, for the report's outcomes by group."""
+    from engine.insights.report import scope
+
+    facts = [PairFact(r.mentor, r.mentee, r.seq, r.began, r.score, (), {},
+                      result_of(r).kind, result_of(r).source, cohort=r.run)
+             for r in sorted(current_book(docs).pairs.values(), key=lambda r: r.seq)]
+    return list(scope(facts).analysed)
+
+
 def gather(db_url: str | None, since: date | None = None, *,
            partial_as_failure: bool = False) -> list[PairFact]:
     """Every pair the log formed (on or after ``since`` when given), with its result."""

@@ -203,7 +203,41 @@ def _row(criterion: Criterion, aliases: list[str], family: str,
                        "without": sum(1 for a in attrition if a is False)}
                       if shown else None),
         "unadjusted": None, "adjusted": None, "significant": False, "direction": None,
-        "why": ""}
+        "why": "", "_with": n1}
+
+
+def _side(row: Mapping[str, Any]) -> tuple[str, str]:
+    first = str(row["criterion"]).split(" ", 1)[0]
+    return (str(row["kind"]), first if first in ("mentor", "mentee") else "")
+
+
+def protect(rows: Sequence[dict[str, Any]], small: int) -> None:
+    """Secondary suppression: among the rows of one categorical trait (a side's job family,
+    say), whose pairs add up to the total, one hidden row could be recovered by
+    subtraction; hide the smallest shown rows too, until two or more are hidden and they
+    hold ``small`` pairs or more together."""
+    families: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["kind"] not in ("rule", "same"):
+            families.setdefault(_side(row), []).append(row)
+    for family in families.values():
+        while True:
+            hidden = [r for r in family if r["status"] == TOO_SMALL]
+            shown = sorted((r for r in family if r["status"] != TOO_SMALL),
+                           key=lambda r: (r["with"]["pairs"], r["criterion"]))
+            held = sum(r["_with"] for r in hidden)
+            if not (hidden and shown and (len(hidden) == 1 or held < small)):
+                break
+            _hide(shown[0])
+    for row in rows:
+        del row["_with"]
+
+
+def _hide(row: dict[str, Any]) -> None:
+    empty = {"pairs": None, "successes": None, "rate": None, "interval": None,
+             "mean_score": None}
+    row.update(status=TOO_SMALL, attrition=None, **{"with": dict(empty),
+                                                   "without": dict(empty)})
 
 
 def _test(row: dict[str, Any], has: Sequence[bool | None], success: npt.NDArray[np.bool_],
@@ -361,19 +395,22 @@ def _analyse(facts: Sequence[PairFact], rules: Mapping[str, tuple[str, int]],
     scores = [float(f.score) for f in found.analysed]
     enough = n >= MIN_OUTCOMES
     base = covariates(found.analysed) if n else np.zeros((0, 2))
-    rows = []
+    rows, columns = [], []
     for criterion, aliases in merge_aliases([c for c in criteria(everyone)
                                              if c.kind != "score"]):
         names = {criterion.name, *aliases}
-        if only is not None and only not in names:
-            continue
         family = CONFIRMATORY if names & set(rules) else EXPLORATORY
         own = Criterion(criterion.name, criterion.kind, criterion.has[:n])
-        row = _row(own, aliases, family, success.tolist(), scores, criterion.has[n:],
-                   enough, small)
+        rows.append(_row(own, aliases, family, success.tolist(), scores, criterion.has[n:],
+                         enough, small))
+        columns.append(own.has)
+    protect(rows, small)
+    if only is not None:
+        kept = [i for i, r in enumerate(rows) if only in (r["criterion"], *r["aliases"])]
+        rows, columns = [rows[i] for i in kept], [columns[i] for i in kept]
+    for row, has in zip(rows, columns, strict=True):
         if row["status"] == "tested":
-            _test(row, own.has, success, base)
-        rows.append(row)
+            _test(row, has, success, base)
     return rows, success
 
 
