@@ -156,3 +156,39 @@ def past_cohorts(db_url: str | None) -> list[PastCohort]:
         out.append(PastCohort(run_id, _as_of(run, date.min),
                               profiles.get(str(run["input_digest"]), []), results))
     return out
+
+
+def experiment(db_url: str | None, run: str, *, partial_as_failure: bool = False,
+               difference: float = 0.15) -> dict[str, Any]:
+    """`tandem insights --experiment RUN`: the experiment run whose id starts with ``run``
+    (exactly one), its arms compared by intention to treat."""
+    from sqlalchemy import select
+
+    from audit.log import db as database
+    from audit.log import schema
+    from engine.base.errors import TandemError
+    from engine.insights.experiment import experiment_report
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            heads = [json.loads(entry) for (entry,) in conn.execute(
+                select(schema.log.c.entry).where(schema.log.c.kind == "run")
+                .order_by(schema.log.c.seq))]
+    finally:
+        db.dispose()
+    found = [h for h in heads if str(h.get("run", "")).startswith(run) and "experiment" in h]
+    if len(found) != 1:
+        known = ", ".join(str(h.get("run")) for h in heads if "experiment" in h) or "none"
+        what = ("no experiment run of the audit log {} starts" if not found else
+                f"{len(found)} experiment runs of the audit log {{}} start")
+        raise TandemError(f"{what.format(db.shown)} with {run!r}; give more of the id "
+                          f"(the experiments are: {known})")
+    head = found[0]
+    facts = [f for f in gather(db_url, partial_as_failure=partial_as_failure)
+             if f.cohort == head["run"]]
+    design = head["experiment"]
+    return {"run": head["run"], "seed": design.get("seed"), "share": design.get("share"),
+            "rules_digest_a": head.get("rules_digest"),
+            "rules_digest_b": design.get("rules_digest_b"),
+            **experiment_report(facts, design.get("arms") or {}, difference=difference)}

@@ -138,6 +138,8 @@ MIN_GROUP_OPTION = click.option(
               help="Only pairs formed on or after this day (YYYY-MM-DD).")
 @click.option("--question", default=None, metavar="CRITERION",
               help="One pre-specified test of this criterion, with its power.")
+@click.option("--experiment", "run", default=None, metavar="RUN",
+              help="Compare the arms of an experiment run (`tandem pair --experiment`).")
 @click.option("--power", "plan", is_flag=True,
               help="How many ended pairs a test needs to see --difference at 80% power.")
 @click.option("--difference", type=click.FloatRange(0.01, 0.9), default=0.15,
@@ -150,9 +152,9 @@ MIN_GROUP_OPTION = click.option(
 @MIN_GROUP_OPTION
 @format_option("table", "json")
 @reports_errors
-def insights(db_url: str | None, since: datetime | None, question: str | None, plan: bool,
-             difference: float, share: float, partial_as_failure: bool, min_group: int,
-             fmt: str) -> None:
+def insights(db_url: str | None, since: datetime | None, question: str | None, run: str | None,
+             plan: bool, difference: float, share: float, partial_as_failure: bool,
+             min_group: int, fmt: str) -> None:
     """Which criteria go with pairs that succeed, adjusted for the score and the cohort.
 
     Covers the ended cohorts: a cohort with pairs still running is left out, with a count,
@@ -168,19 +170,26 @@ def insights(db_url: str | None, since: datetime | None, question: str | None, p
       tandem insights --since 2026-01-01 --format json
       tandem insights --question culture/same-job-family
       tandem insights --power --difference 0.15
+      tandem insights --experiment 20270901T101530Z
     """
     from audit.insights import gather
     from audit.insights import report as insights_report
-    from cli.learn_views import show_insights, show_plan, show_question
+    from cli.learn_views import show_experiment, show_insights, show_plan, show_question
     from cli.render import print_json
     from engine.insights.report import plan as power_plan
     from engine.insights.report import question as one_question
 
-    if question and plan:
-        raise click.UsageError("give --question CRITERION or --power, not both")
+    if sum(map(bool, (question, plan, run))) > 1:
+        raise click.UsageError("give one of --question CRITERION, --power and --experiment "
+                               "RUN")
     day = since.date() if since else None
     found: dict[str, object]
-    if question:
+    if run:
+        from audit.insights import experiment
+
+        found = experiment(db_url, run, partial_as_failure=partial_as_failure,
+                           difference=difference)
+    elif question:
         found = one_question(gather(db_url, day, partial_as_failure=partial_as_failure),
                              question, difference=difference, min_group=min_group)
     elif plan:
@@ -191,6 +200,8 @@ def insights(db_url: str | None, since: datetime | None, question: str | None, p
                                 partial_as_failure=partial_as_failure)
     if fmt == "json":
         print_json(found)
+    elif run:
+        show_experiment(found)
     elif question:
         show_question(found)
     elif plan:

@@ -151,6 +151,36 @@ def show_question(found: Mapping[str, Any]) -> None:
               markup=False)
 
 
+def show_experiment(found: Mapping[str, Any]) -> None:
+    out = console()
+    out.print(safe(f"Experiment {found['run']} (seed {found['seed']}, {found['share']:.0%} of "
+                   f"mentees in arm B), by intention to treat: {found['status']}."),
+              markup=False)
+    table = Table(title="Arms", title_justify="left")
+    for column in ("Arm", "Mentees", "Pairs", "Running", "Results", "Success rate"):
+        table.add_column(column, justify="left" if column == "Arm" else "right")
+    for arm, label in (("A", "A (rules in force)"), ("B", "B (new rules)")):
+        a = found["arms"][arm]
+        table.add_row(label, str(a["mentees"]), str(a["pairs"]), str(a["running"]),
+                      str(a["results"]), f"{_pct(a['rate'])} {_span(a['interval'])}")
+    out.print(table)
+    diff = found["difference"]
+    if diff is None:
+        out.print(f"Not enough data: each arm needs {found['min_arm']} pairs with a result.",
+                  markup=False)
+    else:
+        verdict = ("B differs from A" if found["significant"] else
+                   "the difference could be chance: not evidence that the new rules do "
+                   "nothing, only that this split cannot tell")
+        out.print(f"B minus A: {diff['value'] * 100:+.0f} points [{diff['interval'][0] * 100:+.0f}"
+                  f", {diff['interval'][1] * 100:+.0f}], p {_p(found['p_value'])}: {verdict}.",
+                  markup=False)
+    out.print(f"Power to see {found['difference_sized'] * 100:.0f} points: "
+              f"{found['power_now'] * 100:.0f}% with the results so far, "
+              f"{found['power_when_ended'] * 100:.0f}% once every pair has a result.",
+              markup=False)
+
+
 def show_plan(found: Mapping[str, Any]) -> None:
     console().print(
         f"To see a difference of {found['difference'] * 100:.0f} points (from a success rate "

@@ -238,6 +238,8 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
                "reasons": strip_protected(p["reasons"])}
         if reassign:
             doc["after"] = sorted({freed[x] for x in (p["mentor"], p["mentee"]) if x in freed})
+        if "arm" in p:  # an experiment: the arm of the pair's mentee
+            doc["arm"] = p["arm"]
         pairs.append(doc)
     unpaired = [{**common, "kind": KIND_UNPAIRED, "person": u["id"], "role": u["role"],
                  "reason": u["reason"],
@@ -258,6 +260,8 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
            "entries": len(pairs) + len(unpaired)}
     if command:
         run["command"] = command
+    if "experiment" in result:  # the seed, the share, the new rules, each mentee's arm
+        run["experiment"] = dict(result["experiment"])
     settings = result["settings"]
     if isinstance(settings, Mapping) and settings.get("approval") == "required":
         run["approval"] = "required"
