@@ -235,3 +235,13 @@ def pairs_needed(base: float, difference: float, share: float, alpha: float = AL
     with_n = NormalIndPower().solve_power(effect, nobs1=None, alpha=alpha, power=wanted,
                                           ratio=(1 - share) / share)
     return int(np.ceil(float(with_n) / share / max(kept, 1e-9)))
+
+
+def ztest_p(s1: int, n1: int, s0: int, n0: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test (statsmodels): the test the
+    power of ``power`` is computed for."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    if s1 + s0 in (0, n1 + n0):
+        return 1.0
+    return float(proportions_ztest([s1, s0], [n1, n0])[1])

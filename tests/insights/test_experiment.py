@@ -134,14 +134,14 @@ def _experiment(seed, pairs, rate_a, rate_b):
 
 
 def test_a_planted_arm_effect_is_found_at_the_power_predicted():
-    """0.45 against 0.62 over 300 pairs: found as often as the power says, within
+    """0.45 against 0.60 over 300 pairs: found as often as the power for 15 points says, within
     sampling error."""
     programs = 200
-    reports = [_experiment(seed, 300, 0.45, 0.62) for seed in range(programs)]
+    reports = [_experiment(seed, 300, 0.45, 0.60) for seed in range(programs)]
     predicted = float(np.mean([r["power_when_ended"] for r in reports]))
     found = sum(r["significant"] and r["difference"]["value"] > 0 for r in reports)
     spread = 3 * math.sqrt(predicted * (1 - predicted) / programs)
-    assert abs(found / programs - predicted) <= spread + 0.03, (found, predicted)
+    assert abs(found / programs - predicted) <= spread, (found, predicted)
 
 
 def test_a_null_experiment_is_flagged_at_most_at_the_nominal_rate():
