@@ -30,6 +30,7 @@ from typing import Any
 
 from audit.commit import default_actor, new_run_id, utc_now
 from audit.log.errors import AuditError
+from audit.log.kinds import KIND_CHECKIN, KIND_OUTCOME
 from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
@@ -39,9 +40,9 @@ from engine.followup.facts import (
     PairBook,
     PairRecord,
 )
+from engine.insights.facts import PairFact
+from engine.insights.results import PairResult, pair_result
 
-KIND_CHECKIN = "checkin"
-KIND_OUTCOME = "outcome"
 FORMING = ("pair", "reassignment")
 
 
@@ -208,6 +209,31 @@ def current_book(docs: Sequence[Mapping[str, Any]]) -> PairBook:
     return pair_book(docs, {(p.mentor, p.mentee) for p in state.active})
 
 
+def result_of(record: PairRecord, *, partial_as_failure: bool = False) -> PairResult:
+    """The pair's result, by the one definition (``engine.insights.results``) that
+    insights, the report and the workbook use."""
+    return pair_result(record.outcome, record.separation, record.active,
+                       partial_as_failure=partial_as_failure)
+
+
+def results(docs: Sequence[Mapping[str, Any]], *, partial_as_failure: bool = False
+            ) -> dict[int, PairResult]:
+    """The result of every pair the log formed, by the seq of the entry that formed it."""
+    return {record.seq: result_of(record, partial_as_failure=partial_as_failure)
+            for record in current_book(docs).pairs.values()}
+
+
+def ended_results(docs: Sequence[Mapping[str, Any]]) -> list[PairFact]:
+    """The pairs with a known result in ended cohorts, from the entries (without profiles):
+    what `tandem insights` analyses, for the report's outcomes by group."""
+    from engine.insights.report import scope
+
+    facts = [PairFact(r.mentor, r.mentee, r.seq, r.began, r.score, (), {},
+                      result_of(r).kind, result_of(r).source, cohort=r.run)
+             for r in sorted(current_book(docs).pairs.values(), key=lambda r: r.seq)]
+    return list(scope(facts).analysed)
+
+
 # -- the notes: text outside the chain ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -254,11 +280,12 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
 
     from audit.log import db as database
     from audit.log import entries, schema, store
+    from audit.log.migrate import open_for_write
 
     url = database.resolve_url(db_url)
     present = database.open_for_read(url)  # a fact needs a log with pairs: never create one
     present.dispose()
-    db = database.open_for_write(url)  # the writers' lock; and the witness, when configured
+    db = open_for_write(url)  # the writers' lock; and the witness, when configured
     try:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)

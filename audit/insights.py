@@ -2,8 +2,8 @@
 and its profiles.
 
 Out: ``engine.insights.facts.PairFact``s, oldest pair first. A pair's result is the one
-definition of ``engine.insights.results.pair_result`` (``results`` gives it for every pair,
-for the report and the export too). Profiles come from the erasable snapshot of
+definition of ``engine.insights.results.pair_result`` (``audit.followup.results`` gives it
+for every pair, for the report and the export too). Profiles come from the erasable snapshot of
 the run that formed the pair (or, for a pair formed outside a pairing run, the latest
 snapshot of that person); an erased profile is None, and the criteria that need it count
 the pair as unknown.
@@ -12,28 +12,14 @@ the pair as unknown.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from audit.followup import current_book
-from engine.followup.facts import PairRecord
+from audit.followup import current_book, result_of
 from engine.insights.facts import PairFact
-from engine.insights.results import OUTCOMES, PairResult, pair_result
+from engine.insights.results import OUTCOMES
 from engine.pairing.compare import PastCohort
-
-
-def result_of(record: PairRecord, *, partial_as_failure: bool = False) -> PairResult:
-    """The pair's result, by the one definition (``engine.insights.results``)."""
-    return pair_result(record.outcome, record.separation, record.active,
-                       partial_as_failure=partial_as_failure)
-
-
-def results(docs: Sequence[Mapping[str, Any]], *, partial_as_failure: bool = False
-            ) -> dict[int, PairResult]:
-    """The result of every pair the log formed, by the seq of the entry that formed it."""
-    return {record.seq: result_of(record, partial_as_failure=partial_as_failure)
-            for record in current_book(docs).pairs.values()}
 
 
 def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
@@ -41,17 +27,6 @@ def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
         return date.fromisoformat(str((run or {}).get("as_of")))
     except ValueError:
         return began
-
-
-def gather_results(docs: Sequence[Mapping[str, Any]]) -> list[PairFact]:
-    """The pairs with a known result in ended cohorts, from the entries (without profiles):
-    what `tandem insights` analyses, for the report's outcomes by group."""
-    from engine.insights.report import scope
-
-    facts = [PairFact(r.mentor, r.mentee, r.seq, r.began, r.score, (), {},
-                      result_of(r).kind, result_of(r).source, cohort=r.run)
-             for r in sorted(current_book(docs).pairs.values(), key=lambda r: r.seq)]
-    return list(scope(facts).analysed)
 
 
 def gather(db_url: str | None, since: date | None = None, *,

@@ -16,11 +16,13 @@ from typing import Any
 from audit.log import db as database
 from audit.log import store
 from audit.log.chain import Verifier
-from audit.log.entries import KIND_RUN, PROTECTED, monitoring_key
+from audit.log.entries import monitoring_key
+from audit.log.kinds import KIND_RUN
 from audit.log.store import LogFilter
 from audit.state import derive_state
 from engine import __version__
 from engine.base.errors import TandemError
+from engine.base.protected import PROTECTED
 from engine.fairness import TOO_SMALL, FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, PairOutcome, Report, ReportInput, build_report
 
@@ -78,10 +80,10 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
 
 def pair_results(entries: Sequence[dict[str, Any]]) -> tuple[PairOutcome, ...]:
     """Every pair with a known result, in an ended cohort (as `tandem insights` counts)."""
-    from audit.insights import gather_results
+    from audit.followup import ended_results
 
     return tuple(PairOutcome(f.mentor, f.mentee, f.result, f.cohort)
-                 for f in gather_results(entries))
+                 for f in ended_results(entries))
 
 
 def run_fairness(db_url: str | None, run: str, min_group: int = TOO_SMALL

@@ -73,7 +73,7 @@ def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
     pairs = [d for d in docs if d.get("kind") in ("pair", "reassignment")
              or (d.get("kind") == "decision" and d.get("decision") == "force")]
     rules = sorted({str(r.get("rule")) for d in pairs for r in _reasons(d)})
-    from audit.insights import results
+    from audit.followup import results
 
     found = results(docs)
     answered: dict[str, str] = {}
