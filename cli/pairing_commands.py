@@ -68,6 +68,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
     from engine.pairing.pipeline import pair_cohort
 
+    if experiment is None and (seed is not None or share != 0.5):
+        raise click.UsageError("--share and --seed go with --experiment NEW_RULES")
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
     receipt_text = None
@@ -108,6 +110,12 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         sys.stdout.write(pairs_csv(result))
     else:
         show_pairing(result, receipt_text)
+        if "experiment" in result:
+            design = result["experiment"]
+            click.echo(f"Experiment: seed {design['seed']}; "
+                       f"{sum(a == 'B' for a in design['arms'].values())} of "
+                       f"{len(design['arms'])} mentees in arm B (the new rules); each pair's "
+                       "arm is in --format json and, with --commit, in the audit log.")
 
 
 def _experiment(loaded: Any, rules: Any, new_dir: Path, share: float, seed: int | None

@@ -151,3 +151,15 @@ def test_a_null_experiment_is_flagged_at_most_at_the_nominal_rate():
     flagged = sum(_experiment(10_000 + seed, 300, 0.55, 0.55)["significant"]
                   for seed in range(programs))
     assert flagged <= binom.ppf(0.99, programs, 0.05), flagged
+
+
+def test_the_table_names_the_seed_and_share_needs_an_experiment(run, new_rules, tmp_path):
+    """A dry run prints the seed drawn, so that it can be given again; --seed alone is a
+    usage error."""
+    done = run("pair", COHORT, "--experiment", new_rules, "--seed", "9",
+               "--db", f"sqlite:///{tmp_path / 'none.db'}")
+    assert done.exit_code == 0, done.output
+    assert "Experiment: seed 9; 12 of 24 mentees in arm B (the new rules)" in done.stdout
+    refused = run("pair", COHORT, "--seed", "9")
+    assert refused.exit_code == 2
+    assert "--share and --seed go with --experiment NEW_RULES" in refused.output
