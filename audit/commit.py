@@ -33,6 +33,8 @@ class CommitInput:
     result: dict[str, Any]
     rules_files: Mapping[str, str]
     profiles: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    other_rules: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """An experiment's new rules: rules digest -> file name -> text, kept like the others."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ def commit_run(db_url: str | None, actor: str | None,
                                              command=command, freed_by=state.freed_by)
                 store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files,
                                  at)
+                for other, files in given.other_rules.items():
+                    store.keep_rules(conn, other, files, at)
                 store.keep_snapshot(conn, str(given.result["input_digest"]),
                                     entries.snapshot_rows(given.profiles))
                 store.keep_snapshot(conn,

@@ -39,13 +39,14 @@ from audit.log.kinds import KIND_CHECKIN, KIND_CORRECTION, KIND_OUTCOME
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
 from engine.followup.facts import (
-    FAILURE_CATEGORIES,
     RESULTS,
     Checkin,
     Outcome,
     PairBook,
     PairRecord,
 )
+from engine.insights.facts import PairFact
+from engine.insights.results import PairResult, pair_result
 
 FORMING = ("pair", "reassignment")
 
@@ -217,14 +218,29 @@ def current_book(docs: Sequence[Mapping[str, Any]]) -> PairBook:
     return pair_book(docs, {(p.mentor, p.mentee) for p in state.active})
 
 
-def effective_result(record: PairRecord) -> str | None:
-    """The pair's result for the statistics: its outcome; else failure when a separation in
-    a failure category (mismatch, conflict) ended it; else None (no result yet)."""
-    if record.outcome is not None:
-        return record.outcome
-    if record.separation in FAILURE_CATEGORIES:
-        return "failure"
-    return None
+def result_of(record: PairRecord, *, partial_as_failure: bool = False) -> PairResult:
+    """The pair's result, by the one definition (``engine.insights.results``) that
+    insights, the report and the workbook use."""
+    return pair_result(record.outcome, record.separation, record.active,
+                       partial_as_failure=partial_as_failure)
+
+
+def results(docs: Sequence[Mapping[str, Any]], *, partial_as_failure: bool = False
+            ) -> dict[int, PairResult]:
+    """The result of every pair the log formed, by the seq of the entry that formed it."""
+    return {record.seq: result_of(record, partial_as_failure=partial_as_failure)
+            for record in current_book(docs).pairs.values()}
+
+
+def ended_results(docs: Sequence[Mapping[str, Any]]) -> list[PairFact]:
+    """The pairs with a known result in ended cohorts, from the entries (without profiles):
+    what `tandem insights` analyses, for the report's outcomes by group."""
+    from engine.insights.report import scope
+
+    facts = [PairFact(r.mentor, r.mentee, r.seq, r.began, r.score, (), {},
+                      result_of(r).kind, result_of(r).source, cohort=r.run)
+             for r in sorted(current_book(docs).pairs.values(), key=lambda r: r.seq)]
+    return list(scope(facts).analysed)
 
 
 # -- the notes: text outside the chain ---------------------------------------------------------

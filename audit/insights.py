@@ -1,8 +1,9 @@
-"""Reading what the statistics need: every pair with a result, with its rules and profiles.
+"""Reading what the statistics need: every pair the log formed, with its result, its rules
+and its profiles.
 
-Out: ``engine.insights.facts.PairFact``s, oldest pair first. A pair's result is its
-outcome; without one, a separation in the mismatch or conflict category counts as a
-failure (``audit.followup.effective_result``). Profiles come from the erasable snapshot of
+Out: ``engine.insights.facts.PairFact``s, oldest pair first. A pair's result is the one
+definition of ``engine.insights.results.pair_result`` (``audit.followup.results`` gives it
+for every pair, for the report and the export too). Profiles come from the erasable snapshot of
 the run that formed the pair (or, for a pair formed outside a pairing run, the latest
 snapshot of that person); an erased profile is None, and the criteria that need it count
 the pair as unknown.
@@ -15,8 +16,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from audit.followup import effective_result, pair_book
+from audit.followup import current_book, result_of
 from engine.insights.facts import PairFact
+from engine.insights.results import OUTCOMES
 from engine.pairing.compare import PastCohort
 
 
@@ -27,8 +29,9 @@ def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
         return began
 
 
-def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
-    """Every pair with a result, formed on or after ``since`` when given."""
+def gather(db_url: str | None, since: date | None = None, *,
+           partial_as_failure: bool = False) -> list[PairFact]:
+    """Every pair the log formed (on or after ``since`` when given), with its result."""
     from sqlalchemy import select
 
     from audit.log import db as database
@@ -53,12 +56,12 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
     for opened in runs.values():
         latest.update(by_digest.get(str(opened.get("input_digest")), []))
     facts = []
-    for record in sorted(pair_book(docs).pairs.values(), key=lambda r: r.seq):
-        result = effective_result(record)
-        if result is None or (since and record.began < since):
+    for record in sorted(current_book(docs).pairs.values(), key=lambda r: r.seq):
+        result = result_of(record, partial_as_failure=partial_as_failure)
+        if since and record.began < since:
             continue
-        run = runs.get(record.run)
-        digest = str((run or {}).get("input_digest"))
+        forming = runs.get(record.run)
+        digest = str((forming or {}).get("input_digest"))
 
         def profile(person: str, digest: str = digest) -> dict[str, Any] | None:
             return snapshots.get((digest, person)) or latest.get(person)
@@ -67,19 +70,21 @@ def gather(db_url: str | None, since: date | None = None) -> list[PairFact]:
         points = {str(r["rule"]): int(r.get("points") or 0) for r in record.reasons
                   if "rule" in r}
         facts.append(PairFact(record.mentor, record.mentee, record.seq, record.began,
-                              record.score, fired, points, result,
-                              "outcome" if record.outcome else "separation",
-                              _as_of(run, record.began), profile(record.mentor),
-                              profile(record.mentee)))
+                              record.score, fired, points, result.kind, result.source,
+                              _as_of(forming, record.began), profile(record.mentor),
+                              profile(record.mentee), cohort=record.run))
     return facts
 
 
-def report(db_url: str | None, since: date | None = None) -> dict[str, Any]:
-    """`tandem insights`: the report over every pair with a result."""
+def report(db_url: str | None, since: date | None = None, *, min_group: int = 5,
+           partial_as_failure: bool = False) -> dict[str, Any]:
+    """`tandem insights`: the report over the ended cohorts' pairs with a result."""
     from engine.insights.report import insights
 
     return {"since": since.isoformat() if since else None,
-            **insights(gather(db_url, since))}
+            "partial_counts_as": "failure" if partial_as_failure else "partial",
+            **insights(gather(db_url, since, partial_as_failure=partial_as_failure),
+                       min_group=min_group)}
 
 
 def past_cohorts(db_url: str | None) -> list[PastCohort]:
@@ -89,7 +94,7 @@ def past_cohorts(db_url: str | None) -> list[PastCohort]:
     from audit.log import db as database
     from audit.log import schema
 
-    facts = gather(db_url)
+    facts = [f for f in gather(db_url) if f.result in OUTCOMES]
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
@@ -125,3 +130,39 @@ def past_cohorts(db_url: str | None) -> list[PastCohort]:
         out.append(PastCohort(run_id, _as_of(run, date.min),
                               profiles.get(str(run["input_digest"]), []), results))
     return out
+
+
+def experiment(db_url: str | None, run: str, *, partial_as_failure: bool = False,
+               difference: float = 0.15) -> dict[str, Any]:
+    """`tandem insights --experiment RUN`: the experiment run whose id starts with ``run``
+    (exactly one), its arms compared by intention to treat."""
+    from sqlalchemy import select
+
+    from audit.log import db as database
+    from audit.log import schema
+    from engine.base.errors import TandemError
+    from engine.insights.experiment import experiment_report
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            heads = [json.loads(entry) for (entry,) in conn.execute(
+                select(schema.log.c.entry).where(schema.log.c.kind == "run")
+                .order_by(schema.log.c.seq))]
+    finally:
+        db.dispose()
+    found = [h for h in heads if str(h.get("run", "")).startswith(run) and "experiment" in h]
+    if len(found) != 1:
+        known = ", ".join(str(h.get("run")) for h in heads if "experiment" in h) or "none"
+        what = ("no experiment run of the audit log {} starts" if not found else
+                f"{len(found)} experiment runs of the audit log {{}} start")
+        raise TandemError(f"{what.format(db.shown)} with {run!r}; give more of the id "
+                          f"(the experiments are: {known})")
+    head = found[0]
+    facts = [f for f in gather(db_url, partial_as_failure=partial_as_failure)
+             if f.cohort == head["run"]]
+    design = head["experiment"]
+    return {"run": head["run"], "seed": design.get("seed"), "share": design.get("share"),
+            "rules_digest_a": head.get("rules_digest"),
+            "rules_digest_b": design.get("rules_digest_b"),
+            **experiment_report(facts, design.get("arms") or {}, difference=difference)}

@@ -26,8 +26,8 @@ from audit.state import derive_state
 from engine import __version__
 from engine.base.errors import TandemError
 from engine.base.protected import PROTECTED
-from engine.fairness import FairnessReport, fairness_of_pairing
-from engine.report.model import ChainState, Report, ReportInput, build_report
+from engine.fairness import TOO_SMALL, FairnessReport, fairness_of_pairing
+from engine.report.model import ChainState, PairOutcome, Report, ReportInput, build_report
 
 
 def witness_state(witness: Path | None, heads: Sequence[Anchor], key_name: str | None) -> str:
@@ -43,11 +43,13 @@ def witness_state(witness: Path | None, heads: Sequence[Anchor], key_name: str |
 
 
 def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None,
-                  *, witness: Path | None = None, public_key: Path | None = None) -> Report:
+                  *, witness: Path | None = None, public_key: Path | None = None,
+                  min_group: int = TOO_SMALL) -> Report:
     """Everything the report shows, from the log at ``db_url``: the chain verified (against
     the heads of ``witness``, signed by ``public_key``, as `tandem audit verify` does), every
-    entry, the rules texts and the kept profiles; ``runs`` (id prefixes) and ``since``
-    narrow what is shown, never what is verified."""
+    entry, the rules texts, the kept profiles and every pair's result (the one definition,
+    ``audit.insights.results``); ``runs`` (id prefixes) and ``since`` narrow what is shown,
+    never what is verified."""
     heads, key_name = anchors(witness if witness and witness.exists() else None, public_key)
     db = database.open_for_read(database.resolve_url(db_url))
     entries: list[dict[str, Any]] = []
@@ -93,10 +95,20 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
     return build_report(ReportInput(
         db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
         chain=chain, active_pairs=len(state.active), generated_at=checked,
-        tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since))
+        tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since,
+        results=pair_results(entries), min_group=min_group))
 
 
-def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], FairnessReport]:
+def pair_results(entries: Sequence[dict[str, Any]]) -> tuple[PairOutcome, ...]:
+    """Every pair with a known result, in an ended cohort (as `tandem insights` counts)."""
+    from audit.followup import ended_results
+
+    return tuple(PairOutcome(f.mentor, f.mentee, f.result, f.cohort)
+                 for f in ended_results(entries))
+
+
+def run_fairness(db_url: str | None, run: str, min_group: int = TOO_SMALL
+                 ) -> tuple[dict[str, Any], FairnessReport]:
     """The pairing run whose id starts with ``run`` (exactly one; runs of other commands,
     such as reassign, are not selections of a cohort), and its fairness figures from its
     decisions and its kept profiles."""
@@ -132,7 +144,7 @@ def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], Fairness
     own = [d for d in docs if d.get("run") == head.get("run")]
     figures = fairness_of_pairing([d for d in own if d.get("kind") == "pair"],
                                   [d for d in own if d.get("kind") == "unpaired"],
-                                  profiles, as_of)
+                                  profiles, as_of, min_group)
     return head, figures
 
 

@@ -1,8 +1,10 @@
 """`tandem audit export --format xlsx`: the log as a workbook of five sheets (openpyxl).
 
 - runs: one row per run entry;
-- pairs: one row per pair formed (by a run, a reassignment or a forced decision), one
-  column per rule with the points it gave (or "exclude"), and the reasons as text;
+- pairs: one row per pair formed (by a run, a reassignment or a forced decision), its
+  result (the one definition of ``engine.insights.results``: success, partial, failure,
+  ineligible, attrition, no result or running), one column per rule with the points it
+  gave (or "exclude"), and the reasons as text;
 - unpaired: one row per person left unpaired, with why;
 - lifecycle: one row per separation, reassignment, decision, approval, rejection,
   check-in and outcome, in plain words;
@@ -30,7 +32,7 @@ from engine.report.model import LIFECYCLE, timeline_item
 RUN_COLUMNS = ("seq", "run", "at", "actor", "command", "approval", "tandem_version",
                "rules_digest", "rules_text_digest", "input_digest", "as_of", "settings",
                "pairs", "unpaired", "entries")
-PAIR_COLUMNS = ("seq", "run", "kind", "at", "actor", "mentor", "mentee", "score")
+PAIR_COLUMNS = ("seq", "run", "kind", "at", "actor", "mentor", "mentee", "score", "result")
 UNPAIRED_COLUMNS = ("seq", "run", "at", "person", "role", "reason", "why", "detail")
 LIFECYCLE_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "what",
                      "details")
@@ -82,6 +84,9 @@ def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
     pairs = [d for d in docs if d.get("kind") in ("pair", "reassignment")
              or (d.get("kind") == "decision" and d.get("decision") == "force")]
     rules = sorted({str(r.get("rule")) for d in pairs for r in _reasons(d)})
+    from audit.followup import results
+
+    found = results(docs)
     answered: dict[str, str] = {}
     for d in docs:
         if d.get("kind") == "approval":
@@ -109,7 +114,8 @@ def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
         "pairs": ([*PAIR_COLUMNS, *rules, "reasons", "sentence"], [
             [d.get("seq"), d.get("run"),
              "forced" if d.get("kind") == "decision" else d.get("kind"), d.get("at"),
-             d.get("actor"), d.get("mentor"), d.get("mentee"), d.get("score"), *points(d),
+             d.get("actor"), d.get("mentor"), d.get("mentee"), d.get("score"),
+             found[d["seq"]].kind if d.get("seq") in found else None, *points(d),
              _reasons_text(_reasons(d)), d.get("sentence") or d.get("reason")]
             for d in pairs]),
         "unpaired": (list(UNPAIRED_COLUMNS), [

@@ -115,8 +115,9 @@ def outcome(mentor: str, mentee: str, result: str, note: str | None, correct: bo
     An outcome is a fact reported by a person, not a decision: it is recorded at once.
     It ends the pair when it is active: both people are free, and no check-in follows.
     A wrong outcome is corrected with --correct --reason: the correction supersedes it,
-    and `tandem insights` reads the latest. A pair separated for mismatch or conflict
-    counts as a failure in `tandem insights` unless an outcome says otherwise.
+    and `tandem insights` reads the latest. A pair separated for mismatch counts as a
+    failure in `tandem insights` unless an outcome says otherwise; "partial" is its own
+    result.
 
     \b
     Examples:
@@ -139,33 +140,92 @@ def outcome(mentor: str, mentee: str, result: str, note: str | None, correct: bo
     _show_receipt(receipt, fmt)
 
 
+def _min_group(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value < 5:
+        raise click.BadParameter("the smallest group shown can be raised from 5, never "
+                                 "lowered")
+    return value
+
+
+MIN_GROUP_OPTION = click.option(
+    "--min-group", type=int, default=5, show_default=True, callback=_min_group,
+    help="Groups of fewer people or pairs show no count, rate or score (5 or more).")
+
+
 @click.command()
 @db_option
 @click.option("--since", type=_DATE, default=None,
               help="Only pairs formed on or after this day (YYYY-MM-DD).")
+@click.option("--question", default=None, metavar="CRITERION",
+              help="One pre-specified test of this criterion, with its power.")
+@click.option("--experiment", "run", default=None, metavar="RUN",
+              help="Compare the arms of an experiment run (`tandem pair --experiment`).")
+@click.option("--power", "plan", is_flag=True,
+              help="How many ended pairs a test needs to see --difference at 80% power.")
+@click.option("--difference", type=click.FloatRange(0.01, 0.9), default=0.15,
+              show_default=True, help="With --question or --power: the difference in "
+                                      "success rate to detect (0.15 is 15 points).")
+@click.option("--share", type=click.FloatRange(0.05, 0.95), default=0.5, show_default=True,
+              help="With --power: the share of pairs with the criterion.")
+@click.option("--partial-as-failure", is_flag=True,
+              help="Count a partial result as a failure (by default it is its own result).")
+@MIN_GROUP_OPTION
 @format_option("table", "json")
 @reports_errors
-def insights(db_url: str | None, since: datetime | None, fmt: str) -> None:
-    """Which criteria go with pairs that succeed, with honest uncertainty.
+def insights(db_url: str | None, since: datetime | None, question: str | None, run: str | None,
+             plan: bool, difference: float, share: float, partial_as_failure: bool,
+             min_group: int, fmt: str) -> None:
+    """Which criteria go with pairs that succeed, adjusted for the score and the cohort.
 
-    Covers every pair with an outcome (or separated for mismatch or conflict, a failure),
-    across all runs and cohorts in the log. Each criterion gets its success rates with 95%
-    intervals, the difference with its interval and a p-value adjusted for the number of
-    criteria tested; below the documented minimums it says "not enough data". Each rule
-    gets a plain recommendation, never applied automatically. See docs/test-and-learn.md.
+    Covers the ended cohorts: a cohort with pairs still running is left out, with a count,
+    because its failures arrive before its successes. Each criterion gets its success rates
+    with 95% intervals, the difference unadjusted, and its odds ratio adjusted for the score
+    and the cohort, with a p-value corrected within its family (the rules in force, or the
+    other traits); below the documented minimums it says "not enough data". Each rule gets
+    a plain recommendation, never applied automatically. See docs/test-and-learn.md.
 
     \b
     Examples:
       tandem insights
       tandem insights --since 2026-01-01 --format json
+      tandem insights --question culture/same-job-family
+      tandem insights --power --difference 0.15
+      tandem insights --experiment 20270901T101530Z
     """
-    from audit.insights import report
-    from cli.learn_views import show_insights
+    from audit.insights import gather
+    from audit.insights import report as insights_report
+    from cli.learn_views import show_experiment, show_insights, show_plan, show_question
     from cli.render import print_json
+    from engine.insights.report import plan as power_plan
+    from engine.insights.report import question as one_question
 
-    found = report(db_url, since.date() if since else None)
+    if sum(map(bool, (question, plan, run))) > 1:
+        raise click.UsageError("give one of --question CRITERION, --power and --experiment "
+                               "RUN")
+    day = since.date() if since else None
+    found: dict[str, object]
+    if run:
+        from audit.insights import experiment
+
+        found = experiment(db_url, run, partial_as_failure=partial_as_failure,
+                           difference=difference)
+    elif question:
+        found = one_question(gather(db_url, day, partial_as_failure=partial_as_failure),
+                             question, difference=difference, min_group=min_group)
+    elif plan:
+        found = power_plan(gather(db_url, day, partial_as_failure=partial_as_failure),
+                           difference=difference, share=share)
+    else:
+        found = insights_report(db_url, day, min_group=min_group,
+                                partial_as_failure=partial_as_failure)
     if fmt == "json":
         print_json(found)
+    elif run:
+        show_experiment(found)
+    elif question:
+        show_question(found)
+    elif plan:
+        show_plan(found)
     else:
         show_insights(found)
 

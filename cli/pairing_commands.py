@@ -41,11 +41,20 @@ def _date(value: datetime | None) -> Any:
 @click.option("--actor", default=None,
               help="Who decides, recorded with --commit. Default: the OS user.")
 @accept_warnings_option
+@click.option("--experiment", "experiment", default=None, metavar="NEW_RULES",
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Run a rule change as an experiment: each mentee at random in arm A (the "
+                   "rules in force) or arm B (these rules), one pairing for all.")
+@click.option("--share", type=click.FloatRange(0.05, 0.95), default=0.5, show_default=True,
+              help="With --experiment: the share of mentees in arm B.")
+@click.option("--seed", type=click.IntRange(0), default=None,
+              help="With --experiment: the random seed (recorded). Default: a fresh one.")
 @db_option
 @writer_options
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
-         actor: str | None, accept_warnings: bool, db_url: str | None, witness: Path | None,
+         actor: str | None, accept_warnings: bool, experiment: Path | None, share: float,
+         seed: int | None, db_url: str | None, witness: Path | None,
          signing_key: Path | None, allow_other_tables: bool) -> None:
     """Pair a cohort under the rules and explain every decision.
 
@@ -63,6 +72,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
       tandem pair examples/cohort.json --rules my-rules/ --format csv
       tandem pair examples/cohort.json --commit --actor "hr.jane"
       tandem pair examples/cohort.json --commit --witness /mnt/audit/witness.jsonl
+      tandem pair examples/cohort.json --experiment my-rules/ --seed 7 --commit
     """
     from cli.render import print_problems
     from cli.views import pairs_csv, show_pairing
@@ -70,9 +80,13 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
     from engine.pairing.pipeline import pair_cohort
 
+    if experiment is None and (seed is not None or share != 0.5):
+        raise click.UsageError("--share and --seed go with --experiment NEW_RULES")
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
     receipt_text = None
+    run_pairing = _experiment(loaded, rules, experiment, share, seed) if experiment else (
+        lambda standing: pair_cohort(loaded, rules, standing=standing))
     if commit:
         from audit.commit import CommitInput, commit_run
         from audit.log.witness import WitnessConfig
@@ -82,9 +96,19 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         accepted = refuse_unaccepted(commit_warnings(loaded, rules), accept_warnings)
 
         def compute(state: ProgramState) -> CommitInput:
-            found = pair_cohort(loaded, rules, standing=state.standing())
-            return CommitInput({**found, "accepted_warnings": accepted} if accepted else found,
-                               rules.files_of("pairing"), profiles_for_monitoring(loaded))
+            result = run_pairing(state.standing())
+            if accepted:
+                result = {**result, "accepted_warnings": accepted}
+            other = {}
+            if experiment is not None:
+                from audit.log.entries import rules_text_digest
+                from engine.rules.ruleset import load_rules
+
+                files = load_rules(experiment).files_of("pairing")
+                result["experiment"]["rules_text_digest_b"] = rules_text_digest(files)
+                other = {str(result["experiment"]["rules_digest_b"]): files}
+            return CommitInput(result, rules.files_of("pairing"),
+                               profiles_for_monitoring(loaded), other)
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
                              witness=WitnessConfig.resolve(witness, signing_key),
@@ -94,7 +118,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     else:
         from audit.commit import current_state
 
-        result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
+        result = run_pairing(current_state(db_url).standing())
     print_problems(Problem(**w) for w in result["warnings"])
     if fmt == "json":
         from cli.render import print_json
@@ -104,6 +128,26 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         sys.stdout.write(pairs_csv(result))
     else:
         show_pairing(result, receipt_text)
+        if "experiment" in result:
+            design = result["experiment"]
+            click.echo(f"Experiment: seed {design['seed']}; "
+                       f"{sum(a == 'B' for a in design['arms'].values())} of "
+                       f"{len(design['arms'])} mentees in arm B (the new rules); each pair's "
+                       "arm is in --format json and, with --commit, in the audit log.")
+
+
+def _experiment(loaded: Any, rules: Any, new_dir: Path, share: float, seed: int | None
+                ) -> Any:
+    """The pairing of an experiment, as a function of the program's standing."""
+    import secrets
+
+    from engine.pairing.experiment import pair_experiment
+    from engine.rules.ruleset import load_rules
+
+    new = load_rules(new_dir)
+    chosen = seed if seed is not None else secrets.randbelow(2**31)
+    return lambda standing: pair_experiment(loaded, rules, new, share=share, seed=chosen,
+                                            standing=standing)
 
 
 @click.command()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
+from cli.learn_commands import MIN_GROUP_OPTION
 from cli.options import (
     ID,
     as_of_option,
@@ -19,7 +20,7 @@ from cli.options import (
 )
 
 if TYPE_CHECKING:
-    from engine.fairness import FairnessReport
+    from engine.fairness import FairnessReport, GroupFigure
 
 
 @click.command()
@@ -32,9 +33,10 @@ if TYPE_CHECKING:
               default=Path("tandem-report.html"), show_default=True,
               help="The HTML file to write.")
 @witness_check_options
+@MIN_GROUP_OPTION
 @reports_errors
 def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
-           out: Path, witness: Path | None, public_key: Path | None) -> None:
+           out: Path, witness: Path | None, public_key: Path | None, min_group: int) -> None:
     """Write the compliance report: one self-contained HTML page for a reviewer.
 
     The program at a glance and the state of the hash chain, every run with its rules,
@@ -66,16 +68,18 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     protected = database_files(resolve_url(db_url))
     check_target(out, protected)
     made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
-                         public_key=public_key)
+                         public_key=public_key, min_group=min_group)
     page = render_html(made)
     with output(out, protected) as stream:
         stream.write(page)
     chain = ("chain intact" if made.chain.ok else
              f"CHAIN BROKEN at entry {made.chain.finding_seq}")
-    flagged = sum(len(r.fairness.flagged) for r in made.runs if r.fairness)
+    found = sum(len(r.fairness.disadvantages) for r in made.runs if r.fairness)
+    chance = sum(len(r.fairness.chance_flags) for r in made.runs if r.fairness)
     click.echo(f"Wrote {out}: {len(made.runs)} run{'' if len(made.runs) == 1 else 's'}, "
-               f"{len(made.timeline)} lifecycle events, {flagged} fairness flag"
-               f"{'' if flagged == 1 else 's'}; {chain}.", err=True)
+               f"{len(made.timeline)} lifecycle events, {found} significant disadvantage"
+               f"{'' if found == 1 else 's'} and {chance} flag{'' if chance == 1 else 's'} "
+               f"that could be chance; {chain}.", err=True)
     if not made.chain.ok:
         raise SystemExit(1)  # the page is written, and says so first; scripts must notice
 
@@ -87,12 +91,16 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
 @rules_option
 @as_of_option
 @db_option
+@MIN_GROUP_OPTION
 @format_option("table", "json")
 @reports_errors
 def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
-             as_of: datetime | None, db_url: str | None, fmt: str) -> None:
-    """Fairness figures of a pairing: the pairing rate by group, the four-fifths rule, and
-    Fisher exact p-values.
+             as_of: datetime | None, db_url: str | None, min_group: int, fmt: str) -> None:
+    """Fairness figures of a pairing: the pairing rate by group against the largest group,
+    the four-fifths rule, and Fisher exact p-values corrected per role and attribute.
+
+    Groups of fewer than --min-group people (5) show no count, rate or score, and other
+    groups are hidden as needed so that none can be recovered by subtraction.
 
     With COHORT it pairs the cohort as a dry run, as `tandem pair COHORT` would against the
     log's active pairs (nothing is written), so that a rule change can be checked for
@@ -122,13 +130,13 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
         result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
         figures = fairness_of_pairing(result["pairs"], result["unpaired"],
                                       {p.id: p.as_record() for p in loaded.participants},
-                                      loaded.as_of)
+                                      loaded.as_of, min_group)
         source = {"cohort": str(cohort), "rules_digest": result["rules_digest"],
                   "input_digest": result["input_digest"], "as_of": result["as_of"]}
     else:
         from audit.report import run_fairness
 
-        head, figures = run_fairness(db_url, str(run))
+        head, figures = run_fairness(db_url, str(run), min_group)
         source = {"run": head.get("run"), "rules_digest": head.get("rules_digest"),
                   "input_digest": head.get("input_digest"), "as_of": head.get("as_of")}
     if fmt == "json":
@@ -136,9 +144,32 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
 
         print_json({**source, "people": figures.people, "erased": list(figures.erased),
                     "protected_attributes": list(figures.protected_attributes),
+                    "min_group": figures.min_group,
+                    "disadvantages": len(figures.disadvantages),
+                    "chance_flags": len(figures.chance_flags),
                     "groups": [f.as_dict() for f in figures.figures]})
     else:
         _print_fairness(source, figures)
+
+
+def _verdict(f: GroupFigure) -> str:
+    if f.too_small:
+        return "too small to show"
+    if f.suppressed:
+        return "hidden (protects a small group)"
+    if f.reference:
+        return "reference (largest group)"
+    if f.disadvantage:
+        return "DISADVANTAGE: under four fifths, significant"
+    if f.flagged:
+        return "under four fifths, could be chance"
+    if f.significant:
+        return f"{f.direction}, significant"
+    return ""
+
+
+def _hidden(value: object, text: str) -> str:
+    return "-" if value is None else text
 
 
 def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:
@@ -151,28 +182,41 @@ def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:
         table = Table(title=safe(f"{role}s by {attribute.replace('_', ' ')}"),
                       title_justify="left")
         for column in ("group", "people", "paired", "rate (95% interval)", "mean score",
-                       "ratio", "p (adjusted)", "verdict"):
+                       "ratio to reference", "p (adjusted)", "verdict"):
             table.add_column(column, justify="left" if column in ("group", "verdict")
                              else "right")
         for f in rows:
-            verdict = ("too small to judge" if f.too_small else
-                       "FLAGGED: under four fifths, " + ("significant" if f.significant
-                                                         else "could be chance")
-                       if f.flagged else "best rate" if f.best else "")
-            table.add_row(cell(f.group), str(f.people), str(f.paired),
-                          f"{f.rate:.0%} ({f.rate_low:.0%}-{f.rate_high:.0%})",
-                          "" if f.mean_score is None else f"{f.mean_score:.1f}",
-                          "" if f.ratio is None else f"{f.ratio:.2f}",
-                          ("" if f.p_value is None else f"{f.p_value:.3f}")
+            table.add_row(cell(f.group), _hidden(f.people, str(f.people)),
+                          _hidden(f.paired, str(f.paired)),
+                          "-" if f.rate is None or f.rate_low is None or f.rate_high is None
+                          else f"{f.rate:.0%} ({f.rate_low:.0%}-{f.rate_high:.0%})",
+                          "-" if f.mean_score is None else f"{f.mean_score:.1f}",
+                          "-" if f.ratio is None else f"{f.ratio:.2f}",
+                          ("-" if f.p_value is None else f"{f.p_value:.3f}")
                           + ("" if f.p_adjusted is None else f" ({f.p_adjusted:.3f})"),
-                          verdict)
+                          _verdict(f))
         out.print(table)
     where = safe(source.get("cohort") or f"run {source.get('run')}")
-    flagged = figures.flagged
-    out.print(f"{where}: {figures.people} candidates; {len(flagged)} group"
-              f"{'' if len(flagged) == 1 else 's'} flagged under the four-fifths rule"
-              + (f": {safe(', '.join(f'{f.role} {f.attribute}={f.group}' for f in flagged))}"
-                 if flagged else "") + ".", markup=False)
+    found, chance = figures.disadvantages, figures.chance_flags
+
+    def against(f: GroupFigure) -> str:
+        ref = figures.reference(f.role, f.attribute)
+        return (f"{f.role} {f.attribute}={f.group} ({f.rate:.0%} against {ref.rate:.0%} for "
+                f"{ref.group}, the reference)" if ref and ref.rate is not None
+                and f.rate is not None else f"{f.role} {f.attribute}={f.group}")
+
+    out.print(f"{where}: {figures.people} candidates; {len(found)} significant "
+              f"disadvantage{'' if len(found) == 1 else 's'}"
+              + (f": {safe('; '.join(against(f) for f in found))}" if found else "")
+              + f"; {len(chance)} group{'' if len(chance) == 1 else 's'} under four fifths "
+              "that could be chance"
+              + (f" ({safe(', '.join(f'{f.role} {f.attribute}={f.group}' for f in chance))})"
+                 if chance else "") + ".", markup=False)
+    hidden = sum(1 for f in figures.figures if f.suppressed)
+    if hidden:
+        out.print(f"{hidden} group{'' if hidden == 1 else 's'} hidden: fewer than "
+                  f"{figures.min_group} people, or needed to stop a small group being "
+                  "recovered by subtraction.", markup=False)
     if figures.erased:
         out.print(f"{len(figures.erased)} profiles were erased and are not counted: "
                   f"{safe(', '.join(figures.erased))}.", markup=False)

@@ -231,6 +231,8 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
                "reasons": strip_protected(p["reasons"])}
         if reassign:
             doc["after"] = sorted({freed[x] for x in (p["mentor"], p["mentee"]) if x in freed})
+        if "arm" in p:  # an experiment: the arm of the pair's mentee
+            doc["arm"] = p["arm"]
         pairs.append(doc)
     unpaired = [{**common, "kind": KIND_UNPAIRED, "person": u["id"], "role": u["role"],
                  "reason": u["reason"],
@@ -253,6 +255,8 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
         run["command"] = command
     if result.get("accepted_warnings"):  # committed with --accept-warnings
         run["accepted_warnings"] = [str(w) for w in result["accepted_warnings"]]
+    if "experiment" in result:  # the seed, the share, the new rules, each mentee's arm
+        run["experiment"] = dict(result["experiment"])
     settings = result["settings"]
     if isinstance(settings, Mapping) and settings.get("approval") == "required":
         run["approval"] = "required"

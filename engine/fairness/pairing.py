@@ -14,15 +14,20 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from engine.fairness.figures import FairnessReport, Subject, group_figures
+from engine.fairness.figures import TOO_SMALL, FairnessReport, Subject, group_figures
 from engine.fairness.groups import NOT_GIVEN, VISIBLE, person_groups, protected_attributes
 
 ALREADY_PAIRED = "already-paired"
 
 
-def _report(people: Iterable[tuple[str, str, bool, tuple[float, ...]]],
-            profiles: Mapping[str, Mapping[str, Any]], as_of: date) -> FairnessReport:
-    subjects: list[Subject] = []
+Trial = tuple[str, str, bool, tuple[float, ...]]  # person, role, hit, scores
+
+
+def subjects(people: Iterable[Trial], profiles: Mapping[str, Mapping[str, Any]], as_of: date
+             ) -> tuple[list[Subject], list[str], list[str]]:
+    """The subjects counted (every one under every attribute someone of their role has),
+    the people whose profile was erased, and the protected attributes met."""
+    found: list[Subject] = []
     erased: list[str] = []
     protected: list[str] = []
     by_role: dict[str, list[str]] = defaultdict(list)
@@ -37,26 +42,30 @@ def _report(people: Iterable[tuple[str, str, bool, tuple[float, ...]]],
                 protected.append(attribute)
             if attribute not in by_role[role]:
                 by_role[role].append(attribute)
-        subjects.append(Subject(pid, role, groups, hit, scores))
+        found.append(Subject(pid, role, groups, hit, scores))
     # Everyone is counted under every attribute someone of their role has: a missing value
     # is a group of its own.
     everyone = [Subject(s.id, s.role, {a: s.groups.get(a, NOT_GIVEN)
                                        for a in [*sorted(by_role[s.role], key=protected.index),
                                                  *_visible(s.groups)]},
-                        s.hit, s.scores) for s in subjects]
-    return FairnessReport(tuple(group_figures(everyone, protected)), len(subjects),
-                          tuple(sorted(erased)), tuple(protected))
+                        s.hit, s.scores) for s in found]
+    return everyone, erased, protected
+
+
+def _report(people: Iterable[Trial], profiles: Mapping[str, Mapping[str, Any]], as_of: date,
+            min_group: int) -> FairnessReport:
+    everyone, erased, protected = subjects(people, profiles, as_of)
+    return FairnessReport(tuple(group_figures(everyone, protected, min_group)), len(everyone),
+                          tuple(sorted(erased)), tuple(protected), min_group=min_group)
 
 
 def _visible(groups: Mapping[str, str]) -> list[str]:
     return [a for a in groups if a in VISIBLE]
 
 
-def fairness_of_pairing(pairs: Iterable[Mapping[str, Any]],
-                        unpaired: Iterable[Mapping[str, Any]],
-                        profiles: Mapping[str, Mapping[str, Any]], as_of: date
-                        ) -> FairnessReport:
-    """Who was paired, by group, among the candidates of one run."""
+def pairing_trials(pairs: Iterable[Mapping[str, Any]], unpaired: Iterable[Mapping[str, Any]]
+                   ) -> list[Trial]:
+    """One trial per candidate of a run: paired or not, with the scores of their pairs."""
     roles: dict[str, str] = {}
     scores: dict[str, list[float]] = defaultdict(list)
     for pair in pairs:
@@ -69,16 +78,27 @@ def fairness_of_pairing(pairs: Iterable[Mapping[str, Any]],
             continue
         pid = str(person.get("id", person.get("person")))
         roles.setdefault(pid, str(person.get("role")))
-    people = [(pid, roles[pid], pid in scores, tuple(scores.get(pid, ())))
-              for pid in sorted(roles)]
-    return _report(people, profiles, as_of)
+    return [(pid, roles[pid], pid in scores, tuple(scores.get(pid, ())))
+            for pid in sorted(roles)]
+
+
+def outcome_trials(outcomes: Iterable[Mapping[str, Any]]) -> list[Trial]:
+    """One trial per person and pair with a result: a success or not."""
+    return [(str(outcome[role]), role, outcome.get("result") == "success", ())
+            for outcome in outcomes for role in ("mentor", "mentee")]
+
+
+def fairness_of_pairing(pairs: Iterable[Mapping[str, Any]],
+                        unpaired: Iterable[Mapping[str, Any]],
+                        profiles: Mapping[str, Mapping[str, Any]], as_of: date,
+                        min_group: int = TOO_SMALL) -> FairnessReport:
+    """Who was paired, by group, among the candidates of one run."""
+    return _report(pairing_trials(pairs, unpaired), profiles, as_of, min_group)
 
 
 def fairness_of_outcomes(outcomes: Iterable[Mapping[str, Any]],
-                         profiles: Mapping[str, Mapping[str, Any]], as_of: date
-                         ) -> FairnessReport:
-    """The success rate by group: one trial per person and recorded outcome of their pair
-    (``result`` "success" is a hit; "partial" and "failure" are not)."""
-    people = [(str(outcome[role]), role, outcome.get("result") == "success", ())
-              for outcome in outcomes for role in ("mentor", "mentee")]
-    return _report(people, profiles, as_of)
+                         profiles: Mapping[str, Mapping[str, Any]], as_of: date,
+                         min_group: int = TOO_SMALL) -> FairnessReport:
+    """The success rate by group: one trial per person and pair with a result (``result``
+    "success" is a hit; "partial" and "failure" are not)."""
+    return _report(outcome_trials(outcomes), profiles, as_of, min_group)

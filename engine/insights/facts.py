@@ -12,9 +12,10 @@ from typing import Any
 class PairFact:
     """A pair the log formed, what the rules said of it, and how it ended.
 
-    ``result`` is "success", "partial" or "failure"; ``source`` says where it comes from:
-    "outcome" (recorded by a person) or "separation" (a separation in the mismatch or
-    conflict category, counted as a failure). Profiles are None once erased.
+    ``result`` is one of ``engine.insights.results.KINDS`` (success, partial, failure,
+    ineligible, attrition, no result, running); ``source`` says where it comes from:
+    "outcome" (recorded by a person), "separation" or "none". ``cohort`` is the run that
+    formed the pair. Profiles are None once erased.
     """
 
     mentor: str
@@ -29,6 +30,7 @@ class PairFact:
     as_of: date | None = None
     mentor_profile: Mapping[str, Any] | None = field(default=None, repr=False)
     mentee_profile: Mapping[str, Any] | None = field(default=None, repr=False)
+    cohort: str = ""
 
     @property
     def success(self) -> bool:

@@ -6,8 +6,11 @@
   two-sided (exact at any size, conservative);
 - adjustment for testing many criteria: Benjamini-Hochberg (false discovery rate; under
   no effect at all it also bounds the chance of flagging anything at the nominal level);
-- the multivariable model: logistic regression by maximum likelihood (statsmodels Logit),
-  odds ratios with 95% Wald intervals.
+- the adjusted comparison: logistic regression by maximum likelihood (statsmodels Logit)
+  of success on the criterion, the score and the cohort; the criterion's odds ratio with
+  its Wald interval and p-value;
+- power: the normal approximation for two independent proportions (statsmodels
+  ``NormalIndPower`` on Cohen's h), with the variance inflation of an adjusted comparison.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+ALPHA = 0.05
 LEVEL = 0.95
-ALPHA = 1 - LEVEL
+POWER = 0.8
 
 
 Interval = tuple[float, float]
@@ -138,3 +142,106 @@ def logistic(columns: Sequence[tuple[str, npt.NDArray[np.float64]]],
     if not converged:
         raise FitError("the fit did not converge: too few outcomes for these criteria")
     return Fit(terms, len(y), converged)
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """The criterion's coefficient (log odds ratio) in an adjusted logistic model."""
+
+    log_odds: float
+    se: float
+    p_value: float
+    n: int
+
+    def odds_ratio(self) -> float:
+        return float(np.exp(self.log_odds))
+
+    def interval(self, alpha: float = ALPHA) -> Interval:
+        """The odds ratio's Wald interval at level 1 - alpha."""
+        from scipy.stats import norm
+
+        z = float(norm.ppf(1 - alpha / 2))
+        return (float(np.exp(self.log_odds - z * self.se)),
+                float(np.exp(self.log_odds + z * self.se)))
+
+
+def adjusted_fit(column: npt.NDArray[np.float64], covariates: npt.NDArray[np.float64],
+                 outcome: npt.NDArray[np.bool_]) -> Adjusted:
+    """Logistic regression of ``outcome`` on ``column`` and the ``covariates`` (which hold
+    their own intercept); the column's coefficient. Raises FitError when it cannot be
+    estimated (separation, no variation, no convergence)."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        HessianInversionWarning,
+        PerfectSeparationWarning,
+    )
+
+    if np.ptp(column) == 0:
+        raise FitError("the criterion does not vary")
+    design = np.column_stack([column, covariates])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.simplefilter("error", HessianInversionWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            result = sm.Logit(outcome.astype(float), design).fit(disp=0, maxiter=100)
+        except (PerfectSeparationWarning, ConvergenceWarning, HessianInversionWarning,
+                np.linalg.LinAlgError):
+            raise FitError("separation or collinearity: the adjusted odds ratio cannot be "
+                           "estimated") from None
+    coef, se, p = (float(np.asarray(result.params)[0]), float(np.asarray(result.bse)[0]),
+                   float(np.asarray(result.pvalues)[0]))
+    if not (np.isfinite(coef) and np.isfinite(se) and np.isfinite(p)) or se > 10:
+        raise FitError("separation: the adjusted odds ratio cannot be estimated")
+    return Adjusted(coef, se, p, len(outcome))
+
+
+def inflation(column: npt.NDArray[np.float64], covariates: npt.NDArray[np.float64]) -> float:
+    """1 - R² of the column regressed on the covariates (least squares): the share of the
+    criterion's variation left once the score and the cohort are known."""
+    fitted, *_ = np.linalg.lstsq(covariates, column, rcond=None)
+    residual = column - covariates @ fitted
+    total = float(np.sum((column - column.mean()) ** 2))
+    return float(np.sum(residual ** 2) / total) if total > 0 else 0.0
+
+
+def power(base: float, difference: float, with_n: float, without_n: float,
+          alpha: float = ALPHA) -> float:
+    """The chance that a two-sided test at ``alpha`` flags a true difference of
+    ``difference`` (rate with minus rate without, the rate without being ``base``)."""
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    if with_n < 2 or without_n < 2:
+        return 0.0
+    high = min(max(base + difference, 1e-6), 1 - 1e-6)
+    effect = abs(float(proportion_effectsize(high, base)))
+    return float(NormalIndPower().power(effect, nobs1=with_n, alpha=alpha,
+                                        ratio=without_n / with_n))
+
+
+def pairs_needed(base: float, difference: float, share: float, alpha: float = ALPHA,
+                 wanted: float = POWER, kept: float = 1.0) -> int:
+    """Ended pairs with a result needed to flag ``difference`` with probability ``wanted``,
+    when a ``share`` of pairs have the criterion; ``kept``: 1 - R² of the criterion on the
+    adjustment (the adjusted test needs 1 / kept times as many pairs)."""
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    high = min(max(base + difference, 1e-6), 1 - 1e-6)
+    effect = abs(float(proportion_effectsize(high, base)))
+    with_n = NormalIndPower().solve_power(effect, nobs1=None, alpha=alpha, power=wanted,
+                                          ratio=(1 - share) / share)
+    return int(np.ceil(float(with_n) / share / max(kept, 1e-9)))
+
+
+def ztest_p(s1: int, n1: int, s0: int, n0: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test (statsmodels): the test the
+    power of ``power`` is computed for."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    if s1 + s0 in (0, n1 + n0):
+        return 1.0
+    return float(proportions_ztest([s1, s0], [n1, n0])[1])

@@ -12,7 +12,12 @@ from typing import Any
 
 from engine.base.canonical import canonical_json
 from engine.base.errors import TandemError
-from engine.fairness import FairnessReport, fairness_of_outcomes, fairness_of_pairing
+from engine.fairness import (
+    TOO_SMALL,
+    FairnessReport,
+    fairness_of_outcomes,
+    fairness_of_pairing,
+)
 
 RUN, PAIR, UNPAIRED = "run", "pair", "unpaired"
 SEPARATION, REASSIGNMENT, DECISION = "separation", "reassignment", "decision"
@@ -53,6 +58,18 @@ class ReportInput:
     unreadable: Sequence[int] = ()
     runs: Sequence[str] = ()
     since: date | None = None
+    results: Sequence[PairOutcome] | None = None
+    min_group: int = TOO_SMALL
+
+
+@dataclass(frozen=True)
+class PairOutcome:
+    """A pair with a known result in an ended cohort (``engine.insights.results``)."""
+
+    mentor: str
+    mentee: str
+    result: str
+    cohort: str
 
 
 @dataclass(frozen=True)
@@ -169,7 +186,8 @@ class Glance:
     outcomes: int
     pairs: int
     unpaired: int  # distinct people left unpaired by at least one run in scope
-    fairness_flags: int = 0
+    fairness_flags: int = 0  # significant disadvantages
+    chance_flags: int = 0  # flags under four fifths that could be chance
     plans: int = 0
     visits: int = 0
 
@@ -299,7 +317,7 @@ def _run_section(index: int, run: Mapping[str, Any], group: Sequence[Mapping[str
         as_of = _date(run.get("as_of"))
         fairness = fairness_of_pairing([d for d in group if d.get("kind") == PAIR],
                                        [d for d in group if d.get("kind") == UNPAIRED],
-                                       profiles, as_of)
+                                       profiles, as_of, inp.min_group)
     people = {p for row in pairs for p in (row.mentor, row.mentee)} | \
         {row.person for row in unpaired}
     return RunSection(
@@ -439,15 +457,18 @@ def build_report(inp: ReportInput) -> Report:
                     outcomes=len(outcomes),
                     pairs=sum(1 for s in sections for p in s.pairs if p.kind == PAIR),
                     unpaired=len({row.person for s in sections for row in s.unpaired}),
-                    fairness_flags=sum(len(s.fairness.flagged) for s in sections
+                    fairness_flags=sum(len(s.fairness.disadvantages) for s in sections
                                        if s.fairness is not None),
+                    chance_flags=sum(len(s.fairness.chance_flags) for s in sections
+                                     if s.fairness is not None),
                     plans=len(plans), visits=sum(len(p.visits) for p in plans))
+    results = _results(inp, outcomes, run_ids)
     return Report(
         db=inp.db, generated_at=inp.generated_at, tandem_version=inp.tandem_version,
         scope=_scope(inp), chain=inp.chain, unreadable=tuple(inp.unreadable), glance=glance,
         runs=sections, timeline=tuple(timeline_item(d) for d in lifecycle),
-        outcomes=_outcomes(outcomes, chosen, inp) if outcomes else None,
-        outcome_count=len(outcomes), kinds=kinds, plans=plans)
+        outcomes=_outcomes(results, chosen, inp) if results else None,
+        outcome_count=len(results), kinds=kinds, plans=plans)
 
 
 def _scope(inp: ReportInput) -> str:
@@ -459,6 +480,17 @@ def _scope(inp: ReportInput) -> str:
     return "; ".join(parts) or "the whole log"
 
 
+def _results(inp: ReportInput, outcomes: Sequence[Mapping[str, Any]], run_ids: set[str]
+             ) -> list[Mapping[str, Any]]:
+    """The pairs with a known result in scope: by the one definition of a result when the
+    audit package gives them (``inp.results``), else the outcome entries."""
+    if inp.results is None:
+        return list(outcomes)
+    whole = not inp.runs and not inp.since
+    return [{"mentor": r.mentor, "mentee": r.mentee, "result": r.result}
+            for r in inp.results if whole or r.cohort in run_ids]
+
+
 def _outcomes(outcomes: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[str, Any]],
               inp: ReportInput) -> FairnessReport:
     """Success by group, each person's profile from the latest run whose snapshot has it."""
@@ -467,4 +499,4 @@ def _outcomes(outcomes: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[str,
     for run in runs:
         profiles.update(inp.snapshots.get(str(run.get("input_digest")), {}))
         as_of = _date(run.get("as_of"))
-    return fairness_of_outcomes(outcomes, profiles, as_of)
+    return fairness_of_outcomes(outcomes, profiles, as_of, inp.min_group)

@@ -49,7 +49,7 @@ def load(db_url: str) -> str:
     from audit.followup import record_checkins, record_outcomes
     from audit.log import db as database
     from audit.log.errors import AuditError
-    from engine.evaluation.inputs import load_inputs, profiles_for_snapshot
+    from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
     from engine.followup.facts import Outcome
     from engine.followup.records import read_checkins
     from engine.pairing.pipeline import pair_cohort
@@ -65,7 +65,7 @@ def load(db_url: str) -> str:
 
         def compute(busy: frozenset[str], cohort=cohort, rules=rules) -> CommitInput:
             return CommitInput(pair_cohort(cohort, rules, busy), dict(rules.files),
-                               profiles_for_snapshot(cohort))
+                               profiles_for_monitoring(cohort))
 
         pairs += commit_pairing(db_url, ACTOR, compute).pairs
     checkins = read_checkins(HERE / "checkins.csv").checkins

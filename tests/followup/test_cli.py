@@ -99,25 +99,34 @@ def test_outcome_once_per_pair(run, url):
 
 
 def test_insights_without_results_says_how_to_get_some(run, url):
-    """With no outcome yet, the report says how results are recorded."""
+    """With no outcome yet, the report says the cohort is running and how results are
+    recorded."""
     done = run("insights", "--db", url)
     assert (done.exit_code, done.stdout) == (0, (
-        "No pair has a result yet: record outcomes with `tandem outcome` (a separation for "
-        "mismatch or conflict counts as a failure).\n"))
+        "1 cohort still running left out (0 pairs with a result already, 3 still running): "
+        "a running cohort's failures arrive before its successes.\n"
+        "No ended cohort has a pair with a result yet: record outcomes with `tandem outcome` "
+        "(a separation for mismatch counts as a failure).\n"))
 
 
 def test_insights_says_not_enough_data_on_a_small_log(run, url):
-    """With one outcome, the report gives the rate and says the criteria need 30."""
+    """Once the cohort has ended, the report gives the rate and says the criteria need 30."""
     run("outcome", "M0001", "E0001", "--result", "success", "--db", url)
+    as_json = json.loads(run("insights", "--db", url, "--format", "json").stdout)
+    assert (as_json["pairs"], as_json["left_out"]) == (0, 1)
+    run("outcome", "M0002", "E0002", "--result", "partial", "--db", url)
+    run("outcome", "M0003", "E0003", "--result", "failure", "--db", url)
     done = run("insights", "--db", url)
     assert done.exit_code == 0, done.output
     assert done.stdout == (
-        "1 pair with a result: 1 success, 0 partial, 0 failure (0 of them from a separation "
-        "for mismatch or conflict); success rate 100% [21-100%].\n"
+        "3 pairs with a result in ended cohorts: 1 success, 1 partial, 1 failure (0 of them "
+        "from a separation for mismatch); success rate 33% [6-79%]. Attrition (availability, "
+        "left the company): 0; separated for conflict (an eligibility error, not a result): "
+        "0.\n"
         "Not enough data: the criteria are tested from 30 pairs with a result. Keep recording "
         "outcomes with `tandem outcome`.\n")
     as_json = json.loads(run("insights", "--db", url, "--format", "json").stdout)
-    assert (as_json["pairs"], as_json["status"]) == (1, "not enough data")
+    assert (as_json["pairs"], as_json["status"]) == (3, "not enough data")
 
 
 def test_audit_show_explains_a_checkin(run, url):

@@ -47,8 +47,8 @@ def test_a_separation_for_mismatch_is_a_failure_and_ends_check_ins(cohort, tande
     code, _, err = tandem("checkin", "M01", "E07", "--rating", "2")
     assert code == 1 and "are not an active pair (separated on " in err
     assert [(f.mentor, f.result, f.source) for f in gather(db_url)] == [
-        ("M01", "failure", "separation")]
+        ("M01", "failure", "separation"), ("M02", "running", "none")]
     assert tandem("outcome", "M01", "E07", "--result", "partial")[0] == 0
     assert [(f.mentor, f.result, f.source) for f in gather(db_url)] == [
-        ("M01", "partial", "outcome")]
+        ("M01", "partial", "outcome"), ("M02", "running", "none")]
     assert entries(db_url)[-1]["kind"] == "outcome"

@@ -176,7 +176,7 @@ def test_skip_invalid_records_the_valid_rows_and_lists_the_others(url, tmp_path)
 
 def test_results_come_from_outcomes_and_failure_separations(url):
     """An outcome is the result; a mismatch separation is a failure unless an outcome says
-    otherwise; a separation in another category gives no result."""
+    otherwise; a conflict is an eligibility error, leaving the company attrition."""
     append_entry(url, kind="separation", mentor="M0001", mentee="E0001", category="conflict",
                  reason="", pair_seq=2)
     append_entry(url, kind="separation", mentor="M0002", mentee="E0002", category="mismatch",
@@ -185,17 +185,20 @@ def test_results_come_from_outcomes_and_failure_separations(url):
                  category="left-company", reason="", pair_seq=4)
     record_outcome(url, "hr.jane", Outcome("M0002", "E0002", "partial"))
     facts = gather(url)
-    assert [(f.mentor, f.result, f.source) for f in facts] == [
-        ("M0001", "failure", "separation"), ("M0002", "partial", "outcome")]
+    assert [(f.mentor, f.result, f.source) for f in facts][:3] == [
+        ("M0001", "ineligible", "separation"), ("M0002", "partial", "outcome"),
+        ("M0003", "attrition", "separation")]
+    assert len(facts) == 3
     assert facts[0].fired == ("culture/same-job-family",)
     assert facts[0].mentor_profile is not None
     assert facts[0].mentor_profile["job_family"] == "finance"
+    assert gather(url, partial_as_failure=True)[1].result == "failure"
 
 
 def test_since_keeps_the_pairs_formed_on_or_after_the_day(url):
     """--since filters by the day the pair was formed."""
     record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
-    assert len(gather(url, since=TODAY)) == 1
+    assert [f.result for f in gather(url, since=TODAY)].count("success") == 1
     assert gather(url, since=TODAY + timedelta(days=1)) == []
 
 
@@ -203,7 +206,7 @@ def test_an_erased_snapshot_leaves_the_rules_but_not_the_profiles(url):
     """After the profiles are erased, the pair keeps its result and rules, no profile."""
     record_outcome(url, "hr.jane", Outcome("M0001", "E0001", "success"))
     raw_sql(url, "DELETE FROM audit_snapshot")
-    (fact,) = gather(url)
+    fact = gather(url)[0]
     assert (fact.result, fact.fired) == ("success", ("culture/same-job-family",))
     assert fact.mentor_profile is None and fact.mentee_profile is None
 

@@ -4,11 +4,13 @@ A program has ``pairs`` pairs with profiles drawn with the seed (4 learning styl
 families, 2 departments per family, 4 subsidiaries, tenures of 0-6 years for mentors and
 5-30 for mentees), the rules that the bundled rules would fire on them, and a result:
 success with probability ``base``, or with ``planted(fact) -> probability`` when given.
+Each program is one cohort (``cohort``); ``running`` makes a cohort still running.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -37,7 +39,10 @@ def _profile(rng: np.random.Generator, pid: str, role: str) -> dict[str, object]
 
 
 def program(seed: int, pairs: int = 300, base: float = 0.6,
-            planted: Callable[[PairFact], float] | None = None) -> list[PairFact]:
+            planted: Callable[[PairFact], float] | None = None, cohort: str = "2025",
+            extra: tuple[str, ...] = ()) -> list[PairFact]:
+    """One ended cohort: every pair has a result. ``extra``: rules that fire in every pair
+    (a rule added for this cohort)."""
     rng = np.random.default_rng(seed)
     facts = []
     for i in range(pairs):
@@ -54,13 +59,30 @@ def program(seed: int, pairs: int = 300, base: float = 0.6,
         fired += ["intentions/overlap"] * overlap
         fired += ["intentions/strong-overlap"] * bool(overlap and rng.random() < 0.4)
         fired += ["intentions/shared-topic"] * bool(rng.random() < 0.5)
-        fact = PairFact(f"M{i}", f"E{i}", i + 1, AS_OF, sum(POINTS[r] for r in fired),
+        fired += list(extra)
+        fact = PairFact(f"M{i}", f"E{i}", i + 1, AS_OF,
+                        sum(POINTS.get(r, 10) for r in fired),
                         tuple(sorted(fired)), POINTS, "failure", as_of=AS_OF,
                         mentor_profile=mentor, mentee_profile=mentee)
         chance = planted(fact) if planted else base
         result = "success" if rng.random() < chance else str(rng.choice(["partial",
                                                                           "failure"]))
-        facts.append(PairFact(fact.mentor, fact.mentee, fact.seq, fact.began, fact.score,
-                              fact.fired, fact.points, result, as_of=AS_OF,
-                              mentor_profile=mentor, mentee_profile=mentee))
+        facts.append(PairFact(f"{cohort}-{fact.mentor}", f"{cohort}-{fact.mentee}", fact.seq,
+                              fact.began, fact.score, fact.fired, fact.points, result,
+                              as_of=AS_OF, mentor_profile=mentor, mentee_profile=mentee,
+                              cohort=cohort))
     return facts
+
+
+def running(seed: int, pairs: int, separated: float, extra: tuple[str, ...] = (),
+            cohort: str = "2026") -> list[PairFact]:
+    """A cohort still running: a share ``separated`` of its pairs already separated for
+    mismatch (early failures), the others running (their successes are still to come)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for fact in program(seed, pairs, cohort=cohort, extra=extra):
+        result = "failure" if rng.random() < separated else "running"
+        out.append(replace(fact, result=result,
+                           source="separation" if result == "failure" else "none",
+                           seq=fact.seq + 100_000))
+    return out

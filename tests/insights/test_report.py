@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
+from engine.base.errors import TandemError
 from engine.insights.criteria import criteria
 from engine.insights.facts import PairFact
-from engine.insights.report import MIN_GROUP, MIN_OUTCOMES, insights, recommendation
-from tests.insights.simulate import program
+from engine.insights.report import (
+    MIN_GROUP,
+    MIN_OUTCOMES,
+    insights,
+    plan,
+    question,
+    recommendation,
+)
+from engine.insights.stats import ALPHA
+from tests.insights.simulate import program, running
 
-CRITERION_KEYS = {"criterion", "kind", "status", "with", "without", "unknown", "difference",
-                  "p_value", "p_adjusted", "significant", "direction"}
+CRITERION_KEYS = {"criterion", "kind", "aliases", "family", "status", "with", "without",
+                  "unknown", "attrition", "unadjusted", "adjusted", "significant",
+                  "direction", "why"}
 
 
-def _fact(i, result, fired=(), profiles=True):
+def _fact(i, result, fired=(), profiles=True, cohort="2025"):
     mentor = {"learning_style": "activist", "job_family": "finance", "department": "Audit",
               "subsidiary": "Tandem Group", "hire_date": "2024-09-01"}
     mentee = {"learning_style": "pragmatist", "job_family": "finance" if i % 2 else "sales",
@@ -23,23 +34,53 @@ def _fact(i, result, fired=(), profiles=True):
     return PairFact(f"M{i}", f"E{i}", i, date(2026, 9, 1), 40, tuple(fired),
                     dict.fromkeys(fired, 30), result, as_of=date(2026, 9, 1),
                     mentor_profile=mentor if profiles else None,
-                    mentee_profile=mentee if profiles else None)
+                    mentee_profile=mentee if profiles else None, cohort=cohort)
 
 
 def test_the_json_contract_names_counts_rates_intervals_and_adjusted_p():
-    """Every criterion carries what it is, its counts, rates, intervals and p-values."""
+    """Every criterion carries what it is, its family, its counts, and both comparisons."""
     report = insights(program(3, pairs=200))
     assert {"pairs", "successes", "partials", "failures", "from_separations", "success_rate",
-            "success_interval", "alpha", "minimums", "status", "tested", "flagged",
-            "criteria", "score_trend", "model", "recommendations"} <= set(report)
-    assert report["minimums"] == {"outcomes": 30, "group": 10, "model_outcomes": 100,
-                                  "events_per_variable": 10}
+            "success_interval", "results", "attrition", "running_cohorts", "left_out",
+            "alpha", "min_group", "minimums", "adjusted_for", "why_adjusted", "status",
+            "families", "tested", "flagged", "criteria", "score_trend",
+            "recommendations"} <= set(report)
+    assert "model" not in report  # the "taken together" model chosen by its own evidence
     for row in report["criteria"]:
         assert set(row) == CRITERION_KEYS
-        assert set(row["with"]) == {"pairs", "successes", "rate", "interval"}
-    tested = [r for r in report["criteria"] if r["status"] == "tested"]
-    assert [r["p_adjusted"] for r in tested] == sorted(r["p_adjusted"] for r in tested)
-    assert report["criteria"][:len(tested)] == tested  # not enough data comes last
+        assert set(row["with"]) == {"pairs", "successes", "rate", "interval", "mean_score"}
+    tested = [r for r in report["criteria"] if r["adjusted"] is not None]
+    for family in ("confirmatory", "exploratory"):
+        own = [r for r in tested if r["family"] == family]
+        assert [r["adjusted"]["p_adjusted"] for r in own] == \
+            sorted(r["adjusted"]["p_adjusted"] for r in own)
+        assert report["families"][family]["tested"] == len(own)
+    assert all(r["why"] for r in tested)
+
+
+def test_alpha_is_exactly_the_configured_value():
+    """0.05, not 1 - 0.95 (0.050000000000000044)."""
+    assert insights(program(3, pairs=60))["alpha"] == 0.05
+    assert repr(ALPHA) == "0.05"
+
+
+def test_a_rule_and_the_plain_criterion_it_tests_are_one_row():
+    """culture/same-subsidiary fires exactly when both sides share a subsidiary: one row."""
+    rows = insights(program(3, pairs=200))["criteria"]
+    names = [r["criterion"] for r in rows]
+    row = next(r for r in rows if r["criterion"] == "culture/same-subsidiary")
+    assert row["aliases"] == ["same subsidiary"]
+    assert "same subsidiary" not in names
+    assert row["family"] == "confirmatory"
+
+
+def test_rules_in_force_are_confirmatory_and_other_traits_exploratory():
+    """Each family is corrected apart; a trait that is no rule is exploratory."""
+    rows = insights(program(3, pairs=200))["criteria"]
+    families = {r["criterion"]: r["family"] for r in rows}
+    assert families["intentions/overlap"] == "confirmatory"
+    assert families["mentor tenure 0-2 years"] == "exploratory"
+    assert not any(r["kind"] == "score" for r in rows)  # the score is adjusted for
 
 
 def test_below_the_minimum_nothing_is_tested():
@@ -48,8 +89,8 @@ def test_below_the_minimum_nothing_is_tested():
              for i in range(MIN_OUTCOMES - 1)]
     report = insights(facts)
     assert report["status"] == "not enough data"
-    assert {r["status"] for r in report["criteria"]} == {"not enough data"}
-    assert report["model"]["status"] == "not enough data"
+    assert {r["status"] for r in report["criteria"]} <= {"not enough data", "too small"}
+    assert report["tested"] == 0
 
 
 def test_a_criterion_needs_enough_pairs_with_and_without_it():
@@ -59,7 +100,97 @@ def test_a_criterion_needs_enough_pairs_with_and_without_it():
     row = next(r for r in insights(facts)["criteria"] if r["criterion"] == "rare/rule")
     assert row["status"] == "not enough data"
     assert (row["with"]["pairs"], row["without"]["pairs"]) == (MIN_GROUP - 1, 40 - MIN_GROUP + 1)
-    assert row["p_value"] is None
+    assert row["adjusted"] is None and row["unadjusted"] is None
+
+
+def test_a_group_under_the_threshold_shows_no_count_rate_or_score():
+    """3 pairs with a rule: neither side of the row shows a count (the other side would
+    give it away by subtraction); a higher threshold hides more."""
+    facts = [_fact(i, "success" if i % 2 else "failure",
+                   ["rare/rule"] if i < 3 else ["common/rule"] if i < 9 else [])
+             for i in range(40)]
+    rows = {r["criterion"]: r for r in insights(facts)["criteria"]}
+    assert rows["rare/rule"]["status"] == "too small"
+    assert rows["rare/rule"]["with"] == rows["rare/rule"]["without"] == {
+        "pairs": None, "successes": None, "rate": None, "interval": None, "mean_score": None}
+    assert rows["rare/rule"]["attrition"] is None
+    assert rows["common/rule"]["with"]["pairs"] == 6
+    higher = {r["criterion"]: r for r in insights(facts, min_group=7)["criteria"]}
+    assert higher["common/rule"]["with"]["pairs"] is None
+
+
+def test_a_running_cohort_is_left_out_with_a_count():
+    """Its early failures are known and its successes not yet: it counts nowhere."""
+    ended = program(1, pairs=120)
+    still = running(2, pairs=60, separated=0.2)
+    report = insights([*ended, *still])
+    assert report["pairs"] == len(ended)
+    assert report["left_out"] == sum(f.result == "failure" for f in still) > 0
+    assert report["running_cohorts"] == [{
+        "cohort": "2026", "pairs": 60, "running": sum(f.result == "running" for f in still),
+        "with_result": report["left_out"]}]
+    assert report["results"]["running"] == sum(f.result == "running" for f in still)
+
+
+def test_attrition_is_counted_per_criterion_and_conflict_nowhere():
+    """Availability and leaving count as attrition, apart; a conflict is no result."""
+    facts = [_fact(i, "success" if i % 3 else "failure", ["r"] if i % 2 else [])
+             for i in range(40)]
+    facts += [_fact(100 + i, "attrition", ["r"]) for i in range(6)]
+    facts += [_fact(200 + i, "ineligible", ["r"]) for i in range(2)]
+    report = insights(facts)
+    row = next(r for r in report["criteria"] if r["criterion"] == "r")
+    assert row["attrition"] == {"with": 6, "without": 0}
+    assert row["with"]["pairs"] == 20
+    assert report["pairs"] == 40 and report["attrition"] == 6
+    assert report["results"]["ineligible"] == 2
+
+
+def test_a_flagged_interval_is_adjusted_like_its_p_value():
+    """A flagged criterion's interval is the wider false-coverage-rate one; others say
+    they are plain 95% intervals."""
+    report = insights(program(0, pairs=300, planted=lambda f: 0.8 if "intentions/overlap"
+                                in f.fired else 0.4))
+    rows = [r for r in report["criteria"] if r["adjusted"] is not None]
+    flagged = [r for r in rows if r["significant"]]
+    assert flagged and all(r["adjusted"]["interval_adjusted"] for r in flagged)
+    assert not any(r["adjusted"]["interval_adjusted"] for r in rows if not r["significant"])
+    row = flagged[0]
+    one = question(program(0, pairs=300, planted=lambda f: 0.8 if "intentions/overlap"
+                             in f.fired else 0.4), row["criterion"])["criterion"]["adjusted"]
+    assert one["odds_ratio"] == row["adjusted"]["odds_ratio"]
+    assert row["adjusted"]["interval"][0] < one["interval"][0]
+    assert row["adjusted"]["interval"][1] > one["interval"][1]
+
+
+def test_a_question_is_one_test_with_its_power():
+    """No correction (adjusted p is the p-value); the power grows with the difference."""
+    facts = program(4, pairs=300)
+    small = question(facts, "intentions/shared-topic", difference=0.05)
+    large = question(facts, "intentions/shared-topic", difference=0.25)
+    a = small["criterion"]["adjusted"]
+    assert a["p_adjusted"] == a["p_value"]
+    assert 0 < small["power"] < large["power"] <= 1
+    assert small["pairs_for_80_percent"] > large["pairs_for_80_percent"]
+
+
+def test_a_question_about_an_unknown_criterion_says_what_it_may_mean():
+    """A misspelt criterion gets a "did you mean"."""
+    with pytest.raises(TandemError, match="did you mean 'intentions/shared-topic'"):
+        question(program(4, pairs=60), "intentions/shared-topix")
+
+
+def test_the_power_plan_matches_statsmodels():
+    """Pairs needed for 15 points from 45% with half the pairs having the criterion."""
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    found = plan([], difference=0.15, share=0.5, base=0.45)
+    half = NormalIndPower().solve_power(proportion_effectsize(0.6, 0.45), power=0.8,
+                                        alpha=0.05, ratio=1.0)
+    assert found["pairs_needed"] == int(np.ceil(half / 0.5))
+    assert plan([], difference=0.10, share=0.5, base=0.45)["pairs_needed"] > \
+        found["pairs_needed"]
 
 
 def test_criteria_name_what_they_are():
@@ -84,22 +215,23 @@ def test_an_erased_profile_makes_its_criteria_unknown_not_false():
 ROW = {"criterion": "culture/same-job-family", "status": "tested", "significant": True,
        "direction": "higher",
        "with": {"pairs": 120, "rate": 0.84, "interval": [0.76, 0.9]},
-       "without": {"pairs": 110, "rate": 0.58, "interval": [0.49, 0.66]}}
+       "without": {"pairs": 110, "rate": 0.58, "interval": [0.49, 0.66]},
+       "adjusted": {"odds_ratio": 2.5, "interval": [1.4, 4.46]}}
+FIGURES = ("culture/same-job-family (+30 now): pairs where it fired succeeded 84% [76-90%] "
+           "against 58% [49-66%] without; at the same score and cohort, odds ratio 2.50 "
+           "[1.40-4.46]; ")
 
 
 @pytest.mark.parametrize(("row", "points", "effect", "verdict", "text"), [
-    (ROW, 30, "score", "supported",
-     "culture/same-job-family (+30 now): pairs where it fired succeeded 84% [76-90%] against "
-     "58% [49-66%] without; the evidence supports keeping it high."),
+    (ROW, 30, "score", "supported", FIGURES + "the evidence supports keeping it high."),
     ({**ROW, "direction": "lower"}, 30, "score", "against",
-     "culture/same-job-family (+30 now): pairs where it fired succeeded 84% [76-90%] against "
-     "58% [49-66%] without; the evidence goes against it: pairs where it fired did worse; "
-     "consider lowering it, and see what that changes with `tandem rules compare`."),
+     FIGURES + "the evidence goes against it: at the same score, pairs where it fired did "
+     "worse; consider lowering it, and see what that changes with `tandem rules compare`."),
     ({**ROW, "significant": False}, 30, "score", "unsupported",
-     "culture/same-job-family (+30 now): pairs where it fired succeeded 84% [76-90%] against "
-     "58% [49-66%] without; the evidence neither supports nor contradicts it (the difference "
-     "could be chance): it is unsupported, not wrong; keep recording outcomes."),
-    ({**ROW, "status": "not enough data"}, -5, "score", "not enough data",
+     FIGURES + "once the score and the cohort are accounted for, the evidence neither "
+     "supports nor contradicts it (the difference could be chance): it is unsupported, not "
+     "wrong; keep recording outcomes."),
+    ({**ROW, "status": "not enough data", "adjusted": None}, -5, "score", "not enough data",
      "culture/same-job-family (-5 now): not enough data yet (120 pairs with a result where it "
      "fired, 110 where it did not; 10 of each are needed); keep it as it is and keep "
      "recording outcomes."),
@@ -108,3 +240,37 @@ def test_each_rule_gets_a_plain_recommendation(row, points, effect, verdict, tex
     """Supported, against, unsupported (not wrong), or not enough data, in one sentence."""
     found = recommendation(row, points, effect)
     assert (found["verdict"], found["text"]) == (verdict, text)
+
+
+def _insights_attack(report, k=5):
+    """What subtraction recovers from the criteria: a count under k shown, or the one
+    hidden category of a trait (its pairs are the total minus the categories shown)."""
+    found = []
+    families = {}
+    for row in report["criteria"]:
+        for side in ("with", "without"):
+            n = row[side]["pairs"]
+            if n is not None and 0 < n < k:
+                found.append(f"{row['criterion']}: {n} pairs {side}")
+        first = row["criterion"].split(" ", 1)[0]
+        if row["kind"] not in ("rule", "same"):
+            families.setdefault((row["kind"], first), []).append(row)
+    for key, rows in families.items():
+        hidden = [r for r in rows if r["with"]["pairs"] is None]
+        if len(hidden) == 1:
+            found.append(f"{key}: {hidden[0]['criterion']} recovered by subtraction")
+    return found
+
+
+def test_insights_give_the_linkage_attack_nothing():
+    """A planted subsidiary of three mentors: hidden, with another of its trait, so that
+    neither is recovered by subtraction; the unprotected counts would show it."""
+    facts = program(5, pairs=200)
+    for fact in facts[:3]:
+        fact.mentor_profile["subsidiary"] = "Tandem Malta"
+    report = insights(facts)
+    rows = {r["criterion"]: r for r in report["criteria"]}
+    assert rows["mentor subsidiary Tandem Malta"]["status"] == "too small"
+    assert _insights_attack(report) == []
+    assert sum(r["status"] == "too small" for r in report["criteria"]
+               if r["criterion"].startswith("mentor subsidiary")) >= 2

@@ -12,7 +12,13 @@ import pytest
 
 from engine.base.errors import TandemError
 from engine.report.html import render_html
-from engine.report.model import ChainState, ReportInput, build_report, timeline_item
+from engine.report.model import (
+    ChainState,
+    PairOutcome,
+    ReportInput,
+    build_report,
+    timeline_item,
+)
 from tests.report import builders as b
 
 RUN1, RUN2 = "20260901T101530Z-111111", "20261002T101530Z-222222"
@@ -166,11 +172,25 @@ def test_an_unknown_run_is_refused_with_the_latest_runs():
 
 
 def test_outcomes_give_success_rates_by_group():
-    """The outcome of M2 and E2 counts once for each side."""
-    outcomes = build_report(_input()).outcomes
-    assert outcomes is not None
-    rows = {(f.role, f.attribute, f.group): (f.people, f.paired) for f in outcomes.figures}
-    assert rows[("mentee", "gender", "f")] == (1, 1)
+    """The outcome of M2 and E2 counts once for each side, in a group too small to show."""
+    report = build_report(_input())
+    assert report.outcomes is not None and report.outcome_count == 1
+    rows = {(f.role, f.attribute, f.group): f for f in report.outcomes.figures}
+    mentee = rows[("mentee", "gender", "f")]
+    assert mentee.too_small and (mentee.people, mentee.paired, mentee.rate) == (None,) * 3
+
+
+def test_outcomes_by_group_use_the_one_definition_of_a_result():
+    """Given the pairs' results (a mismatch separation counts; a running cohort does not
+    reach them), the outcomes by group count those, not the outcome entries."""
+    results = [PairOutcome(f"M{i}", f"E{i}", "failure", RUN1) for i in range(6)]
+    people = {p: {"id": p, "subsidiary": "Bank", "job_family": "it",
+                  "protected": {"gender": "f"}} for i in range(6) for p in (f"M{i}", f"E{i}")}
+    report = build_report(_input(results=results, snapshots={f"sha256:{RUN1}": people}))
+    assert report.outcome_count == 6
+    rows = {(f.role, f.attribute, f.group): f for f in report.outcomes.figures}
+    assert (rows[("mentor", "gender", "f")].people,
+            rows[("mentor", "gender", "f")].paired) == (6, 0)
 
 
 def test_erased_profiles_are_named_in_the_fairness_figures():

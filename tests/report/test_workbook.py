@@ -40,10 +40,15 @@ def test_the_workbook_has_runs_pairs_unpaired_and_lifecycle(tandem, db_url, tmp_
     assert [r[4] for r in runs[1:]] == ["pair", "reassign"]
     pairs = _rows(book["pairs"])
     header = pairs[0]
-    assert header[:8] == ["seq", "run", "kind", "at", "actor", "mentor", "mentee", "score"]
+    assert header[:9] == ["seq", "run", "kind", "at", "actor", "mentor", "mentee", "score",
+                          "result"]
     assert header[-2:] == ["reasons", "sentence"]
     assert "culture/same-job-family" in header
     assert [r[2] for r in pairs[1:]] == ["pair"] * 22 + ["reassignment"]
+    results = [r[8] for r in pairs[1:]]  # the one definition of a result, as insights's
+    assert "attrition" in results and "running" in results
+    assert set(results) <= {"success", "partial", "failure", "ineligible", "attrition",
+                            "no result", "running"}
     first = dict(zip(header, pairs[1], strict=True))
     expected = result["pairs"][0]
     assert (first["mentor"], first["mentee"], first["score"]) == (
