@@ -33,6 +33,9 @@ class CommitInput:
     result: dict[str, Any]
     rules_files: Mapping[str, str]
     profiles: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    # Where the profiles came from (the cohort's program.import, written by `tandem import`):
+    # source file and mapping digests and each profile's source row, for the run entry.
+    source: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,8 @@ def commit_run(db_url: str | None, actor: str | None,
                                              run_id=run_id, at=at,
                                              actor=actor or default_actor(),
                                              busy=state.busy(), load=state.load(),
-                                             command=command, freed_by=state.freed_by)
+                                             command=command, freed_by=state.freed_by,
+                                             source=given.source)
                 store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files,
                                  at)
                 store.keep_snapshot(conn, str(given.result["input_digest"]),

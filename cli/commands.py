@@ -61,6 +61,7 @@ COMMANDS: list[click.Command] = [validate]
 def _collect() -> None:
     from cli import (
         audit_commands,
+        import_commands,
         learn_commands,
         myjobdays_commands,
         pairing_commands,
@@ -74,6 +75,7 @@ def _collect() -> None:
     COMMANDS.extend(report_commands.COMMANDS)
     COMMANDS.extend(myjobdays_commands.COMMANDS)
     COMMANDS.extend(learn_commands.COMMANDS)
+    COMMANDS.extend(import_commands.COMMANDS)
     pairing_commands.rules.add_command(learn_commands.rules_compare)
 
 

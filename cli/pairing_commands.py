@@ -67,7 +67,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
         def compute(state: ProgramState) -> CommitInput:
             return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
-                               rules.files_of("pairing"), profiles_for_monitoring(loaded))
+                               rules.files_of("pairing"), profiles_for_monitoring(loaded),
+                               source=loaded.program.get("import"))
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
                              witness=WitnessConfig.resolve(witness, signing_key),
