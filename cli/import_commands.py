@@ -24,11 +24,15 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
                    "rest. Default: write nothing when any value cannot be mapped.")
 @click.option("--suggest", is_flag=True,
               help="Write a first mapping from the file's header and values, to edit.")
+@click.option("--questionnaire", is_flag=True,
+              help="SOURCE holds questionnaire answers: derive each person's learning style.")
+@click.option("--into", "into", type=_PATH, default=None,
+              help="With --questionnaire: the cohort whose learning styles the answers set.")
 @rules_option
 @format_option("table", "json")
 @reports_errors
 def import_(source: Path, mapping_path: Path | None, out: Path | None, skip_invalid: bool,
-            suggest: bool, rules_dir: Path | None,
+            suggest: bool, questionnaire: bool, into: Path | None, rules_dir: Path | None,
             fmt: str) -> None:
     """Turn an HR export (CSV or xlsx) into a cohort, through a mapping you edit.
 
@@ -43,6 +47,7 @@ def import_(source: Path, mapping_path: Path | None, out: Path | None, skip_inva
       tandem import hris.csv --suggest > mapping.yaml
       tandem import hris.csv --map mapping.yaml --out cohort.json
       tandem import hris.xlsx --map mapping.yaml --out cohort.json --skip-invalid
+      tandem import answers.csv --questionnaire --into cohort.json --out cohort.json
     """
     from cli.import_views import show_import
     from cli.outfile import output
@@ -51,6 +56,16 @@ def import_(source: Path, mapping_path: Path | None, out: Path | None, skip_inva
 
     directory = rules_dir or bundled()
     vocabulary = load_vocabulary(directory)
+    if questionnaire:
+        from cli.import_views import show_styles
+        from engine.profiles.questionnaire import derive_styles
+
+        styles = derive_styles(source, directory, vocabulary, into)
+        show_styles(styles, fmt)
+        if into is not None and styles.document is not None:
+            with output(out) as stream:
+                stream.write(json.dumps(styles.document, ensure_ascii=False, indent=2) + "\n")
+        return
     from engine.profiles.table import read_table
 
     if suggest:

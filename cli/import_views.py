@@ -11,6 +11,7 @@ from cli.render import console, print_problems, safe
 
 if TYPE_CHECKING:
     from engine.profiles.importing import Import
+    from engine.profiles.questionnaire import Styles
 
 
 def _plural(n: int, noun: str) -> str:
@@ -52,3 +53,18 @@ def _row(path: str) -> int:
 
     found = re.match(r"row (\d+)", path)
     return int(found.group(1)) if found else 0
+
+
+def show_styles(styles: Styles, fmt: str) -> None:
+    """The learning style each answer sheet gives, with its evidence, or why none."""
+    if fmt == "json":
+        sys.stderr.write(json.dumps(styles.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    err = console(stderr=True)
+    for person in styles.people:
+        err.print(safe(f"{person.id}: {person.explain()}"), markup=False)
+    print_problems(styles.problems)
+    derived = sum(1 for p in styles.people if p.style)
+    err.print(safe(f"{_plural(derived, 'learning style')} derived from "
+                   f"{_plural(len(styles.people), 'answer sheet')} ({styles.digest})."),
+              markup=False)

@@ -57,6 +57,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from engine.base.errors import Problem
     from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
     from engine.pairing.pipeline import pair_cohort
+    from engine.profiles.questionnaire import with_style_evidence
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
@@ -66,7 +67,9 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         from audit.log.witness import WitnessConfig
 
         def compute(state: ProgramState) -> CommitInput:
-            return CommitInput(pair_cohort(loaded, rules, standing=state.standing()),
+            paired = with_style_evidence(pair_cohort(loaded, rules, standing=state.standing()),
+                                         loaded.program)
+            return CommitInput(paired,
                                rules.files_of("pairing"), profiles_for_monitoring(loaded),
                                source=loaded.program.get("import"))
 
@@ -78,7 +81,9 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     else:
         from audit.commit import current_state
 
-        result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
+        result = with_style_evidence(
+            pair_cohort(loaded, rules, standing=current_state(db_url).standing()),
+            loaded.program)
     print_problems(Problem(**w) for w in result["warnings"])
     if fmt == "json":
         from cli.render import print_json
@@ -116,10 +121,12 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
     from cli.views import show_explanation
     from engine.evaluation.inputs import load_inputs
     from engine.pairing.pipeline import explain_pair
+    from engine.profiles.questionnaire import with_style_evidence
 
     loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
-    report = explain_pair(loaded, rules, mentor_id, mentee_id,
-                          standing=current_state(db_url).standing())
+    report = with_style_evidence(explain_pair(loaded, rules, mentor_id, mentee_id,
+                                              standing=current_state(db_url).standing()),
+                                 loaded.program)
     if fmt == "json":
         from cli.render import print_json
 
@@ -154,22 +161,38 @@ def rules_check(rules_dir: Path | None, fmt: str) -> None:
       tandem rules check --rules my-rules/ --format json
     """
     from cli.render import console, print_json, safe
+    from engine.base.errors import InvalidInput
     from engine.base.resources import rules_dir as bundled
     from engine.evaluation.compile import compile_rules
+    from engine.profiles.questionnaire import check_questionnaire, questionnaire_problems
     from engine.rules.ruleset import load_rules
 
-    loaded = load_rules(rules_dir or bundled())
+    directory = rules_dir or bundled()
+    companions = questionnaire_problems(directory)
+    try:
+        loaded = load_rules(directory)
+    except InvalidInput as exc:
+        raise InvalidInput([*exc.problems, *companions], "rules") from None
+    if companions:
+        raise InvalidInput(companions, "rules")
     compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
+    questionnaire = check_questionnaire(directory, loaded.vocabulary)
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,
-                    "my_job_days_digest": loaded.digest_of("my_job_days"), "errors": []})
+                    "my_job_days_digest": loaded.digest_of("my_job_days"),
+                    "questionnaire_digest": questionnaire.digest if questionnaire else None,
+                    "errors": []})
         return
     pairing, my_job_days = counts["pairing"], counts["my_job_days"]
     console().print(f"{safe(loaded.directory)}: clean: {pairing} pairing "
                     f"rule{'' if pairing == 1 else 's'}, {my_job_days} my-job-day "
                     f"rule{'' if my_job_days == 1 else 's'} (pairing {loaded.digest}; my job "
                     f"days {loaded.digest_of('my_job_days')})", markup=False)
+    if questionnaire is not None:
+        console().print(f"{safe(questionnaire.file)}: clean: {len(questionnaire.items)} "
+                        f"statements over {len(questionnaire.styles)} styles "
+                        f"({questionnaire.digest})", markup=False)
 
 
 @rules.command("show")
