@@ -14,7 +14,7 @@ from audit.lifecycle import (
     KIND_SEPARATION,
     LIFECYCLE_KINDS,
 )
-from audit.log.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from audit.log.entries import KIND_LETTER, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from engine.base.canonical import canonical_json
 
@@ -80,6 +80,9 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
     if kind == "outcome":
         return f"outcome: {doc.get('result')}"
+    if kind == KIND_LETTER:
+        return (f"introduction letter sent to {doc.get('person')} (partner {doc.get('partner')},"
+                f" run {doc.get('for_run')})")
     if kind == KIND_MY_JOB_DAY:
         return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
                 f"score {doc.get('score')}")

@@ -63,6 +63,7 @@ def _collect() -> None:
         audit_commands,
         import_commands,
         learn_commands,
+        letters_commands,
         myjobdays_commands,
         pairing_commands,
         program_commands,
@@ -76,6 +77,7 @@ def _collect() -> None:
     COMMANDS.extend(myjobdays_commands.COMMANDS)
     COMMANDS.extend(learn_commands.COMMANDS)
     COMMANDS.extend(import_commands.COMMANDS)
+    COMMANDS.extend(letters_commands.COMMANDS)
     pairing_commands.rules.add_command(learn_commands.rules_compare)
 
 

@@ -90,7 +90,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
         print_json(result, compact=len(result["pairs"]) > 200)
     elif fmt == "csv":
-        sys.stdout.write(pairs_csv(result))
+        sys.stdout.write(pairs_csv(result, loaded.by_id()))
     else:
         show_pairing(result, receipt_text)
 

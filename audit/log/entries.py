@@ -25,6 +25,7 @@ GENESIS = "0" * 64
 KIND_RUN = "run"
 KIND_PAIR = "pair"
 KIND_UNPAIRED = "unpaired"
+KIND_LETTER = "letter"  # an introduction letter sent (audit.letters); no state depends on it
 COMMON_KEYS = ("seq", "kind", "run", "at", "actor")
 PROTECTED = "protected"
 
