@@ -32,7 +32,8 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_MY_JOB_DAY: "a my-job-day visit was planned",
                KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met",
                "checkin": "a check-in of a pair was reported",
-               "outcome": "the outcome of a pair was reported"}
+               "outcome": "the outcome of a pair was reported",
+               KIND_LETTER: "an introduction letter was sent"}
 
 
 FOLLOW_UP = ("checkin", "outcome")
@@ -281,13 +282,19 @@ def explain(view: EntryView) -> list[str]:
                   "  Note: " + (f"its text is kept outside the chain, where it can be erased; "
                                 f"the entry holds its salted digest {note}." if note
                                 else "none.")]
+    elif kind == KIND_LETTER:
+        lines += [f"  To {doc.get('person')}, about the pair {doc.get('mentor')} → "
+                  f"{doc.get('mentee')} of run {doc.get('for_run')}; sent by "
+                  f"{doc.get('actor')} on {when(doc.get('at'))}.",
+                  f"  Template {doc.get('template_digest')}; letter {doc.get('letter_digest')}"
+                  " (the log keeps no text and no address)."]
     if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION):
         lines += ["", "Who, when", f"  Recorded by {doc.get('actor')} on {when(doc.get('at'))}"
                   f" (run {doc.get('run')})."]
         if doc.get("rules_digest"):
             lines.append(f"  Judged under rules {doc.get('rules_digest')}, on input "
                          f"{doc.get('input_digest')}.")
-    elif kind not in FOLLOW_UP:
+    elif kind not in (*FOLLOW_UP, KIND_LETTER):
         lines += ["", *_run(view.run, seq)]
     if people:
         lines += ["", *_people(view, people)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "examples" / "hr"
 EXPORT = DATA / "hris-export.csv"
 MAPPING = DATA / "mapping.yaml"
 EXAMPLE = Path(__file__).parents[2] / "examples" / "cohort.json"

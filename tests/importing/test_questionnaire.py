@@ -12,7 +12,7 @@ from engine.base.resources import rules_dir
 from engine.profiles.questionnaire import load_questionnaire, score
 from engine.rules.vocabulary import load_vocabulary
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "examples" / "hr"
 ANSWERS = DATA / "answers.csv"
 
 

@@ -214,3 +214,17 @@ def test_template_context_holds_no_score_and_no_protected_data(run, sqlite_url: 
         html = _read(eml.read_bytes()).get_body(("html",)).get_content()
         for leak in ("score", "points", "protected", "gender", "birth_year", "female"):
             assert leak not in html
+
+
+def test_audit_show_describes_a_letter_entry(run, sqlite_url: str, smtp: Inbox,
+                                             tmp_path: Path) -> None:
+    """`audit show` of a letter entry says who it went to, for which pair, with digests."""
+    run_id = _commit(run, sqlite_url)
+    rules = rules_for(tmp_path, smtp.port)
+    assert run("letters", run_id, "--db", sqlite_url, "--rules", rules, "--send").exit_code == 0
+    shown = run("audit", "show", "26", "--db", sqlite_url)
+    assert shown.exit_code == 0
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "Entry 26 of the audit log: an introduction letter was sent."
+    assert lines[1].startswith(f"  To M01, about the pair M01 → E07 of run {run_id}")
+    assert "missing" not in shown.stdout
