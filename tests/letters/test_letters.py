@@ -228,3 +228,39 @@ def test_audit_show_describes_a_letter_entry(run, sqlite_url: str, smtp: Inbox,
     assert lines[0] == "Entry 26 of the audit log: an introduction letter was sent."
     assert lines[1].startswith(f"  To M01, about the pair M01 → E07 of run {run_id}")
     assert "missing" not in shown.stdout
+
+
+def test_a_separated_pair_gets_no_letters(run, sqlite_url: str, tmp_path: Path) -> None:
+    """A pair separated since the run is named in the summary and gets no letter."""
+    run_id = _commit(run, sqlite_url)
+    separated = run("separate", "M01", "E07", "--reason", "E07 left", "--category",
+                    "left-company", "--commit", "--db", sqlite_url)
+    assert separated.exit_code == 0, separated.output
+    out = tmp_path / "letters"
+    result = run("letters", run_id, "--db", sqlite_url, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "  M01 and E07: no letters: the pair was separated." in result.stdout.splitlines()
+    assert len(list(out.glob("*.eml"))) == PEOPLE_PAIRED - 2
+    assert not list(out.glob("*-M01-E07.eml"))
+
+
+def test_a_proposal_gets_letters_once_approved(run, sqlite_url: str, tmp_path: Path) -> None:
+    """Letters for a run waiting for approval are refused; after approval they are written."""
+    rules = rules_for(tmp_path, 25)
+    settings = rules / "settings.yaml"
+    settings.write_text(settings.read_text("utf-8") + "  approval: required\n", "utf-8")
+    proposed = run("pair", EXAMPLE, "--rules", rules, "--commit", "--db", sqlite_url,
+                   "--actor", "hr.jane")
+    assert proposed.exit_code == 0, proposed.output
+    log = json.loads(run("audit", "log", "--db", sqlite_url, "--format", "json").stdout)
+    run_id = next(e["entry"]["run"] for e in log if e["entry"]["kind"] == "run")
+    refused = run("letters", run_id, "--db", sqlite_url, "--rules", rules, "--out",
+                  tmp_path / "early")
+    assert refused.exit_code == 1
+    assert f"the pairs of run {run_id} are a proposal" in refused.stderr
+    assert not (tmp_path / "early").exists()
+    assert run("approve", run_id, "--actor", "hr.paul", "--db", sqlite_url).exit_code == 0
+    later = run("letters", run_id, "--db", sqlite_url, "--rules", rules, "--out",
+                tmp_path / "later")
+    assert later.exit_code == 0, later.output
+    assert len(list((tmp_path / "later").glob("*.eml"))) == PEOPLE_PAIRED
