@@ -9,5 +9,7 @@ Nothing here reads or writes a database: `audit.program` does, around these func
 - `separation`: ending an active pair;
 - `reassignment`: new partners for free people, with the pairing engine;
 - `decision`: a human's force or forbid, with what the rules said of the pair;
-- `approval`: approving or rejecting a proposed run.
+- `approval`: approving or rejecting a proposed run;
+- `letters`: the introduction letter to each person of a pair (what `audit.letters`
+  records and the command line writes or sends).
 """

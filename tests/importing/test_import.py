@@ -210,3 +210,33 @@ def test_suggest_writes_a_mapping_that_accounts_for_every_column(run, tmp_path: 
     result, out = _import(run, tmp_path, EXPORT, suggested)
     assert result.exit_code == 0, result.stderr
     assert run("validate", out).exit_code == 0
+
+
+def test_columns_feed_declared_fields(tmp_path: Path) -> None:
+    """A column mapped to a field the vocabulary declares is read by that field's type."""
+    from engine.profiles.importing import import_table
+    from engine.profiles.mapping import load_mapping
+    from engine.profiles.table import read_table
+    from engine.rules.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary(EXAMPLE.parent / "rules-second-edition")
+    lines = EXPORT.read_bytes().decode("utf-8-sig").split("\r\n")
+    header = lines[0] + ",Site,Spoken languages,Remote OK,Grade level"
+    extra = [",paris,English|French,yes,3", ",REMOTE,English,no,2.5"]
+    body = [line + extra[i % 2] if line else line for i, line in enumerate(lines[1:])]
+    source = tmp_path / "hris.csv"
+    source.write_bytes("\r\n".join([header, *body]).encode("utf-8-sig"))
+    text = MAPPING.read_text("utf-8").replace("  - Grade\n", "")
+    text = text.replace("columns:\n", "columns:\n  Site: location\n  Spoken languages: "
+                                      "languages\n  Remote OK: remote_ok\n  Grade level: grade\n"
+                                      "  Grade: protected.grade\n")
+    text = text.replace("lists:\n", "lists:\n  languages: \"|\"\n")
+    mapping_path = tmp_path / "mapping.yaml"
+    mapping_path.write_text(text, "utf-8")
+    done = import_table(read_table(source), load_mapping(mapping_path, vocabulary), vocabulary)
+    assert done.problems == []
+    first, second = done.document["participants"][:2]
+    assert (first["location"], first["languages"], first["remote_ok"], first["grade"]) == (
+        "Paris", ["English", "French"], True, 3)
+    assert (second["location"], second["remote_ok"], second["grade"]) == ("Remote", False, 2.5)
+    assert first["protected"]["grade"] == "A"
