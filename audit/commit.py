@@ -133,9 +133,11 @@ def commit_run(db_url: str | None, actor: str | None,
 
     from audit.log import db as database
     from audit.log import entries, store
+    from audit.log.migrate import open_for_write
+    from audit.state import program_state as state_of
 
     log = structlog.get_logger("tandem.audit")
-    db = database.open_for_write(database.resolve_url(db_url), lock_timeout, witness=witness,
+    db = open_for_write(database.resolve_url(db_url), lock_timeout, witness=witness,
                                  allow_other_tables=allow_other_tables)
     asked = time.perf_counter()
     try:
@@ -144,7 +146,7 @@ def commit_run(db_url: str | None, actor: str | None,
             locked = time.perf_counter()
             with structlog.contextvars.bound_contextvars(run_id=run_id):
                 log.debug("audit lock taken", db=db.shown, waited=round(locked - asked, 3))
-                state = store.program_state(conn)
+                state = state_of(conn)
                 given = compute(state)
                 at = utc_now()
                 docs = entries.run_documents(given.result, given.rules_files, given.profiles,
@@ -185,14 +187,14 @@ def current_state(db_url: str | None) -> ProgramState:
     """The program's state, read-only; the empty state when there is no log yet (a dry run
     without a database sees no pairs and no history)."""
     from audit.log import db as database
-    from audit.log import store
     from audit.state import derive_state
+    from audit.state import program_state as state_of
 
     db = database.open_if_present(database.resolve_url(db_url))
     if db is None:
         return derive_state(())
     try:
         with db.reading() as conn:
-            return store.program_state(conn)
+            return state_of(conn)
     finally:
         db.dispose()

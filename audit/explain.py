@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from audit.lifecycle import (
+from audit.log.kinds import (
+    KIND_LETTER,
+    KIND_MY_JOB_DAY,
+    KIND_MY_JOB_DAY_RUN,
+    KIND_MY_JOB_DAY_UNMET,
+    KIND_PAIR,
+    KIND_RUN,
+    KIND_UNPAIRED,
+)
+from engine.base.canonical import canonical_json
+from engine.program.events import (
     KIND_APPROVAL,
     KIND_DECISION,
     KIND_REASSIGNMENT,
@@ -14,9 +24,6 @@ from audit.lifecycle import (
     KIND_SEPARATION,
     LIFECYCLE_KINDS,
 )
-from audit.log.entries import KIND_LETTER, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
-from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
-from engine.base.canonical import canonical_json
 
 if TYPE_CHECKING:
     from audit.review import EntryView

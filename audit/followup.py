@@ -30,6 +30,7 @@ from typing import Any
 
 from audit.commit import default_actor, new_run_id, utc_now
 from audit.log.errors import AuditError
+from audit.log.kinds import KIND_CHECKIN, KIND_OUTCOME
 from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.followup.checks import check_checkin, check_outcome
@@ -41,8 +42,6 @@ from engine.followup.facts import (
     PairRecord,
 )
 
-KIND_CHECKIN = "checkin"
-KIND_OUTCOME = "outcome"
 FORMING = ("pair", "reassignment")
 
 
@@ -265,11 +264,12 @@ def _write(db_url: str | None, kind: str, build: Any) -> FollowupReceipt:
 
     from audit.log import db as database
     from audit.log import entries, schema, store
+    from audit.log.migrate import open_for_write
 
     url = database.resolve_url(db_url)
     present = database.open_for_read(url)  # a fact needs a log with pairs: never create one
     present.dispose()
-    db = database.open_for_write(url)  # the writers' lock; and the witness, when configured
+    db = open_for_write(url)  # the writers' lock; and the witness, when configured
     try:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)

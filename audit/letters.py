@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from audit.commit import default_actor, new_run_id, utc_now
-from audit.log.entries import KIND_LETTER, KIND_RUN
 from audit.log.errors import AuditError
+from audit.log.kinds import KIND_LETTER, KIND_RUN
 from engine.base.suggest import closest
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ def run_pairs(db_url: str | None, run: str) -> RunPairs:
     letters already sent. Refuses an unknown run and a proposal not yet approved."""
     from audit.log import db as database
     from audit.log import store
+    from audit.state import program_state
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:
@@ -105,7 +106,7 @@ def run_pairs(db_url: str | None, run: str) -> RunPairs:
                 raise LettersRefusedError(f"no pairing run {run!r} in {db.shown}",
                                           closest(run, known))
             head = json.loads(row.entry)
-            state = store.program_state(conn)
+            state = program_state(conn)
             if any(p.run == run for p in state.pending):
                 raise LettersRefusedError(f"the pairs of run {run} are a proposal; they get "
                                           f"letters once approved (`tandem approve {run}`)")
@@ -133,10 +134,11 @@ def send_letters(db_url: str | None, run: str, letters: Sequence[Letter],
     cannot); a letter it refuses is not recorded, and the letters after it are not sent."""
     from audit.log import db as database
     from audit.log import entries, store
+    from audit.log.migrate import open_for_write
 
     url = database.resolve_url(db_url)
     database.open_for_read(url).dispose()  # letters need a log with the run: never create one
-    db = database.open_for_write(url)
+    db = open_for_write(url)
     receipt = SendReceipt(db.shown)
     batch = new_run_id(utc_now())
     who = actor or default_actor()

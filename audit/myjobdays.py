@@ -17,19 +17,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.log.entries import (
-    names_of,
-    profile_digests,
-    redact_names,
-    rules_text_digest,
-    strip_protected,
-)
+from audit.log.entries import names_of, profile_digests, redact_names, rules_text_digest
 from audit.log.errors import InvalidResultError
+from audit.log.kinds import (
+    KIND_MY_JOB_DAY,
+    KIND_MY_JOB_DAY_RUN,
+    KIND_MY_JOB_DAY_UNMET,
+    MY_JOB_DAY_KINDS,
+)
+from engine.base.protected import strip_protected
 
-KIND_MY_JOB_DAY_RUN = "my_job_day_run"
-KIND_MY_JOB_DAY = "my_job_day"
-KIND_MY_JOB_DAY_UNMET = "my_job_day_unmet"
-KINDS = (KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET)
+KINDS = MY_JOB_DAY_KINDS
 
 
 @dataclass(frozen=True)
@@ -128,10 +126,11 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
     from audit.commit import default_actor, new_run_id, utc_now
     from audit.log import db as database
     from audit.log import entries, store
+    from audit.log.migrate import open_for_write
 
     log = structlog.get_logger("tandem.audit")
     check_plan(result)  # before the database is opened: a bad plan creates nothing
-    db = database.open_for_write(database.resolve_url(db_url), lock_timeout)
+    db = open_for_write(database.resolve_url(db_url), lock_timeout)
     try:
         with db.writing() as conn:
             at = utc_now()

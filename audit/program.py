@@ -24,7 +24,7 @@ from audit.commit import (
     new_run_id,
     utc_now,
 )
-from audit.lifecycle import COMMAND_REASSIGN, Choice
+from engine.program.events import COMMAND_REASSIGN, Choice
 
 if TYPE_CHECKING:
     from audit.state import ProgramState
@@ -67,6 +67,7 @@ def record(db_url: str | None, actor: str | None, build: Build, *, commit: bool,
     """
     from audit.log import db as database
     from audit.log.errors import NoAuditLogError
+    from audit.log.migrate import open_for_write
 
     who = actor or default_actor()
     if not commit:
@@ -75,6 +76,7 @@ def record(db_url: str | None, actor: str | None, build: Build, *, commit: bool,
         return Recorded(database.shown(database.resolve_url(db_url)), False,
                         docs[0]["run"] if docs else "", docs)
     from audit.log import entries, store
+    from audit.state import program_state as state_of
 
     url = database.resolve_url(db_url)
     if not create:
@@ -82,13 +84,13 @@ def record(db_url: str | None, actor: str | None, build: Build, *, commit: bool,
         if present is None:
             raise NoAuditLogError(database.shown(url))
         present.dispose()
-    db = database.open_for_write(url, lock_timeout)
+    db = open_for_write(url, lock_timeout)
     try:
         with db.writing() as conn:
             at = utc_now()
             run_id = new_run_id(at)
             head_seq, head_hash = store.head(conn)
-            built = build(store.program_state(conn), run_id, at, who)
+            built = build(state_of(conn), run_id, at, who)
             chain = entries.link(built, head_seq, head_hash)
             store.append(conn, chain)
     finally:

@@ -16,11 +16,13 @@ from typing import Any
 from audit.log import db as database
 from audit.log import store
 from audit.log.chain import Verifier
-from audit.log.entries import KIND_RUN, PROTECTED, monitoring_key
+from audit.log.entries import monitoring_key
+from audit.log.kinds import KIND_RUN
 from audit.log.store import LogFilter
 from audit.state import derive_state
 from engine import __version__
 from engine.base.errors import TandemError
+from engine.base.protected import PROTECTED
 from engine.fairness import FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, Report, ReportInput, build_report
 

@@ -12,16 +12,24 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from audit.lifecycle import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 from audit.log import db as database
 from audit.log import store
 from audit.log.chain import Anchor, Finding, StoredRow, Verifier
-from audit.log.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED, profile_digest
+from audit.log.entries import profile_digest
 from audit.log.errors import EntryNotFoundError
+from audit.log.kinds import (
+    KIND_MY_JOB_DAY,
+    KIND_MY_JOB_DAY_RUN,
+    KIND_MY_JOB_DAY_UNMET,
+    KIND_PAIR,
+    KIND_RUN,
+    KIND_UNPAIRED,
+)
 from audit.log.store import LogFilter
 from audit.log.witness import WITNESS_ENV
-from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
 from audit.state import ProgramState, derive_state
+from audit.state import program_state as state_of
+from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
 __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
            "log_checked", "show", "status", "status_checked", "trust_advice", "warning"]
@@ -302,7 +310,7 @@ def history(db_url: str | None, person: str) -> list[LoggedEntry]:
             rows = store.select_rows(conn, LogFilter(person=person))
             entries = [LoggedEntry.of(r) for r in reversed(rows)]
             if not entries:
-                known = store.program_state(conn).known()
+                known = state_of(conn).known()
     finally:
         db.dispose()
     if not entries:

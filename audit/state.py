@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from audit.lifecycle import (
+from audit.log.kinds import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from engine.program.events import (
     APPROVAL_REQUIRED,
     KIND_APPROVAL,
     KIND_DECISION,
@@ -29,8 +30,10 @@ from audit.lifecycle import (
     KIND_REJECTION,
     KIND_SEPARATION,
 )
-from audit.log.entries import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from engine.rules.history import PairRecord, Standing
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 FORMING = (KIND_PAIR, KIND_REASSIGNMENT)
 
@@ -279,6 +282,14 @@ class _Fold:
         return ProgramState(pairs, tuple(free), tuple(self.proposals.values()),
                             tuple(self.separations), dict(self.history), dict(self.freed_by),
                             dict(self.runs), dict(self.closed))
+
+
+def program_state(conn: Connection) -> ProgramState:
+    """The program's state now: the fold of the whole log, read in the caller's
+    transaction."""
+    from audit.log import store  # the database code loads only when a reader needs it
+
+    return derive_state(store.all_docs(conn))
 
 
 def derive_state(docs: Iterable[Mapping[str, Any]]) -> ProgramState:

@@ -11,9 +11,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from audit.lifecycle import KIND_REASSIGNMENT
-from audit.log.entries import GENESIS, INDEX_COLUMNS, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
-from audit.myjobdays import KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY_UNMET
+from audit.log.entries import GENESIS, INDEX_COLUMNS
+from audit.log.kinds import (
+    KIND_MY_JOB_DAY,
+    KIND_MY_JOB_DAY_RUN,
+    KIND_MY_JOB_DAY_UNMET,
+    KIND_PAIR,
+    KIND_REASSIGNMENT,
+    KIND_RUN,
+    KIND_UNPAIRED,
+)
 from engine.base.canonical import canonical_json, sha256_hex
 
 IN_RUN = (KIND_PAIR, KIND_REASSIGNMENT, KIND_UNPAIRED)  # the kinds that only come in a run

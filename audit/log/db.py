@@ -247,37 +247,6 @@ def classify(db: Database, current: str | None) -> SchemaState:
     raise SchemaTooNewError(db.shown, current)
 
 
-def open_for_write(url: str, timeout: float | None = None, *,
-                   witness: WitnessConfig | None = None,
-                   allow_other_tables: bool = False) -> Database:
-    """The database, its schema created on first use; refused when the schema is older.
-
-    ``witness``: where new heads go; by default TANDEM_WITNESS and TANDEM_SIGNING_KEY.
-    A database holding tables that are not Tandem's gets no schema unless
-    ``allow_other_tables``.
-    """
-    from audit.log.witness import WitnessConfig
-
-    db = Database(url, lock_timeout(timeout))
-    db.witness = witness if witness is not None else WitnessConfig.resolve()
-    if db.read_only:
-        raise ReadOnlyDatabaseError(db.shown)
-    if db.sqlite_path and not db.sqlite_path.resolve().parent.is_dir():
-        raise DatabaseUnavailableError(db.shown, f"the directory {db.sqlite_path.parent} does "
-                                            "not exist")
-    with db.reading() as conn:
-        current = revision(conn)
-    state = classify(db, current)
-    if state == "empty":
-        from audit.log.migrate import migrate  # alembic loads only when it has work to do
-
-        migrate(db, only_if_empty=True, allow_other_tables=allow_other_tables)
-    elif state == "old":
-        db.dispose()
-        raise SchemaTooOldError(db.shown, str(current), schema.HEAD)
-    return db
-
-
 def open_if_present(url: str, timeout: float | None = None) -> Database | None:
     """The database when it holds a current audit log, else None. Never creates anything;
     refuses an older schema."""

@@ -19,15 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.log.errors import InvalidResultError
+from audit.log.kinds import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from engine.base.canonical import canonical_json, digest, sha256_hex
+from engine.base.protected import PROTECTED, strip_protected
 
 GENESIS = "0" * 64
-KIND_RUN = "run"
-KIND_PAIR = "pair"
-KIND_UNPAIRED = "unpaired"
-KIND_LETTER = "letter"  # an introduction letter sent (audit.letters); no state depends on it
 COMMON_KEYS = ("seq", "kind", "run", "at", "actor")
-PROTECTED = "protected"
 
 # The columns the store keeps beside each entry for searching, and the entry key each copies.
 INDEX_COLUMNS: Mapping[str, str] = {
@@ -76,25 +73,6 @@ def link(docs: Iterable[Mapping[str, Any]], head_seq: int, head_hash: str) -> li
         entries.append(Entry(seq, prev, digest_, numbered, text))
         prev = digest_
     return entries
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _names_protected(key: Any) -> bool:
-    text = str(key)
-    return PROTECTED in text and PROTECTED in text.split(".")
-
-
-def strip_protected(value: Any) -> Any:
-    """A copy of ``value`` without any ``protected`` key, nor a dotted key naming one."""
-    if type(value) in _SCALARS:  # most values: nothing to look into
-        return value
-    if isinstance(value, dict | Mapping):
-        return {k: strip_protected(v) for k, v in value.items() if not _names_protected(k)}
-    if isinstance(value, list | tuple):
-        return [strip_protected(v) for v in value]
-    return value
 
 
 def redact_names(text: str, names: Mapping[str, str], subjects: Sequence[str]) -> str:

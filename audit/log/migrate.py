@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from audit.log import schema
 from audit.log.db import Database, classify, lock_timeout, other_tables, resolve_url, revision
-from audit.log.errors import ForeignDatabaseError, ReadOnlyDatabaseError
+from audit.log.errors import (
+    DatabaseUnavailableError,
+    ForeignDatabaseError,
+    ReadOnlyDatabaseError,
+    SchemaTooOldError,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from audit.log.witness import WitnessConfig
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -45,6 +53,8 @@ class SchemaReport:
 
 
 def alembic_config(conn: object) -> Config:
+    from alembic.config import Config  # alembic loads only when there is work to do
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = conn
@@ -71,6 +81,8 @@ def migrate(db: Database, target: str = "head", *, only_if_empty: bool = False,
             if others:
                 raise ForeignDatabaseError(db.shown, others)
         if before != (schema.HEAD if target == "head" else target):
+            from alembic import command
+
             command.upgrade(alembic_config(conn), target)
         after = revision(conn)
     return before, after
@@ -99,3 +111,32 @@ def current(db_url: str | None) -> SchemaReport:
     finally:
         db.dispose()
     return SchemaReport(db.shown, found, found)
+
+
+def open_for_write(url: str, timeout: float | None = None, *,
+                   witness: WitnessConfig | None = None,
+                   allow_other_tables: bool = False) -> Database:
+    """The database, its schema created on first use; refused when the schema is older.
+
+    ``witness``: where new heads go; by default TANDEM_WITNESS and TANDEM_SIGNING_KEY.
+    A database holding tables that are not Tandem's gets no schema unless
+    ``allow_other_tables``.
+    """
+    from audit.log.witness import WitnessConfig
+
+    db = Database(url, lock_timeout(timeout))
+    db.witness = witness if witness is not None else WitnessConfig.resolve()
+    if db.read_only:
+        raise ReadOnlyDatabaseError(db.shown)
+    if db.sqlite_path and not db.sqlite_path.resolve().parent.is_dir():
+        raise DatabaseUnavailableError(db.shown, f"the directory {db.sqlite_path.parent} does "
+                                            "not exist")
+    with db.reading() as conn:
+        current = revision(conn)
+    state = classify(db, current)
+    if state == "empty":
+        migrate(db, only_if_empty=True, allow_other_tables=allow_other_tables)
+    elif state == "old":
+        db.dispose()
+        raise SchemaTooOldError(db.shown, str(current), schema.HEAD)
+    return db

@@ -14,18 +14,9 @@ from sqlalchemy import Connection, Row, and_, func, insert, or_, select
 from audit.log import schema
 from audit.log.chain import StoredRow
 from audit.log.db import APPENDED
-from audit.log.entries import (
-    GENESIS,
-    INDEX_COLUMNS,
-    KIND_RUN,
-    Entry,
-    link,
-    profile_digest,
-    rules_text_digest,
-)
+from audit.log.entries import GENESIS, INDEX_COLUMNS, Entry, link, profile_digest, rules_text_digest
 from audit.log.errors import ValueTooLongError
-from audit.myjobdays import KIND_MY_JOB_DAY
-from audit.state import ProgramState, derive_state
+from audit.log.kinds import KIND_MY_JOB_DAY, KIND_RUN
 from engine.base.canonical import canonical_json
 
 _LOG = schema.log
@@ -60,11 +51,11 @@ def head(conn: Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
-def program_state(conn: Connection) -> ProgramState:
-    """The program's state: the fold of the whole log (audit.state). Not streamed: the
-    writers call it inside their transaction, where a server-side cursor may not stay open."""
+def all_docs(conn: Connection) -> list[dict[str, Any]]:
+    """Every entry, oldest first, parsed. Not streamed: the writers fold the log inside
+    their transaction, where a server-side cursor may not stay open."""
     rows = conn.execute(select(_LOG.c.entry).order_by(_LOG.c.seq))
-    return derive_state(json.loads(row[0]) for row in rows)
+    return [json.loads(row[0]) for row in rows]
 
 
 def _check_fits(entries: Sequence[Entry]) -> None:

@@ -2,10 +2,11 @@
 
 In: the derived state (active pairs, who is free, the history of each couple, pending
 proposals) as plain values, a cohort and the rules where a decision needs them.
-Out: the entries to record (`audit.lifecycle`), or a refusal that says why and what to do.
+Out: the entries to record (`engine.program.events`), or a refusal that says why and what
+to do.
 Nothing here reads or writes a database: `audit.program` does, around these functions.
 
-- `history`: what the rules may know of a couple's past (`pair.paired_before`, ...);
+- `events`: the lifecycle entry kinds, as frozen dataclasses (the audit log chains them);
 - `separation`: ending an active pair;
 - `reassignment`: new partners for free people, with the pairing engine;
 - `decision`: a human's force or forbid, with what the rules said of the pair;

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from audit.lifecycle import Approval, Rejection
 from engine.base.suggest import closest
+from engine.program.events import Approval, Rejection
 from engine.program.refusals import RefusedError, need_reason
 
 

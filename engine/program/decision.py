@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from audit.lifecycle import Choice, Decision
 from engine.evaluation.explain import reasons
 from engine.pairing.pipeline import evaluate, places
 from engine.profiles.cohort import Cohort
+from engine.program.events import Choice, Decision
 from engine.program.refusals import RefusedError, need_reason, unknown_person
 from engine.rules.history import Standing
 from engine.rules.ruleset import Rules

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from audit.lifecycle import Separation
 from engine.base.suggest import closest
+from engine.program.events import Separation
 from engine.program.refusals import RefusedError, need_reason, unknown_person
 from engine.rules.history import PairRecord
 

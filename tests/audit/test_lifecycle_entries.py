@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.lifecycle import Approval, Decision, Reassignment, Rejection, Separation
 from audit.log.entries import link
+from engine.program.events import Approval, Decision, Reassignment, Rejection, Separation
 
 COMMON = {"run": "R1", "at": "2026-12-14T09:30:00.000000Z", "actor": "hr.jane"}
 REASON = {"rule": "culture/same-job-family", "title": "Same job family", "because": "…",

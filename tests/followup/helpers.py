@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from audit.commit import commit_pairing, utc_now
-from audit.log import db as database
 from audit.log import entries, store
+from audit.log.migrate import open_for_write
 from tests.audit.builders import cohort_input, ids
 
 
@@ -16,7 +16,7 @@ def paired_log(url: str) -> None:
 
 def append_entry(url: str, **doc: Any) -> int:
     """Append an entry of the shared contract (a separation, say) as its writer would."""
-    db = database.open_for_write(url)
+    db = open_for_write(url)
     try:
         with db.writing() as conn:
             seq, head = store.head(conn)

@@ -16,8 +16,8 @@ from cli.main import cli
 from engine.evaluation.features import PairSpace, person_value
 from engine.evaluation.rete import RuleEngine
 from engine.evaluation.scoring import outcome_of
-from engine.pairing.constraints import assign_with_constraints, quotas_of
 from engine.pairing import constraints as solver_module
+from engine.pairing.constraints import assign_with_constraints, quotas_of
 from engine.pairing.pipeline import evaluate, explain_pair, pair_cohort
 from engine.profiles.cohort import Cohort
 from engine.rules.conditions import Compare, Test

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from audit.log import db as database
 from audit.log import entries, store
+from audit.log.migrate import open_for_write
 
 AT = "2026-10-01T09:00:00.000000Z"
 DIGEST = "sha256:" + "c" * 64
@@ -70,7 +70,7 @@ def outcome(mentor: str, mentee: str, result: str = "success", **kw: Any) -> dic
 
 def append(url: str, docs: Sequence[dict[str, Any]]) -> int:
     """Append entries to the chain as Tandem does, under the writers' lock; the last seq."""
-    db = database.open_for_write(url)
+    db = open_for_write(url)
     try:
         with db.writing() as conn:
             head_seq, head_hash = store.head(conn)

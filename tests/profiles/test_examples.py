@@ -10,7 +10,7 @@ from engine.base.resources import rules_dir
 from engine.profiles.cohort import Cohort, Participant
 from engine.profiles.validate import load_cohort
 from engine.rules.vocabulary import Vocabulary, load_vocabulary
-from tests.validate.conftest import REPO
+from tests.profiles.conftest import REPO
 
 AS_OF = date(2026, 9, 1)
 

@@ -24,7 +24,7 @@ from engine.evaluation.rete import (
     split_expression,
 )
 from engine.rules.ruleset import load_rules
-from tests.validate.conftest import REPO
+from tests.profiles.conftest import REPO
 
 RULE = "  - id: {id}\n    title: T\n    because: B\n    when: {when}\n    then: {then}\n"
 

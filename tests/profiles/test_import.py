@@ -14,6 +14,19 @@ EXPORT = DATA / "hris-export.csv"
 MAPPING = DATA / "mapping.yaml"
 EXAMPLE = Path(__file__).parents[2] / "examples" / "cohort.json"
 
+@pytest.fixture
+def run(tandem):
+    """`tandem ARGS...` as the other command-line tests run it, paths turned into text."""
+    from click.testing import CliRunner
+
+    from tests.conftest import PLAIN_ENV
+
+    def invoke(*args, env=None):
+        return CliRunner().invoke(tandem, [str(a) for a in args], prog_name="tandem",
+                                  env={**PLAIN_ENV, "TANDEM_RULES": None, **(env or {})})
+    return invoke
+
+
 
 def _import(run, tmp_path: Path, source: Path = EXPORT, mapping: Path = MAPPING, *extra: str):
     out = tmp_path / "cohort.json"

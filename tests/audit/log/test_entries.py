@@ -16,11 +16,11 @@ from audit.log.entries import (
     redact_names,
     run_documents,
     snapshot_rows,
-    strip_protected,
 )
 from audit.log.errors import InvalidResultError
 from engine.base.canonical import canonical_json
 from engine.base.errors import TandemError
+from engine.base.protected import strip_protected
 from tests.audit.builders import RULES_FILES, pair, profile, reason, result, unpaired
 
 # The worked example of docs/audit.md: the first entry of a log.

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from audit.log.entries import strip_protected
+from engine.base.protected import strip_protected
 
 KIND_SEPARATION = "separation"
 KIND_REASSIGNMENT = "reassignment"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 
 from engine import __version__
-from tests.validate.conftest import DATA, REPO
+from tests.profiles.conftest import DATA, REPO
 
 EXAMPLE_JSON = "examples/cohort.json"
 EXAMPLE_CSV = "examples/cohort.csv"

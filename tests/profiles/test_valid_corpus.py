@@ -12,7 +12,7 @@ from engine.base.resources import rules_dir
 from engine.profiles.cohort import Participant
 from engine.profiles.validate import load_cohort
 from engine.rules.vocabulary import Vocabulary, load_vocabulary
-from tests.validate.conftest import DATA, REPO
+from tests.profiles.conftest import DATA, REPO
 
 VALID = DATA / "valid"
 AS_OF = date(2026, 9, 1)

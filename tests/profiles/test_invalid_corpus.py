@@ -17,7 +17,7 @@ import yaml
 from click.testing import Result
 
 from engine.base.errors import Problem
-from tests.validate.conftest import DATA, REPO
+from tests.profiles.conftest import DATA, REPO
 
 INVALID = DATA / "invalid"
 MANIFEST = INVALID / "cases.yaml"

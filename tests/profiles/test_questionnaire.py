@@ -15,6 +15,19 @@ from engine.rules.vocabulary import load_vocabulary
 DATA = Path(__file__).parents[2] / "examples" / "hr"
 ANSWERS = DATA / "answers.csv"
 
+@pytest.fixture
+def run(tandem):
+    """`tandem ARGS...` as the other command-line tests run it, paths turned into text."""
+    from click.testing import CliRunner
+
+    from tests.conftest import PLAIN_ENV
+
+    def invoke(*args, env=None):
+        return CliRunner().invoke(tandem, [str(a) for a in args], prog_name="tandem",
+                                  env={**PLAIN_ENV, "TANDEM_RULES": None, **(env or {})})
+    return invoke
+
+
 
 @pytest.fixture(scope="module")
 def questionnaire():

@@ -289,13 +289,13 @@ def test_any_writer_appending_through_the_store_feeds_the_witness(db_url, tmp_pa
                                                                    monkeypatch):
     """A writer other than `tandem pair` (here a bare group of entries) appends with
     store.append_group inside Database.writing: its head reaches TANDEM_WITNESS."""
-    from audit.log import db as database
     from audit.log import store
+    from audit.log.migrate import open_for_write
 
     witness = tmp_path / "witness.jsonl"
     monkeypatch.setenv("TANDEM_WITNESS", str(witness))
     _commit(db_url, None, 1)
-    db = database.open_for_write(db_url)
+    db = open_for_write(db_url)
     try:
         with db.writing() as conn:
             chain = store.append_group(conn, [
@@ -312,8 +312,8 @@ def test_any_writer_appending_through_the_store_feeds_the_witness(db_url, tmp_pa
 def test_a_run_recorded_before_profile_digests_reads_unchecked(db_url):
     """Runs without profile_digests (older logs) still verify; show cannot vouch for the
     names and says so."""
-    from audit.log import db as database
     from audit.log import entries, store
+    from audit.log.migrate import open_for_write
     from audit.review import show
 
     given = cohort_input(ids("M", 1), ids("E", 1))
@@ -321,7 +321,7 @@ def test_a_run_recorded_before_profile_digests_reads_unchecked(db_url):
                                  run_id="r-old", at="2026-01-01T00:00:00.000000Z",
                                  actor="hr", busy=frozenset())
     del docs[0]["profile_digests"]
-    db = database.open_for_write(db_url, witness=WitnessConfig())
+    db = open_for_write(db_url, witness=WitnessConfig())
     try:
         with db.writing() as conn:
             store.keep_rules(conn, given.result["rules_digest"], given.rules_files,

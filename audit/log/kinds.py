@@ -1,0 +1,47 @@
+"""The name of every kind of entry the log holds, in one place.
+
+A pairing run writes ``run``, ``pair`` and ``unpaired``; the lifecycle writes the kinds of
+`engine.program.events`; my job days write ``my_job_day_run``, ``my_job_day`` and
+``my_job_day_unmet``; follow-up writes ``checkin`` and ``outcome``; `tandem letters --send`
+writes ``letter`` (no state depends on it). Each kind's keys are
+documented in docs/audit.md, and the fold in `audit.state` gives each one its meaning.
+"""
+
+from __future__ import annotations
+
+from engine.program.events import (
+    KIND_APPROVAL,
+    KIND_DECISION,
+    KIND_REASSIGNMENT,
+    KIND_REJECTION,
+    KIND_SEPARATION,
+    LIFECYCLE_KINDS,
+)
+
+KIND_RUN = "run"
+KIND_PAIR = "pair"
+KIND_UNPAIRED = "unpaired"
+PAIRING_KINDS = (KIND_RUN, KIND_PAIR, KIND_UNPAIRED)
+
+KIND_MY_JOB_DAY_RUN = "my_job_day_run"
+KIND_MY_JOB_DAY = "my_job_day"
+KIND_MY_JOB_DAY_UNMET = "my_job_day_unmet"
+MY_JOB_DAY_KINDS = (KIND_MY_JOB_DAY_RUN, KIND_MY_JOB_DAY, KIND_MY_JOB_DAY_UNMET)
+
+KIND_CHECKIN = "checkin"
+KIND_OUTCOME = "outcome"
+FOLLOWUP_KINDS = (KIND_CHECKIN, KIND_OUTCOME)
+
+KIND_LETTER = "letter"  # an introduction letter sent (audit.letters)
+LETTER_KINDS = (KIND_LETTER,)
+
+ALL_KINDS = (PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
+             + LETTER_KINDS)
+
+__all__ = [
+    "ALL_KINDS", "FOLLOWUP_KINDS", "KIND_APPROVAL", "KIND_CHECKIN", "KIND_DECISION",
+    "KIND_LETTER", "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN", "KIND_MY_JOB_DAY_UNMET",
+    "KIND_OUTCOME", "KIND_PAIR", "KIND_REASSIGNMENT", "KIND_REJECTION", "KIND_RUN",
+    "KIND_SEPARATION", "KIND_UNPAIRED", "LETTER_KINDS", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS",
+    "PAIRING_KINDS",
+]
