@@ -35,6 +35,9 @@ class CommitInput:
     profiles: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     other_rules: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """An experiment's new rules: rules digest -> file name -> text, kept like the others."""
+    # Where the profiles came from (the cohort's program.import, written by `tandem import`):
+    # source file and mapping digests and each profile's source row, for the run entry.
+    source: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,8 @@ def commit_run(db_url: str | None, actor: str | None,
                                              run_id=run_id, at=at,
                                              actor=actor or default_actor(),
                                              busy=state.busy(), load=state.load(),
-                                             command=command, freed_by=state.freed_by)
+                                             command=command, freed_by=state.freed_by,
+                                             source=given.source)
                 store.keep_rules(conn, str(given.result["rules_digest"]), given.rules_files,
                                  at)
                 for other, files in given.other_rules.items():

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from audit.log.kinds import (
+    KIND_LETTER,
     KIND_MY_JOB_DAY,
     KIND_MY_JOB_DAY_RUN,
     KIND_MY_JOB_DAY_UNMET,
@@ -45,7 +46,8 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_MY_JOB_DAY: "a my-job-day visit was planned",
                KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met",
                "checkin": "a check-in of a pair was reported",
-               "outcome": "the outcome of a pair was reported"}
+               "outcome": "the outcome of a pair was reported",
+               KIND_LETTER: "an introduction letter was sent"}
 
 
 FOLLOW_UP = ("checkin", "outcome", KIND_CORRECTION)
@@ -104,6 +106,9 @@ def summary(doc: Mapping[str, Any]) -> str:
     if kind == KIND_REJOIN:
         return (f"{doc.get('person')} rejoined the program (after entry "
                 f"{doc.get('withdrawal')}): {doc.get('reason')}")
+    if kind == KIND_LETTER:
+        return (f"introduction letter sent to {doc.get('person')} (partner {doc.get('partner')},"
+                f" run {doc.get('for_run')})")
     if kind == KIND_MY_JOB_DAY:
         return (f"{doc.get('visitor')} visits {doc.get('host')} on {doc.get('day')}, "
                 f"score {doc.get('score')}")
@@ -322,6 +327,12 @@ def explain(view: EntryView) -> list[str]:
                   "  Note: " + (_NOTE_STATES.get(view.note or "kept", "")
                                 + f" the entry holds its salted digest {note}." if note
                                 else "none.")]
+    elif kind == KIND_LETTER:
+        lines += [f"  To {doc.get('person')}, about the pair {doc.get('mentor')} → "
+                  f"{doc.get('mentee')} of run {doc.get('for_run')}; sent by "
+                  f"{doc.get('actor')} on {when(doc.get('at'))}.",
+                  f"  Template {doc.get('template_digest')}; letter {doc.get('letter_digest')}"
+                  " (the log keeps no text and no address)."]
     if kind in (KIND_SEPARATION, KIND_DECISION, KIND_APPROVAL, KIND_REJECTION,
                 KIND_WITHDRAWAL, KIND_REJOIN):
         lines += ["", "Who, when", f"  Recorded by {doc.get('actor')} on {when(doc.get('at'))}"
@@ -329,7 +340,7 @@ def explain(view: EntryView) -> list[str]:
         if doc.get("rules_digest"):
             lines.append(f"  Judged under rules {doc.get('rules_digest')}, on input "
                          f"{doc.get('input_digest')}.")
-    elif kind not in FOLLOW_UP:
+    elif kind not in (*FOLLOW_UP, KIND_LETTER):
         lines += ["", *_run(view.run, seq)]
     if people:
         lines += ["", *_people(view, people)]

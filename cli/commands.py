@@ -61,7 +61,9 @@ COMMANDS: list[click.Command] = [validate]
 def _collect() -> None:
     from cli import (
         audit_commands,
+        import_commands,
         learn_commands,
+        letters_commands,
         myjobdays_commands,
         pairing_commands,
         program_commands,
@@ -74,6 +76,8 @@ def _collect() -> None:
     COMMANDS.extend(report_commands.COMMANDS)
     COMMANDS.extend(myjobdays_commands.COMMANDS)
     COMMANDS.extend(learn_commands.COMMANDS)
+    COMMANDS.extend(import_commands.COMMANDS)
+    COMMANDS.extend(letters_commands.COMMANDS)
     pairing_commands.rules.add_command(learn_commands.rules_compare)
 
 

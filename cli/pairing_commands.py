@@ -79,6 +79,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     from engine.base.errors import Problem
     from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
     from engine.pairing.pipeline import pair_cohort
+    from engine.profiles.questionnaire import with_style_evidence
 
     if experiment is None and (seed is not None or share != 0.5):
         raise click.UsageError("--share and --seed go with --experiment NEW_RULES")
@@ -96,7 +97,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         accepted = refuse_unaccepted(commit_warnings(loaded, rules), accept_warnings)
 
         def compute(state: ProgramState) -> CommitInput:
-            result = run_pairing(state.standing())
+            result = with_style_evidence(run_pairing(state.standing()), loaded.program)
             if accepted:
                 result = {**result, "accepted_warnings": accepted}
             other = {}
@@ -108,7 +109,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
                 result["experiment"]["rules_text_digest_b"] = rules_text_digest(files)
                 other = {str(result["experiment"]["rules_digest_b"]): files}
             return CommitInput(result, rules.files_of("pairing"),
-                               profiles_for_monitoring(loaded), other)
+                               profiles_for_monitoring(loaded), other,
+                               source=loaded.program.get("import"))
 
         receipt = commit_run(db_url, actor or getpass.getuser(), compute,
                              witness=WitnessConfig.resolve(witness, signing_key),
@@ -118,14 +120,15 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     else:
         from audit.commit import current_state
 
-        result = run_pairing(current_state(db_url).standing())
+        result = with_style_evidence(run_pairing(current_state(db_url).standing()),
+                                     loaded.program)
     print_problems(Problem(**w) for w in result["warnings"])
     if fmt == "json":
         from cli.render import print_json
 
         print_json(result, compact=len(result["pairs"]) > 200)
     elif fmt == "csv":
-        sys.stdout.write(pairs_csv(result))
+        sys.stdout.write(pairs_csv(result, loaded.by_id()))
     else:
         show_pairing(result, receipt_text)
         if "experiment" in result:
@@ -180,10 +183,12 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
     from cli.views import show_explanation
     from engine.evaluation.inputs import load_inputs
     from engine.pairing.pipeline import explain_pair
+    from engine.profiles.questionnaire import with_style_evidence
 
     loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
-    report = explain_pair(loaded, rules, mentor_id, mentee_id,
-                          standing=current_state(db_url).standing())
+    report = with_style_evidence(explain_pair(loaded, rules, mentor_id, mentee_id,
+                                              standing=current_state(db_url).standing()),
+                                 loaded.program)
     default = rules.pairing.settings.default_capacity
     program = program_view(db_url, mentor_id, mentee_id,
                            {p.id: p.capacity or default for p in loaded.mentors})
@@ -230,11 +235,20 @@ def rules_check(rules_dir: Path | None, cohort_path: Path | None, fmt: str) -> N
       tandem rules check --rules my-rules/ --cohort examples/cohort.json
     """
     from cli.render import console, print_json, print_problems, safe
+    from engine.base.errors import InvalidInput
     from engine.base.resources import rules_dir as bundled
     from engine.evaluation.compile import compile_rules
+    from engine.profiles.questionnaire import check_questionnaire, questionnaire_problems
     from engine.rules.ruleset import load_rules
 
-    loaded = load_rules(rules_dir or bundled())
+    directory = rules_dir or bundled()
+    companions = questionnaire_problems(directory)
+    try:
+        loaded = load_rules(directory)
+    except InvalidInput as exc:
+        raise InvalidInput([*exc.problems, *companions], "rules") from None
+    if companions:
+        raise InvalidInput(companions, "rules")
     compile_rules(loaded)  # the rulesets a pairing run builds, built the same way
     if loaded.warnings:
         print_problems(loaded.warnings)
@@ -248,16 +262,23 @@ def rules_check(rules_dir: Path | None, cohort_path: Path | None, fmt: str) -> N
                                     loaded.vocabulary, severity="error")
         if unknown:
             raise InvalidInput(unknown, "rules")
+    questionnaire = check_questionnaire(directory, loaded.vocabulary)
     counts = {name: len(rs.rules) for name, rs in loaded.rulesets.items()}
     if fmt == "json":
         print_json({"valid": True, "rules": counts, "rules_digest": loaded.digest,
-                    "my_job_days_digest": loaded.digest_of("my_job_days"), "errors": []})
+                    "my_job_days_digest": loaded.digest_of("my_job_days"),
+                    "questionnaire_digest": questionnaire.digest if questionnaire else None,
+                    "errors": []})
         return
     pairing, my_job_days = counts["pairing"], counts["my_job_days"]
     console().print(f"{safe(loaded.directory)}: clean: {pairing} pairing "
                     f"rule{'' if pairing == 1 else 's'}, {my_job_days} my-job-day "
                     f"rule{'' if my_job_days == 1 else 's'} (pairing {loaded.digest}; my job "
                     f"days {loaded.digest_of('my_job_days')})", markup=False)
+    if questionnaire is not None:
+        console().print(f"{safe(questionnaire.file)}: clean: {len(questionnaire.items)} "
+                        f"statements over {len(questionnaire.styles)} styles "
+                        f"({questionnaire.digest})", markup=False)
 
 
 @rules.command("show")

@@ -17,24 +17,35 @@ def spreadsheet_safe(value: object) -> str:
     return spreadsheet_cell(value)
 
 
-def pairs_csv(result: Mapping[str, Any]) -> str:
+def pairs_csv(result: Mapping[str, Any], people: Mapping[str, Any] | None = None
+              ) -> str:
     """One row per pair (status ``paired``), then one per person left out (status
-    ``unpaired``, in the mentor or mentee column by role, with the reason and why)."""
+    ``unpaired``, in the mentor or mentee column by role, with the reason and why); each
+    row ends with the names and emails of its people, for a mail merge (``people``: id ->
+    participant)."""
+    known = people or {}
+
+    def contact(pid: str) -> tuple[str, str]:
+        person = known.get(pid)
+        return (str(getattr(person, "name", "") or ""),
+                str(getattr(person, "email", "") or "")) if pid else ("", "")
+
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(["status", "mentor", "mentee", "score", "rules", "sentence", "reason",
-                     "why"])
+                     "why", "mentor_name", "mentor_email", "mentee_name", "mentee_email"])
     for pair in result["pairs"]:
         rules = ";".join(f"{r['rule']}({r['points']:+d})" for r in pair["reasons"])
         writer.writerow([spreadsheet_safe(v) for v in
                          ("paired", pair["mentor"], pair["mentee"], pair["score"], rules,
-                          pair["sentence"], "", "")])
+                          pair["sentence"], "", "", *contact(pair["mentor"]),
+                          *contact(pair["mentee"]))])
     for person in result["unpaired"]:
         mentor, mentee = ((person["id"], "") if person["role"] == "mentor"
                           else ("", person["id"]))
         writer.writerow([spreadsheet_safe(v) for v in
                          ("unpaired", mentor, mentee, "", "", "", person["reason"],
-                          person["why"])])
+                          person["why"], *contact(mentor), *contact(mentee))])
     return out.getvalue()
 
 

@@ -155,6 +155,20 @@ def rules_text_digest(rules_files: Mapping[str, str]) -> str:
     return digest(dict(rules_files))
 
 
+def import_provenance(source: Mapping[str, Any]) -> dict[str, Any]:
+    """What the run entry keeps of a cohort's ``program.import``: the source file and the
+    mapping with their digests, each profile's source row, and the questionnaire's digest;
+    never the answers nor their totals (those stay in the cohort file)."""
+    kept = {key: source[key] for key in ("source", "source_digest", "mapping",
+                                         "mapping_digest", "rows") if key in source}
+    questionnaire = source.get("questionnaire")
+    if isinstance(questionnaire, Mapping):
+        kept["questionnaire"] = {key: questionnaire[key] for key in ("file", "digest", "answers",
+                                                                     "answers_digest")
+                                 if key in questionnaire}
+    return strip_protected(kept)  # type: ignore[no-any-return]
+
+
 # -- the run's entries ----------------------------------------------------------------------
 
 def _require(ok: bool, problem: str) -> None:
@@ -211,12 +225,14 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
                   profiles: Sequence[Mapping[str, Any]], *, run_id: str, at: str, actor: str,
                   busy: frozenset[str], load: Mapping[str, int] | None = None,
                   command: str | None = None,
-                  freed_by: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+                  freed_by: Mapping[str, int] | None = None,
+                  source: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """The entries of one committed run, without seq: the run, its pairs, its unpaired.
 
     ``command="reassign"`` writes ``reassignment`` entries instead of ``pair`` ones, each
     with ``after``: the separations (``freed_by``: person -> seq) that freed its people.
-    Settings with ``approval: required`` mark the run as a proposal.
+    Settings with ``approval: required`` mark the run as a proposal. ``source``: where
+    the profiles were imported from (`import_provenance`), kept as the run's ``import``.
     """
     check_result(result, busy, load, _capacities(profiles, result.get("settings")))
     names = names_of(profiles)
@@ -257,6 +273,8 @@ def run_documents(result: Mapping[str, Any], rules_files: Mapping[str, str],
         run["accepted_warnings"] = [str(w) for w in result["accepted_warnings"]]
     if "experiment" in result:  # the seed, the share, the new rules, each mentee's arm
         run["experiment"] = dict(result["experiment"])
+    if source:
+        run["import"] = import_provenance(source)
     settings = result["settings"]
     if isinstance(settings, Mapping) and settings.get("approval") == "required":
         run["approval"] = "required"

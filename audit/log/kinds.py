@@ -2,9 +2,9 @@
 
 A pairing run writes ``run``, ``pair`` and ``unpaired``; the lifecycle writes the kinds of
 `engine.program.events`; my job days write ``my_job_day_run``, ``my_job_day`` and
-``my_job_day_unmet``; follow-up writes ``checkin``, ``outcome`` and its ``correction``.
-Each kind's keys are documented in docs/audit.md, and the fold in `audit.state` gives
-each one its meaning.
+``my_job_day_unmet``; follow-up writes ``checkin``, ``outcome`` and its ``correction``;
+`tandem letters --send` writes ``letter`` (no state depends on it). Each kind's keys are
+documented in docs/audit.md, and the fold in `audit.state` gives each one its meaning.
 """
 
 from __future__ import annotations
@@ -35,13 +35,16 @@ KIND_CHECKIN = "checkin"
 KIND_OUTCOME = "outcome"
 FOLLOWUP_KINDS = (KIND_CHECKIN, KIND_OUTCOME, KIND_CORRECTION)
 
-ALL_KINDS = PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
+KIND_LETTER = "letter"  # an introduction letter sent (audit.letters)
+LETTER_KINDS = (KIND_LETTER,)
+
+ALL_KINDS = (PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
+             + LETTER_KINDS)
 
 __all__ = [
     "ALL_KINDS", "FOLLOWUP_KINDS", "KIND_APPROVAL", "KIND_CHECKIN", "KIND_CORRECTION",
-    "KIND_DECISION",
-    "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN", "KIND_MY_JOB_DAY_UNMET", "KIND_OUTCOME",
-    "KIND_PAIR", "KIND_REASSIGNMENT", "KIND_REJECTION", "KIND_REJOIN", "KIND_RUN",
-    "KIND_SEPARATION",
-    "KIND_UNPAIRED", "KIND_WITHDRAWAL", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS", "PAIRING_KINDS",
+    "KIND_DECISION", "KIND_LETTER", "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN",
+    "KIND_MY_JOB_DAY_UNMET", "KIND_OUTCOME", "KIND_PAIR", "KIND_REASSIGNMENT",
+    "KIND_REJECTION", "KIND_REJOIN", "KIND_RUN", "KIND_SEPARATION", "KIND_UNPAIRED",
+    "KIND_WITHDRAWAL", "LETTER_KINDS", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS", "PAIRING_KINDS",
 ]

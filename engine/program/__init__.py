@@ -12,4 +12,6 @@ Nothing here reads or writes a database: `audit.program` does, around these func
 - `decision`: a human's force or forbid, with what the rules said of the pair;
 - `approval`: approving or rejecting a proposed run;
 - `withdrawal`: a person leaving the program (ending their pairs), or rejoining it.
+- `letters`: the introduction letter to each person of a pair (what `audit.letters`
+  records and the command line writes or sends).
 """

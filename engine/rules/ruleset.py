@@ -789,11 +789,18 @@ def _place(problem: Problem) -> tuple[str, int]:
     return (problem.file, int(digits) if digits else 0)
 
 
+# Files of a rules folder that are not rule files: each is read and checked by the step
+# that uses it (the questionnaire by engine.profiles.questionnaire, the letters' settings
+# by engine.program.letters), and none is part of the rules digest.
+COMPANION_FILES = ("questionnaire.yaml", "letters.yaml")
+
+
 def _rule_files(directory: Path) -> list[Path]:
     # Case does not matter (a file saved as RULES.YAML is a rule file too); every file found
     # here is both checked and part of the rules digest.
     return sorted(p for p in directory.iterdir()
-                  if p.suffix.lower() in (".yaml", ".yml") and p.name != VOCABULARY_FILE)
+                  if p.suffix.lower() in (".yaml", ".yml")
+                  and p.name not in (VOCABULARY_FILE, *COMPANION_FILES))
 
 
 def load_rules(directory: Path) -> Rules:

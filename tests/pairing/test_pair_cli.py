@@ -133,7 +133,8 @@ def test_csv_output_has_one_row_per_pair_then_one_per_unpaired_person(
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0
     assert out.splitlines()[0] == ('"status","mentor","mentee","score","rules","sentence",'
-                                   '"reason","why"')
+                                   '"reason","why","mentor_name","mentor_email","mentee_name",'
+                                   '"mentee_email"')
     pairs, left = example_result["pairs"], example_result["unpaired"]
     assert [r["status"] for r in rows] == ["paired"] * len(pairs) + ["unpaired"] * len(left)
     assert rows[0]["mentor"] == pairs[0]["mentor"]
