@@ -61,6 +61,7 @@ COMMANDS: list[click.Command] = [validate]
 def _collect() -> None:
     from cli import (
         audit_commands,
+        folder,
         learn_commands,
         myjobdays_commands,
         pairing_commands,
@@ -68,6 +69,7 @@ def _collect() -> None:
         report_commands,
     )
 
+    COMMANDS.extend(folder.COMMANDS)
     COMMANDS.extend(pairing_commands.COMMANDS)
     COMMANDS.extend(audit_commands.COMMANDS)
     COMMANDS.extend(program_commands.COMMANDS)

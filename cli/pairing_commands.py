@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
+from cli.folder import check_calendar, outside_calendar_option, rules_used
 from cli.options import as_of_option, db_option, format_option, rules_option, writer_options
 
 if TYPE_CHECKING:
@@ -34,15 +35,17 @@ def _date(value: datetime | None) -> Any:
               help="Who decides, recorded with --commit. Default: the OS user.")
 @db_option
 @writer_options
+@outside_calendar_option
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
          actor: str | None, db_url: str | None, witness: Path | None,
-         signing_key: Path | None, allow_other_tables: bool) -> None:
+         signing_key: Path | None, allow_other_tables: bool, outside_calendar: bool) -> None:
     """Pair a cohort under the rules and explain every decision.
 
     A dry run by default: it prints the pairs, the unpaired with why, and writes nothing.
     With --commit the run is recorded in the audit log, and people already in an active
-    pair are left out.
+    pair are left out. In a program folder, a cohort whose date (its as_of) falls outside
+    the program's calendar is a warning, and --commit refuses it unless --outside-calendar.
 
     \b
     Examples:
@@ -60,6 +63,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
+    click.echo(rules_used(rules_dir), err=True)
+    check_calendar([loaded.as_of], "pairing", commit=commit, outside_ok=outside_calendar)
     receipt_text = None
     if commit:
         from audit.commit import CommitInput, commit_run
