@@ -322,7 +322,8 @@ def status(db_url: str | None, fmt: str) -> None:
     """Show the active pairs (and how long each has run), the free people, the proposals
     waiting for approval and the separations of the last 90 days, derived from the log.
 
-    The last committed my-job-day plan, kept apart from the pairing, is named after them.
+    The last committed my-job-day plan, kept apart from the pairing, is named after them;
+    in a program folder with a calendar, what `tandem due` lists comes last.
 
     \b
     Examples:
@@ -350,6 +351,9 @@ def status(db_url: str | None, fmt: str) -> None:
     else:
         _print_status(state, now)
         _print_plan(plan)
+        from cli.calendar_commands import print_due_section
+
+        print_due_section(db_url)
     raise SystemExit(0 if checked.ok else 1)
 
 

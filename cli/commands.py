@@ -61,6 +61,7 @@ COMMANDS: list[click.Command] = [validate]
 def _collect() -> None:
     from cli import (
         audit_commands,
+        calendar_commands,
         folder,
         learn_commands,
         myjobdays_commands,
@@ -70,6 +71,7 @@ def _collect() -> None:
     )
 
     COMMANDS.extend(folder.COMMANDS)
+    COMMANDS.extend(calendar_commands.COMMANDS)
     COMMANDS.extend(pairing_commands.COMMANDS)
     COMMANDS.extend(audit_commands.COMMANDS)
     COMMANDS.extend(program_commands.COMMANDS)
