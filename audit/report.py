@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from audit.log import db as database
@@ -19,6 +20,7 @@ from audit.log.chain import Verifier
 from audit.log.entries import monitoring_key
 from audit.log.kinds import KIND_RUN
 from audit.log.store import LogFilter
+from audit.log.verify import anchors
 from audit.state import derive_state
 from engine import __version__
 from engine.base.errors import TandemError
@@ -27,17 +29,20 @@ from engine.fairness import FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, Report, ReportInput, build_report
 
 
-def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None
-                  ) -> Report:
-    """Everything the report shows, from the log at ``db_url``: the chain verified, every
-    entry, the rules texts and the kept profiles; ``runs`` (id prefixes) and ``since``
-    narrow what is shown, never what is verified."""
+def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None,
+                  *, witness: Path | None = None, public_key: Path | None = None) -> Report:
+    """Everything the report shows, from the log at ``db_url``: the chain verified (against
+    the heads of ``witness`` too, signed by ``public_key`` when given), every entry, the
+    rules texts and the kept profiles; ``runs`` (id prefixes) and ``since`` narrow what is
+    shown, never what is verified."""
+    heads, key_name = anchors(witness, public_key)
     db = database.open_for_read(database.resolve_url(db_url))
     entries: list[dict[str, Any]] = []
     unreadable: list[int] = []
     try:
         with db.reading() as conn:
-            verifier = Verifier(store.rules_text_ok(conn),
+            verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
+                                witnessed=witness is not None,
                                 snapshots=lambda digest: store.snapshot_digests(conn, digest))
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
@@ -68,12 +73,23 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
                        checked_at=checked,
                        finding_seq=finding.seq if finding else None,
                        finding_problem=finding.problem if finding else None,
-                       finding_message=finding.message if finding else None)
+                       finding_message=finding.message if finding else None,
+                       witness=_witness_words(witness, len(heads), key_name, report.ok))
     state = derive_state(entries)
     return build_report(ReportInput(
         db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
         chain=chain, active_pairs=len(state.active), generated_at=checked,
         tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since))
+
+
+def _witness_words(witness: Path | None, heads: int, key: str | None, ok: bool) -> str | None:
+    if witness is None:
+        return None
+    if not ok:
+        return f"{witness}: {heads} heads; see the break above"
+    signed = f", each signed by {key}" if key else ""
+    return (f"{witness}: every head it lists ({heads}) is in the chain, unchanged, and it "
+            f"lists the last{signed}")
 
 
 def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], FairnessReport]:

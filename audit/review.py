@@ -37,7 +37,7 @@ __all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
 TIMELINE = (KIND_PAIR, KIND_UNPAIRED, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION,
-            "checkin", "outcome")
+            "checkin", "outcome", "erasure")
 
 
 @dataclass(frozen=True)

@@ -159,9 +159,12 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
 
         print_json(report.as_dict())
     else:
+        from cli.erase_commands import erasure_lines
         from cli.render import safe_lines
 
         click.echo(safe_lines(_verify_text(report)))
+        if report.ok:
+            click.echo(safe_lines(erasure_lines(db_url)), nl=False)
     raise SystemExit(0 if report.ok else 1)
 
 

@@ -62,6 +62,7 @@ def _collect() -> None:
     from cli import (
         audit_commands,
         calendar_commands,
+        erase_commands,
         folder,
         learn_commands,
         myjobdays_commands,
@@ -72,6 +73,7 @@ def _collect() -> None:
 
     COMMANDS.extend(folder.COMMANDS)
     COMMANDS.extend(calendar_commands.COMMANDS)
+    COMMANDS.extend(erase_commands.COMMANDS)
     COMMANDS.extend(pairing_commands.COMMANDS)
     COMMANDS.extend(audit_commands.COMMANDS)
     COMMANDS.extend(program_commands.COMMANDS)

@@ -24,15 +24,24 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("tandem-report.html"), show_default=True,
               help="The HTML file to write.")
+@click.option("--witness", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, envvar="TANDEM_WITNESS", show_envvar=True,
+              help="Check the chain against every head this witness lists, and show it. "
+                   "Default: the witness of tandem.toml, once written.")
+@click.option("--public-key", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, envvar="TANDEM_PUBLIC_KEY", show_envvar=True,
+              help="Require every witness line to be signed by this key.")
 @reports_errors
 def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
-           out: Path) -> None:
+           out: Path, witness: Path | None, public_key: Path | None) -> None:
     """Write the compliance report: one self-contained HTML page for a reviewer.
 
     The program at a glance and the state of the hash chain, every run with its rules,
     pairs, evidence and unpaired people, the lifecycle timeline, and fairness figures by
     group (the four-fifths rule, exact tests). No script, no external address: it opens
-    from a USB stick with no network, and prints to PDF section by section. The file is
+    from a USB stick with no network, and prints to PDF section by section. In a program
+    folder it names the program and checks the chain against the folder's witness. The
+    file is
     written beside its target and renamed into place when complete; a file of the audit
     database is refused. When the hash chain is broken, the page is still written, with
     the warning first, and the command exits 1.
@@ -42,6 +51,7 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
       tandem report
       tandem report --out audit-2026.html --since 2026-09-01
       tandem report --run 20260901T101530Z --db postgresql+psycopg://hr@db/tandem
+      tandem report --witness /mnt/audit/witness.jsonl --public-key audit.key.pub
     """
     from audit.log.db import database_files, resolve_url
     from audit.report import gather_report
@@ -50,7 +60,11 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
 
     protected = database_files(resolve_url(db_url))
     check_target(out, protected)
-    made = gather_report(db_url, runs, since.date() if since else None)
+    if public_key and not witness:
+        raise click.UsageError("--public-key checks the witness's signatures: give "
+                               "--witness FILE too")
+    made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
+                         public_key=public_key)
     page = render_html(made)
     with output(out, protected) as stream:
         stream.write(page)

@@ -2,7 +2,8 @@
 
 A pairing run writes ``run``, ``pair`` and ``unpaired``; the lifecycle writes the kinds of
 `engine.program.events`; my job days write ``my_job_day_run``, ``my_job_day`` and
-``my_job_day_unmet``; follow-up writes ``checkin`` and ``outcome``. Each kind's keys are
+``my_job_day_unmet``; follow-up writes ``checkin`` and ``outcome``; `tandem erase` writes
+``erasure``. Each kind's keys are
 documented in docs/audit.md, and the fold in `audit.state` gives each one its meaning.
 """
 
@@ -31,11 +32,16 @@ KIND_CHECKIN = "checkin"
 KIND_OUTCOME = "outcome"
 FOLLOWUP_KINDS = (KIND_CHECKIN, KIND_OUTCOME)
 
-ALL_KINDS = PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
+# Personal data erased from the tables outside the chain: who erased, when, why, which rows.
+KIND_ERASURE = "erasure"
+
+ALL_KINDS = (PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
+             + (KIND_ERASURE,))
 
 __all__ = [
     "ALL_KINDS", "FOLLOWUP_KINDS", "KIND_APPROVAL", "KIND_CHECKIN", "KIND_DECISION",
-    "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN", "KIND_MY_JOB_DAY_UNMET", "KIND_OUTCOME",
+    "KIND_ERASURE", "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN", "KIND_MY_JOB_DAY_UNMET",
+    "KIND_OUTCOME",
     "KIND_PAIR", "KIND_REASSIGNMENT", "KIND_REJECTION", "KIND_RUN", "KIND_SEPARATION",
     "KIND_UNPAIRED", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS", "PAIRING_KINDS",
 ]

@@ -17,7 +17,8 @@ from engine.fairness import FairnessReport, fairness_of_outcomes, fairness_of_pa
 RUN, PAIR, UNPAIRED = "run", "pair", "unpaired"
 SEPARATION, REASSIGNMENT, DECISION = "separation", "reassignment", "decision"
 APPROVAL, REJECTION, CHECKIN, OUTCOME = "approval", "rejection", "checkin", "outcome"
-LIFECYCLE = (SEPARATION, REASSIGNMENT, DECISION, APPROVAL, REJECTION, CHECKIN, OUTCOME)
+ERASURE = "erasure"
+LIFECYCLE = (SEPARATION, REASSIGNMENT, DECISION, APPROVAL, REJECTION, CHECKIN, OUTCOME, ERASURE)
 PAIR_KINDS = (PAIR, REASSIGNMENT)
 
 
@@ -32,6 +33,7 @@ class ChainState:
     finding_seq: int | None = None
     finding_problem: str | None = None
     finding_message: str | None = None
+    witness: str | None = None  # the witness checked against the chain, in words; None: none
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class Report:
     outcomes: FairnessReport | None
     outcome_count: int
     kinds: Mapping[str, int] = field(default_factory=dict)
+    programs: tuple[str, ...] = ()  # the program names the entries record, in order
 
 
 # -- small formatting helpers -----------------------------------------------------------------
@@ -317,6 +320,14 @@ def timeline_item(doc: Mapping[str, Any]) -> TimelineItem:
     elif kind == OUTCOME:
         title = f"Outcome of {_couple(doc)}: {text(doc.get('result'))}"
         details = [("note digest", text(doc.get("note_digest")))]
+    elif kind == ERASURE:
+        rows = doc.get("rows") or {}
+        title = f"Erased: the kept data of {text(doc.get('person'))}"
+        details = [("reason", text(doc.get("reason"))),
+                   ("policy", text((doc.get("policy") or {}).get("ended_before") and
+                                   f"last pair ended before {doc['policy']['ended_before']}")),
+                   ("rows", ", ".join(f"{len(rows.get(k) or [])} {k}"
+                                      for k in ("profiles", "protected", "notes")))]
     else:
         title = kind
     return TimelineItem(int(doc.get("seq", 0)), when(doc.get("at")), kind,
@@ -373,7 +384,9 @@ def build_report(inp: ReportInput) -> Report:
         scope=_scope(inp), chain=inp.chain, unreadable=tuple(inp.unreadable), glance=glance,
         runs=sections, timeline=tuple(timeline_item(d) for d in lifecycle),
         outcomes=_outcomes(outcomes, chosen, inp) if outcomes else None,
-        outcome_count=len(outcomes), kinds=kinds)
+        outcome_count=len(outcomes), kinds=kinds,
+        programs=tuple(dict.fromkeys(str(d["program"]) for d in inp.entries
+                                     if isinstance(d.get("program"), str))))
 
 
 def _scope(inp: ReportInput) -> str:
