@@ -25,12 +25,13 @@ from audit.state import derive_state
 from engine import __version__
 from engine.base.errors import TandemError
 from engine.base.protected import PROTECTED
-from engine.fairness import FairnessReport, fairness_of_pairing
+from engine.fairness import TOO_SMALL, FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, Report, ReportInput, build_report
 
 
 def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None,
-                  *, witness: Path | None = None, public_key: Path | None = None) -> Report:
+                  *, witness: Path | None = None, public_key: Path | None = None,
+                  smallest_group: int = TOO_SMALL) -> Report:
     """Everything the report shows, from the log at ``db_url``: the chain verified (against
     the heads of ``witness`` too, signed by ``public_key`` when given), every entry, the
     rules texts and the kept profiles; ``runs`` (id prefixes) and ``since`` narrow what is
@@ -79,7 +80,8 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
     return build_report(ReportInput(
         db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
         chain=chain, active_pairs=len(state.active), generated_at=checked,
-        tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since))
+        tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since,
+        smallest_group=smallest_group))
 
 
 def _witness_words(witness: Path | None, heads: int, key: str | None, ok: bool) -> str | None:
@@ -92,7 +94,8 @@ def _witness_words(witness: Path | None, heads: int, key: str | None, ok: bool) 
             f"lists the last{signed}")
 
 
-def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], FairnessReport]:
+def run_fairness(db_url: str | None, run: str, smallest_group: int = TOO_SMALL
+                 ) -> tuple[dict[str, Any], FairnessReport]:
     """The pairing run whose id starts with ``run`` (exactly one; runs of other commands,
     such as reassign, are not selections of a cohort), and its fairness figures from its
     decisions and its kept profiles."""
@@ -128,7 +131,7 @@ def run_fairness(db_url: str | None, run: str) -> tuple[dict[str, Any], Fairness
     own = [d for d in docs if d.get("run") == head.get("run")]
     figures = fairness_of_pairing([d for d in own if d.get("kind") == "pair"],
                                   [d for d in own if d.get("kind") == "unpaired"],
-                                  profiles, as_of)
+                                  profiles, as_of, smallest_group)
     return head, figures
 
 

@@ -64,7 +64,7 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
         raise click.UsageError("--public-key checks the witness's signatures: give "
                                "--witness FILE too")
     made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
-                         public_key=public_key)
+                         public_key=public_key, smallest_group=_smallest_group())
     page = render_html(made)
     with output(out, protected) as stream:
         stream.write(page)
@@ -120,13 +120,13 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
         result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
         figures = fairness_of_pairing(result["pairs"], result["unpaired"],
                                       {p.id: p.as_record() for p in loaded.participants},
-                                      loaded.as_of)
+                                      loaded.as_of, _smallest_group())
         source = {"cohort": str(cohort), "rules_digest": result["rules_digest"],
                   "input_digest": result["input_digest"], "as_of": result["as_of"]}
     else:
         from audit.report import run_fairness
 
-        head, figures = run_fairness(db_url, str(run))
+        head, figures = run_fairness(db_url, str(run), _smallest_group())
         source = {"run": head.get("run"), "rules_digest": head.get("rules_digest"),
                   "input_digest": head.get("input_digest"), "as_of": head.get("as_of")}
     if fmt == "json":
@@ -137,6 +137,15 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
                     "groups": [f.as_dict() for f in figures.figures]})
     else:
         _print_fairness(source, figures)
+
+
+def _smallest_group() -> int:
+    """The program file's smallest group shown in statistics, else the default."""
+    from cli.folder import current_settings
+    from engine.fairness import TOO_SMALL
+
+    settings = current_settings()
+    return settings.smallest_group if settings else TOO_SMALL
 
 
 def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:

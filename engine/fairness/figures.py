@@ -123,10 +123,11 @@ class _Tally:
     scores: list[float] = field(default_factory=list)
 
 
-def group_figures(subjects: Iterable[Subject], protected: Iterable[str] = ()
-                  ) -> list[GroupFigure]:
+def group_figures(subjects: Iterable[Subject], protected: Iterable[str] = (),
+                  too_small_under: int = TOO_SMALL) -> list[GroupFigure]:
     """One record per role, attribute and group, sorted by role, attribute (protected ones
-    first, in order of appearance), then group."""
+    first, in order of appearance), then group. A group of fewer than ``too_small_under``
+    people is too small to judge (the program file's ``smallest_group``)."""
     protected_set = set(protected)
     tallies: dict[tuple[str, str], dict[str, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
     order: list[str] = []
@@ -145,13 +146,13 @@ def group_figures(subjects: Iterable[Subject], protected: Iterable[str] = ()
         groups = tallies[(role, attribute)]
         total_n = sum(t.people for t in groups.values())
         total_hits = sum(t.hits for t in groups.values())
-        judged = [t.hits / t.people for t in groups.values() if t.people >= TOO_SMALL]
+        judged = [t.hits / t.people for t in groups.values() if t.people >= too_small_under]
         best = max(judged) if judged else None
         for name in sorted(groups):
             t = groups[name]
             rate = t.hits / t.people
             low, high = wilson(t.hits, t.people)
-            too_small = t.people < TOO_SMALL
+            too_small = t.people < too_small_under
             ratio = rate / best if best else None
             raw.append({
                 "role": role, "attribute": attribute, "group": name, "people": t.people,

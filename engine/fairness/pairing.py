@@ -14,14 +14,15 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from engine.fairness.figures import FairnessReport, Subject, group_figures
+from engine.fairness.figures import TOO_SMALL, FairnessReport, Subject, group_figures
 from engine.fairness.groups import NOT_GIVEN, VISIBLE, person_groups, protected_attributes
 
 ALREADY_PAIRED = "already-paired"
 
 
 def _report(people: Iterable[tuple[str, str, bool, tuple[float, ...]]],
-            profiles: Mapping[str, Mapping[str, Any]], as_of: date) -> FairnessReport:
+            profiles: Mapping[str, Mapping[str, Any]], as_of: date,
+            too_small_under: int = TOO_SMALL) -> FairnessReport:
     subjects: list[Subject] = []
     erased: list[str] = []
     protected: list[str] = []
@@ -44,7 +45,8 @@ def _report(people: Iterable[tuple[str, str, bool, tuple[float, ...]]],
                                        for a in [*sorted(by_role[s.role], key=protected.index),
                                                  *_visible(s.groups)]},
                         s.hit, s.scores) for s in subjects]
-    return FairnessReport(tuple(group_figures(everyone, protected)), len(subjects),
+    return FairnessReport(tuple(group_figures(everyone, protected, too_small_under)),
+                          len(subjects),
                           tuple(sorted(erased)), tuple(protected))
 
 
@@ -54,8 +56,8 @@ def _visible(groups: Mapping[str, str]) -> list[str]:
 
 def fairness_of_pairing(pairs: Iterable[Mapping[str, Any]],
                         unpaired: Iterable[Mapping[str, Any]],
-                        profiles: Mapping[str, Mapping[str, Any]], as_of: date
-                        ) -> FairnessReport:
+                        profiles: Mapping[str, Mapping[str, Any]], as_of: date,
+                        too_small_under: int = TOO_SMALL) -> FairnessReport:
     """Who was paired, by group, among the candidates of one run."""
     roles: dict[str, str] = {}
     scores: dict[str, list[float]] = defaultdict(list)
@@ -71,14 +73,14 @@ def fairness_of_pairing(pairs: Iterable[Mapping[str, Any]],
         roles.setdefault(pid, str(person.get("role")))
     people = [(pid, roles[pid], pid in scores, tuple(scores.get(pid, ())))
               for pid in sorted(roles)]
-    return _report(people, profiles, as_of)
+    return _report(people, profiles, as_of, too_small_under)
 
 
 def fairness_of_outcomes(outcomes: Iterable[Mapping[str, Any]],
-                         profiles: Mapping[str, Mapping[str, Any]], as_of: date
-                         ) -> FairnessReport:
+                         profiles: Mapping[str, Mapping[str, Any]], as_of: date,
+                         too_small_under: int = TOO_SMALL) -> FairnessReport:
     """The success rate by group: one trial per person and recorded outcome of their pair
     (``result`` "success" is a hit; "partial" and "failure" are not)."""
     people = [(str(outcome[role]), role, outcome.get("result") == "success", ())
               for outcome in outcomes for role in ("mentor", "mentee")]
-    return _report(people, profiles, as_of)
+    return _report(people, profiles, as_of, too_small_under)

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.base.canonical import canonical_json
 from engine.base.errors import TandemError
-from engine.fairness import FairnessReport, fairness_of_outcomes, fairness_of_pairing
+from engine.fairness import TOO_SMALL, FairnessReport, fairness_of_outcomes, fairness_of_pairing
 
 RUN, PAIR, UNPAIRED = "run", "pair", "unpaired"
 SEPARATION, REASSIGNMENT, DECISION = "separation", "reassignment", "decision"
@@ -51,6 +51,7 @@ class ReportInput:
     unreadable: Sequence[int] = ()
     runs: Sequence[str] = ()
     since: date | None = None
+    smallest_group: int = TOO_SMALL  # groups under this size are too small to judge
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ class Report:
     outcomes: FairnessReport | None
     outcome_count: int
     kinds: Mapping[str, int] = field(default_factory=dict)
-    programs: tuple[str, ...] = ()  # the program names the entries record, in order
+    programs: tuple[str, ...] = ()
+    smallest_group: int = TOO_SMALL  # the program names the entries record, in order
 
 
 # -- small formatting helpers -----------------------------------------------------------------
@@ -259,7 +261,7 @@ def _run_section(index: int, run: Mapping[str, Any], group: Sequence[Mapping[str
         as_of = _date(run.get("as_of"))
         fairness = fairness_of_pairing([d for d in group if d.get("kind") == PAIR],
                                        [d for d in group if d.get("kind") == UNPAIRED],
-                                       profiles, as_of)
+                                       profiles, as_of, inp.smallest_group)
     people = {p for row in pairs for p in (row.mentor, row.mentee)} | \
         {row.person for row in unpaired}
     return RunSection(
@@ -384,7 +386,7 @@ def build_report(inp: ReportInput) -> Report:
         scope=_scope(inp), chain=inp.chain, unreadable=tuple(inp.unreadable), glance=glance,
         runs=sections, timeline=tuple(timeline_item(d) for d in lifecycle),
         outcomes=_outcomes(outcomes, chosen, inp) if outcomes else None,
-        outcome_count=len(outcomes), kinds=kinds,
+        outcome_count=len(outcomes), kinds=kinds, smallest_group=inp.smallest_group,
         programs=tuple(dict.fromkeys(str(d["program"]) for d in inp.entries
                                      if isinstance(d.get("program"), str))))
 
@@ -406,4 +408,4 @@ def _outcomes(outcomes: Sequence[Mapping[str, Any]], runs: Sequence[Mapping[str,
     for run in runs:
         profiles.update(inp.snapshots.get(str(run.get("input_digest")), {}))
         as_of = _date(run.get("as_of"))
-    return fairness_of_outcomes(outcomes, profiles, as_of)
+    return fairness_of_outcomes(outcomes, profiles, as_of, inp.smallest_group)

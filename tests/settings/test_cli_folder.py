@@ -146,3 +146,16 @@ def test_a_plan_on_days_already_past_is_refused(run: Run, folder: Path) -> None:
     assert refused.exit_code == 1
     assert "already past" in refused.stderr and "nothing was written" in refused.stderr
     assert run("myjobdays", COHORT, "--commit", "--outside-calendar").exit_code == 0
+
+
+def test_the_smallest_group_of_the_file_governs_the_fairness_figures(
+        run: Run, folder: Path) -> None:
+    """smallest_group = 50: every group of the 42-person example is too small to judge;
+    with the default (5), some are judged."""
+    default = json.loads(run("fairness", COHORT, "--format", "json").stdout)
+    assert not all(g["too_small"] for g in default["groups"])
+    file = folder / "tandem.toml"
+    file.write_text(file.read_text().replace("smallest_group = 5", "smallest_group = 50"))
+    strict = json.loads(run("fairness", COHORT, "--format", "json").stdout)
+    assert strict["groups"] and all(g["too_small"] and not g["flagged"]
+                                    for g in strict["groups"])
