@@ -20,6 +20,7 @@ import click
 from cli.errors import reports_errors
 from engine.settings.program_file import (
     DEFAULT_DATABASE,
+    DEFAULT_RULES,
     FILE_NAME,
     ProgramSettings,
     find_program_file,
@@ -44,7 +45,9 @@ def current_settings(ctx: click.Context | None = None) -> ProgramSettings | None
 
 
 def _option_defaults(settings: ProgramSettings) -> dict[str, Any]:
-    values: dict[str, Any] = {"db_url": settings.database, "rules_dir": settings.rules}
+    values: dict[str, Any] = {"db_url": settings.database}
+    if settings.rules.exists() or settings.rules != settings.folder / DEFAULT_RULES:
+        values["rules_dir"] = settings.rules  # a file without rules/ keeps the bundled rules
     for name in ("witness", "signing_key", "public_key", "actor"):
         value = getattr(settings, name)
         if value is not None:
