@@ -66,3 +66,9 @@ def test_the_whole_tour_from_a_program_folder(run: Callable[..., Result], tmp_pa
     entries = [e["entry"] for e in exported if "entry" in e]
     assert len(entries) > 40
     assert {e["program"] for e in entries} == {"Reverse mentoring 2027"}
+    ok("audit", "export", "--format", "xlsx", "--out", "audit.xlsx")
+    from openpyxl import load_workbook
+
+    runs = list(load_workbook(folder / "audit.xlsx", read_only=True)["runs"].values)
+    column = list(runs[0]).index("program")
+    assert {row[column] for row in runs[1:]} == {"Reverse mentoring 2027"}
