@@ -63,7 +63,6 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
-    click.echo(rules_used(rules_dir), err=True)
     check_calendar([loaded.as_of], "pairing", commit=commit, outside_ok=outside_calendar)
     receipt_text = None
     if commit:
@@ -92,6 +91,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         sys.stdout.write(pairs_csv(result))
     else:
         show_pairing(result, receipt_text)
+    click.echo(rules_used(rules_dir), err=True)  # last: the output is complete before it
 
 
 @click.command()
