@@ -47,7 +47,8 @@ KIND_TITLES = {KIND_RUN: "a pairing run was committed", KIND_PAIR: "a pair was f
                KIND_MY_JOB_DAY_UNMET: "a my-job-day wish was not fully met",
                "checkin": "a check-in of a pair was reported",
                "outcome": "the outcome of a pair was reported",
-               KIND_LETTER: "an introduction letter was sent"}
+               KIND_LETTER: "an introduction letter was sent",
+               "erasure": "a person's kept personal data was erased"}
 
 
 FOLLOW_UP = ("checkin", "outcome", KIND_CORRECTION)
@@ -119,6 +120,8 @@ def summary(doc: Mapping[str, Any]) -> str:
         s = doc.get("summary") or {}
         return (f"my-job-day plan by {doc.get('actor')}: {s.get('visits', '?')} visits, "
                 f"{s.get('unmet', '?')} unmet")
+    if kind == "erasure":
+        return f"erased: the kept data of {doc.get('person')} ({doc.get('reason')})"
     return str(kind)
 
 
@@ -126,7 +129,7 @@ def subject(doc: Mapping[str, Any]) -> str:
     kind = doc.get("kind")
     if kind in (KIND_PAIR, KIND_SEPARATION, KIND_REASSIGNMENT, KIND_DECISION, *FOLLOW_UP):
         return f"{doc.get('mentor')} → {doc.get('mentee')}"
-    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET, KIND_WITHDRAWAL, KIND_REJOIN):
+    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET, KIND_WITHDRAWAL, KIND_REJOIN, "erasure"):
         return str(doc.get("person"))
     if kind == KIND_MY_JOB_DAY:
         return f"{doc.get('visitor')} → {doc.get('host')}"
@@ -340,6 +343,12 @@ def explain(view: EntryView) -> list[str]:
         if doc.get("rules_digest"):
             lines.append(f"  Judged under rules {doc.get('rules_digest')}, on input "
                          f"{doc.get('input_digest')}.")
+    elif kind == "erasure":
+        from audit.erase import Erasure, describe
+
+        lines += [f"  {describe(Erasure.from_doc(doc))}.",
+                  "  The rows were deleted from the tables outside the chain; the entries that "
+                  "name the person keep the id only, and `tandem audit verify` still passes."]
     elif kind not in (*FOLLOW_UP, KIND_LETTER):
         lines += ["", *_run(view.run, seq)]
     if people:

@@ -31,7 +31,7 @@ from engine.report.model import LIFECYCLE, timeline_item
 
 RUN_COLUMNS = ("seq", "run", "at", "actor", "command", "approval", "tandem_version",
                "rules_digest", "rules_text_digest", "input_digest", "as_of", "settings",
-               "pairs", "unpaired", "entries")
+               "pairs", "unpaired", "entries", "program")
 PAIR_COLUMNS = ("seq", "run", "kind", "at", "actor", "mentor", "mentee", "score", "result")
 UNPAIRED_COLUMNS = ("seq", "run", "at", "person", "role", "reason", "why", "detail")
 LIFECYCLE_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "what",
@@ -110,7 +110,8 @@ def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
              d.get("command") or "pair", approval(d), d.get("tandem_version"),
              d.get("rules_digest"), d.get("rules_text_digest"), d.get("input_digest"),
              d.get("as_of"), d.get("settings"), (d.get("summary") or {}).get("pairs"),
-             (d.get("summary") or {}).get("unpaired"), d.get("entries")] for d in runs]),
+             (d.get("summary") or {}).get("unpaired"), d.get("entries"),
+             d.get("program")] for d in runs]),
         "pairs": ([*PAIR_COLUMNS, *rules, "reasons", "sentence"], [
             [d.get("seq"), d.get("run"),
              "forced" if d.get("kind") == "decision" else d.get("kind"), d.get("at"),

@@ -3,7 +3,11 @@
 `generate(n_mentors, n_mentees, seed, hr_csv)` returns a cohort envelope
 (``{"program": {...}, "participants": [...]}``) that `tandem validate` accepts.
 
-What comes from the HR data (one row sampled per person, with replacement):
+The HR rows are a real HRIS export when ``hr_csv`` names one (the columns of the IBM HR
+Analytics sample), and otherwise a population drawn by `benchmarks.hr_model`, calibrated on
+that sample and shipped with the repository: nothing outside it is needed.
+
+What comes from the HR rows (one row sampled per person, with replacement):
 - mentors are sampled from the junior rows (JobLevel 1-2 and at most 5 years at the
   company), mentees from the senior rows (JobLevel 3 or more);
 - job_family from JobRole (a Manager by its Department), see `ROLE_FAMILIES`; HR data has
@@ -31,7 +35,6 @@ from typing import Any
 import numpy as np
 
 AS_OF = date(2026, 9, 1)
-DEFAULT_HR_CSV = Path(__file__).resolve().parents[1].parent / "shared/data/hr-employees.csv"
 
 ROLE_FAMILIES = {
     "Sales Executive": "sales",
@@ -149,10 +152,20 @@ def _people(rng: np.random.Generator, rows: Sequence[dict[str, str]], role: str,
     return people
 
 
+def hr_rows(hr_csv: Path | None = None) -> list[dict[str, str]]:
+    """The rows of an HRIS export, or the shipped calibrated population without one."""
+    if hr_csv is not None:
+        return read_hr(Path(hr_csv))
+    from benchmarks.hr_model import synthetic_rows
+
+    return synthetic_rows()
+
+
 def generate(n_mentors: int, n_mentees: int, seed: int = 0,
-             hr_csv: Path = DEFAULT_HR_CSV) -> dict[str, Any]:
-    """A valid cohort of n_mentors juniors and n_mentees seniors, the same for the same seed."""
-    rows = read_hr(Path(hr_csv))
+             hr_csv: Path | None = None) -> dict[str, Any]:
+    """A valid cohort of n_mentors juniors and n_mentees seniors, the same for the same seed
+    (and the same HR rows)."""
+    rows = hr_rows(hr_csv)
     juniors = [r for r in rows if is_junior(r)]
     seniors = [r for r in rows if is_senior(r)]
     rng = np.random.default_rng(seed)

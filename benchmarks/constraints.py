@@ -29,7 +29,7 @@ import scipy.optimize  # noqa: F401 - imported before any timing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cohort_gen import DEFAULT_HR_CSV, generate
+from benchmarks.cohort_gen import generate
 from engine.base.resources import rules_dir
 from engine.pairing.assignment import solver as assignment_solver
 from engine.pairing.constraints import (
@@ -48,7 +48,7 @@ from engine.rules.ruleset import Constraint, RuleSet, load_rules
 COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
 
 
-HR_CSV = [DEFAULT_HR_CSV]
+HR_CSV: list[Path | None] = [None]  # None: the shipped population
 
 
 def _cohort(n: int, seed: int, coarse: bool):  # type: ignore[no-untyped-def]
@@ -143,7 +143,7 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", choices=["classes", "pairs", "columns"],
                         default=["columns", "classes", "pairs"],
                         help="the models to run (default all three)")
-    parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV,
+    parser.add_argument("--hr-csv", type=Path, default=None,
                         help="the HR export the synthetic cohorts are drawn from")
     args = parser.parse_args()
     HR_CSV[0] = args.hr_csv

@@ -40,7 +40,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cohort_gen import DEFAULT_HR_CSV, generate
+from benchmarks.cohort_gen import generate
 from benchmarks.contenders import peer_available
 
 HERE = Path(__file__).resolve().parent
@@ -489,8 +489,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--plot", default=None,
                         help="PNG to draw, or 'none' (default: docs/benchmark.png; "
                              "OUT/benchmark-quick.png with --quick)")
-    parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV,
-                        help="HR data the cohort distributions are learnt from")
+    parser.add_argument("--hr-csv", type=Path, default=None,
+                        help="an HRIS export to draw people from (default: the population "
+                             "of benchmarks/hr_model.py, calibrated on a public HR sample)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic cohorts")
     parser.add_argument("--no-peer", dest="peer", action="store_false",
                         help="skip mentor-match even when it is installed")
@@ -511,8 +512,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not args.hr_csv.is_file():
-        raise SystemExit(f"HR data not found at {args.hr_csv}; pass it with --hr-csv PATH")
+    if args.hr_csv is not None and not args.hr_csv.is_file():
+        raise SystemExit(f"HR data not found at {args.hr_csv}; give an existing file with "
+                         "--hr-csv PATH, or leave it out to use the shipped population")
     if args.peer and not peer_available():
         print("note: mentor-match is not installed, so the peer is skipped "
               "(pip install mentor-match, or pip install -e '.[bench]')")
@@ -659,7 +661,8 @@ def paths_main(argv: list[str]) -> int:
                         help="largest n run on the dense path")
     parser.add_argument("--class-limit", type=int, default=50000,
                         help="largest n run on the class path")
-    parser.add_argument("--hr-csv", type=Path, default=DEFAULT_HR_CSV)
+    parser.add_argument("--hr-csv", type=Path, default=None,
+                        help="a real HR export to draw people from (default: shipped)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "benchmark-paths.png")

@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--solve-up-to", type=int, default=300)
-    parser.add_argument("--hr-csv", type=Path, default=cohort_gen.DEFAULT_HR_CSV,
+    parser.add_argument("--hr-csv", type=Path, default=None,
                         help="The HR sample the cohorts are drawn from.")
     args = parser.parse_args()
     real = cohort_gen.generate

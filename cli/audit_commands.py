@@ -211,9 +211,12 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
 
         print_json(report.as_dict())
     else:
+        from cli.erase_commands import erasure_lines
         from cli.render import safe_lines
 
         click.echo(safe_lines(_verify_text(report)))
+        if report.ok:
+            click.echo(safe_lines(erasure_lines(db_url)), nl=False)
     raise SystemExit(0 if report.ok else 1)
 
 
@@ -375,7 +378,8 @@ def status(db_url: str | None, fmt: str) -> None:
     with places left, the people who withdrew, the proposals waiting for approval and the
     separations of the last 90 days, derived from the log.
 
-    The last committed my-job-day plan, kept apart from the pairing, is named after them.
+    The last committed my-job-day plan, kept apart from the pairing, is named after them;
+    in a program folder with a calendar, what `tandem due` lists comes last.
 
     \b
     Examples:
@@ -404,6 +408,9 @@ def status(db_url: str | None, fmt: str) -> None:
     else:
         _print_status(state, now, places)
         _print_plan(plan)
+        from cli.calendar_commands import print_due_section
+
+        print_due_section(db_url)
     raise SystemExit(0 if checked.ok else 1)
 
 

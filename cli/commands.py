@@ -61,6 +61,9 @@ COMMANDS: list[click.Command] = [validate]
 def _collect() -> None:
     from cli import (
         audit_commands,
+        calendar_commands,
+        erase_commands,
+        folder,
         import_commands,
         learn_commands,
         letters_commands,
@@ -70,6 +73,9 @@ def _collect() -> None:
         report_commands,
     )
 
+    COMMANDS.extend(folder.COMMANDS)
+    COMMANDS.extend(calendar_commands.COMMANDS)
+    COMMANDS.extend(erase_commands.COMMANDS)
     COMMANDS.extend(pairing_commands.COMMANDS)
     COMMANDS.extend(audit_commands.COMMANDS)
     COMMANDS.extend(program_commands.COMMANDS)

@@ -48,11 +48,16 @@ class TandemGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="More operational detail on stderr (-vv: debug).")
 @click.option("--log-format", type=click.Choice(["console", "json"]), default="console",
               show_default=True, help="Operational logs as readable lines or as JSON.")
-def cli(verbose: int, log_format: str) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, log_format: str) -> None:
     """Tandem forms reverse-mentoring pairs from explicit rules and records why.
+
+    In a program folder (`tandem init`), every command reads tandem.toml, found in the
+    working directory or a parent; options and environment variables override it.
 
     \b
     Examples:
+      tandem init mentoring-2027 --name "Reverse mentoring 2027"
       tandem validate examples/cohort.json
       tandem pair examples/cohort.json
       tandem rules check
@@ -60,6 +65,12 @@ def cli(verbose: int, log_format: str) -> None:
     from cli import logs
 
     logs.configure(verbose, log_format)
+    if ctx.invoked_subcommand != "init":
+        from audit.log.identity import recording
+        from cli.folder import load_program
+
+        settings = load_program(ctx)
+        ctx.with_resource(recording(settings.name if settings else None))
 
 
 def _register() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from cli.errors import reports_errors
+from cli.folder import check_calendar, current_settings, outside_calendar_option
 from cli.options import as_of_option, db_option, format_option, rules_option, witness_options
 
 
@@ -26,9 +27,11 @@ from cli.options import as_of_option, db_option, format_option, rules_option, wi
               help="Who decides, recorded with --commit. Default: the OS user.")
 @db_option
 @witness_options
+@outside_calendar_option
 @reports_errors
 def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
-              commit: bool, actor: str | None, db_url: str | None) -> None:
+              commit: bool, actor: str | None, db_url: str | None,
+              outside_calendar: bool) -> None:
     """Plan the my job days: who visits which host, on which day, and why.
 
     Hosts have `my_job_day.host: true` (and optionally `slots`); visitors list the job
@@ -36,7 +39,9 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
     visits, then the highest total score, under the `ruleset: my_job_days` rules and
     settings. It never reads nor changes the pairs; people who withdrew from the program
     (`tandem withdraw`) are left out. A dry run by default; --commit records the plan in
-    the audit log as my-job-day entries.
+    the audit log as my-job-day entries. In a program folder, days outside the program's
+    calendar, days already past and days that are not the calendar's my-job-day dates are
+    warnings, and --commit refuses them unless --outside-calendar.
 
     \b
     Examples:
@@ -56,6 +61,9 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
     result = plan_my_job_days(loaded, rules)
     if left_out:
         result["left_out"] = left_out
+    if current_settings() is not None:
+        check_calendar([date.fromisoformat(d) for d in result["settings"]["days"]], "plan",
+                       commit=commit, outside_ok=outside_calendar, today=date.today())
     receipt_text = None
     if commit:
         from audit.myjobdays import commit_plan

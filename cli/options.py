@@ -55,7 +55,7 @@ def witness_options(func: F) -> F:
         with using(WitnessConfig.resolve(witness, signing_key)):
             return func(*args, **kwargs)
 
-    return _witness_flags(wrapper)  # type: ignore[return-value]
+    return _witness_flags(other_program_option(wrapper))  # type: ignore[return-value]
 
 
 def writer_options(func: F) -> F:
@@ -64,7 +64,23 @@ def writer_options(func: F) -> F:
     func = click.option(
         "--allow-other-tables", is_flag=True,
         help="Create the audit tables even in a database that holds other tables.")(func)
-    return _witness_flags(func)
+    return _witness_flags(other_program_option(func))
+
+
+def other_program_option(func: F) -> F:
+    """--allow-other-program: record in a log whose entries name another program."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, allow_other_program: bool = False, **kwargs: Any) -> Any:
+        from audit.log.identity import allowing_other
+
+        with allowing_other(allow_other_program):
+            return func(*args, **kwargs)
+
+    return click.option(
+        "--allow-other-program", is_flag=True, envvar="TANDEM_ALLOW_OTHER_PROGRAM",
+        help="Record even in an audit database whose entries name another program "
+             "(tandem.toml's name).")(wrapper)  # type: ignore[return-value]
 
 
 def _witness_flags(func: F) -> F:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.errors import reports_errors
+from cli.folder import check_calendar, outside_calendar_option, rules_used
 from cli.options import (
     ID,
     accept_warnings_option,
@@ -51,11 +52,12 @@ def _date(value: datetime | None) -> Any:
               help="With --experiment: the random seed (recorded). Default: a fresh one.")
 @db_option
 @writer_options
+@outside_calendar_option
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
          actor: str | None, accept_warnings: bool, experiment: Path | None, share: float,
          seed: int | None, db_url: str | None, witness: Path | None,
-         signing_key: Path | None, allow_other_tables: bool) -> None:
+         signing_key: Path | None, allow_other_tables: bool, outside_calendar: bool) -> None:
     """Pair a cohort under the rules and explain every decision.
 
     A dry run by default: it prints the pairs, the unpaired with why, and writes nothing.
@@ -63,7 +65,8 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
     pair are left out. While a warning about the rules stands (a constant no participant
     has, a rule that scores no pair that can be formed), --commit refuses and records
     nothing, unless --accept-warnings is given: the warnings are then kept in the run's
-    entry.
+    entry. In a program folder, a cohort whose date (its as_of) falls outside the
+    program's calendar is a warning, and --commit refuses it unless --outside-calendar.
 
     \b
     Examples:
@@ -85,6 +88,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         raise click.UsageError("--share and --seed go with --experiment NEW_RULES")
     loaded, rules, warnings = load_inputs(cohort, rules_dir, _date(as_of))
     print_problems(warnings)
+    check_calendar([loaded.as_of], "pairing", commit=commit, outside_ok=outside_calendar)
     receipt_text = None
     run_pairing = _experiment(loaded, rules, experiment, share, seed) if experiment else (
         lambda standing: pair_cohort(loaded, rules, standing=standing))
@@ -137,6 +141,7 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
                        f"{sum(a == 'B' for a in design['arms'].values())} of "
                        f"{len(design['arms'])} mentees in arm B (the new rules); each pair's "
                        "arm is in --format json and, with --commit, in the audit log.")
+    click.echo(rules_used(rules_dir), err=True)  # last: the output is complete before it
 
 
 def _experiment(loaded: Any, rules: Any, new_dir: Path, share: float, seed: int | None

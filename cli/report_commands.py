@@ -42,7 +42,9 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     The program at a glance and the state of the hash chain, every run with its rules,
     pairs, evidence and unpaired people, the lifecycle timeline, and fairness figures by
     group (the four-fifths rule, exact tests). No script, no external address: it opens
-    from a USB stick with no network, and prints to PDF section by section. The file is
+    from a USB stick with no network, and prints to PDF section by section. In a program
+    folder it names the program and checks the chain against the folder's witness. The
+    file is
     written beside its target and renamed into place when complete; a file of the audit
     database is refused. The chain is checked as `tandem audit verify` checks it, against
     the witness (--witness, TANDEM_WITNESS) and its signatures (--public-key,
@@ -68,7 +70,7 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     protected = database_files(resolve_url(db_url))
     check_target(out, protected)
     made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
-                         public_key=public_key, min_group=min_group)
+                         public_key=public_key, min_group=max(min_group, _smallest_group()))
     page = render_html(made)
     with output(out, protected) as stream:
         stream.write(page)
@@ -130,13 +132,13 @@ def fairness(cohort: Path | None, run: str | None, rules_dir: Path | None,
         result = pair_cohort(loaded, rules, standing=current_state(db_url).standing())
         figures = fairness_of_pairing(result["pairs"], result["unpaired"],
                                       {p.id: p.as_record() for p in loaded.participants},
-                                      loaded.as_of, min_group)
+                                      loaded.as_of, max(min_group, _smallest_group()))
         source = {"cohort": str(cohort), "rules_digest": result["rules_digest"],
                   "input_digest": result["input_digest"], "as_of": result["as_of"]}
     else:
         from audit.report import run_fairness
 
-        head, figures = run_fairness(db_url, str(run), min_group)
+        head, figures = run_fairness(db_url, str(run), max(min_group, _smallest_group()))
         source = {"run": head.get("run"), "rules_digest": head.get("rules_digest"),
                   "input_digest": head.get("input_digest"), "as_of": head.get("as_of")}
     if fmt == "json":
@@ -170,6 +172,13 @@ def _verdict(f: GroupFigure) -> str:
 
 def _hidden(value: object, text: str) -> str:
     return "-" if value is None else text
+def _smallest_group() -> int:
+    """The program file's smallest group shown in statistics, else the default."""
+    from cli.folder import current_settings
+    from engine.fairness import TOO_SMALL
+
+    settings = current_settings()
+    return settings.smallest_group if settings else TOO_SMALL
 
 
 def _print_fairness(source: dict[str, Any], figures: FairnessReport) -> None:

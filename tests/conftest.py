@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 # Colour off, a wide terminal, and no database, witness or key taken from the environment.
 PLAIN_ENV: dict[str, str | None] = {"NO_COLOR": "1", "FORCE_COLOR": None, "TANDEM_DB": None,
                                     "TANDEM_WITNESS": None, "TANDEM_SIGNING_KEY": None,
-                                    "TANDEM_PUBLIC_KEY": None, "COLUMNS": "200"}
+                                    "TANDEM_PUBLIC_KEY": None, "TANDEM_PROGRAM": None,
+                                    "TANDEM_RULES": None, "COLUMNS": "200"}
 
 
 @pytest.fixture(scope="session")

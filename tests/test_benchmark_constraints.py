@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from benchmarks.cohort_gen import DEFAULT_HR_CSV
 from benchmarks.constraints import run
 
 
 @pytest.mark.parametrize("coarse", [False, True])
 def test_both_models_agree_on_a_small_benchmark_cohort(coarse: bool) -> None:
     """At n = 40 the three models are proved optimal with the same pairs count and total."""
-    if not DEFAULT_HR_CSV.is_file():
-        message = f"HR data not found at {DEFAULT_HR_CSV}"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the benchmark's smoke test")
-        pytest.skip(message)
     rows = run(40, 1, 60.0, coarse, ("columns", "classes", "pairs"))
     assert rows[0]["model"] == "floor: no quota"
     rows = rows[1:]

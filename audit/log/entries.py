@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.log.errors import InvalidResultError
+from audit.log.identity import stamp
 from audit.log.kinds import KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from engine.base.canonical import canonical_json, digest, sha256_hex
 from engine.base.protected import PROTECTED, strip_protected
@@ -62,12 +63,13 @@ def entry_hash(prev_hash: str, doc: Mapping[str, Any]) -> str:
 
 
 def link(docs: Iterable[Mapping[str, Any]], head_seq: int, head_hash: str) -> list[Entry]:
-    """Number the entries after the head and chain their hashes."""
+    """Number the entries after the head and chain their hashes; each names the program
+    being recorded, when a program file names one (`audit.log.identity`)."""
     entries: list[Entry] = []
     seq, prev = head_seq, head_hash
     for doc in docs:
         seq += 1
-        numbered = {**doc, "seq": seq}
+        numbered = stamp({**doc, "seq": seq})
         text = canonical_json(numbered)
         digest_ = sha256_hex(prev + text)
         entries.append(Entry(seq, prev, digest_, numbered, text))

@@ -3,7 +3,8 @@
 A pairing run writes ``run``, ``pair`` and ``unpaired``; the lifecycle writes the kinds of
 `engine.program.events`; my job days write ``my_job_day_run``, ``my_job_day`` and
 ``my_job_day_unmet``; follow-up writes ``checkin``, ``outcome`` and its ``correction``;
-`tandem letters --send` writes ``letter`` (no state depends on it). Each kind's keys are
+`tandem letters --send` writes ``letter`` (no state depends on it); `tandem erase` writes
+``erasure``. Each kind's keys are
 documented in docs/audit.md, and the fold in `audit.state` gives each one its meaning.
 """
 
@@ -38,12 +39,15 @@ FOLLOWUP_KINDS = (KIND_CHECKIN, KIND_OUTCOME, KIND_CORRECTION)
 KIND_LETTER = "letter"  # an introduction letter sent (audit.letters)
 LETTER_KINDS = (KIND_LETTER,)
 
+# Personal data erased from the tables outside the chain: who erased, when, why, which rows.
+KIND_ERASURE = "erasure"
+
 ALL_KINDS = (PAIRING_KINDS + LIFECYCLE_KINDS + MY_JOB_DAY_KINDS + FOLLOWUP_KINDS
-             + LETTER_KINDS)
+             + LETTER_KINDS + (KIND_ERASURE,))
 
 __all__ = [
     "ALL_KINDS", "FOLLOWUP_KINDS", "KIND_APPROVAL", "KIND_CHECKIN", "KIND_CORRECTION",
-    "KIND_DECISION", "KIND_LETTER", "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN",
+    "KIND_DECISION", "KIND_ERASURE", "KIND_LETTER", "KIND_MY_JOB_DAY", "KIND_MY_JOB_DAY_RUN",
     "KIND_MY_JOB_DAY_UNMET", "KIND_OUTCOME", "KIND_PAIR", "KIND_REASSIGNMENT",
     "KIND_REJECTION", "KIND_REJOIN", "KIND_RUN", "KIND_SEPARATION", "KIND_UNPAIRED",
     "KIND_WITHDRAWAL", "LETTER_KINDS", "LIFECYCLE_KINDS", "MY_JOB_DAY_KINDS", "PAIRING_KINDS",

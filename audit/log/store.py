@@ -16,6 +16,7 @@ from audit.log.chain import StoredRow
 from audit.log.db import APPENDED
 from audit.log.entries import GENESIS, INDEX_COLUMNS, Entry, link, profile_digest, rules_text_digest
 from audit.log.errors import MalformedEntryError, ValueTooLongError
+from audit.log.identity import check_owner
 from audit.log.kinds import KIND_MY_JOB_DAY, KIND_RUN
 from audit.log.validate import problems, well_formed
 from engine.base.canonical import canonical_json
@@ -88,6 +89,8 @@ def append(conn: Connection, entries: Sequence[Entry]) -> None:
     """Insert linked entries after the head, inside the caller's write transaction
     (``Database.writing``), which hands the new head to the witness once committed."""
     _check_fits(entries)
+    if entries:
+        check_owner(conn)
     for start in range(0, len(entries), _BATCH):
         conn.execute(insert(_LOG), [e.columns() for e in entries[start:start + _BATCH]])
     if entries:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from engine.base.resources import templates_dir
 from engine.base.spreadsheet import html_text
-from engine.fairness import FOUR_FIFTHS, TOO_SMALL
+from engine.fairness import FOUR_FIFTHS
 from engine.fairness.figures import ALPHA, CONFIDENCE
 from engine.report.model import Report
 
@@ -55,5 +55,5 @@ def environment() -> Environment:
 def render_html(report: Report) -> str:
     """The whole page."""
     template = environment().get_template(TEMPLATE)
-    return template.render(report=report, four_fifths=FOUR_FIFTHS, too_small=TOO_SMALL,
+    return template.render(report=report, four_fifths=FOUR_FIFTHS, too_small=report.min_group,
                            alpha=ALPHA, confidence=CONFIDENCE)

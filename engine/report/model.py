@@ -22,7 +22,8 @@ from engine.fairness import (
 RUN, PAIR, UNPAIRED = "run", "pair", "unpaired"
 SEPARATION, REASSIGNMENT, DECISION = "separation", "reassignment", "decision"
 APPROVAL, REJECTION, CHECKIN, OUTCOME = "approval", "rejection", "checkin", "outcome"
-LIFECYCLE = (SEPARATION, REASSIGNMENT, DECISION, APPROVAL, REJECTION, CHECKIN, OUTCOME)
+ERASURE = "erasure"
+LIFECYCLE = (SEPARATION, REASSIGNMENT, DECISION, APPROVAL, REJECTION, CHECKIN, OUTCOME, ERASURE)
 PAIR_KINDS = (PAIR, REASSIGNMENT)
 PLAN, VISIT, UNMET = "my_job_day_run", "my_job_day", "my_job_day_unmet"
 
@@ -207,6 +208,8 @@ class Report:
     outcome_count: int
     kinds: Mapping[str, int] = field(default_factory=dict)
     plans: tuple[PlanSection, ...] = ()
+    programs: tuple[str, ...] = ()  # the program names the entries record, in order
+    min_group: int = TOO_SMALL
 
 
 # -- small formatting helpers -----------------------------------------------------------------
@@ -378,6 +381,14 @@ def timeline_item(doc: Mapping[str, Any]) -> TimelineItem:
     elif kind == OUTCOME:
         title = f"Outcome of {_couple(doc)}: {text(doc.get('result'))}"
         details = [("note digest", text(doc.get("note_digest")))]
+    elif kind == ERASURE:
+        rows = doc.get("rows") or {}
+        title = f"Erased: the kept data of {text(doc.get('person'))}"
+        details = [("reason", text(doc.get("reason"))),
+                   ("policy", text((doc.get("policy") or {}).get("ended_before") and
+                                   f"last pair ended before {doc['policy']['ended_before']}")),
+                   ("rows", ", ".join(f"{len(rows.get(k) or [])} {k}"
+                                      for k in ("profiles", "protected", "notes")))]
     else:
         title = kind
     return TimelineItem(int(doc.get("seq", 0)), when(doc.get("at")), kind,
@@ -468,7 +479,9 @@ def build_report(inp: ReportInput) -> Report:
         scope=_scope(inp), chain=inp.chain, unreadable=tuple(inp.unreadable), glance=glance,
         runs=sections, timeline=tuple(timeline_item(d) for d in lifecycle),
         outcomes=_outcomes(results, chosen, inp) if results else None,
-        outcome_count=len(results), kinds=kinds, plans=plans)
+        outcome_count=len(results), kinds=kinds, plans=plans, min_group=inp.min_group,
+        programs=tuple(dict.fromkeys(str(d["program"]) for d in inp.entries
+                                     if isinstance(d.get("program"), str))))
 
 
 def _scope(inp: ReportInput) -> str:

@@ -4,8 +4,10 @@
 
 Writes, next to this file: ``cohort-2024.json``, ``cohort-2025.json``, ``cohort-2026.json``,
 ``checkins.csv``, ``outcomes.csv`` and ``separations.csv``. The same seed always gives the
-same files. Only generating needs the HR data set (benchmarks/cohort_gen.py, which reads
-``hr-employees.csv``); loading the committed files does not (see load.py).
+same files. People are drawn from an HRIS export when ``--hr-csv`` names one (the committed
+files were drawn from the IBM HR Analytics sample, ``hr-employees.csv``), and otherwise from
+the population of ``benchmarks/hr_model.py``, calibrated on that sample and shipped with the
+repository: generating needs nothing outside it, and neither does loading (see load.py).
 
 What is made:
 
@@ -49,7 +51,7 @@ NOTES = ("Hard to find a common slot this month.", "Great session on generative 
          "Very useful view of how the business decides.", "Sessions keep getting cancelled.")
 
 
-def _cohort(year: int, seed: int, hr_csv: Path) -> dict[str, Any]:
+def _cohort(year: int, seed: int, hr_csv: Path | None) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
     from benchmarks import cohort_gen
 
@@ -84,7 +86,7 @@ def _chance(pair: dict[str, Any], people: dict[str, dict[str, Any]], as_of: date
     return 1 / (1 + math.exp(-logit))
 
 
-def generate(seed: int, hr_csv: Path, out: Path) -> None:
+def generate(seed: int, hr_csv: Path | None, out: Path) -> None:
     sys.path.insert(0, str(REPO))
     from engine.evaluation.inputs import load_inputs
     from engine.pairing.pipeline import pair_cohort
@@ -134,8 +136,9 @@ def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--hr-csv", type=Path,
-                        default=REPO.parent / "shared" / "data" / "hr-employees.csv")
+    parser.add_argument("--hr-csv", type=Path, default=None,
+                        help="an HRIS export to draw people from (default: the population "
+                             "of benchmarks/hr_model.py, shipped with the repository)")
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args()
     generate(args.seed, args.hr_csv, args.out)

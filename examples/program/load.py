@@ -1,7 +1,10 @@
 """Load the example program into a fresh audit database, so that `tandem insights` has a
 real history to show.
 
-    python examples/program/load.py [--db URL]        # default: sqlite:///program.db
+    .venv/bin/python examples/program/load.py [--db URL]   # default: sqlite:///program.db
+
+Run it with the Python that Tandem is installed in (the virtualenv's): it imports Tandem
+from this checkout, and Tandem's libraries from that environment.
 
 It records, as the commands would: the pairing of each cohort (`tandem pair COHORT
 --commit`), the check-ins (`tandem checkin --from checkins.csv`), the outcomes (`tandem
@@ -82,11 +85,26 @@ def load(db_url: str) -> str:
             f"{len(separations)} separation.")
 
 
+def _check_environment() -> None:
+    """Stop with the fix, not a traceback, when this Python lacks Tandem's libraries."""
+    import importlib.util
+
+    missing = [m for m in ("sqlalchemy", "structlog", "click", "durable", "scipy")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(
+            f"{sys.executable} does not have Tandem's libraries ({', '.join(missing)} "
+            "missing). Run this script with the Python Tandem is installed in, e.g. "
+            "`.venv/bin/python examples/program/load.py` after `python3 -m venv .venv && "
+            ".venv/bin/pip install .`")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite:///program.db",
                         help="a fresh database URL (default: sqlite:///program.db)")
     args = parser.parse_args()
+    _check_environment()
     from cli.logs import configure
     from engine.base.errors import TandemError
 

@@ -67,7 +67,8 @@ def test_rules_that_fire_on_eligible_pairs_are_not_warned() -> None:
 
 
 def test_pair_prints_the_warning_on_stderr_and_still_pairs(tmp_path: Path) -> None:
-    """`tandem pair` prints each warning, located at the rule, and exits 0."""
+    """`tandem pair` prints each warning, located at the rule, and exits 0; then the rules
+    it read."""
     directory = copy_bundled_rules(tmp_path / "r")
     (directory / "p5.yaml").write_text(
         "ruleset: pairing\nrules:\n  - id: p5/insurance\n    title: Insurance\n"
@@ -79,4 +80,5 @@ def test_pair_prints_the_warning_on_stderr_and_still_pairs(tmp_path: Path) -> No
         f"{directory}/p5.yaml: line 3: warning: rule p5/insurance: no participant has "
         "subsidiary 'Tandem Insurence'; did you mean 'Tandem Insurance'?",
         f"{directory}/p5.yaml: line 3: warning: rule p5/insurance: fires on no pair of this "
-        "cohort, so it scores nothing"]
+        "cohort, so it scores nothing",
+        f"Rules: {directory}."]

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = Path(__file__).resolve().parent / "expected.json"
 ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TANDEM_DB": None, "TANDEM_WITNESS": None,
        "TANDEM_SIGNING_KEY": None, "TANDEM_PUBLIC_KEY": None, "TANDEM_RULES": None,
+       "TANDEM_PROGRAM": None,
        "COLUMNS": "200"}
 
 _VARYING = [
