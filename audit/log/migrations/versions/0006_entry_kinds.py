@@ -41,16 +41,17 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _keys(kind: str) -> tuple[str, ...]:
-    return (*COMMON, *REQUIRED[kind])
+def _keys(kind: str, required: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return (*COMMON, *required[kind])
 
 
-def _sqlite() -> None:
-    known = ", ".join(f"'{kind}'" for kind in REQUIRED)
+def _sqlite(required: dict[str, tuple[str, ...]] = REQUIRED) -> None:
+    known = ", ".join(f"'{kind}'" for kind in required)
     missing = " OR ".join(
         f"(json_extract(NEW.entry, '$.kind') = '{kind}' AND ("
-        + " OR ".join(f"json_type(NEW.entry, '$.\"{key}\"') IS NULL" for key in _keys(kind))
-        + "))" for kind in REQUIRED)
+        + " OR ".join(f"json_type(NEW.entry, '$.\"{key}\"') IS NULL"
+                      for key in _keys(kind, required))
+        + "))" for kind in required)
     op.execute(
         "CREATE TRIGGER audit_log_entry_wellformed BEFORE INSERT ON audit_log "
         "WHEN json_valid(NEW.entry) = 0 OR json_type(NEW.entry) != 'object' "
@@ -60,12 +61,12 @@ def _sqlite() -> None:
         "of a known kind with every key its kind requires'); END")
 
 
-def _pg_function() -> str:
+def _pg_function(required: dict[str, tuple[str, ...]] = REQUIRED) -> str:
     cases = "\n".join(
-        f"    WHEN '{kind}' THEN ARRAY[{', '.join(repr(k) for k in _keys(kind))}]"
-        for kind in REQUIRED)
+        f"    WHEN '{kind}' THEN ARRAY[{', '.join(repr(k) for k in _keys(kind, required))}]"
+        for kind in required)
     return f"""
-CREATE FUNCTION audit_log_entry_wellformed() RETURNS trigger LANGUAGE plpgsql AS $body$
+CREATE OR REPLACE FUNCTION audit_log_entry_wellformed() RETURNS trigger LANGUAGE plpgsql AS $body$
 DECLARE
   doc jsonb;
   required text[];
