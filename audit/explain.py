@@ -356,8 +356,8 @@ def explain(view: EntryView) -> list[str]:
     lines += ["", "Chain",
               f"  seq {seq}", f"  prev_hash  {view.entry.prev_hash}",
               f"  entry_hash {view.entry.entry_hash}",
-              "  " + ("The chain checks out up to this entry."
-                      if view.hash_ok and not untrusted else
+              "  " + ("This entry, its link to the one before and the head of the log "
+                      "check out." if view.hash_ok and not untrusted else
                       "THE CHAIN DOES NOT CHECK OUT UP TO THIS ENTRY.")
               + " `tandem audit verify` checks the whole chain."]
     if view.rules_files is not None:

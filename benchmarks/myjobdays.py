@@ -1,20 +1,27 @@
 """How long the my-job-day planner takes on random cohorts of growing size; prints figures.
 
-    python benchmarks/myjobdays.py            # n = 100, 200, 300
-    python benchmarks/myjobdays.py 50 600     # any sizes
+    python benchmarks/myjobdays.py                    # n = 100, 200, 300
+    python benchmarks/myjobdays.py 50 600             # any sizes
+    python benchmarks/myjobdays.py --exact 300 400 800  # also the exact model, to compare
 
 Each person discovers 1-3 job families with probability 0.6, hosts (1-3 slots) with
 probability 0.3 and has a manager in the cohort with probability 0.5; the bundled rules and
 settings (3 days, 2 visits each) apply. The time is the whole `plan_my_job_days` call,
 rule evaluation included; the solver (scipy's milp, HiGHS, to proven optimality) dominates.
+The path is the one that proved the plan (`solver.path`). With --exact, the exact model
+(one variable per visit and day, the reference) is solved too, and its plan value printed
+beside. Both run under --time-limit (default 600 s, in place of the bundled 60): the two must agree
+wherever the exact model finishes.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import random
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,8 +29,11 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.base.errors import TandemError
 from engine.base.resources import rules_dir
-from engine.myjobdays.plan import plan_my_job_days
+from engine.myjobdays.candidates import candidates
+from engine.myjobdays.plan import _instance, plan_my_job_days
+from engine.myjobdays.solve import solve
 from engine.profiles.cohort import Cohort, Participant
 from engine.rules.ruleset import load_rules
 
@@ -53,20 +63,47 @@ def cohort(n: int, seed: int) -> Cohort:
     return Cohort(people, AS_OF, "benchmark")
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], exact: bool, time_limit: int) -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    rules = load_rules(rules_dir())
+    bundled = load_rules(rules_dir())
+    own = bundled.my_job_days
+    rules = replace(bundled, rulesets={**bundled.rulesets, "my_job_days": replace(
+        own, planner=replace(own.planner, time_limit=time_limit))})
     plan_my_job_days(cohort(20, 0), rules)  # load the engine and the solver once
-    print(f"{'people':>7} {'visitors':>9} {'hosts':>6} {'visits':>7} {'seconds':>8}")
+    print(f"{'people':>7} {'visitors':>9} {'hosts':>6} {'visits':>7} {'score':>7} "
+          f"{'seconds':>8} {'path':>17} {'optimal':>8}" + ("   exact: visits   score  seconds"
+                                                          if exact else ""))
     for n in sizes:
         people = cohort(n, n)
         started = time.perf_counter()
-        result = plan_my_job_days(people, rules)
+        try:
+            result = plan_my_job_days(people, rules)
+        except TandemError as exc:
+            print(f"{n:>7} {time.perf_counter() - started:>8.2f} s: {exc}", flush=True)
+            continue
         took = time.perf_counter() - started
-        s = result["summary"]
-        print(f"{n:>7} {s['visitors']:>9} {s['hosts']:>6} {s['visits']:>7} {took:>8.2f}",
-              flush=True)
+        s, solver = result["summary"], result["solver"]
+        line = (f"{n:>7} {s['visitors']:>9} {s['hosts']:>6} {s['visits']:>7} "
+                f"{s['total_score']:>7} {took:>8.2f} {solver['path']:>17} "
+                f"{solver['optimal']!s:>8}")
+        if exact:
+            found = candidates(people, rules)
+            instance = _instance(found, rules.my_job_days.planner)
+            started = time.perf_counter()
+            try:
+                reference = solve(instance, time_limit, method="exact")
+                line += (f"   {reference.visits:>13} {reference.total_score:>7} "
+                         f"{time.perf_counter() - started:>8.2f}"
+                         + ("" if reference.optimal else " (stopped)"))
+            except TandemError as exc:
+                line += f"   {exc}"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100, 200, 300])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[100, 200, 300])
+    parser.add_argument("--exact", action="store_true", help="also solve the exact model")
+    parser.add_argument("--time-limit", type=int, default=600)
+    args = parser.parse_args()
+    main(args.sizes, args.exact, args.time_limit)

@@ -63,7 +63,7 @@ def test_show_explains_a_pair_in_plain_words(run, url):
         "committed by hr.jane on ",
         "  Rules: sha256:" + "a" * 64,
         "  M0001 is Name M0001 and E0001 is Name E0001 (from the input snapshot",
-        "The chain checks out up to this entry.",
+        "This entry, its link to the one before and the head of the log check out.",
     ]:
         assert expected in text
     assert re.search(r"entry_hash [0-9a-f]{64}", text)

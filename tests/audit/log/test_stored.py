@@ -91,14 +91,16 @@ def test_an_erased_profile_reads_erased_and_the_chain_is_intact(db_url):
     assert view.finding is None
 
 
-def test_reading_commands_check_the_chain_up_to_what_they_print(db_url):
-    """show, log and status carry the first break at or before what they print; show of an
-    entry before the break is sound."""
+def test_reading_commands_check_what_they_print(db_url):
+    """show and log carry a break in what they print or its link, status the first break
+    of the whole chain; show of an entry before the break is sound, and a listing that
+    neither shows nor links to the changed entry leaves it to `audit verify`."""
     _two_runs(db_url)
     raw_sql(db_url, _edit(8, '"score":31', '"score":95'), drop_triggers=True)
     assert show(db_url, 7).finding is None
     assert (show(db_url, 8).finding.seq, show(db_url, 9).finding.seq) == (8, 8)
-    assert log_checked(db_url, LogFilter(run=None, limit=3)).finding.seq == 8
+    assert log_checked(db_url, LogFilter(run=None, limit=3)).finding is None
+    assert log_checked(db_url, LogFilter()).finding.seq == 8
     assert status_checked(db_url).finding.seq == 8
     before = log_checked(db_url, LogFilter(pair=("M0001", "E0001")))
     assert [e.seq for e in before.value] == [2] and before.ok
