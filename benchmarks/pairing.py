@@ -637,14 +637,14 @@ def plot_paths(rows: list[dict[str, Any]], target: Path) -> None:
     for (rules_kind, path), style in {("bundled", "dense"): "o-", ("coarse", "dense"): "s--",
                                       ("coarse", "classes"): "^-",
                                       ("bundled", "classes"): "v:"}.items():
-        got = [(r["n"], r["total_s"]) for r in rows
+        got = [(r["n"], r["cpu_s"]) for r in rows
                if r["rules"] == rules_kind and r["path"] == path and "error" not in r]
         if got:
             ax.plot(*zip(*got, strict=True), style, label=f"{path} ({rules_kind} rules)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("n (n mentors x n mentees)")
-    ax.set_ylabel("seconds, end to end in-process")
+    ax.set_ylabel("CPU seconds, end to end in-process")
     ax.legend(fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()

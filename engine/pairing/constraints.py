@@ -307,6 +307,10 @@ MAX_CLOSING_COLUMNS = 2_000_000
 # An LP objective is a floating-point number; the weights are whole numbers, so an integer
 # answer within this distance of the LP bound is the best whole number under it.
 LP_TOLERANCE = 0.5
+# Column generation stops adding columns past this share of the time limit (its bound stays
+# valid); the integer step is given at least MIN_MILP_SHARE of the limit.
+LP_SHARE = 0.5
+MIN_MILP_SHARE = 0.25
 LP_METHOD = "highs"  # scipy.optimize.linprog: HiGHS, which picks its own algorithm
 WeightRows = Callable[[IntArray], FloatArray]
 
@@ -342,8 +346,8 @@ def _rows_of(cols_m: IntArray, cols_e: IntArray, capacities: IntArray, n_e: int,
 
 
 def _lp(weights: FloatArray, matrix: Any, upper: FloatArray, lower: FloatArray
-        ) -> tuple[float, FloatArray]:
-    """The LP over the columns: its optimum and the row duals (>= 0)."""
+        ) -> tuple[float, FloatArray, FloatArray]:
+    """The LP over the columns: its optimum, the row duals (>= 0) and the solution."""
     from scipy.optimize import linprog
 
     result = linprog(-weights, A_ub=matrix, b_ub=upper,
@@ -353,7 +357,8 @@ def _lp(weights: FloatArray, matrix: Any, upper: FloatArray, lower: FloatArray
         raise Infeasible()
     if result.status != 0:
         raise SolverStopped(f"the LP solver failed: {result.message}")
-    return -float(result.fun), -np.asarray(result.ineqlin.marginals, np.float64)
+    return (-float(result.fun), -np.asarray(result.ineqlin.marginals, np.float64),
+            np.asarray(result.x, np.float64))
 
 
 def _reduced(block: FloatArray, rows: IntArray, mentor_dual: FloatArray,
@@ -451,9 +456,10 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
         return matrix, upper, quota_rows, lower
 
     def price(duals: FloatArray, quota_rows: list[tuple[int, IntArray]], floor: float
-              ) -> IntArray:
+              ) -> tuple[IntArray, float]:
         """Pairs not yet columns whose reduced cost exceeds ``floor`` (the best few per
-        mentor when floor is 0, all of them otherwise)."""
+        mentor when floor is 0, all of them otherwise), and the sum of the positive reduced
+        costs over every pair."""
         mentor_dual, mentee_dual = duals[:n_m], duals[n_m:n_m + n_e]
         cell_duals: list[dict[int, float]] = [{} for _ in cells]
         at = n_m + n_e
@@ -463,8 +469,10 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
             cell_duals[k] = {int(c): float(v) for c, v in zip(distinct, values, strict=True)
                              if v > 0}
         found: list[IntArray] = []
+        positive = 0.0
         for rows, block in blocks():
             reduced = _reduced(block, rows, mentor_dual, mentee_dual, cells, cell_duals)
+            positive += float(np.maximum(reduced, 0.0).sum())
             if floor == 0.0:
                 k = min(COLUMNS_PER_ROUND, n_e)
                 top = np.argpartition(-reduced, k - 1, axis=1)[:, :k]
@@ -474,42 +482,56 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                 r, c = np.nonzero(reduced > floor)
                 found.append(rows[r] * n_e + c)
         new = np.concatenate(found) if found else empty
-        return np.setdiff1d(new, keys)
+        return np.setdiff1d(new, keys), positive
 
-    rounds = 0
+    # Every pair is 0 or 1 (a mentee has one place), so for any duals y >= 0 no pairing is
+    # worth more than y.b plus the positive reduced costs: a bound at every round, equal to
+    # the LP optimum once no pair has a positive reduced cost.
+    bound = np.inf
     while True:
-        rounds += 1
         weights = column_weights(keys)
         matrix, upper, quota_rows, lower = model(keys)
-        bound, duals = _lp(weights, matrix, upper, lower)
-        new = price(duals, quota_rows, 0.0)
-        if not len(new):
+        _, duals, x_lp = _lp(weights, matrix, upper, lower)
+        new, positive = price(duals, quota_rows, 0.0)
+        bound = min(bound, float(duals @ upper) + positive)
+        if not len(new) or time.perf_counter() - started > LP_SHARE * time_limit:
             break
         keys = np.union1d(keys, new)
-    spent = time.perf_counter() - started
-    x, optimal, gap, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower,
-                               max(1.0, time_limit - spent))
+    # The LP answer rounded down keeps every row (the rows have no negative entries): a
+    # pairing to fall back on if the integer step finds none in its time.
+    fallback = np.floor(x_lp + 1e-9)
+
+    def integer_step() -> tuple[FloatArray, bool]:
+        left = max(MIN_MILP_SHARE * time_limit, time_limit - (time.perf_counter() - started))
+        try:
+            x, optimal, _, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower, left)
+        except SolverStopped:
+            return fallback, False
+        return x, optimal
+
+    x, optimal = integer_step()
     found_value = float(weights @ x)
     proved = found_value >= bound - LP_TOLERANCE
-    if not proved and optimal:
+    if not proved and optimal and np.isfinite(bound):
         # Only a pair whose reduced cost is above -(bound - found - 1) can be part of a
         # pairing worth found + 1 or more: add them all and solve once more.
-        closing = price(duals, quota_rows, -(bound - found_value - 1.0) - LP_TOLERANCE)
+        closing, _ = price(duals, quota_rows, -(bound - found_value - 1.0) - LP_TOLERANCE)
         if len(closing) + len(keys) <= MAX_CLOSING_COLUMNS:
+            old_keys, old_x = keys, x
             keys = np.union1d(keys, closing)
             weights = column_weights(keys)
             matrix, upper, _, lower = model(keys)
-            spent = time.perf_counter() - started
-            x, optimal, gap, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower,
-                                       max(1.0, time_limit - spent))
+            fallback = np.zeros(len(keys))  # the pairing found so far
+            fallback[np.searchsorted(keys, old_keys)] = old_x
+            x, optimal = integer_step()
             found_value = float(weights @ x)
             proved = optimal
-    if not proved:
-        gap = max(0.0, (np.floor(bound + LP_TOLERANCE) - found_value) / max(1.0, found_value))
+    gap: float | None = 0.0 if proved else (
+        max(0.0, (np.floor(bound + LP_TOLERANCE) - found_value) / max(1.0, found_value))
+        if np.isfinite(bound) else None)
     chosen = x > 0.5
-    return Solution((keys // n_e)[chosen], (keys % n_e)[chosen], proved,
-                    0.0 if proved else gap, "columns", len(keys),
-                    time.perf_counter() - started)
+    return Solution((keys // n_e)[chosen], (keys % n_e)[chosen], proved, gap, "columns",
+                    len(keys), time.perf_counter() - started)
 
 
 # -- a pairing run's view: constraints of the rules over the people of a PairSpace -------------

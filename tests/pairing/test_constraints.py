@@ -403,3 +403,34 @@ def test_a_constraint_counts_only_the_pairs_it_is_given(seed: int) -> None:
         assert np.bincount(cell).max(initial=0) <= 1
     unscoped = solver_module.solve(weights, ev.capacities, [cells], 60, "pairs")
     assert value(unscoped) <= value(by_pairs)
+
+
+def test_a_column_run_stopped_before_any_integer_answer_keeps_the_rounded_lp(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the integer step finds nothing in its time, the LP answer rounded down is the
+    pairing: every quota kept, called optimal only if it reaches the optimum, else with its
+    gap to the bound."""
+    rng = random.Random(77)
+    c = random_cohort(rng, 20, 24)
+    rules = with_constraints(rules_of(*random_rules(rng, 5), min_score=0),
+                             quota("q/dept", ["mentor.department", "mentee.department"], 1))
+    ev = evaluate(c, rules)
+    quotas = quotas_of(rules.pairing.constraints, ev.space)
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        raise solver_module.SolverStopped("no pairing found within the time limit")
+
+    best, _ = assign_with_constraints(ev.space, ev.table, ev.capacities, "participation",
+                                      quotas, 60, model="pairs")
+    monkeypatch.setattr(solver_module, "_milp", stopped)
+    found, report = assign_with_constraints(ev.space, ev.table, ev.capacities,
+                                            "participation", quotas, 60, model="columns")
+    formed = (len(found.mentors), found.total)
+    assert formed <= (len(best.mentors), best.total)
+    if report.optimal:
+        assert formed == (len(best.mentors), best.total)
+    else:
+        assert report.gap is not None and report.gap > 0
+    cells = quotas.cells[0].of(found.mentors, found.mentees)
+    assert np.bincount(cells).max(initial=0) <= 1
+    assert len(set(found.mentees.tolist())) == len(found.mentees)
