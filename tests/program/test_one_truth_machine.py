@@ -369,14 +369,13 @@ class OneTruth(RuleBasedStateMachine):
             assert load.get(person, 0) <= MENTORS.get(person, 1), person
             if person in model.withdrawn:
                 assert load.get(person, 0) == 0, person
-        for couple in self.touched:  # `explain`: the pair's status in the program
+        for couple in self.touched[:2]:  # `explain`: the pair's status in the program
             view = program_view(self.url, *couple, MENTORS)
             assert view is not None and view["status"] == model.status(couple), couple
-        if self.person is not None:  # `history`: the step's entry ends the person's timeline
-            head = verify(self.url)
-            assert history(self.url, self.person)[-1].seq == head.entries
         report = verify(self.url)
         assert report.ok, report
+        if self.person is not None:  # `history`: the step's entry ends the person's timeline
+            assert history(self.url, self.person)[-1].seq == report.entries
         out = io.StringIO()
         assert export(self.url, "jsonl", out) == report.entries  # the export: every entry,
         lines = [json.loads(line) for line in out.getvalue().splitlines()]
