@@ -180,13 +180,15 @@ def _check(conn: Connection, upto: int | None) -> Finding | None:
 
 def _subjects(doc: Mapping[str, Any]) -> list[str]:
     kind = doc.get("kind")
+    keys: tuple[str, ...] = ()
     if kind in (KIND_PAIR, KIND_REASSIGNMENT, KIND_SEPARATION, KIND_DECISION):
-        return [str(doc["mentor"]), str(doc["mentee"])]
-    if kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
-        return [str(doc["person"])]
-    if kind == KIND_MY_JOB_DAY:
-        return [str(doc["visitor"]), str(doc["host"])]
-    return []
+        keys = ("mentor", "mentee")
+    elif kind in (KIND_UNPAIRED, KIND_MY_JOB_DAY_UNMET):
+        keys = ("person",)
+    elif kind == KIND_MY_JOB_DAY:
+        keys = ("visitor", "host")
+    # a malformed entry (verify reports it) may lack them: shown as stored, never a crash
+    return [doc[k] for k in keys if isinstance(doc.get(k), str)]
 
 
 def _input_of(conn: Any, doc: Mapping[str, Any]) -> dict[str, Any] | None:

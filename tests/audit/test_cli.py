@@ -163,13 +163,15 @@ def test_export_csv_is_safe_to_open_in_a_spreadsheet(run, tmp_path):
 @pytest.mark.parametrize(("cell", "expected"), [
     # formulas and what spreadsheets turn into formulas
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
+    # a control character first is a visible escape, which hides nothing and runs nothing
+    ("\t=1", "\\x09=1"), ("\r=1", "\\x0d=1"),
     # numbers stay numbers, text stays text
     ("-5", "-5"), ("-2.5", "-2.5"), ("30", "30"), ("M01 mentors E07", "M01 mentors E07"),
     ("", ""),
 ])
 def test_neutralise(cell, expected):
-    """A leading quote before a formula character; plain numbers are left alone."""
+    """A leading quote before a formula character, controls escaped first; plain numbers
+    are left alone."""
     assert neutralise(cell) == expected
 
 

@@ -6,11 +6,16 @@ command line must end with exit 0, 1 or 2, leave no crash file (TANDEM_CRASH_DIR
 it is refused, leave the log exactly as it was.
 
 The bounded profile runs in CI (a few dozen command lines). TANDEM_FUZZ_LONG=1 runs at
-least 5,000; the count is printed at the end (`pytest -s`).
+least 5,000 (TANDEM_FUZZ_EXAMPLES=N sets another number, to run shards side by side); the
+count is printed at the end (`pytest -s`) and, with TANDEM_FUZZ_PROGRESS=FILE, appended to
+that file as it goes. The commands that read a cohort get a small one (four people of the
+example, the committed pair M01-E07 among them): the fuzzer attacks the arguments, and the
+benchmarks measure the scale.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -24,7 +29,9 @@ from hypothesis import strategies as st
 from tests.robustness.hardening import EXAMPLE, committed_log, log_rows, run
 
 LONG = os.environ.get("TANDEM_FUZZ_LONG") == "1"
-EXAMPLES = 5200 if LONG else 40
+EXAMPLES = int(os.environ.get("TANDEM_FUZZ_EXAMPLES") or (5200 if LONG else 40))
+PROGRESS = os.environ.get("TANDEM_FUZZ_PROGRESS")
+SMALL = ("M01", "M02", "E07", "E01")
 OSC8 = "\x1b]8;;http://evil.example\x1b\\x\x1b]8;;\x1b\\"
 
 hostile = st.one_of(
@@ -88,6 +95,9 @@ _seen = {"lines": 0, "refused": 0}
 @pytest.fixture(scope="module")
 def base_log() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="tandem-fuzz-"))
+    cohort = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    cohort["participants"] = [p for p in cohort["participants"] if p["id"] in SMALL]
+    (folder / "small.json").write_text(json.dumps(cohort), encoding="utf-8")
     yield committed_log(folder)
     shutil.rmtree(folder, ignore_errors=True)
     print(f"\nfuzzer: {_seen['lines']} command lines, {_seen['refused']} refused, "
@@ -115,7 +125,8 @@ def test_no_command_line_crashes_or_changes_the_log_when_refused(base_log: Path,
         db = folder / "tandem.db"
         shutil.copyfile(base_log, db)
         url = f"sqlite:///{db}"
-        line = [str(EXAMPLE) if a == COHORT else str(folder / "out.file") if a == OUT else a
+        small = base_log.parent / "small.json"
+        line = [str(small) if a == COHORT else str(folder / "out.file") if a == OUT else a
                 for a in args]
         before = log_rows(url)
         result = run(*line, "--db", url, env={"TANDEM_CRASH_DIR": str(crashes)})
@@ -127,3 +138,6 @@ def test_no_command_line_crashes_or_changes_the_log_when_refused(base_log: Path,
         if result.exit_code != 0:
             _seen["refused"] += 1
             assert log_rows(url) == before, (line, result.output)
+        if PROGRESS:
+            with Path(PROGRESS).open("a", encoding="utf-8") as progress:
+                progress.write(f"{result.exit_code}\n")

@@ -80,7 +80,7 @@ def test_a_malformed_entry_is_damage_and_readers_skip_it(base_log: Path, tmp_pat
     verified = run("audit", "verify", "--db", url)
     assert verified.exit_code == 1, verified.output
     assert f"BROKEN at entry {seq} (" in verified.output
-    for args in READERS:
+    for args in [*READERS, ["audit", "show", seq], ["audit", "show", seq, "--format", "json"]]:
         result = run(*args, "--db", url)
         assert result.exit_code in (0, 1), (args, result.output)
         assert result.exit_code == 0 or "internal error" not in result.output
