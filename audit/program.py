@@ -199,8 +199,12 @@ def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules
         return plan(cohort, rules, current_state(db_url).standing(), people)
 
     def compute(state: ProgramState) -> CommitInput:
-        return CommitInput(plan(cohort, rules, state.standing(), people),
-                           rules.files_of("pairing"), profiles_for_snapshot(cohort))
+        result = plan(cohort, rules, state.standing(), people)
+        # The log records the free people's run: who is already paired says so in the
+        # state itself, and is named in the dry run only.
+        result["unpaired"] = [u for u in result["unpaired"] if u["reason"] != "already-paired"]
+        result["summary"]["unpaired"] = len(result["unpaired"])
+        return CommitInput(result, rules.files_of("pairing"), profiles_for_snapshot(cohort))
 
     return commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)
 
