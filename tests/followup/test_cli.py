@@ -94,7 +94,8 @@ def test_outcome_once_per_pair(run, url):
     again = run("outcome", "M0002", "E0002", "--result", "failure", "--db", url)
     assert (again.exit_code, again.stderr) == (1, (
         "Error: M0002 and E0002 already have an outcome (success, entry 6); an outcome is "
-        "recorded once and never changed; nothing was written.\n"))
+        "recorded once: to correct it, `tandem outcome M0002 E0002 --result RESULT --correct "
+        "--reason TEXT` records a correction that supersedes it; nothing was written.\n"))
 
 
 def test_insights_without_results_says_how_to_get_some(run, url):
