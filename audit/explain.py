@@ -93,8 +93,7 @@ def summary(doc: Mapping[str, Any]) -> str:
         return f"run {doc.get('rejects')} rejected: {doc.get('reason')}"
     if kind == "checkin":
         by = f" by the {doc['by']}" if doc.get("by") else ""
-        return (f"check-in of {doc.get('mentor')} with {doc.get('mentee')} on {doc.get('on')}"
-                f"{by}: rating {doc.get('rating')} of 5")
+        return f"check-in on {doc.get('on')}{by}: rating {doc.get('rating')} of 5"
     if kind == "outcome":
         return (f"outcome of {doc.get('mentor')} with {doc.get('mentee')} (pair entry "
                 f"{doc.get('pair_seq')}): {doc.get('result')}")

@@ -206,9 +206,14 @@ def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules
     accepted = refuse_unaccepted(commit_warnings(cohort, rules), accept_warnings)
 
     def compute(state: ProgramState) -> CommitInput:
-        found = plan(cohort, rules, state.standing(), people)
-        return CommitInput({**found, "accepted_warnings": accepted} if accepted else found,
-                           rules.files_of("pairing"), profiles_for_snapshot(cohort))
+        result = plan(cohort, rules, state.standing(), people)
+        # The log records the free people's run: who is already paired says so in the
+        # state itself, and is named in the dry run only.
+        result["unpaired"] = [u for u in result["unpaired"] if u["reason"] != "already-paired"]
+        result["summary"]["unpaired"] = len(result["unpaired"])
+        if accepted:
+            result = {**result, "accepted_warnings": accepted}
+        return CommitInput(result, rules.files_of("pairing"), profiles_for_snapshot(cohort))
 
     return commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)
 

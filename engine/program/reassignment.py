@@ -8,7 +8,8 @@ JSON contract as `tandem pair`) for the free people, ready to be recorded as
 The people named are paired; a role with nobody named draws on every person of that role
 with a free place (a mentee in no pair, a mentor with places left). With no id at all,
 everyone free is paired. Everyone of the cohort whom the program's state leaves out is
-listed as unpaired, with the reason: withdrawn, or already paired (no place left).
+listed as unpaired, with the reason: withdrawn, or already paired (no place left); a
+committed reassignment records the withdrawn, not the already paired (`audit.program`).
 """
 
 from __future__ import annotations

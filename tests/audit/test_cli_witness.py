@@ -190,7 +190,7 @@ def test_lifecycle_commands_append_their_heads_to_the_witness(run, tmp_path):
     assert run("audit", "verify", "--db", url, "--witness", witness).exit_code == 0
     second = json.loads(paired.stdout)["pairs"][1]
     run("separate", second["mentor"], second["mentee"], "--reason", "Moved away", "--category",
-        "left-company", "--commit", "--db", url)
+        "availability", "--commit", "--db", url)
     caught = run("audit", "verify", "--db", url, "--witness", witness)
     assert caught.exit_code == 1
     assert "(witness): entry 27 is not in the witness (its last head is entry 26)" in \

@@ -49,7 +49,7 @@ def test_reassignment_entries_name_the_separation_that_freed_their_people(separa
     assert code == 0, err
     log = entries(db_url)
     run, new, left = log[6], log[7], log[8]
-    assert (run["kind"], run["command"], run["entries"]) == ("run", "reassign", 5)
+    assert (run["kind"], run["command"], run["entries"]) == ("run", "reassign", 2)
     assert (new["kind"], new["mentor"], new["mentee"], new["after"]) == (
         "reassignment", "M01", "E24", [6])
     assert [r["rule"] for r in new["reasons"]] != []
