@@ -32,9 +32,10 @@ def show_import(done: Import, fmt: str, out: Path | None, skip_invalid: bool) ->
             "skipped_rows": done.skipped_rows}, ensure_ascii=False, indent=2) + "\n")
         return writes
     err = console(stderr=True)
-    for change in done.changes:
-        err.print(safe(f"row {change.row}, column {change.column!r}: {change.before!r} -> "
-                       f"{change.after!r}"), markup=False)
+    if done.changes:  # one write: tens of thousands of lines print in a blink
+        sys.stderr.write("".join(safe(f"row {c.row}, column {c.column!r}: {c.before!r} -> "
+                                      f"{c.after!r}") + "\n" for c in done.changes))
+        sys.stderr.flush()
     print_problems([*done.problems, *done.warnings])
     if not writes:
         err.print(f"{_plural(len(blocking), 'value')} could not be mapped or validated; "
