@@ -28,13 +28,15 @@ def show_import(done: Import, fmt: str, out: Path | None, skip_invalid: bool) ->
             "written": writes, "participants": done.participants if writes else 0,
             "changes": [c.as_dict() for c in done.changes],
             "errors": [p.as_dict() for p in done.problems],
+            "warnings": [p.as_dict() for p in done.warnings],
             "skipped_rows": done.skipped_rows}, ensure_ascii=False, indent=2) + "\n")
         return writes
     err = console(stderr=True)
-    for change in done.changes:
-        err.print(safe(f"row {change.row}, column {change.column!r}: {change.before!r} -> "
-                       f"{change.after!r}"), markup=False)
-    print_problems(done.problems)
+    if done.changes:  # one write: tens of thousands of lines print in a blink
+        sys.stderr.write("".join(safe(f"row {c.row}, column {c.column!r}: {c.before!r} -> "
+                                      f"{c.after!r}") + "\n" for c in done.changes))
+        sys.stderr.flush()
+    print_problems([*done.problems, *done.warnings])
     if not writes:
         err.print(f"{_plural(len(blocking), 'value')} could not be mapped or validated; "
                   "nothing was written. Fix the file or the mapping, or give --skip-invalid "

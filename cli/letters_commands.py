@@ -52,14 +52,17 @@ def letters(run: str, out_dir: Path | None, template: Path | None, send: bool,
     written = write_eml(batch, settings, out_dir, run) if out_dir else []
     receipt = None
     if send:
-        from audit.letters import send_letters
+        from audit.letters import SendReceipt, send_letters
         from cli.mail import Mailer
 
         todo = [letter for letter in batch.letters
                 if (letter.recipient, letter.mentor, letter.mentee) not in found.sent]
-        with Mailer(settings) as mailer:
-            receipt = send_letters(db_url, run, todo, batch.template_digest, mailer.deliver,
-                                   actor)
+        if todo:
+            with Mailer(settings) as mailer:
+                receipt = send_letters(db_url, run, todo, batch.template_digest,
+                                       mailer.deliver, actor)
+        else:  # everything was sent before: no connection to the server at all
+            receipt = SendReceipt(db_url or "")
         receipt.already += [letter.recipient for letter in batch.letters
                             if (letter.recipient, letter.mentor, letter.mentee) in found.sent]
     show_letters(found, batch, written, receipt, fmt)

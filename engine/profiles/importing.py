@@ -61,6 +61,7 @@ class Import:
     document: dict[str, Any]
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # unmappable values, invalid rows
+    warnings: list[Problem] = field(default_factory=list)  # e.g. a manager outside the cohort
     skipped_rows: list[int] = field(default_factory=list)
 
     @property
@@ -282,6 +283,7 @@ def import_table(table: Table, mapping: Mapping, vocabulary: Vocabulary, *,
     _, checked = check_cohort(raw, vocabulary)
     unmappable = {p.path for p in problems}  # a field left out as unmappable: said once
     problems += [p for p in checked if p.severity == "error" and p.path not in unmappable]
+    warnings = [p for p in checked if p.severity == "warning"]
     bad_rows = {_row_of(p) for p in problems}
     kept = [r for r in records if not (skip_invalid and rows_of[id(r)].number in bad_rows)]
     skipped = sorted({n for n in bad_rows if n} if skip_invalid else set())
@@ -294,7 +296,7 @@ def import_table(table: Table, mapping: Mapping, vocabulary: Vocabulary, *,
     rows = {str(r.data.get("id")): rows_of[id(r)].number for r in kept}
     document = _document([r.data for r in kept], table, mapping, rows)
     return Import(document, [c for c in changes if not skip_invalid or c.row not in bad_rows],
-                  problems, skipped)
+                  problems, warnings=warnings, skipped_rows=skipped)
 
 
 def _row_of(problem: Problem) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
+from engine.base.files import FileRefused, read_capped
 from engine.base.suggest import closest
 from engine.profiles.mapping import normal
 from engine.profiles.read import RawCohort, Record
@@ -32,6 +33,7 @@ QUESTIONNAIRE_FILE = COMPANION_FILES[0]
 SECTIONS = ("questionnaire", "description", "answers", "scoring", "styles", "items")
 ITEM_KEYS = ("id", "style", "text")
 ID_COLUMN = "id"
+MAX_COHORT_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -329,8 +331,9 @@ def _apply(styles: Styles, into: Path, vocabulary: Vocabulary) -> dict[str, Any]
     from engine.profiles.validate import check_cohort
 
     try:
-        document = json.loads(into.read_text("utf-8-sig"))
-    except (OSError, ValueError) as exc:
+        document = json.loads(read_capped(into, MAX_COHORT_BYTES, "cohort file").decode(
+            "utf-8-sig"))
+    except (FileRefused, ValueError) as exc:
         raise InvalidInput([Problem(str(into), "", f"cannot read this cohort ({exc}); give "
                                                    "the JSON cohort `tandem import` wrote")],
                            "cohort") from None
