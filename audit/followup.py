@@ -286,9 +286,9 @@ def _docs(conn: Any) -> list[dict[str, Any]]:
 
 # A write about this many people or fewer reads their entries only (an indexed query).
 FOCUS_LIMIT = 400
-# Entries that change a pair without naming its people in an indexed column: a run that
-# needs approval, its approval or rejection.
-_UNNAMED = ("run", "approval", "rejection")
+# Entries that change a pair without naming its people in an indexed column: an approval
+# or a rejection of a run (the run entries of the pairs' own runs are read too).
+_UNNAMED = ("approval", "rejection")
 
 
 def _book(conn: Any, pairs: Sequence[tuple[str, str]]

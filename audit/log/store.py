@@ -207,14 +207,20 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
 def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
                ) -> list[dict[str, Any]]:
     """The entries naming any of these people in an indexed column (mentor, mentee,
-    person), and every entry of these kinds, oldest first, parsed. Read inside a write
-    transaction, so not streamed."""
+    person), every entry of these kinds, and the run entries of the runs those belong to,
+    oldest first, parsed. Read inside a write transaction, so not streamed."""
     ids = list(people)
-    query = (select(_LOG.c.entry)
+    query = (select(_LOG.c.seq, _LOG.c.run_id, _LOG.c.entry)
              .where(or_(_LOG.c.mentor_id.in_(ids), _LOG.c.mentee_id.in_(ids),
-                        _LOG.c.person_id.in_(ids), _LOG.c.kind.in_(list(kinds))))
-             .order_by(_LOG.c.seq))
-    return list(well_formed(_parsed(row[0]) for row in conn.execute(query).all()))
+                        _LOG.c.person_id.in_(ids), _LOG.c.kind.in_(list(kinds)))))
+    rows = conn.execute(query).all()
+    found = {int(seq): text for seq, _run, text in rows}
+    runs = sorted({str(run) for _seq, run, _text in rows if run})
+    if runs:
+        opening = select(_LOG.c.seq, _LOG.c.entry).where(_LOG.c.kind == KIND_RUN,
+                                                         _LOG.c.run_id.in_(runs))
+        found.update((int(seq), text) for seq, text in conn.execute(opening).all())
+    return list(well_formed(_parsed(found[seq]) for seq in sorted(found)))
 
 
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:
