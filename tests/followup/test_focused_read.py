@@ -34,7 +34,7 @@ def test_every_pair_reads_the_same_from_its_entries_as_from_the_whole_log(tmp_pa
             whole = followup.current_book(list(followup._docs(conn)))
             assert len(whole.pairs) > 100
             for key, record in whole.pairs.items():
-                assert followup._book(conn, [key]).get(*key) == record
+                assert followup._book(conn, [key])[0].get(*key) == record
     finally:
         db.dispose()
 

@@ -234,7 +234,7 @@ def test_a_separated_pair_gets_no_letters(run, sqlite_url: str, tmp_path: Path) 
     """A pair separated since the run is named in the summary and gets no letter."""
     run_id = _commit(run, sqlite_url)
     separated = run("separate", "M01", "E07", "--reason", "E07 left", "--category",
-                    "left-company", "--commit", "--db", sqlite_url)
+                    "left-company", "--leaving", "E07", "--commit", "--db", sqlite_url)
     assert separated.exit_code == 0, separated.output
     out = tmp_path / "letters"
     result = run("letters", run_id, "--db", sqlite_url, "--out", out)
@@ -259,7 +259,11 @@ def test_a_proposal_gets_letters_once_approved(run, sqlite_url: str, tmp_path: P
     assert refused.exit_code == 1
     assert f"the pairs of run {run_id} are a proposal" in refused.stderr
     assert not (tmp_path / "early").exists()
-    assert run("approve", run_id, "--actor", "hr.paul", "--db", sqlite_url).exit_code == 0
+    # another person approves: another OS user, as the database vouches for it
+    approver_env = {"LOGNAME": "tandem_reviewer", "USER": "tandem_reviewer"}
+    approved = run("approve", run_id, "--actor", "hr.paul", "--db", sqlite_url,
+                   env=approver_env)
+    assert approved.exit_code == 0, approved.output
     later = run("letters", run_id, "--db", sqlite_url, "--rules", rules, "--out",
                 tmp_path / "later")
     assert later.exit_code == 0, later.output

@@ -37,7 +37,7 @@ def test_init_makes_the_file_the_rules_and_the_gitignore(folder: Path) -> None:
 
     assert 'name = "Reverse mentoring 2027"' in (folder / "tandem.toml").read_text()
     assert sorted(p.name for p in (folder / "rules").iterdir()) == \
-        sorted(p.name for p in rules_dir().iterdir() if p.suffix == ".yaml")
+        sorted(p.name for p in rules_dir().iterdir() if p.suffix in (".yaml", ".j2"))
     ignored = (folder / ".gitignore").read_text().splitlines()
     assert "/tandem.db" in ignored and "*.key" in ignored
 

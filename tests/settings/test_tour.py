@@ -55,7 +55,8 @@ def test_the_whole_tour_from_a_program_folder(run: Callable[..., Result], tmp_pa
     ok("report", "--out", "report.html")
     page = (tmp_path / "mentoring" / "report.html").read_text(encoding="utf-8")
     assert "Program: <strong>Reverse mentoring 2027</strong>" in page
-    assert f"{tmp_path / 'mentoring' / 'witness.jsonl'}: every head it lists (" in page
+    assert f"witness {tmp_path / 'mentoring' / 'witness.jsonl'}: " in page
+    assert "heads checked" in page
     assert "Erased: the kept data of E07" in page
     folder = tmp_path / "mentoring"
     assert sorted(p.name for p in folder.iterdir()) == [
