@@ -98,6 +98,7 @@ def test_retention_erases_everyone_whose_last_pair_ended_before_the_date(
     pair is kept."""
     _program(run, db_url)
     assert run("separate", "M01", "E07", "--reason", "Moved", "--category", "left-company",
+               "--leaving", "E07",
                "--commit", "--db", db_url).exit_code == 0
     assert run("outcome", "M02", "E22", "--result", "success", "--db", db_url).exit_code == 0
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
