@@ -31,7 +31,7 @@ from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.base.suggest import closest
 from engine.rules.vocabulary import Vocabulary
-from engine.rules.yamlio import Key, Located, load
+from engine.rules.yamlio import Key, Located, LocatedChecker, load
 
 # The built-in fields a column may feed, with the kind of value each takes.
 BUILT_IN: MappingABC[str, str] = {
@@ -98,14 +98,10 @@ def fields_known(vocabulary: Vocabulary) -> tuple[str, ...]:
     return (*BUILT_IN, *vocabulary.fields)
 
 
-class _Checker:
+class _Checker(LocatedChecker):
     def __init__(self, file: str, doc: Located, vocabulary: Vocabulary) -> None:
-        self.file, self.doc, self.vocabulary = file, doc, vocabulary
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
-        self.problems.append(Problem(self.file, f"line {self.doc.line(path)}", message,
-                                     suggestion))
+        super().__init__(file, doc)
+        self.vocabulary = vocabulary
 
     def columns(self, raw: Any) -> tuple[dict[str, str], dict[str, int]]:
         if not isinstance(raw, dict) or not raw:

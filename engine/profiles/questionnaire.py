@@ -27,7 +27,7 @@ from engine.profiles.read import RawCohort, Record
 from engine.profiles.table import read_table
 from engine.rules.ruleset import COMPANION_FILES
 from engine.rules.vocabulary import Vocabulary, load_vocabulary
-from engine.rules.yamlio import Key, Located, load
+from engine.rules.yamlio import Key, Located, LocatedChecker, load
 
 QUESTIONNAIRE_FILE = COMPANION_FILES[0]
 SECTIONS = ("questionnaire", "description", "answers", "scoring", "styles", "items")
@@ -96,14 +96,10 @@ class Styles:
 
 # -- the questionnaire file --------------------------------------------------------------------
 
-class _Checker:
+class _Checker(LocatedChecker):
     def __init__(self, file: str, doc: Located, vocabulary: Vocabulary) -> None:
-        self.file, self.doc, self.vocabulary = file, doc, vocabulary
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
-        self.problems.append(Problem(self.file, f"line {self.doc.line(path)}", message,
-                                     suggestion))
+        super().__init__(file, doc)
+        self.vocabulary = vocabulary
 
     def styles(self, raw: Any) -> dict[str, str]:
         if not isinstance(raw, dict) or not raw:

@@ -167,3 +167,15 @@ def load(path: Path, display: str | None = None) -> Located:
     if problems:
         raise InvalidInput(problems, "rules")
     return Located(data, lines, text)
+
+
+class LocatedChecker:
+    """Collects the problems of one YAML file, each placed at the line of its key path."""
+
+    def __init__(self, file: str, doc: Located) -> None:
+        self.file, self.doc = file, doc
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
+        self.problems.append(Problem(self.file, f"line {self.doc.line(path)}", message,
+                                     suggestion))
