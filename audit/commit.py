@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from engine.base import oplog
+
 if TYPE_CHECKING:
     from audit.log.witness import WitnessConfig
     from audit.state import ProgramState
@@ -145,17 +147,15 @@ def commit_run(db_url: str | None, actor: str | None,
     is locked: it must give no mentee already paired a partner, and no mentor more mentees
     than their remaining places (`ProgramState.standing`). ``command="reassign"`` records
     the pairs as reassignments. Operational logs during the call carry the run's id
-    (structlog contextvars). ``witness``: where the new head goes (default: TANDEM_WITNESS,
+    (engine.base.oplog.bound). ``witness``: where the new head goes (default: TANDEM_WITNESS,
     signed with TANDEM_SIGNING_KEY).
     """
-    import structlog
-
     from audit.log import db as database
     from audit.log import entries, store
     from audit.log.migrate import open_for_write
     from audit.state import program_state as state_of
 
-    log = structlog.get_logger("tandem.audit")
+    log = oplog.get_logger("tandem.audit")
     db = open_for_write(database.resolve_url(db_url), lock_timeout, witness=witness,
                                  allow_other_tables=allow_other_tables)
     asked = time.perf_counter()
@@ -163,7 +163,7 @@ def commit_run(db_url: str | None, actor: str | None,
         with db.writing() as conn:
             run_id = new_run_id(utc_now())
             locked = time.perf_counter()
-            with structlog.contextvars.bound_contextvars(run_id=run_id):
+            with oplog.bound(run_id=run_id):
                 log.debug("audit lock taken", db=db.shown, waited=round(locked - asked, 3))
                 state = state_of(conn)
                 given = compute(state)

@@ -26,6 +26,7 @@ from audit.log.kinds import (
     KIND_MY_JOB_DAY_UNMET,
     MY_JOB_DAY_KINDS,
 )
+from engine.base import oplog
 from engine.base.protected import strip_protected
 
 if TYPE_CHECKING:
@@ -143,14 +144,13 @@ def commit_plan(db_url: str | None, actor: str | None, result: Mapping[str, Any]
 
     It goes through the same lock, store path and witness (TANDEM_WITNESS, or a command's
     --witness) as every other writer."""
-    import structlog
 
     from audit.commit import default_actor, new_run_id, utc_now
     from audit.log import db as database
     from audit.log import entries, store
     from audit.log.migrate import open_for_write
 
-    log = structlog.get_logger("tandem.audit")
+    log = oplog.get_logger("tandem.audit")
     check_plan(result)  # before the database is opened: a bad plan creates nothing
     db = open_for_write(database.resolve_url(db_url), lock_timeout)
     try:

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,16 @@ def build(url: str, entries: int, runs: int, per_run: int, seed: int) -> int:
         pairs += [(p["mentor"], p["mentee"]) for p in made.result["pairs"]]
         print(f"  run {run + 1} of {runs} committed", flush=True)
     total = (per_run + 1) * runs
+    start = date.today()  # the day the runs above began their pairs
     while total < entries:
         size = min(10_000, entries - total)
+        # Check-ins spread over the program's months, as monthly check-ins of a real
+        # program are; a repeat of the same pair, day, side and rating is a real duplicate.
         batch = [Checkin(*rng.choice(pairs), rating=rng.randint(1, 5),
+                         on=start + timedelta(days=rng.randrange(90)),
                          by=rng.choice(["mentor", "mentee"])) for _ in range(size)]
-        record_checkins(url, "bench", batch)
+        record_checkins(url, "bench", batch, today=start + timedelta(days=90),
+                        allow_duplicates=True)
         total += size
         print(f"  {total} entries", flush=True)
     return entries_in(url)

@@ -50,3 +50,28 @@ def test_a_dry_run_without_a_database_loads_no_database_library(tmp_path: Path) 
 def test_validate_loads_no_heavy_library(tmp_path: Path) -> None:
     """`tandem validate` reads profiles only: no database, solver or report library."""
     assert loaded(["validate", str(ROOT / "examples" / "cohort.json")], tmp_path) == []
+
+
+def test_a_command_that_logs_nothing_at_its_level_loads_no_structlog(tmp_path: Path) -> None:
+    """structlog (with the asyncio it loads) is imported at the first message
+    shown: a dry run at the default level shows none, so it never loads."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=("structlog", "asyncio"),
+                                            args=["pair", str(ROOT / "examples" / "cohort.json")])],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "MODULES []" in done.stderr
+
+
+def test_verbose_json_logs_still_reach_stderr(tmp_path: Path) -> None:
+    """With -v the pairing's summary line is shown, rendered by structlog as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", "-v", "--log-format",
+         "json", "pair", str(ROOT / "examples" / "cohort.json")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
+    paired = [x for x in lines if x["event"] == "paired"]
+    assert paired and paired[0]["level"] == "info" and paired[0]["pairs"] > 0

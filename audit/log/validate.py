@@ -21,14 +21,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-import structlog
 from jsonschema import Draft202012Validator
 
 from audit.log.kinds import ALL_KINDS
+from engine.base import oplog
 from engine.base.resources import schemas_dir
 
 ENTRY_SCHEMAS = "entries"
-_LOG = structlog.get_logger("tandem.audit")
+_LOG = oplog.get_logger("tandem.audit")
 
 
 @cache

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import structlog
 
 from engine import __version__
+from engine.base import oplog
 from engine.base.canonical import digest
 from engine.base.errors import InvalidInput, Problem
 from engine.evaluation.explain import reasons_clause
@@ -23,7 +23,7 @@ from engine.myjobdays.solve import Edge, Instance, Solution, solve
 from engine.profiles.cohort import Cohort, Participant
 from engine.rules.ruleset import PlannerSettings, Rules
 
-log = structlog.get_logger("tandem.myjobdays")
+log = oplog.get_logger("tandem.myjobdays")
 
 
 def plan_profiles(cohort: Cohort) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from engine.base import oplog
 from engine.base.errors import TandemError
 from engine.evaluation.features import CHUNK_CELLS, PairSpace
 from engine.evaluation.scoring import OutcomeTable
@@ -266,14 +267,13 @@ def choose_path(n_slots: int, n_mentees: int, class_pairs: int) -> Path_:
 def assign_auto(space: PairSpace, table: OutcomeTable, capacities: IntArray, objective: str,
                 forced: tuple[int, int] | None = None) -> Assignment:
     """`assign` or `assign_by_classes`, whichever `choose_path` picks; the choice is logged."""
-    import structlog
 
     from engine.pairing.classes import classes_of
 
     mentors, mentees = classes_of(space)
     n_slots = int(np.maximum(np.asarray(capacities, np.int64), 1).sum())
     path = choose_path(n_slots, len(space.mentees), len(mentors) * len(mentees))
-    structlog.get_logger("tandem.pairing").info(
+    oplog.get_logger("tandem.pairing").info(
         "assignment path", path=path, mentors=len(space.mentors), mentees=len(space.mentees),
         mentor_classes=len(mentors), mentee_classes=len(mentees))
     try:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import structlog
 
 from engine import __version__
+from engine.base import oplog
 from engine.base.canonical import digest
 from engine.base.errors import Problem
 from engine.evaluation.explain import candidates, reasons, sentence, unpaired_why
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from engine.pairing.classes import Classes
     from engine.pairing.constraints import Quotas, SolverReport
 
-log = structlog.get_logger("tandem.pairing")
+log = oplog.get_logger("tandem.pairing")
 
 
 def input_digest(cohort: Cohort) -> str:
