@@ -89,10 +89,12 @@ class OutcomeTable:
         return lookup[inverse].reshape(np.shape(codes))
 
     def score(self, codes: npt.NDArray[np.integer]) -> IntArray:
-        return self.scores[self.resolve(codes)]
+        ids = self.resolve(codes)  # first: resolving may grow self.scores
+        return self.scores[ids]
 
     def eligible(self, codes: npt.NDArray[np.integer]) -> npt.NDArray[np.bool_]:
-        return self.eligible_ids[self.resolve(codes)]
+        ids = self.resolve(codes)  # first: resolving may grow self.eligible_ids
+        return self.eligible_ids[ids]
 
     def outcome(self, code: int) -> Outcome:
         return self.outcomes[int(self.resolve(np.array([code], np.int64))[0])]
