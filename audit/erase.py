@@ -158,8 +158,8 @@ def erase(db_url: str | None, people: Sequence[str] | None, reason: str, actor: 
                         hint = closest(person, sorted(known))
                         raise TandemError(
                             f"the audit log {db.shown} names no one with the id {person!r}"
-                            + (f"; did you mean {hint!r}?" if hint else "")
-                            + " Nothing was erased.")
+                            + (f"; did you mean {hint!r}?" if hint else ".")
+                            + " Give an id as the cohort file spells it. Nothing was erased.")
             at = utc_now()
             run = new_run_id(at)
             snap, note = schema.snapshot, schema.note

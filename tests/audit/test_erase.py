@@ -92,6 +92,15 @@ def test_an_unknown_person_is_refused_with_the_closest_id(run: Run, db_url: str)
     assert _rows(db_url, "E07")[0] == 2
 
 
+def test_an_id_with_no_close_match_is_refused_in_a_full_sentence(run: Run,
+                                                                 db_url: str) -> None:
+    _program(run, db_url)
+    done = run("erase", "ZZZZZZZZ", "--reason", "x", "--commit", "--db", db_url)
+    assert done.exit_code == 1
+    assert "names no one with the id 'ZZZZZZZZ'. Give an id as the cohort file spells it." \
+        " Nothing was erased." in " ".join(done.stderr.split())
+
+
 def test_retention_erases_everyone_whose_last_pair_ended_before_the_date(
         run: Run, db_url: str) -> None:
     """Separated and finished pairs before the date are erased; anyone still in an active
