@@ -187,7 +187,10 @@ def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
 
     By default everyone of COHORT who is free is paired: mentees in no pair, mentors with
     places left. Given ids, only those people are paired; a role with no id given draws on
-    everyone of that role who is free. The rules read each couple's past from the log: the
+    everyone of that role who is free. Everyone else of COHORT is named with the reason the
+    program leaves them out (already paired, their places full, withdrawn), in the dry run
+    and with --commit; the log records the withdrawn and the free people left unpaired, as
+    the state already says who is paired. The rules read each couple's past from the log: the
     bundled rule history/separated-couple never forms a separated couple again. With
     --commit the pairs are recorded as `reassignment` entries, each naming the separations
     that freed its people. Like `pair --commit`, it refuses while a warning about the
