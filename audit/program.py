@@ -12,7 +12,7 @@ Importing this module is cheap: the database code loads inside the functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from audit.commit import (
@@ -204,18 +204,24 @@ def reassign(db_url: str | None, actor: str | None, cohort: Cohort, rules: Rules
     if not commit:
         return plan(cohort, rules, current_state(db_url).standing(), people)
     accepted = refuse_unaccepted(commit_warnings(cohort, rules), accept_warnings)
+    shown: list[dict[str, Any]] = []
 
     def compute(state: ProgramState) -> CommitInput:
         result = plan(cohort, rules, state.standing(), people)
-        # The log records the free people's run: who is already paired says so in the
-        # state itself, and is named in the dry run only.
-        result["unpaired"] = [u for u in result["unpaired"] if u["reason"] != "already-paired"]
-        result["summary"]["unpaired"] = len(result["unpaired"])
         if accepted:
             result = {**result, "accepted_warnings": accepted}
-        return CommitInput(result, rules.files_of("pairing"), profiles_for_snapshot(cohort))
+        shown.append(result)
+        # The log records the free people's run: who is already paired says so in the
+        # state itself. The receipt's result still names them, as the dry run does.
+        free = [u for u in result["unpaired"] if u["reason"] != "already-paired"]
+        recorded = {**result, "unpaired": free,
+                    "summary": {**result["summary"], "unpaired": len(free)}}
+        return CommitInput(recorded, rules.files_of("pairing"), profiles_for_snapshot(cohort))
 
-    return commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)
+    receipt = commit_run(db_url, actor, compute, command=COMMAND_REASSIGN)
+    result = shown[-1]
+    return replace(receipt, result=result, already_paired=tuple(sorted(
+        str(u["id"]) for u in result["unpaired"] if u["reason"] == "already-paired")))
 
 
 # -- decisions -------------------------------------------------------------------------------
@@ -230,8 +236,6 @@ def decide(db_url: str | None, actor: str | None, cohort: Cohort | None, rules: 
     file given too must agree with it about both people, or the decision is refused with
     both values. ``separate``: a forbid of an active pair records its separation first.
     """
-    from dataclasses import replace
-
     from engine.pairing.pipeline import input_digest
     from engine.program.decision import decide as plan
     from engine.program.separation import separate as end
@@ -268,7 +272,6 @@ def judged_cohort(db_url: str | None, given: Cohort | None, rules: Rules,
     """
     import json
     import tempfile
-    from dataclasses import replace
     from pathlib import Path
 
     from audit.log import db as database

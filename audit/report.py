@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from audit.due import due_from_entries
 from audit.log import db as database
 from audit.log import store
 from audit.log.chain import Anchor, Verifier
@@ -28,6 +29,7 @@ from engine.base.errors import TandemError
 from engine.base.protected import PROTECTED
 from engine.fairness import TOO_SMALL, FairnessReport, fairness_of_pairing
 from engine.report.model import ChainState, PairOutcome, Report, ReportInput, build_report
+from engine.settings.program_file import Calendar
 
 
 def witness_state(witness: Path | None, heads: Sequence[Anchor], key_name: str | None) -> str:
@@ -44,12 +46,14 @@ def witness_state(witness: Path | None, heads: Sequence[Anchor], key_name: str |
 
 def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | None = None,
                   *, witness: Path | None = None, public_key: Path | None = None,
-                  min_group: int = TOO_SMALL) -> Report:
+                  min_group: int = TOO_SMALL, calendar: Calendar | None = None,
+                  today: date | None = None) -> Report:
     """Everything the report shows, from the log at ``db_url``: the chain verified (against
     the heads of ``witness``, signed by ``public_key``, as `tandem audit verify` does), every
     entry, the rules texts, the kept profiles and every pair's result (the one definition,
     ``audit.insights.results``); ``runs`` (id prefixes) and ``since`` narrow what is shown,
-    never what is verified."""
+    never what is verified. With a ``calendar``, what is due on ``today`` (default: today)
+    in the whole log, by the one definition of `tandem due` (``audit.due``)."""
     heads, key_name = anchors(witness if witness and witness.exists() else None, public_key)
     db = database.open_for_read(database.resolve_url(db_url))
     entries: list[dict[str, Any]] = []
@@ -96,7 +100,9 @@ def gather_report(db_url: str | None, runs: Sequence[str] = (), since: date | No
         db=db.shown, entries=entries, rules_texts=rules_texts, snapshots=snapshots,
         chain=chain, active_pairs=len(state.active), generated_at=checked,
         tandem_version=__version__, unreadable=unreadable, runs=tuple(runs), since=since,
-        results=pair_results(entries), min_group=min_group))
+        results=pair_results(entries), min_group=min_group,
+        due=None if calendar is None else due_from_entries(entries, calendar,
+                                                           today or date.today())))
 
 
 def pair_results(entries: Sequence[dict[str, Any]]) -> tuple[PairOutcome, ...]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.errors import reports_errors
-from cli.folder import current_settings
+from cli.folder import current_settings, program_calendar
 from cli.options import db_option, format_option
 
 if TYPE_CHECKING:
@@ -85,22 +85,18 @@ def print_due(report: DueReport, title: str | None = None) -> None:
         for v in report.visits:
             table.add_row(cell(str(v.day)), cell(v.host), cell(v.visitor), cell(v.family))
         out.print(table)
-    out.print(f"Due on {report.today}: {len(report.quiet)} pair"
-              f"{'' if len(report.quiet) == 1 else 's'} without a recent check-in, "
-              f"{len(report.overdue_outcomes)} without an outcome past the end, "
-              f"{len(report.visits)} visit{'' if len(report.visits) == 1 else 's'} in the "
-              "coming week.", markup=False)
+    out.print(report.summary(), markup=False)
 
 
 def print_due_section(db_url: str | None) -> None:
     """The short `due` section at the end of `tandem status`, in a program folder with a
     calendar."""
-    settings = current_settings()
-    if settings is None or settings.calendar == type(settings.calendar)():
+    calendar = program_calendar()
+    if calendar is None:
         return
     from audit.due import due_report
 
-    print_due(due_report(db_url, settings.calendar, date.today()), "\nDue (tandem due)")
+    print_due(due_report(db_url, calendar, date.today()), "\nDue (tandem due)")
 
 
 COMMANDS: list[click.Command] = [due]

@@ -22,6 +22,7 @@ from engine.settings.program_file import (
     DEFAULT_DATABASE,
     DEFAULT_RULES,
     FILE_NAME,
+    Calendar,
     ProgramSettings,
     find_program_file,
     new_program_file,
@@ -175,6 +176,15 @@ def init(directory: Path, name: str, start: datetime | None, end: datetime | Non
 
 
 COMMANDS: list[click.Command] = [init]
+
+
+def program_calendar() -> Calendar | None:
+    """The calendar of the program file, or None outside a program folder or when the file
+    sets no calendar: then `status` and the report show no due summary."""
+    settings = current_settings()
+    if settings is None or settings.calendar == Calendar():
+        return None
+    return settings.calendar
 
 
 def check_calendar(days: list[Any], what: str, *, commit: bool, outside_ok: bool,

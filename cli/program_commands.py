@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.errors import reports_errors
+from cli.folder import check_calendar, outside_calendar_option
 from cli.options import (
     ID,
     accept_warnings_option,
@@ -177,19 +178,25 @@ def rejoin(person: str, reason: str, actor: str | None, commit: bool, db_url: st
 @db_option
 @witness_options
 @format_option("table", "json")
+@outside_calendar_option
 @reports_errors
 def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
              as_of: datetime | None, actor: str | None, commit: bool, accept_warnings: bool,
-             db_url: str | None, fmt: str) -> None:
+             db_url: str | None, fmt: str, outside_calendar: bool) -> None:
     """Find new partners for free people, with the rules, engine and explanations of `pair`.
 
     By default everyone of COHORT who is free is paired: mentees in no pair, mentors with
     places left. Given ids, only those people are paired; a role with no id given draws on
-    everyone of that role who is free. The rules read each couple's past from the log: the
+    everyone of that role who is free. Everyone else of COHORT is named with the reason the
+    program leaves them out (already paired, their places full, withdrawn), in the dry run
+    and with --commit; the log records the withdrawn and the free people left unpaired, as
+    the state already says who is paired. The rules read each couple's past from the log: the
     bundled rule history/separated-couple never forms a separated couple again. With
     --commit the pairs are recorded as `reassignment` entries, each naming the separations
     that freed its people. Like `pair --commit`, it refuses while a warning about the
-    rules stands, unless --accept-warnings is given.
+    rules stands, unless --accept-warnings is given, and in a program folder a cohort
+    date (its as_of) outside the program's calendar is a warning, which --commit refuses
+    unless --outside-calendar.
 
     \b
     Examples:
@@ -204,6 +211,8 @@ def reassign(cohort: Path, people: tuple[str, ...], rules_dir: Path | None,
 
     loaded, rules, warnings = load_inputs(cohort, rules_dir, as_of.date() if as_of else None)
     print_problems(warnings)
+    check_calendar([loaded.as_of], "reassignment", commit=commit,
+                   outside_ok=outside_calendar)
     outcome = record_reassignment(db_url, actor, loaded, rules, people, commit=commit,
                                   accept_warnings=accept_warnings)
     result = outcome if isinstance(outcome, dict) else outcome.result

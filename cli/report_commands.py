@@ -34,17 +34,21 @@ if TYPE_CHECKING:
               help="The HTML file to write.")
 @witness_check_options
 @MIN_GROUP_OPTION
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the due summary looks from, YYYY-MM-DD. Default: today.")
 @reports_errors
 def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
-           out: Path, witness: Path | None, public_key: Path | None, min_group: int) -> None:
+           out: Path, witness: Path | None, public_key: Path | None, min_group: int,
+           today: datetime | None) -> None:
     """Write the compliance report: one self-contained HTML page for a reviewer.
 
     The program at a glance and the state of the hash chain, every run with its rules,
     pairs, evidence and unpaired people, the lifecycle timeline, and fairness figures by
     group (the four-fifths rule, exact tests). No script, no external address: it opens
     from a USB stick with no network, and prints to PDF section by section. In a program
-    folder it names the program and checks the chain against the folder's witness. The
-    file is
+    folder it names the program and checks the chain against the folder's witness, and
+    when its file sets a calendar the glance ends with what `tandem due` lists (pairs gone
+    quiet, outcomes missing past the end, the coming week's visits). The file is
     written beside its target and renamed into place when complete; a file of the audit
     database is refused. The chain is checked as `tandem audit verify` checks it, against
     the witness (--witness, TANDEM_WITNESS) and its signatures (--public-key,
@@ -64,13 +68,15 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
                                "--witness FILE too")
     from audit.log.db import database_files, resolve_url
     from audit.report import gather_report
+    from cli.folder import program_calendar
     from cli.outfile import check_target, output
     from engine.report.html import render_html
 
     protected = database_files(resolve_url(db_url))
     check_target(out, protected)
     made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
-                         public_key=public_key, min_group=max(min_group, _smallest_group()))
+                         public_key=public_key, min_group=max(min_group, _smallest_group()),
+                         calendar=program_calendar(), today=today.date() if today else None)
     page = render_html(made)
     with output(out, protected) as stream:
         stream.write(page)

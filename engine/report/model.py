@@ -18,6 +18,7 @@ from engine.fairness import (
     fairness_of_outcomes,
     fairness_of_pairing,
 )
+from engine.settings.calendar import DueReport
 
 RUN, PAIR, UNPAIRED = "run", "pair", "unpaired"
 SEPARATION, REASSIGNMENT, DECISION = "separation", "reassignment", "decision"
@@ -61,6 +62,8 @@ class ReportInput:
     since: date | None = None
     results: Sequence[PairOutcome] | None = None
     min_group: int = TOO_SMALL
+    # What is due, as `tandem due` lists it, when the program file sets a calendar.
+    due: DueReport | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,7 @@ class Report:
     plans: tuple[PlanSection, ...] = ()
     programs: tuple[str, ...] = ()  # the program names the entries record, in order
     min_group: int = TOO_SMALL
+    due: DueReport | None = None  # what `tandem due` lists, of the whole log
 
 
 # -- small formatting helpers -----------------------------------------------------------------
@@ -480,6 +484,7 @@ def build_report(inp: ReportInput) -> Report:
         runs=sections, timeline=tuple(timeline_item(d) for d in lifecycle),
         outcomes=_outcomes(results, chosen, inp) if results else None,
         outcome_count=len(results), kinds=kinds, plans=plans, min_group=inp.min_group,
+        due=inp.due,
         programs=tuple(dict.fromkeys(str(d["program"]) for d in inp.entries
                                      if isinstance(d.get("program"), str))))
 

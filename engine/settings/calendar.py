@@ -74,6 +74,14 @@ class DueReport:
     def empty(self) -> bool:
         return not (self.quiet or self.overdue_outcomes or self.visits)
 
+    def summary(self) -> str:
+        """One sentence: how many pairs are quiet, how many lack an outcome, how many
+        visits come."""
+        quiet, visits = len(self.quiet), len(self.visits)
+        return (f"Due on {self.today}: {quiet} pair{'' if quiet == 1 else 's'} without a "
+                f"recent check-in, {len(self.overdue_outcomes)} without an outcome past the "
+                f"end, {visits} visit{'' if visits == 1 else 's'} in the coming week.")
+
     def as_dict(self) -> dict[str, Any]:
         return {"today": self.today.isoformat(), "checkin_every_days": self.cadence,
                 "start": _iso(self.calendar.start), "end": _iso(self.calendar.end),

@@ -252,3 +252,44 @@ def test_history_shows_a_persons_my_job_day_visits(tandem):
     visits = [(e["entry"]["visitor"], e["entry"]["host"]) for e in history
               if e["entry"]["kind"] == "my_job_day"]
     assert (visit["visitor"], visit["host"]) in visits
+
+
+LEFT_OUT = {"E07": ("already-paired", "already in an active pair"),
+            "E10": ("already-paired", "already in an active pair"),
+            "E22": ("already-paired", "already in an active pair"),
+            "M01": ("already-paired", "which fill their capacity"),
+            "M02": ("already-paired", "already in an active pair"),
+            "E24": ("withdrawn", "withdrew from the program")}
+
+
+@pytest.mark.parametrize("commit", [False, True], ids=["dry-run", "commit"])
+@pytest.mark.parametrize("command", ["pair", "reassign"])
+def test_pair_and_reassign_name_everyone_left_out_in_table_and_json(cohort, db_url, command,
+                                                                    commit):
+    """With every place taken and E24 withdrawn, `pair` and `reassign`, dry or committed,
+    name each person of the cohort file the state leaves out, with the reason: already
+    paired (a mentor's places full), withdrawn; in the table and in --format json."""
+    path = cohort("c", ["M01", "E07", "M02", "E22", "E10", "E24"], M01={"capacity": 2})
+
+    def run(*args: object) -> str:
+        result = CliRunner().invoke(cli, [*map(str, args), "--db", db_url],
+                                    env={"COLUMNS": "220", "NO_COLOR": "1"})
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    run("pair", path, "--commit", "--accept-warnings")
+    assert sorted((p.mentor, p.mentee) for p in status(db_url).active) == [
+        ("M01", "E07"), ("M01", "E10"), ("M02", "E22")]
+    run("withdraw", "E24", "--reason", "Left the company", "--commit")
+    extra = ["--commit", "--accept-warnings"] if commit else []
+    result = json.loads(run(command, path, "--format", "json", *extra))
+    assert {u["id"]: u["reason"] for u in result["unpaired"]} == {
+        pid: reason for pid, (reason, _) in LEFT_OUT.items()}
+    table = run(command, path, *extra)
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines()
+            if line.startswith("│") and line.split("│")[1].strip() in LEFT_OUT}
+    assert {pid: why in rows.get(pid, "") for pid, (_, why) in LEFT_OUT.items()} == \
+        dict.fromkeys(LEFT_OUT, True)
+    if commit:
+        assert "already in an active pair were not paired again (E07, E10, E22, M01, M02)" \
+            in table

@@ -4,10 +4,13 @@ checked after every step against a small model kept by the test.
 The commands go through the command layer (`audit.program`, `audit.commit`,
 `audit.followup`), with the rules and a small cohort read once. After every step: the
 state that `status` prints, the pair status `explain` states, the last entry of a
-person's `history` and the export agree with the model; no mentor is over capacity, no
-mentee in two active or proposed pairs, nobody withdrawn in one; `verify` passes.
+person's `history`, the export and the report's model (`gather_report`: each run's pairs,
+unpaired people and approval, the glance's counts of distinct people, the my-job-day plans)
+agree with the model; no mentor is over capacity, no mentee in two active or proposed
+pairs, nobody withdrawn in one; `verify` passes.
 
-Default: a few sequences, for CI. TANDEM_LONG=1 runs 500 sequences per database.
+Default: a few sequences, for CI. TANDEM_LONG=1 runs 500 sequences per database, and
+prints a line to stderr as each sequence ends (`pytest -s` shows the progress).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -34,12 +38,15 @@ from audit.export import export
 from audit.followup import record_checkins, record_correction, record_outcome
 from audit.log.errors import AuditError
 from audit.log.verify import verify
+from audit.myjobdays import commit_plan, in_program
 from audit.program import approve, decide, reject, rejoin, separate, withdraw
+from audit.report import gather_report
 from audit.review import history, status
 from audit.state import derive_state
 from engine.base.resources import rules_dir
 from engine.evaluation.inputs import load_inputs, profiles_for_monitoring
 from engine.followup.facts import Checkin, Outcome
+from engine.myjobdays.plan import plan_my_job_days, plan_profiles
 from engine.pairing.pipeline import pair_cohort
 from engine.program.refusals import RefusedError
 from tests.audit.conftest import PG_DEFAULT
@@ -84,6 +91,17 @@ INPUTS = {flag: _inputs(flag) for flag in (False, True)}
 
 
 @dataclass
+class Run:
+    """A committed pairing or reassignment run, as the model expects the report to show it."""
+
+    run: str
+    command: str
+    pairs: set[tuple[str, str]]
+    unpaired: set[str]  # the people of the cohort the run did not pair
+    verdict: str = ""  # "approved" or "rejected", once given
+
+
+@dataclass
 class Model:
     """What the program should be, kept by the test alone."""
 
@@ -96,6 +114,12 @@ class Model:
     formed: dict[tuple[str, str], str | None] = field(default_factory=dict)  # -> its outcome
     results: dict[tuple[str, str], str] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
+    runs: list[Run] = field(default_factory=list)
+    plans: list[set[str]] = field(default_factory=list)  # who may visit or host in each
+    counts: dict[str, int] = field(default_factory=dict)  # entries by kind, as written
+
+    def count(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + n
 
     def load(self, person: str) -> int:
         held = [*self.active, *(c for p in self.pending.values() for c in p)]
@@ -114,6 +138,11 @@ class Model:
         self.active.discard(couple)
         self.ended.add(couple)
 
+    def separate(self, couple: tuple[str, str]) -> None:
+        self.end(couple)
+        self.separated.add(couple)
+        self.count("separation")
+
     def status(self, couple: tuple[str, str]) -> str:
         if couple in self.active:
             return "active"
@@ -128,6 +157,7 @@ class OneTruth(RuleBasedStateMachine):
     """Commands in any order; the program keeps one truth."""
 
     backend = "sqlite"
+    finished = 0  # sequences run to their end, for the long profile's progress
 
     def __init__(self) -> None:
         super().__init__()
@@ -158,6 +188,11 @@ class OneTruth(RuleBasedStateMachine):
         self._run(None)  # a first run, so that the log and the kept profiles exist
 
     def teardown(self) -> None:
+        if LONG:  # progress of a long run: one line per sequence (pytest -s shows it)
+            OneTruth.finished += 1
+            print(f"one-truth {self.backend}: sequence {OneTruth.finished} done, "
+                  f"{len(self.model.runs)} runs, {sum(self.model.counts.values())} "
+                  "entries counted", file=sys.stderr, flush=True)
         if self.cleanup:
             admin = create_engine(self.server)
             with admin.begin() as conn:
@@ -188,6 +223,9 @@ class OneTruth(RuleBasedStateMachine):
         else:
             for couple in made:
                 self.model.form(couple)
+        self.model.runs.append(Run(receipt.run_id, command or "pair", made,
+                                   set(PEOPLE) - {p for c in made for p in c}))
+        self.model.count("reassignment" if command == "reassign" else "pair", len(made))
         self.touched, self.person = sorted(made), None
 
     @rule()
@@ -205,8 +243,7 @@ class OneTruth(RuleBasedStateMachine):
             self.url, "hr.jane", mentor=couple[0], mentee=couple[1], reason="stalled",
             category=category, categories=CATEGORIES, commit=True))
         if expect:
-            self.model.end(couple)
-            self.model.separated.add(couple)
+            self.model.separate(couple)
         self.touched, self.person = [couple], couple[1] if expect else None
 
     @rule(couple=st.sampled_from(COUPLES), leaving=st.integers(0, 1))
@@ -224,8 +261,7 @@ class OneTruth(RuleBasedStateMachine):
     def _withdraw(self, who: str) -> None:
         for couple in sorted(self.model.active):
             if who in couple:
-                self.model.end(couple)
-                self.model.separated.add(couple)
+                self.model.separate(couple)
         self.model.withdrawn.add(who)
 
     @rule(person=st.sampled_from(PEOPLE))
@@ -255,6 +291,7 @@ class OneTruth(RuleBasedStateMachine):
             self.url, "hr.jane", self.cohort, self.rules, choice="force", mentor=mentor,
             mentee=mentee, reason="asked", override_exclusion=True, commit=True))
         if recorded is not None:
+            self.model.count("decision")
             if self.approval:
                 self.model.pending[recorded.run_id] = {couple}
             else:
@@ -271,9 +308,9 @@ class OneTruth(RuleBasedStateMachine):
             separate=separate_it, categories=CATEGORIES))
         if expect:
             if active:
-                self.model.end(couple)
-                self.model.separated.add(couple)
+                self.model.separate(couple)
             self.model.forbidden.add(couple)
+            self.model.count("decision")
         self.touched, self.person = [couple], couple[1] if expect else None
 
     @precondition(lambda self: bool(self.model.pending))
@@ -293,6 +330,7 @@ class OneTruth(RuleBasedStateMachine):
                     os.environ[key] = value
         for couple in self.model.pending.pop(run):
             self.model.form(couple)
+        self._verdict(run, "approved")
         self.touched, self.person = [], None
 
     @precondition(lambda self: bool(self.model.pending))
@@ -307,6 +345,23 @@ class OneTruth(RuleBasedStateMachine):
         run = data.draw(st.sampled_from(sorted(self.model.pending)))
         reject(self.url, "hr.paul", run, "wrong file")
         self.model.pending.pop(run)
+        self._verdict(run, "rejected")
+        self.touched, self.person = [], None
+
+    def _verdict(self, run: str, verdict: str) -> None:
+        for made in self.model.runs:
+            if made.run == run:
+                made.verdict = verdict
+
+    @rule()
+    def plan_my_job_days(self) -> None:
+        """A my-job-day plan, committed as `tandem myjobdays --commit` does: the withdrawn
+        are left out."""
+        cohort, _ = in_program(self.cohort, self.url)
+        result = plan_my_job_days(cohort, self.rules)
+        commit_plan(self.url, "hr.jane", result, self.rules.files_of("my_job_days"),
+                    plan_profiles(cohort))
+        self.model.plans.append(set(PEOPLE) - self.model.withdrawn)
         self.touched, self.person = [], None
 
     @rule(couple=st.sampled_from(COUPLES), rating=st.integers(1, 5))
@@ -314,6 +369,8 @@ class OneTruth(RuleBasedStateMachine):
         expect = couple in self.model.active
         self._attempt(expect, lambda: record_checkins(
             self.url, "hr.jane", [Checkin(couple[0], couple[1], rating)]))
+        if expect:
+            self.model.count("checkin")
         self.touched, self.person = [couple], couple[1] if expect else None
 
     @rule(couple=st.sampled_from(COUPLES), result=st.sampled_from(RESULTS))
@@ -323,6 +380,7 @@ class OneTruth(RuleBasedStateMachine):
             self.url, "hr.jane", Outcome(couple[0], couple[1], result)))  # type: ignore[arg-type]
         if expect:
             self.model.formed[couple] = self.model.results[couple] = result
+            self.model.count("outcome")
             if couple in self.model.active:
                 self.model.end(couple)
         self.touched, self.person = [couple], couple[1] if expect else None
@@ -383,6 +441,36 @@ class OneTruth(RuleBasedStateMachine):
                                  if x["type"] == "entry"])
         assert {(p.mentor, p.mentee) for p in exported.active} == model.active  # same truth
         assert set(exported.withdrawn) == model.withdrawn
+        self._the_report_agrees(report.entries)
+
+    def _the_report_agrees(self, entries: int) -> None:
+        """The report's model: each run's pairs, unpaired people and approval, the glance's
+        counts (people counted once), and the my-job-day plans without the withdrawn."""
+        made = gather_report(self.url)
+        model = self.model
+        assert made.chain.ok and made.chain.entries == entries
+        assert [(r.run, r.command, {(p.mentor, p.mentee) for p in r.pairs},
+                 {u.person for u in r.unpaired}) for r in made.runs] == [
+            (r.run, r.command, r.pairs, r.unpaired) for r in model.runs]
+        for shown, run in zip(made.runs, model.runs, strict=True):
+            expected = ("not required" if not self.approval else
+                        {"approved": "approved by hr.paul", "rejected": "rejected by hr.paul",
+                         "": "required, not yet given"}[run.verdict])
+            assert shown.approval.startswith(expected), (shown.approval, expected)
+        glance = made.glance
+        counts = model.counts
+        assert (glance.runs, glance.active_pairs, glance.pairs, glance.unpaired) == (
+            len(model.runs), len(model.active), counts.get("pair", 0),
+            len(set().union(*(r.unpaired for r in model.runs))))
+        assert (glance.separations, glance.reassignments, glance.decisions, glance.checkins,
+                glance.outcomes) == tuple(counts.get(k, 0) for k in (
+                    "separation", "reassignment", "decision", "checkin", "outcome"))
+        assert (glance.plans, len(made.plans)) == (len(model.plans), len(model.plans))
+        for plan, allowed in zip(made.plans, model.plans, strict=True):
+            shown = {p for v in plan.visits for p in (v.visitor, v.host)} | {
+                u.person for u in plan.unmet}
+            assert shown <= allowed, (shown - allowed)
+        assert glance.visits == sum(len(p.visits) for p in made.plans)
 
 
 PROFILE = settings(max_examples=500 if LONG else 4, stateful_step_count=8,
@@ -392,8 +480,9 @@ PROFILE = settings(max_examples=500 if LONG else 4, stateful_step_count=8,
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_every_command_reads_one_truth(backend, request):
     """Random commits, separations, withdrawals, forces, forbids, approvals, rejections,
-    check-ins, outcomes and corrections keep status, explain, history, the export and the
-    model in agreement, with no over-capacity, double pair or withdrawn person paired."""
+    check-ins, outcomes, corrections and my-job-day plans keep status, explain, history,
+    the export, the report's model and the test's model in agreement, with no
+    over-capacity, double pair or withdrawn person paired."""
     if backend == "postgres":
         request.getfixturevalue("pg_server")  # skips (or fails in CI) without PostgreSQL
     machine = type(f"OneTruth_{backend}", (OneTruth,), {"backend": backend})

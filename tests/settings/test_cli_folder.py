@@ -140,6 +140,30 @@ def test_pairing_outside_the_calendar_warns_and_commit_refuses(run: Run, folder:
     assert done.exit_code == 0, done.output
 
 
+def test_reassigning_outside_the_calendar_warns_and_commit_refuses(run: Run,
+                                                                   folder: Path) -> None:
+    """`reassign` is held to the calendar as `pair` is: a warning on the dry run, a refused
+    commit that writes nothing, then --outside-calendar records."""
+    assert run("pair", COHORT, "--as-of", "2027-01-15", "--commit").exit_code == 0
+    separated = run("separate", "M06", "E04", "--category", "mismatch",
+                    "--reason", "Asked to part", "--commit")
+    assert separated.exit_code == 0, separated.output
+    before = _entries(folder / "tandem.db")
+    late = ["--as-of", "2027-09-01"]
+    dry = run("reassign", COHORT, *late)
+    assert dry.exit_code == 0, dry.output
+    assert "2027-09-01 is outside the program (2026-08-01 to 2027-06-30" in dry.stderr
+    assert "--commit will refuse unless --outside-calendar" in dry.stderr
+    refused = run("reassign", COHORT, *late, "--commit")
+    assert refused.exit_code == 1
+    assert "nothing was written" in refused.stderr and "--outside-calendar" in refused.stderr
+    assert _entries(folder / "tandem.db") == before
+    done = run("reassign", COHORT, *late, "--commit", "--outside-calendar")
+    assert done.exit_code == 0, done.output
+    added = _entries(folder / "tandem.db")[len(before):]
+    assert [e.get("command") for e in added if e["kind"] == "run"] == ["reassign"]
+
+
 def test_a_plan_on_days_already_past_is_refused(run: Run, folder: Path) -> None:
     """The example plan's days (2026-10) are past today: --commit refuses them."""
     refused = run("myjobdays", COHORT, "--commit")
