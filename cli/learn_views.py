@@ -63,6 +63,8 @@ def _criteria_table(title: str, rows: Sequence[Mapping[str, Any]]) -> Table:
         table.add_column(column, justify="left" if column == "Evidence" else "right")
     for row in rows:
         name = " = ".join([row["criterion"], *row["aliases"]])
+        if row.get("refinements"):
+            name += "\nrefined by " + ", ".join(r["criterion"] for r in row["refinements"])
         table.add_row(cell(name), _group(row["with"]), _group(row["without"]),
                       _unadjusted(row), _odds(row["adjusted"]),
                       _p(row["adjusted"]["p_adjusted"] if row["adjusted"] else None),

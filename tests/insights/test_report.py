@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pytest
 
 from engine.base.errors import TandemError
-from engine.insights.criteria import criteria
+from engine.insights import report as report_module
+from engine.insights.criteria import Criterion, criteria
 from engine.insights.facts import PairFact
 from engine.insights.report import (
     MIN_GROUP,
     MIN_OUTCOMES,
     insights,
+    nesting,
     plan,
     question,
     recommendation,
@@ -23,7 +26,7 @@ from tests.insights.simulate import program, running
 
 CRITERION_KEYS = {"criterion", "kind", "aliases", "family", "status", "with", "without",
                   "unknown", "attrition", "unadjusted", "adjusted", "significant",
-                  "direction", "why"}
+                  "direction", "why", "refinements"}
 
 
 def _fact(i, result, fired=(), profiles=True, cohort="2025"):
@@ -72,6 +75,68 @@ def test_a_rule_and_the_plain_criterion_it_tests_are_one_row():
     assert row["aliases"] == ["same subsidiary"]
     assert "same subsidiary" not in names
     assert row["family"] == "confirmatory"
+
+
+def _family_and_subsidiary(facts):
+    """The program without culture/same-job-family, and with a rule that tests the plain
+    criterion "same job_family" plus one more condition (same subsidiary)."""
+    out = []
+    for f in facts:
+        same = {name: f.mentor_profile[name] == f.mentee_profile[name]
+                for name in ("job_family", "subsidiary")}
+        fired = [r for r in f.fired if r != "culture/same-job-family"]
+        fired += ["culture/family-and-subsidiary"] * (same["job_family"] and same["subsidiary"])
+        out.append(replace(f, fired=tuple(sorted(fired))))
+    return out
+
+
+def _same_family(fact):
+    return 0.85 if fact.mentor_profile["job_family"] == fact.mentee_profile["job_family"] \
+        else 0.45
+
+
+def test_a_rule_and_the_plain_criterion_it_refines_are_one_row_and_one_finding(monkeypatch):
+    """Success planted on "same job_family"; a rule fires on same job family and same
+    subsidiary. Unnested, both would be flagged (two findings of one cause); nested, the
+    rule is a refinement of the plain criterion's row, whose family it makes confirmatory,
+    and the families test one row fewer."""
+    facts = _family_and_subsidiary(program(8, pairs=400, planted=_same_family))
+    report = insights(facts)
+    rows = {r["criterion"]: r for r in report["criteria"]}
+    assert "culture/family-and-subsidiary" not in rows
+    head = rows["same job_family"]
+    assert [r["criterion"] for r in head["refinements"]] == [
+        "culture/family-and-subsidiary", "culture/same-department"]
+    assert head["refinements"][0]["refines"] == "same job_family"
+    assert head["refinements"][0]["with"]["pairs"] > 0
+    assert head["family"] == "confirmatory" and head["significant"]
+    assert report["flagged"] == 1
+    rec = next(r for r in report["recommendations"]
+               if r["rule"] == "culture/family-and-subsidiary")
+    assert "tested as part of same job_family" in rec["text"]
+    alone = question(facts, "culture/family-and-subsidiary")["criterion"]
+    assert alone["significant"]  # tested on its own, the rule shows the same cause again
+    unnested = insights([replace(f, fired=tuple(r for r in f.fired
+                                                if r != "culture/family-and-subsidiary"))
+                         for f in facts])
+    assert report["tested"] == unnested["tested"]  # the rule added no test of its own
+    monkeypatch.setattr(report_module, "nesting", lambda found: [None] * len(found))
+    flat = insights(facts)
+    assert flat["families"]["confirmatory"]["tested"] > \
+        report["families"]["confirmatory"]["tested"]
+    assert flat["tested"] > report["tested"]
+
+
+def test_a_subset_that_chance_could_explain_is_no_nesting():
+    """Three pairs inside a criterion that half the pairs have: a chance of 1 in 8, so
+    both stay rows; 30 pairs inside it (1 in a billion) is a nesting."""
+    broad = Criterion("broad", "rule", tuple(i % 2 == 0 for i in range(200)))
+    few = Criterion("few", "rule", tuple(i in (0, 2, 4) for i in range(200)))
+    many = Criterion("many", "rule", tuple(i % 2 == 0 and i < 60 for i in range(200)))
+    unknown = Criterion("unknown", "same", tuple(None if i == 1 else i < 40
+                                                 for i in range(200)))
+    assert nesting([broad, few, many]) == [None, None, 0]
+    assert nesting([unknown, broad])[0] is None  # pair 2 has it without broad
 
 
 def test_rules_in_force_are_confirmatory_and_other_traits_exploratory():
@@ -247,7 +312,8 @@ def _insights_attack(report, k=5):
     hidden category of a trait (its pairs are the total minus the categories shown)."""
     found = []
     families = {}
-    for row in report["criteria"]:
+    rows = [*report["criteria"], *(sub for r in report["criteria"] for sub in r["refinements"])]
+    for row in rows:
         for side in ("with", "without"):
             n = row[side]["pairs"]
             if n is not None and 0 < n < k:
