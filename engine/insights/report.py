@@ -12,7 +12,8 @@ the results; a separation for conflict is an eligibility error and counts nowher
 **Selection in the open.** Pairs exist because they scored well, so every criterion that
 earns points goes together with the score. Each criterion's comparison is therefore adjusted
 for the score and the cohort (logistic regression: success on the criterion, the score per
-10 points and one term per cohort big enough), and the unadjusted figures are shown beside
+10 points and one term per cohort big enough; by Firth's penalised likelihood when the
+criterion separates successes from failures), and the unadjusted figures are shown beside
 it. Criteria that split the pairs identically (a rule and the plain criterion it tests) are
 one row, with the other names as ``aliases``. A criterion nested in another (every pair
 with it has the other too: a rule that tests a plain criterion plus more conditions, a
@@ -316,7 +317,7 @@ def _test(row: dict[str, Any], has: Sequence[bool | None], success: npt.NDArray[
     row["adjusted"] = {"odds_ratio": _r(fit.odds_ratio()), "log_odds": fit.log_odds,
                        "se": fit.se, "p_value": fit.p_value, "p_adjusted": None,
                        "interval": [_r(b) for b in fit.interval()],
-                       "interval_adjusted": False}
+                       "interval_adjusted": False, "method": fit.method}
 
 
 def _correct(rows: Sequence[dict[str, Any]], alpha: float) -> dict[str, int]:

@@ -168,6 +168,20 @@ def test_a_criterion_needs_enough_pairs_with_and_without_it():
     assert row["adjusted"] is None and row["unadjusted"] is None
 
 
+def test_a_separated_criterion_is_tested_with_firths_penalty():
+    """Every one of the 12 pairs where a rule fired succeeded: the row is tested all the
+    same (Firth's penalised fit), with a finite odds ratio and interval above 1."""
+    facts = [replace(_fact(i, "success" if i < 12 or i % 3 else "failure",
+                           ["r"] if i < 12 else []), score=30 + 5 * (i % 7))
+             for i in range(60)]
+    row = next(r for r in insights(facts)["criteria"] if r["criterion"] == "r")
+    assert row["status"] == "tested"
+    assert row["adjusted"]["method"] == "firth"
+    low, high = row["adjusted"]["interval"]
+    assert 0 < low < row["adjusted"]["odds_ratio"] < high < float("inf")
+    assert row["adjusted"]["odds_ratio"] > 1
+
+
 def test_a_group_under_the_threshold_shows_no_count_rate_or_score():
     """3 pairs with a rule: neither side of the row shows a count (the other side would
     give it away by subtraction); a higher threshold hides more."""
