@@ -22,6 +22,7 @@ from engine.insights.report import (
     recommendation,
 )
 from engine.insights.stats import ALPHA
+from tests.fairness.linkage import criteria_attack
 from tests.insights.simulate import program, running
 
 CRITERION_KEYS = {"criterion", "kind", "aliases", "family", "status", "with", "without",
@@ -321,27 +322,6 @@ def test_each_rule_gets_a_plain_recommendation(row, points, effect, verdict, tex
     assert (found["verdict"], found["text"]) == (verdict, text)
 
 
-def _insights_attack(report, k=5):
-    """What subtraction recovers from the criteria: a count under k shown, or the one
-    hidden category of a trait (its pairs are the total minus the categories shown)."""
-    found = []
-    families = {}
-    rows = [*report["criteria"], *(sub for r in report["criteria"] for sub in r["refinements"])]
-    for row in rows:
-        for side in ("with", "without"):
-            n = row[side]["pairs"]
-            if n is not None and 0 < n < k:
-                found.append(f"{row['criterion']}: {n} pairs {side}")
-        first = row["criterion"].split(" ", 1)[0]
-        if row["kind"] not in ("rule", "same"):
-            families.setdefault((row["kind"], first), []).append(row)
-    for key, rows in families.items():
-        hidden = [r for r in rows if r["with"]["pairs"] is None]
-        if len(hidden) == 1:
-            found.append(f"{key}: {hidden[0]['criterion']} recovered by subtraction")
-    return found
-
-
 def test_insights_give_the_linkage_attack_nothing():
     """A planted subsidiary of three mentors: hidden, with another of its trait, so that
     neither is recovered by subtraction; the unprotected counts would show it."""
@@ -351,6 +331,6 @@ def test_insights_give_the_linkage_attack_nothing():
     report = insights(facts)
     rows = {r["criterion"]: r for r in report["criteria"]}
     assert rows["mentor subsidiary Tandem Malta"]["status"] == "too small"
-    assert _insights_attack(report) == []
+    assert criteria_attack(report) == []
     assert sum(r["status"] == "too small" for r in report["criteria"]
                if r["criterion"].startswith("mentor subsidiary")) >= 2
