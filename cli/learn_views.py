@@ -37,7 +37,8 @@ def _odds(adjusted: Mapping[str, Any] | None) -> str:
         return "-"
     low, high = adjusted["interval"]
     mark = "" if adjusted["interval_adjusted"] else "*"
-    return f"{adjusted['odds_ratio']:.2f}\n[{low:.2f}-{high:.2f}]{mark}"
+    firth = " F" if adjusted.get("method") == "firth" else ""
+    return f"{adjusted['odds_ratio']:.2f}{firth}\n[{low:.2f}-{high:.2f}]{mark}"
 
 
 def _unadjusted(row: Mapping[str, Any]) -> str:
@@ -63,6 +64,8 @@ def _criteria_table(title: str, rows: Sequence[Mapping[str, Any]]) -> Table:
         table.add_column(column, justify="left" if column == "Evidence" else "right")
     for row in rows:
         name = " = ".join([row["criterion"], *row["aliases"]])
+        if row.get("refinements"):
+            name += "\nrefined by " + ", ".join(r["criterion"] for r in row["refinements"])
         table.add_row(cell(name), _group(row["with"]), _group(row["without"]),
                       _unadjusted(row), _odds(row["adjusted"]),
                       _p(row["adjusted"]["p_adjusted"] if row["adjusted"] else None),
@@ -120,6 +123,10 @@ def show_insights(report: Mapping[str, Any], limit: int = 20) -> None:
     out.print(f"* an interval marked * is the plain 95% interval, not adjusted for testing "
               f"many criteria; a flagged criterion's interval is adjusted like its p-value. "
               f"{report['why_adjusted']}", markup=False)
+    if any(r["adjusted"] and r["adjusted"].get("method") == "firth" for r in rows):
+        out.print("F: the criterion separates successes from failures (say, every pair with "
+                  "it succeeded), so its odds ratio is Firth's penalised estimate, with a "
+                  "Wald interval.", markup=False)
     trend = report["score_trend"]
     if trend["status"] == "tested":
         out.print(f"Score: each 10 points multiply the odds of success by "

@@ -12,9 +12,14 @@ the results; a separation for conflict is an eligibility error and counts nowher
 **Selection in the open.** Pairs exist because they scored well, so every criterion that
 earns points goes together with the score. Each criterion's comparison is therefore adjusted
 for the score and the cohort (logistic regression: success on the criterion, the score per
-10 points and one term per cohort big enough), and the unadjusted figures are shown beside
+10 points and one term per cohort big enough; by Firth's penalised likelihood when the
+criterion separates successes from failures), and the unadjusted figures are shown beside
 it. Criteria that split the pairs identically (a rule and the plain criterion it tests) are
-one row, with the other names as ``aliases``.
+one row, with the other names as ``aliases``. A criterion nested in another (every pair
+with it has the other too: a rule that tests a plain criterion plus more conditions, a
+department within a job family) is no row of its own: it is listed under the broadest
+criterion that holds it, as a ``refinement``, with its counts, and is not tested apart; a
+family of nested criteria is one row, one test and at most one finding.
 
 **Two families.** The rules in force form the confirmatory family; every other trait forms
 the exploratory family. Each family is corrected apart (Benjamini-Hochberg on the adjusted
@@ -61,6 +66,7 @@ from engine.insights.stats import (
 MIN_OUTCOMES = 30
 MIN_GROUP = 10
 SMALL_GROUP = 5
+NESTING_CHANCE = 1e-6  # a subset this unlikely by chance is taken as a nesting
 MIN_COHORT_TERM = 10  # pairs of a cohort before it gets a term of its own in the adjustment
 NOT_ENOUGH = "not enough data"
 TOO_SMALL = "too small"
@@ -143,6 +149,48 @@ def merge_aliases(found: Sequence[Criterion]) -> list[tuple[Criterion, list[str]
     return out
 
 
+def nesting(found: Sequence[Criterion]) -> list[int | None]:
+    """For each criterion, the index of the criterion it is nested in (None for none).
+
+    A is nested in B when, over the pairs where both are known, every pair with A has B,
+    B holds at least as many pairs (more, or as many and B comes first), and chance cannot
+    explain it: were A and B unrelated, all of A's pairs falling among B's would happen with
+    probability (B's share) ** (A's pairs), which must be under ``NESTING_CHANCE``. A
+    criterion nested in several goes to the smallest of them (then the first), so that
+    nested criteria form trees whose roots are the broadest."""
+    if not found:
+        return []
+    value = np.array([[h is True for h in c.has] for c in found], float)
+    known = np.array([[h is not None for h in c.has] for c in found], float)
+    outside = known - value  # known and without
+    breaks = value @ outside.T  # [a, b]: pairs with a, known for b, without b
+    inside = value @ known.T  # [a, b]: pairs with a, known for b
+    pairs_b = known @ value.T  # [a, b]: pairs known for a, with b
+    both = known @ known.T
+    size = value.sum(axis=1)
+    parents: list[int | None] = []
+    for a in range(len(found)):
+        best: int | None = None
+        for b in range(len(found)):
+            if b == a or breaks[a, b] or not inside[a, b] or not both[a, b]:
+                continue
+            if size[b] < size[a] or (size[b] == size[a] and b > a):
+                continue
+            share = pairs_b[a, b] / both[a, b]
+            if share >= 1 or share ** inside[a, b] >= NESTING_CHANCE:
+                continue
+            if best is None or size[b] < size[best]:
+                best = b
+        parents.append(best)
+    return parents
+
+
+def _root(parents: Sequence[int | None], i: int) -> int:
+    while (up := parents[i]) is not None:
+        i = up
+    return i
+
+
 def _counts(has: Sequence[bool | None], success: Sequence[bool]) -> tuple[int, int, int, int]:
     """(successes with, pairs with, successes without, pairs without)."""
     s1 = n1 = s0 = n0 = 0
@@ -203,7 +251,16 @@ def _row(criterion: Criterion, aliases: list[str], family: str,
                        "without": sum(1 for a in attrition if a is False)}
                       if shown else None),
         "unadjusted": None, "adjusted": None, "significant": False, "direction": None,
-        "why": "", "_with": n1}
+        "why": "", "refinements": [], "_with": n1}
+
+
+def _refinement(row: Mapping[str, Any], refines: str) -> dict[str, Any]:
+    """A nested criterion as its root row lists it: its counts (hidden like a row's), no
+    test."""
+    return {"criterion": row["criterion"], "kind": row["kind"], "aliases": row["aliases"],
+            "refines": refines, "status": TOO_SMALL if row["status"] == TOO_SMALL
+            else "refinement", "with": row["with"], "without": row["without"],
+            "unknown": row["unknown"], "attrition": row["attrition"]}
 
 
 def _side(row: Mapping[str, Any]) -> tuple[str, str]:
@@ -260,7 +317,7 @@ def _test(row: dict[str, Any], has: Sequence[bool | None], success: npt.NDArray[
     row["adjusted"] = {"odds_ratio": _r(fit.odds_ratio()), "log_odds": fit.log_odds,
                        "se": fit.se, "p_value": fit.p_value, "p_adjusted": None,
                        "interval": [_r(b) for b in fit.interval()],
-                       "interval_adjusted": False}
+                       "interval_adjusted": False, "method": fit.method}
 
 
 def _correct(rows: Sequence[dict[str, Any]], alpha: float) -> dict[str, int]:
@@ -308,11 +365,16 @@ def _span(interval: Sequence[float] | None) -> str:
     return f"[{round(interval[0] * 100):d}-{round(interval[1] * 100):d}%]"
 
 
-def recommendation(row: Mapping[str, Any], points: int | None, effect: str) -> dict[str, Any]:
-    """A plain sentence for the admin about one rule, read from its adjusted comparison.
+def recommendation(row: Mapping[str, Any], points: int | None, effect: str,
+                   within: str | None = None) -> dict[str, Any]:
+    """A plain sentence for the admin about one rule, read from its adjusted comparison
+    (``within``: the broader criterion whose row it refines, and whose figures these are).
     Never applied automatically."""
     now = "excludes" if effect == "exclude" else f"{points:+d}" if points is not None else "?"
     head = f"{row['criterion']} ({now} now)"
+    if within is not None:
+        head += (f", tested as part of {within} (every pair where it fired is among "
+                 f"{within}'s, so the two are one finding)")
     w, wo = row["with"], row["without"]
     if row["adjusted"] is None:
         verdict = NOT_ENOUGH
@@ -329,7 +391,8 @@ def recommendation(row: Mapping[str, Any], points: int | None, effect: str) -> d
         return {"rule": row["criterion"], "points": points, "effect": effect,
                 "verdict": verdict, "text": text}
     a = row["adjusted"]
-    figures = (f"pairs where it fired succeeded {_pct(w['rate'])} {_span(w['interval'])} "
+    subject = "pairs where it fired" if within is None else f"pairs with {within}"
+    figures = (f"{subject} succeeded {_pct(w['rate'])} {_span(w['interval'])} "
                f"against {_pct(wo['rate'])} {_span(wo['interval'])} without; at the same "
                f"score and cohort, odds ratio {a['odds_ratio']:.2f} "
                f"[{a['interval'][0]:.2f}-{a['interval'][1]:.2f}]")
@@ -385,9 +448,10 @@ def rules_in_force(facts: Sequence[PairFact]) -> dict[str, tuple[str, int]]:
 
 
 def _analyse(facts: Sequence[PairFact], rules: Mapping[str, tuple[str, int]],
-             small: int, only: str | None = None
+             small: int, only: str | None = None, nest: bool = True
              ) -> tuple[list[dict[str, Any]], npt.NDArray[np.bool_]]:
-    """Every criterion's row over the analysed pairs (the attrition pairs counted apart)."""
+    """Every criterion's row over the analysed pairs (the attrition pairs counted apart);
+    with ``nest``, nested criteria become refinements of their root row."""
     found = scope(facts)
     everyone = [*found.analysed, *found.attrition]
     n = len(found.analysed)
@@ -396,8 +460,8 @@ def _analyse(facts: Sequence[PairFact], rules: Mapping[str, tuple[str, int]],
     enough = n >= MIN_OUTCOMES
     base = covariates(found.analysed) if n else np.zeros((0, 2))
     rows, columns = [], []
-    for criterion, aliases in merge_aliases([c for c in criteria(everyone)
-                                             if c.kind != "score"]):
+    merged = merge_aliases([c for c in criteria(everyone) if c.kind != "score"])
+    for criterion, aliases in merged:
         names = {criterion.name, *aliases}
         family = CONFIRMATORY if names & set(rules) else EXPLORATORY
         own = Criterion(criterion.name, criterion.kind, criterion.has[:n])
@@ -405,6 +469,17 @@ def _analyse(facts: Sequence[PairFact], rules: Mapping[str, tuple[str, int]],
                          enough, small))
         columns.append(own.has)
     protect(rows, small)
+    if nest:
+        parents = nesting([c for c, _ in merged])
+        for i, parent in enumerate(parents):
+            if parent is None:
+                continue
+            root = rows[_root(parents, i)]
+            root["refinements"].append(_refinement(rows[i], rows[parent]["criterion"]))
+            if rows[i]["family"] == CONFIRMATORY:
+                root["family"] = CONFIRMATORY
+        kept = [i for i, parent in enumerate(parents) if parent is None]
+        rows, columns = [rows[i] for i in kept], [columns[i] for i in kept]
     if only is not None:
         kept = [i for i, r in enumerate(rows) if only in (r["criterion"], *r["aliases"])]
         rows, columns = [rows[i] for i in kept], [columns[i] for i in kept]
@@ -456,9 +531,13 @@ def insights(facts: Sequence[PairFact], *,
         "score_trend": trend,
     }
     by_name = {name: r for r in rows for name in (r["criterion"], *r["aliases"])}
+    within = {name: r["criterion"] for r in rows for sub in r["refinements"]
+              for name in (sub["criterion"], *sub["aliases"])}
+    by_name.update({name: next(r for r in rows if r["criterion"] == root)
+                    for name, root in within.items()})
     report["recommendations"] = [
         recommendation({**by_name[rule], "criterion": rule},
-                       points if effect == "score" else None, effect)
+                       points if effect == "score" else None, effect, within.get(rule))
         for rule, (effect, points) in sorted(current.items()) if rule in by_name]
     return report
 
@@ -469,10 +548,10 @@ def question(facts: Sequence[PairFact], name: str, *, difference: float = DIFFER
     the score and the cohort, with no correction for other tests, and its power: the chance
     that it flags a true difference of ``difference`` at the present numbers."""
     found = scope(facts)
-    rows, success = _analyse(facts, {}, min_group, name)
+    rows, success = _analyse(facts, {}, min_group, name, nest=False)
     match = [r for r in rows if name in (r["criterion"], *r["aliases"])]
     if not match:
-        rows, _ = _analyse(facts, {}, min_group, None)
+        rows, _ = _analyse(facts, {}, min_group, None, nest=False)
         from engine.base.errors import TandemError
         from engine.base.suggest import closest
 

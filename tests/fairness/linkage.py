@@ -15,6 +15,7 @@ people there were and how many were paired or succeeded). From these alone they 
   band), each of them is known to be in it.
 
 ``attack`` returns what it recovers, in words; an empty list means nothing.
+``criteria_attack`` does the same on the criteria of `tandem insights`.
 """
 
 from __future__ import annotations
@@ -97,3 +98,31 @@ def role_totals(groups: Iterable[Row], subjects: Iterable[Any]) -> dict[str, tup
         entry[0] += 1
         entry[1] += int(s.hit)
     return {role: (n, h) for role, (n, h) in out.items()}
+
+
+def criteria_attack(report: Mapping[str, Any], k: int = 5) -> list[str]:
+    """What subtraction recovers from the criteria of an insights report (its rows and the
+    refinements listed under them): a side of a comparison shown with fewer than ``k``
+    pairs, or the one hidden category of a trait (its pairs are the total minus the
+    categories shown)."""
+    found = []
+    families: dict[tuple[str, str], list[Row]] = {}
+    rows = [*report["criteria"],
+            *(sub for r in report["criteria"] for sub in r.get("refinements", ()))]
+    for row in rows:
+        for side in ("with", "without"):
+            n = row[side]["pairs"]
+            if n is not None and 0 < n < k:
+                found.append(f"{row['criterion']}: {n} pairs {side}")
+        first = str(row["criterion"]).split(" ", 1)[0]
+        if row["kind"] not in ("rule", "same"):
+            families.setdefault((str(row["kind"]), first), []).append(row)
+    for key, members in families.items():
+        hidden = [r for r in members if r["with"]["pairs"] is None]
+        if len(hidden) == 1:
+            found.append(f"{key}: {hidden[0]['criterion']} recovered by subtraction")
+        rest = (int(report["pairs"]) - int(members[0]["unknown"])
+                - sum(int(r["with"]["pairs"]) for r in members if r not in hidden))
+        if len(hidden) > 1 and 0 < rest < k:
+            found.append(f"{key}: the hidden categories hold {rest} pairs together")
+    return found

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pytest
 
 from engine.base.errors import TandemError
-from engine.insights.criteria import criteria
+from engine.insights import report as report_module
+from engine.insights.criteria import Criterion, criteria
 from engine.insights.facts import PairFact
 from engine.insights.report import (
     MIN_GROUP,
     MIN_OUTCOMES,
     insights,
+    nesting,
     plan,
     question,
     recommendation,
 )
 from engine.insights.stats import ALPHA
+from tests.fairness.linkage import criteria_attack
 from tests.insights.simulate import program, running
 
 CRITERION_KEYS = {"criterion", "kind", "aliases", "family", "status", "with", "without",
                   "unknown", "attrition", "unadjusted", "adjusted", "significant",
-                  "direction", "why"}
+                  "direction", "why", "refinements"}
 
 
 def _fact(i, result, fired=(), profiles=True, cohort="2025"):
@@ -74,6 +78,68 @@ def test_a_rule_and_the_plain_criterion_it_tests_are_one_row():
     assert row["family"] == "confirmatory"
 
 
+def _family_and_subsidiary(facts):
+    """The program without culture/same-job-family, and with a rule that tests the plain
+    criterion "same job_family" plus one more condition (same subsidiary)."""
+    out = []
+    for f in facts:
+        same = {name: f.mentor_profile[name] == f.mentee_profile[name]
+                for name in ("job_family", "subsidiary")}
+        fired = [r for r in f.fired if r != "culture/same-job-family"]
+        fired += ["culture/family-and-subsidiary"] * (same["job_family"] and same["subsidiary"])
+        out.append(replace(f, fired=tuple(sorted(fired))))
+    return out
+
+
+def _same_family(fact):
+    return 0.85 if fact.mentor_profile["job_family"] == fact.mentee_profile["job_family"] \
+        else 0.45
+
+
+def test_a_rule_and_the_plain_criterion_it_refines_are_one_row_and_one_finding(monkeypatch):
+    """Success planted on "same job_family"; a rule fires on same job family and same
+    subsidiary. Unnested, both would be flagged (two findings of one cause); nested, the
+    rule is a refinement of the plain criterion's row, whose family it makes confirmatory,
+    and the families test one row fewer."""
+    facts = _family_and_subsidiary(program(8, pairs=400, planted=_same_family))
+    report = insights(facts)
+    rows = {r["criterion"]: r for r in report["criteria"]}
+    assert "culture/family-and-subsidiary" not in rows
+    head = rows["same job_family"]
+    assert [r["criterion"] for r in head["refinements"]] == [
+        "culture/family-and-subsidiary", "culture/same-department"]
+    assert head["refinements"][0]["refines"] == "same job_family"
+    assert head["refinements"][0]["with"]["pairs"] > 0
+    assert head["family"] == "confirmatory" and head["significant"]
+    assert report["flagged"] == 1
+    rec = next(r for r in report["recommendations"]
+               if r["rule"] == "culture/family-and-subsidiary")
+    assert "tested as part of same job_family" in rec["text"]
+    alone = question(facts, "culture/family-and-subsidiary")["criterion"]
+    assert alone["significant"]  # tested on its own, the rule shows the same cause again
+    unnested = insights([replace(f, fired=tuple(r for r in f.fired
+                                                if r != "culture/family-and-subsidiary"))
+                         for f in facts])
+    assert report["tested"] == unnested["tested"]  # the rule added no test of its own
+    monkeypatch.setattr(report_module, "nesting", lambda found: [None] * len(found))
+    flat = insights(facts)
+    assert flat["families"]["confirmatory"]["tested"] > \
+        report["families"]["confirmatory"]["tested"]
+    assert flat["tested"] > report["tested"]
+
+
+def test_a_subset_that_chance_could_explain_is_no_nesting():
+    """Three pairs inside a criterion that half the pairs have: a chance of 1 in 8, so
+    both stay rows; 30 pairs inside it (1 in a billion) is a nesting."""
+    broad = Criterion("broad", "rule", tuple(i % 2 == 0 for i in range(200)))
+    few = Criterion("few", "rule", tuple(i in (0, 2, 4) for i in range(200)))
+    many = Criterion("many", "rule", tuple(i % 2 == 0 and i < 60 for i in range(200)))
+    unknown = Criterion("unknown", "same", tuple(None if i == 1 else i < 40
+                                                 for i in range(200)))
+    assert nesting([broad, few, many]) == [None, None, 0]
+    assert nesting([unknown, broad])[0] is None  # pair 2 has it without broad
+
+
 def test_rules_in_force_are_confirmatory_and_other_traits_exploratory():
     """Each family is corrected apart; a trait that is no rule is exploratory."""
     rows = insights(program(3, pairs=200))["criteria"]
@@ -101,6 +167,20 @@ def test_a_criterion_needs_enough_pairs_with_and_without_it():
     assert row["status"] == "not enough data"
     assert (row["with"]["pairs"], row["without"]["pairs"]) == (MIN_GROUP - 1, 40 - MIN_GROUP + 1)
     assert row["adjusted"] is None and row["unadjusted"] is None
+
+
+def test_a_separated_criterion_is_tested_with_firths_penalty():
+    """Every one of the 12 pairs where a rule fired succeeded: the row is tested all the
+    same (Firth's penalised fit), with a finite odds ratio and interval above 1."""
+    facts = [replace(_fact(i, "success" if i < 12 or i % 3 else "failure",
+                           ["r"] if i < 12 else []), score=30 + 5 * (i % 7))
+             for i in range(60)]
+    row = next(r for r in insights(facts)["criteria"] if r["criterion"] == "r")
+    assert row["status"] == "tested"
+    assert row["adjusted"]["method"] == "firth"
+    low, high = row["adjusted"]["interval"]
+    assert 0 < low < row["adjusted"]["odds_ratio"] < high < float("inf")
+    assert row["adjusted"]["odds_ratio"] > 1
 
 
 def test_a_group_under_the_threshold_shows_no_count_rate_or_score():
@@ -242,26 +322,6 @@ def test_each_rule_gets_a_plain_recommendation(row, points, effect, verdict, tex
     assert (found["verdict"], found["text"]) == (verdict, text)
 
 
-def _insights_attack(report, k=5):
-    """What subtraction recovers from the criteria: a count under k shown, or the one
-    hidden category of a trait (its pairs are the total minus the categories shown)."""
-    found = []
-    families = {}
-    for row in report["criteria"]:
-        for side in ("with", "without"):
-            n = row[side]["pairs"]
-            if n is not None and 0 < n < k:
-                found.append(f"{row['criterion']}: {n} pairs {side}")
-        first = row["criterion"].split(" ", 1)[0]
-        if row["kind"] not in ("rule", "same"):
-            families.setdefault((row["kind"], first), []).append(row)
-    for key, rows in families.items():
-        hidden = [r for r in rows if r["with"]["pairs"] is None]
-        if len(hidden) == 1:
-            found.append(f"{key}: {hidden[0]['criterion']} recovered by subtraction")
-    return found
-
-
 def test_insights_give_the_linkage_attack_nothing():
     """A planted subsidiary of three mentors: hidden, with another of its trait, so that
     neither is recovered by subtraction; the unprotected counts would show it."""
@@ -271,6 +331,6 @@ def test_insights_give_the_linkage_attack_nothing():
     report = insights(facts)
     rows = {r["criterion"]: r for r in report["criteria"]}
     assert rows["mentor subsidiary Tandem Malta"]["status"] == "too small"
-    assert _insights_attack(report) == []
+    assert criteria_attack(report) == []
     assert sum(r["status"] == "too small" for r in report["criteria"]
                if r["criterion"].startswith("mentor subsidiary")) >= 2
