@@ -102,6 +102,8 @@ class Solution:
     model: Model
     variables: int
     seconds: float
+    # The columns model: the LP bound it proved (no pairing is worth more), for a check.
+    bound: float | None = None
 
 
 class SolverStopped(Exception):  # noqa: N818 - reads as what happened
@@ -610,7 +612,7 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
         max(0.0, (best - found_value) / max(1.0, found_value)) if np.isfinite(bound) else None)
     chosen = x > 0.5
     return Solution((keys // n_e)[chosen], (keys % n_e)[chosen], proved, gap, "columns",
-                    len(keys), time.perf_counter() - started)
+                    len(keys), time.perf_counter() - started, float(bound))
 
 
 # -- a pairing run's view: constraints of the rules over the people of a PairSpace -------------
