@@ -1,15 +1,18 @@
-"""Benchmark of the constrained solver: the class model against one variable per pair.
+"""Benchmark of the constrained solver: the column, class and pair models of the quotas.
 
     python benchmarks/constraints.py                     # n = 100, 300, 1,000
     python benchmarks/constraints.py --sizes 100 300 --time-limit 60 --coarse
+    python benchmarks/constraints.py --sizes 1000 3000 --models columns
 
 For each n, a synthetic cohort of n mentors x n mentees (benchmarks/cohort_gen.py) is paired
 under the bundled rules plus one quota, `per: [mentor.department, mentee.department]`, with
-`at_most` = max(3, n // 20). Both models of engine/pairing/constraints.py solve the same weights
-with HiGHS (scipy's `milp`); the script prints, per model, the variables, the quota rows
-that can bind, the solve time, whether the answer is proved optimal (else the gap), and the
-pairs and total score. When both models are proved optimal they must agree on the pairs
-count and the total score, or the script exits 1. It asserts no time.
+`at_most` = max(3, n // 20). The models of engine/pairing/constraints.py solve the same
+weights; the script prints, per model, the variables, the quota rows that can bind, the
+solve time (wall and CPU), whether the answer is proved optimal (else the gap), the pairs
+and total score, and a check of the answer made apart from the solver (eligible pairs,
+capacities, quotas, and for the columns model its weight against the LP bound it proved).
+A failed check, or models proved optimal that disagree on the pairs count and the total
+score, make the script exit 1. It asserts no time.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from benchmarks.cohort_gen import generate
 from engine.base.resources import rules_dir
 from engine.pairing.assignment import solver as assignment_solver
 from engine.pairing.constraints import (
+    Quotas,
+    Solution,
     SolverStopped,
     _cell_rows,
     pair_weight_rows,
@@ -115,6 +120,7 @@ def run(n: int, seed: int, time_limit: float, coarse: bool,
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu
         score = ev.table.score(ev.space.pair_codes(found.mentors, found.mentees))
+        check = _check(found, weights, ev.capacities, quotas)
         out.append({"n": n, "model": model, "variables": found.variables,
                     "eligible": len(mentors), "share": len(mentors) / n / n,
                     "cells": n_cells, "binding_rows": len(rows), "at_most": at_most,
@@ -122,8 +128,29 @@ def run(n: int, seed: int, time_limit: float, coarse: bool,
                     "solver_seconds": found.seconds,
                     "matrix_seconds": matrix_seconds, "optimal": found.optimal,
                     "gap": found.gap, "pairs": len(found.mentors),
-                    "total": int(score.sum())})
+                    "total": int(score.sum()), "check": check})
     return out
+
+
+def _check(found: Solution, weights: np.ndarray, capacities: np.ndarray,
+           quotas: Quotas) -> str:
+    """The answer checked apart from the solver: every pair eligible, capacities, one mentor
+    per mentee, every quota cell within its at_most; for the columns model, its weight
+    against the LP bound it proved (an answer called optimal must reach the bound rounded
+    down, the weights being whole numbers). Raises AssertionError on a failure."""
+    assert (weights[found.mentors, found.mentees] > 0).all(), "an ineligible pair"
+    assert (np.bincount(found.mentors, minlength=len(capacities)) <= capacities).all()
+    assert len(np.unique(found.mentees)) == len(found.mentees), "a mentee paired twice"
+    for limit, held in zip(quotas.cells, quotas.full(found.mentors, found.mentees),
+                           strict=True):
+        assert max(held.values(), default=0) <= limit.at_most, "a quota overfilled"
+    if found.bound is None:
+        return "quotas kept"
+    value = float(weights[found.mentors, found.mentees].sum())
+    assert value <= found.bound + 0.5, "a pairing worth more than the bound"
+    if found.optimal:
+        assert value >= np.floor(found.bound + 0.5), "called optimal below the bound"
+    return f"quotas kept; weight {value:,.0f} of LP bound {found.bound:,.1f}"
 
 
 def rss_mb() -> float:
@@ -151,11 +178,16 @@ def main() -> int:
           f"{args.time_limit:.0f} s per model")
     print(f"uptime: {os.popen('uptime').read().strip()}")
     print("n | model | variables | eligible pairs | quota cells (at_most) | solve s (wall) | "
-          "CPU s | peak RSS MB | optimal (gap) | pairs | total score")
-    print("--- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---:")
+          "CPU s | peak RSS MB | optimal (gap) | pairs | total score | checked")
+    print("--- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---")
     failed = False
     for n in args.sizes:
-        rows = run(n, args.seed, args.time_limit, args.coarse, tuple(args.models))
+        try:
+            rows = run(n, args.seed, args.time_limit, args.coarse, tuple(args.models))
+        except AssertionError as exc:
+            print(f"n = {n}: the check failed: {exc}", file=sys.stderr)
+            failed = True
+            continue
         for r in rows:
             if "error" in r:
                 print(f"{n} | {r['model']} | | {r['eligible']:,} ({float(r['share']):.0%}) | "  # type: ignore[arg-type]
@@ -166,8 +198,8 @@ def main() -> int:
             print(f"{n} | {r['model']} | {r['variables']:,} | {r['eligible']:,} "
                   f"({float(r['share']):.0%}) | {r['cells']} ({r['at_most']}) | "  # type: ignore[arg-type]
                   f"{float(r['seconds']):.2f} | {float(r['cpu_seconds']):.2f} | "  # type: ignore[arg-type]
-                  f"{rss_mb():,.0f} | {proved} | {r['pairs']} | {r['total']}",
-                  flush=True)
+                  f"{rss_mb():,.0f} | {proved} | {r['pairs']} | {r['total']} | "
+                  f"{r.get('check', '')}", flush=True)
         done = {(r["pairs"], r["total"]) for r in rows
                 if r.get("optimal") and not str(r["model"]).startswith("floor")}
         if len(done) > 1:

@@ -16,5 +16,7 @@ def test_both_models_agree_on_a_small_benchmark_cohort(coarse: bool) -> None:
     assert [r["model"] for r in rows] == ["columns", "classes", "pairs"]
     assert all(r["optimal"] for r in rows)
     assert len({(r["pairs"], r["total"]) for r in rows}) == 1
+    assert all(str(r["check"]).startswith("quotas kept") for r in rows)
+    assert "LP bound" in str(rows[0]["check"])
     if coarse:
         assert int(rows[1]["variables"]) < int(rows[2]["variables"])  # type: ignore[call-overload]

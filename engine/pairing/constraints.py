@@ -17,6 +17,11 @@ Two models of the same problem, both solved by HiGHS through `scipy.optimize.mil
   Pairing runs use "auto": the class model when it has at most CLASS_SHARE of the pair
   model's variables, else the pair model.
 
+Past COLUMN_PAIRS possible pairs, "auto" uses a third, **columns** (solve_columns): column
+generation over the LP, kept by OR-Tools' GLOP between pricing rounds (new columns join a
+warm-started model), a first pairing from the LP answer, and, when that pairing does not
+reach the LP bound, a HiGHS MILP over the only pairs that can improve it.
+
 The weights are whole numbers and the relative gap asked of the solver is 0, so an answer
 called optimal is optimal; one stopped at the time limit says so, with its proved gap.
 """
@@ -97,6 +102,8 @@ class Solution:
     model: Model
     variables: int
     seconds: float
+    # The columns model: the LP bound it proved (no pairing is worth more), for a check.
+    bound: float | None = None
 
 
 class SolverStopped(Exception):  # noqa: N818 - reads as what happened
@@ -311,7 +318,6 @@ LP_TOLERANCE = 0.5
 # valid); the integer step is given at least MIN_MILP_SHARE of the limit.
 LP_SHARE = 0.5
 MIN_MILP_SHARE = 0.25
-LP_METHOD = "highs"  # scipy.optimize.linprog: HiGHS, which picks its own algorithm
 WeightRows = Callable[[IntArray], FloatArray]
 
 
@@ -345,20 +351,69 @@ def _rows_of(cols_m: IntArray, cols_e: IntArray, capacities: IntArray, n_e: int,
     return vstack(parts, format="csr"), np.concatenate(upper), quota_rows
 
 
-def _lp(weights: FloatArray, matrix: Any, upper: FloatArray, lower: FloatArray
-        ) -> tuple[float, FloatArray, FloatArray]:
-    """The LP over the columns: its optimum, the row duals (>= 0) and the solution."""
-    from scipy.optimize import linprog
+class _ColumnLP:
+    """The LP over the generated columns, kept by GLOP (OR-Tools) between pricing rounds:
+    new columns join the model, and each re-solve starts from the last optimal basis."""
 
-    result = linprog(-weights, A_ub=matrix, b_ub=upper,
-                     bounds=np.column_stack([lower, np.full(len(weights), np.inf)]),
-                     method=LP_METHOD)
-    if result.status == 2:
-        raise Infeasible()
-    if result.status != 0:
-        raise SolverStopped(f"the LP solver failed: {result.message}")
-    return (-float(result.fun), -np.asarray(result.ineqlin.marginals, np.float64),
-            np.asarray(result.x, np.float64))
+    def __init__(self, capacities: IntArray, n_e: int, cells: Sequence[Cells]) -> None:
+        from ortools.linear_solver import pywraplp
+
+        self._pywraplp = pywraplp
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        self._solver = solver
+        self._inf = solver.infinity()
+        self._n_m = len(capacities)
+        self._rows = [solver.Constraint(-self._inf, float(c)) for c in capacities.tolist()] + [
+            solver.Constraint(-self._inf, 1.0) for _ in range(n_e)]
+        self._upper = np.concatenate([capacities.astype(np.float64), np.ones(n_e)])
+        self._cells = cells
+        self._cell_rows: list[dict[int, Any]] = [{} for _ in cells]
+        self._columns: list[Any] = []
+        self._objective = solver.Objective()
+        self._objective.SetMaximization()
+
+    def add(self, mentors: IntArray, mentees: IntArray, weights: FloatArray,
+            lower: FloatArray) -> None:
+        """New columns: the pairs (mentors[k], mentees[k]), worth weights[k], at least
+        lower[k]."""
+        solver, rows, objective = self._solver, self._rows, self._objective
+        counted = _counted_cells(self._cells, mentors, mentees)
+        for k, (m, e, w, low) in enumerate(zip(mentors.tolist(), mentees.tolist(),
+                                               weights.tolist(), lower.tolist(), strict=True)):
+            column = solver.NumVar(low, self._inf, "")
+            rows[m].SetCoefficient(column, 1.0)
+            rows[self._n_m + e].SetCoefficient(column, 1.0)
+            for limit, cell_rows, cells in zip(self._cells, self._cell_rows, counted,
+                                               strict=True):
+                cell = int(cells[k])
+                if cell < 0:
+                    continue
+                if cell not in cell_rows:
+                    cell_rows[cell] = solver.Constraint(-self._inf, float(limit.at_most))
+                cell_rows[cell].SetCoefficient(column, 1.0)
+            objective.SetCoefficient(column, w)
+            self._columns.append(column)
+
+    def solve(self) -> tuple[FloatArray, list[dict[int, float]], float]:
+        """Re-solve: the duals of the mentor and mentee rows, the positive duals of each
+        constraint's cells, and the dual objective y.b."""
+        status = self._solver.Solve()
+        if status == self._pywraplp.Solver.INFEASIBLE:
+            raise Infeasible()
+        if status != self._pywraplp.Solver.OPTIMAL:
+            raise SolverStopped(f"the LP solver failed (status {status})")
+        duals = np.maximum(np.array([r.dual_value() for r in self._rows]), 0.0)
+        dual_objective = float(duals @ self._upper)
+        cell_duals: list[dict[int, float]] = []
+        for limit, cell_rows in zip(self._cells, self._cell_rows, strict=True):
+            positive = {cell: max(0.0, row.dual_value()) for cell, row in cell_rows.items()}
+            dual_objective += limit.at_most * sum(positive.values())
+            cell_duals.append({c: v for c, v in positive.items() if v > 0})
+        return duals, cell_duals, dual_objective
+
+    def values(self) -> FloatArray:
+        """The value of every column in the last solve, in the order they were added."""
+        return np.array([c.solution_value() for c in self._columns])
 
 
 def _reduced(block: FloatArray, rows: IntArray, mentor_dual: FloatArray,
@@ -382,6 +437,38 @@ def _reduced(block: FloatArray, rows: IntArray, mentor_dual: FloatArray,
     return np.where(block > 0, reduced, -np.inf)
 
 
+def _incumbent(x_lp: FloatArray, mentors: IntArray, mentees: IntArray, weights: FloatArray,
+               capacities: IntArray, n_e: int, cells: Sequence[Cells]) -> FloatArray:
+    """A pairing over the columns: the LP answer rounded down (it keeps every row, since
+    the rows have no negative entries), then the other columns greedily, the largest LP
+    value first, then the largest weight, wherever every row still has room."""
+    x = np.minimum(np.floor(x_lp + 1e-9), 1.0)
+    places = capacities.astype(np.int64) - np.bincount(mentors, weights=x,
+                                                       minlength=len(capacities)).astype(np.int64)
+    taken = np.bincount(mentees, weights=x, minlength=n_e) > 0
+    counted = _counted_cells(cells, mentors, mentees)
+    held = [dict(zip(*np.unique(c[(x > 0) & (c >= 0)], return_counts=True), strict=True))
+            for c in counted]
+    room = [{int(c): limit.at_most - int(n) for c, n in h.items()}
+            for limit, h in zip(cells, held, strict=True)]
+    order = np.lexsort((-weights, -x_lp))
+    for k in order[x[order] == 0].tolist():
+        m, e = int(mentors[k]), int(mentees[k])
+        if places[m] <= 0 or taken[e]:
+            continue
+        keys = [int(c[k]) for c in counted]
+        if any(cell >= 0 and r.get(cell, limit.at_most) <= 0
+               for cell, r, limit in zip(keys, room, cells, strict=True)):
+            continue
+        x[k] = 1.0
+        places[m] -= 1
+        taken[e] = True
+        for cell, r, limit in zip(keys, room, cells, strict=True):
+            if cell >= 0:
+                r[cell] = r.get(cell, limit.at_most) - 1
+    return x
+
+
 def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                   cells: Sequence[Cells], time_limit: float,
                   forced: tuple[int, int] | None = None, chunk: int = 256) -> Solution:
@@ -389,11 +476,11 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
 
     The LP over a growing set of columns (pairs) is priced over every pair, a chunk of
     mentors at a time: pairs whose reduced cost is positive join, until none does; the LP
-    optimum is then the LP optimum over all pairs, a bound on any pairing. A MILP over the
-    generated columns gives a pairing; when it reaches the bound it is proved optimal.
-    Otherwise every pair whose reduced cost is within the distance to the bound joins (no
-    other pair can be part of a better pairing) and the MILP runs once more; its answer is
-    then optimal, unless the time limit stopped it (its gap is reported).
+    optimum is then the LP optimum over all pairs, a bound on any pairing. The LP answer
+    rounded down and completed greedily is a first pairing; when it reaches the bound it is
+    proved optimal. Otherwise only the pairs whose reduced cost is within the distance from
+    that pairing to the bound can be part of a better one: a MILP over them (and the first
+    pairing's) gives the optimum, unless the time limit stopped it (its gap is reported).
     """
     started = time.perf_counter()
     n_m = len(capacities)
@@ -431,11 +518,12 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
     mentee_side = best_for_mentee > 0
     picked_m.append(best_row[mentee_side])
     picked_e.append(np.nonzero(mentee_side)[0].astype(np.int64))
+    forced_key = -1 if forced is None else forced[0] * n_e + forced[1]
     if forced is not None:
         picked_m.append(np.array([forced[0]], np.int64))
         picked_e.append(np.array([forced[1]], np.int64))
-    keys = np.unique(np.concatenate(picked_m) * n_e + np.concatenate(picked_e))
-    if not len(keys):
+    new = np.unique(np.concatenate(picked_m) * n_e + np.concatenate(picked_e))
+    if not len(new):
         return Solution(empty, empty, True, 0.0, "columns", 0, time.perf_counter() - started)
 
     def column_weights(keys: IntArray) -> FloatArray:
@@ -447,31 +535,18 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                 out[inside] = kept[s][mentors[inside] - s, keys[inside] % n_e]
         return out
 
-    def model(keys: IntArray) -> tuple[Any, FloatArray, list[tuple[int, IntArray]],
-                                       FloatArray]:
-        matrix, upper, quota_rows = _rows_of(keys // n_e, keys % n_e, capacities, n_e, cells)
-        lower = np.zeros(len(keys))
-        if forced is not None:
-            lower[keys == forced[0] * n_e + forced[1]] = 1.0
-        return matrix, upper, quota_rows, lower
-
-    def price(duals: FloatArray, quota_rows: list[tuple[int, IntArray]], floor: float
-              ) -> tuple[IntArray, float]:
-        """Pairs not yet columns whose reduced cost exceeds ``floor`` (the best few per
-        mentor when floor is 0, all of them otherwise), and the sum of the positive reduced
-        costs over every pair."""
-        mentor_dual, mentee_dual = duals[:n_m], duals[n_m:n_m + n_e]
-        cell_duals: list[dict[int, float]] = [{} for _ in cells]
-        at = n_m + n_e
-        for k, distinct in quota_rows:
-            values = duals[at:at + len(distinct)]
-            at += len(distinct)
-            cell_duals[k] = {int(c): float(v) for c, v in zip(distinct, values, strict=True)
-                             if v > 0}
+    def price(mentor_dual: FloatArray, mentee_dual: FloatArray,
+              cell_duals: list[dict[int, float]], floor: float) -> tuple[IntArray, float, float]:
+        """Pairs whose reduced cost exceeds ``floor`` (the best few of each mentor when
+        floor is 0, all of them otherwise); the sum of the positive reduced costs over
+        every pair but the forced one; the forced pair's reduced cost."""
         found: list[IntArray] = []
-        positive = 0.0
+        positive, forced_reduced = 0.0, 0.0
         for rows, block in blocks():
             reduced = _reduced(block, rows, mentor_dual, mentee_dual, cells, cell_duals)
+            if forced is not None and rows[0] <= forced[0] <= rows[-1]:
+                forced_reduced = float(reduced[forced[0] - rows[0], forced[1]])
+                reduced[forced[0] - rows[0], forced[1]] = -np.inf
             positive += float(np.maximum(reduced, 0.0).sum())
             if floor == 0.0:
                 k = min(COLUMNS_PER_ROUND, n_e)
@@ -481,57 +556,63 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
             else:
                 r, c = np.nonzero(reduced > floor)
                 found.append(rows[r] * n_e + c)
-        new = np.concatenate(found) if found else empty
-        return np.setdiff1d(new, keys), positive
+        return (np.concatenate(found) if found else empty), positive, forced_reduced
 
-    # Every pair is 0 or 1 (a mentee has one place), so for any duals y >= 0 no pairing is
-    # worth more than y.b plus the positive reduced costs: a bound at every round, equal to
-    # the LP optimum once no pair has a positive reduced cost.
-    bound = np.inf
+    # For duals y >= 0 and any pairing x, w.x = y.Ax + r.x <= y.b + the sum of r over the
+    # pairs of x, where r is the reduced cost: every pair is 0 or 1 (a mentee has one
+    # place), so no pairing is worth more than y.b plus the positive reduced costs (plus
+    # the forced pair's, which every pairing holds). A bound at every round, equal to the
+    # LP optimum once no pair has a positive reduced cost.
+    lp = _ColumnLP(capacities, n_e, cells)
+    keys = empty
     while True:
-        weights = column_weights(keys)
-        matrix, upper, quota_rows, lower = model(keys)
-        _, duals, x_lp = _lp(weights, matrix, upper, lower)
-        new, positive = price(duals, quota_rows, 0.0)
-        bound = min(bound, float(duals @ upper) + positive)
+        lp.add(new // n_e, new % n_e, column_weights(new),
+               (new == forced_key).astype(np.float64))
+        keys = np.concatenate([keys, new])
+        duals, cell_duals, dual_objective = lp.solve()
+        candidates, positive, forced_reduced = price(duals[:n_m], duals[n_m:], cell_duals, 0.0)
+        bound = dual_objective + positive + min(forced_reduced, 0.0)
+        new = np.setdiff1d(candidates, keys)
         if not len(new) or time.perf_counter() - started > LP_SHARE * time_limit:
             break
-        keys = np.union1d(keys, new)
-    # The LP answer rounded down keeps every row (the rows have no negative entries): a
-    # pairing to fall back on if the integer step finds none in its time.
-    fallback = np.floor(x_lp + 1e-9)
-
-    def integer_step() -> tuple[FloatArray, bool]:
-        left = max(MIN_MILP_SHARE * time_limit, time_limit - (time.perf_counter() - started))
-        try:
-            x, optimal, _, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower, left)
-        except SolverStopped:
-            return fallback, False
-        return x, optimal
-
-    x, optimal = integer_step()
+    weights = column_weights(keys)
+    x = _incumbent(lp.values(), keys // n_e, keys % n_e, weights, capacities, n_e, cells)
     found_value = float(weights @ x)
-    proved = found_value >= bound - LP_TOLERANCE
-    if not proved and optimal and np.isfinite(bound):
+    best = np.floor(bound + LP_TOLERANCE)  # the weights are whole numbers
+    proved = found_value >= best
+    if not proved:
         # Only a pair whose reduced cost is above -(bound - found - 1) can be part of a
-        # pairing worth found + 1 or more: add them all and solve once more.
-        closing, _ = price(duals, quota_rows, -(bound - found_value - 1.0) - LP_TOLERANCE)
-        if len(closing) + len(keys) <= MAX_CLOSING_COLUMNS:
-            old_keys, old_x = keys, x
-            keys = np.union1d(keys, closing)
-            weights = column_weights(keys)
-            matrix, upper, _, lower = model(keys)
-            fallback = np.zeros(len(keys))  # the pairing found so far
-            fallback[np.searchsorted(keys, old_keys)] = old_x
-            x, optimal = integer_step()
-            found_value = float(weights @ x)
-            proved = optimal
+        # pairing worth found + 1 or more: the integer step needs no other pair.
+        closing, _, _ = price(duals[:n_m], duals[n_m:], cell_duals,
+                              -(bound - found_value - 1.0) - LP_TOLERANCE)
+        if len(closing) <= MAX_CLOSING_COLUMNS:
+            held = keys[x > 0.5]
+            keys = np.union1d(np.union1d(closing, held), [forced_key] if forced else empty)
+            start = np.isin(keys, held).astype(np.float64)
+            exact = True
+        else:  # too many: the integer step over the generated columns gives a gap
+            order = np.argsort(keys)
+            keys, start, exact = keys[order], x[order], False
+        weights = column_weights(keys)
+        matrix, upper, _ = _rows_of(keys // n_e, keys % n_e, capacities, n_e, cells)
+        lower = (keys == forced_key).astype(np.float64)
+        left = max(MIN_MILP_SHARE * time_limit, time_limit - (time.perf_counter() - started))
+        x = start
+        try:
+            x_milp, optimal, _, _ = _milp(weights, matrix, upper, np.ones(len(keys)), lower,
+                                          left)
+            if float(weights @ x_milp) > float(weights @ start):
+                x = x_milp
+            proved = optimal and exact
+        except SolverStopped:
+            pass
+        found_value = float(weights @ x)
+        proved = proved or found_value >= best
     gap: float | None = 0.0 if proved else (
-        max(0.0, (np.floor(bound + LP_TOLERANCE) - found_value) / max(1.0, found_value))
-        if np.isfinite(bound) else None)
+        max(0.0, (best - found_value) / max(1.0, found_value)) if np.isfinite(bound) else None)
     chosen = x > 0.5
     return Solution((keys // n_e)[chosen], (keys % n_e)[chosen], proved, gap, "columns",
-                    len(keys), time.perf_counter() - started)
+                    len(keys), time.perf_counter() - started, float(bound))
 
 
 # -- a pairing run's view: constraints of the rules over the people of a PairSpace -------------

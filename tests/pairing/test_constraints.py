@@ -407,11 +407,11 @@ def test_a_constraint_counts_only_the_pairs_it_is_given(seed: int) -> None:
     assert value(unscoped) <= value(by_pairs)
 
 
-def test_a_column_run_stopped_before_any_integer_answer_keeps_the_rounded_lp(
+def test_a_column_run_stopped_before_any_integer_answer_keeps_its_first_pairing(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the integer step finds nothing in its time, the LP answer rounded down is the
-    pairing: every quota kept, called optimal only if it reaches the optimum, else with its
-    gap to the bound."""
+    """When the integer step finds nothing in its time, the first pairing (the LP answer
+    rounded down, completed greedily) is the answer: every quota kept, called optimal only
+    if it reaches the optimum, else with its gap to the bound."""
     rng = random.Random(77)
     c = random_cohort(rng, 20, 24)
     rules = with_constraints(rules_of(*random_rules(rng, 5), min_score=0),
@@ -436,3 +436,77 @@ def test_a_column_run_stopped_before_any_integer_answer_keeps_the_rounded_lp(
     cells = quotas.cells[0].of(found.mentors, found.mentees)
     assert np.bincount(cells).max(initial=0) <= 1
     assert len(set(found.mentees.tolist())) == len(found.mentees)
+
+
+# -- the column model's first pairing and its integer step ------------------------------------
+def _random_quota_case(seed: int, objective: str) -> tuple[Any, Any, str]:
+    """A random cohort of 20 to 30 a side, with one to three tight random quotas."""
+    rng = random.Random(3000 + seed)
+    c = random_cohort(rng, rng.randint(20, 30), rng.randint(20, 30))
+    limits = [quota("q/dept", ["mentor.department", "mentee.department"], rng.randint(1, 3)),
+              *_random_limits(rng)[: rng.randint(0, 2)]]
+    rules = with_constraints(rules_of(*random_rules(rng, 6), objective=objective, min_score=0,
+                                      default_capacity=rng.randint(1, 3)), *limits)
+    ev = evaluate(c, rules)
+    return ev, quotas_of(rules.pairing.constraints, ev.space), objective
+
+
+@pytest.mark.parametrize("objective", ["participation", "score"])
+@pytest.mark.parametrize("seed", range(12))
+def test_the_column_model_equals_the_pair_model_with_several_quotas(seed: int,
+                                                                    objective: str) -> None:
+    """Random cohorts under one to three tight quotas: the column model forms as many pairs
+    with the same total as the MILP over every pair, and says it is optimal."""
+    ev, quotas, objective = _random_quota_case(seed, objective)
+    full, full_report = assign_with_constraints(ev.space, ev.table, ev.capacities, objective,
+                                                quotas, 60, model="pairs")
+    columns, report = assign_with_constraints(ev.space, ev.table, ev.capacities, objective,
+                                              quotas, 60, model="columns")
+    assert full_report.optimal
+    assert (len(columns.mentors), columns.total) == (len(full.mentors), full.total)
+    assert report.optimal and report.gap == 0.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_column_model_keeps_a_forced_pair_and_stays_optimal(seed: int) -> None:
+    """A forced pair is part of the column model's answer, whose value equals the MILP over
+    every pair with the same pair forced."""
+    ev, quotas, objective = _random_quota_case(100 + seed, "participation")
+    weights = solver_module.weight_matrix(ev.space, ev.table, ev.capacities, objective)
+    eligible = np.argwhere(weights > 0)
+    if not len(eligible):
+        pytest.skip("no eligible pair in this draw")
+    forced = tuple(int(v) for v in eligible[len(eligible) // 2])
+    cells = list(quotas.cells)
+    try:
+        by_pairs = solver_module.solve(weights, ev.capacities, cells, 60, "pairs", forced)
+    except solver_module.Infeasible:
+        with pytest.raises(solver_module.Infeasible):
+            solver_module.solve(weights, ev.capacities, cells, 60, "columns", forced)
+        return
+    by_columns = solver_module.solve(weights, ev.capacities, cells, 60, "columns", forced)
+    assert forced in set(zip(by_columns.mentors.tolist(), by_columns.mentees.tolist(),
+                             strict=True))
+    assert by_columns.optimal
+    assert (float(weights[by_columns.mentors, by_columns.mentees].sum())
+            == float(weights[by_pairs.mentors, by_pairs.mentees].sum()))
+
+
+@pytest.mark.parametrize("start", ["nothing", "the LP rounded down"])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_poor_first_pairing_is_closed_to_the_optimum_by_the_integer_step(
+        monkeypatch: pytest.MonkeyPatch, seed: int, start: str) -> None:
+    """When the first pairing is far from the LP bound, the integer step over the pairs
+    within reach of the bound still finds the optimum of the MILP over every pair."""
+    ev, quotas, objective = _random_quota_case(200 + seed, "participation")
+    full, _ = assign_with_constraints(ev.space, ev.table, ev.capacities, objective, quotas, 60,
+                                      model="pairs")
+
+    def poor(x_lp: Any, *args: Any) -> Any:
+        return np.zeros(len(x_lp)) if start == "nothing" else np.floor(x_lp + 1e-9)
+
+    monkeypatch.setattr(solver_module, "_incumbent", poor)
+    columns, report = assign_with_constraints(ev.space, ev.table, ev.capacities, objective,
+                                              quotas, 60, model="columns")
+    assert (len(columns.mentors), columns.total) == (len(full.mentors), full.total)
+    assert report.optimal
