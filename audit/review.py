@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from audit.log import db as database
 from audit.log import store
-from audit.log.chain import Anchor, Finding, StoredRow, Verifier
+from audit.log.chain import Anchor, Finding, StoredRow
 from audit.log.entries import note_state, profile_digest
 from audit.log.errors import EntryNotFoundError
 from audit.log.kinds import (
@@ -34,7 +34,7 @@ from audit.log.kinds import (
 )
 from audit.log.store import LogFilter
 from audit.log.witness import WITNESS_ENV
-from audit.state import ProgramState, derive_state
+from audit.state import ProgramState
 from audit.state import program_state as state_of
 from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
@@ -117,6 +117,9 @@ def trust_advice(finding: Finding) -> str:
     if finding.problem == "snapshot":
         return ("The chain itself checks out; the kept profile named above is not to be "
                 "trusted, and `tandem audit show` reads it as altered.")
+    if finding.problem == "state":
+        return ("The chain itself checks out; the kept state of the program (a cache) was "
+                "replaced by a fold of the log from entry 1, which the next command reads.")
     if finding.problem == "note":
         return ("The chain itself checks out; the kept note named above is not to be "
                 "trusted, and `tandem audit show` reads it as altered.")
@@ -156,26 +159,6 @@ def _witness_heads() -> list[Anchor]:
     if witness and Path(witness).exists():  # not yet written: it lists no head
         heads, _ = anchors(Path(witness), Path(key) if key else None)
     return heads
-
-
-def _check(conn: Connection, upto: int | None) -> Finding | None:
-    """The first break of the chain up to entry ``upto`` (None: the whole log), checked
-    against the witness and key of TANDEM_WITNESS and TANDEM_PUBLIC_KEY when set."""
-    witness = os.environ.get(WITNESS_ENV) or None
-    heads = _witness_heads()
-    if upto is not None:
-        heads = [h for h in heads if h.seq <= upto]
-    verifier = Verifier(store.rules_text_ok(conn), anchors=heads,
-                        witnessed=witness is not None and upto is None,
-                        snapshots=lambda digest: store.snapshot_digests(conn, digest),
-                        notes=store.notes(conn))
-    with closing(store.iter_rows(conn)) as rows:
-        for row in rows:
-            if upto is not None and row.seq > upto:
-                break
-            if verifier.feed(row):
-                return verifier.finding
-    return verifier.finish().finding if upto is None else None
 
 
 def _subjects(doc: Mapping[str, Any]) -> list[str]:
@@ -351,25 +334,30 @@ def _people(conn: Connection, run_doc: Mapping[str, Any], people: list[str]
 
 
 def status(db_url: str | None) -> ProgramState:
-    """The active pairs and the free people, derived from the whole log, unchecked (see
-    ``status_checked``)."""
+    """The program's state (the kept state and the fold of the entries after it,
+    `audit.state.folded`), unchecked (see ``status_checked``)."""
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            return derive_state(store.state_docs(conn))
+            return state_of(conn)
     finally:
         db.dispose()
 
 
 def status_checked(db_url: str | None) -> Checked:
-    """The active pairs and the free people, derived from the whole log, and the first break
-    of the chain."""
+    """The program's state, and the first break found by a check whose cost follows the
+    entries folded, plus a constant: each entry folded after the kept state (all of them
+    when none is kept) as `verify` checks it, the kept state's entry, the head, and the
+    witness's last head (TANDEM_WITNESS)."""
+    from audit.state import folded
+
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            finding = _check(conn, None)
-            state: ProgramState = derive_state(store.state_docs(conn))
-            return Checked(state, finding)
+            now = folded(conn)
+            found = [f for f in (_check_shown(conn, [now.kept] if now.kept else []),
+                                 now.finding) if f is not None]
+            return Checked(now.state, min(found, key=lambda f: f.seq) if found else None)
     finally:
         db.dispose()
 

@@ -39,11 +39,15 @@ the commands saw when they wrote it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from audit.log.kinds import KIND_OUTCOME, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from engine.program.events import (
@@ -62,7 +66,10 @@ from engine.rules.history import PairRecord, Standing
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from audit.log.chain import Finding, StoredRow
+
 FORMING = (KIND_PAIR, KIND_REASSIGNMENT)
+_T = TypeVar("_T")
 Couple = tuple[str, str]
 
 
@@ -310,6 +317,15 @@ def busy_people(rows: Iterable[tuple[str, str | None, str | None]]) -> frozenset
     return frozenset(p for key, n in active.items() if n > 0 for p in key)
 
 
+def _make(cls: Callable[..., _T], values: Sequence[Any]) -> _T:
+    return cls(*values)
+
+
+def _values(item: Any) -> list[Any]:
+    """A dataclass's field values, in the order its constructor takes them."""
+    return [getattr(item, f.name) for f in fields(item)]
+
+
 class _Fold:
     """The state being folded: one method per kind of entry."""
 
@@ -458,6 +474,53 @@ class _Fold:
                     person, self.roles.get(person, ""), "completed",
                     f"the pair with {other} ended with its outcome ({result})", seq)
 
+    def dump(self) -> dict[str, Any]:
+        """The fold as plain JSON values: `restore` gives it back exactly. Each dataclass is
+        a list of its fields' values, in order; a mapping keyed by its values' own fields is
+        a list of those values, in insertion order."""
+        return {"active": [_values(p) for p in self.active.values()],
+                "roles": dict(self.roles),
+                "last_unpaired": {person: {k: doc[k] for k in ("reason", "why", "seq")
+                                           if k in doc}
+                                  for person, doc in self.last_unpaired.items()},
+                "proposals": [[*_values(p)[:-2], [_values(x) for x in p.pairs], p.vouched]
+                              for p in self.proposals.values()],
+                "runs": [[run, dict(doc)] for run, doc in self.runs.items()],
+                "closed": dict(self.closed),
+                "separations": [_values(s) for s in self.separations],
+                "history": [[*key, _values(r)] for key, r in self.history.items()],
+                "freed_by": dict(self.freed_by),
+                "freed": [_values(f) for f in self.freed.values()],
+                "withdrawn": [_values(w) for w in self.withdrawn.values()],
+                "ended": [_values(e) for e in self.ended],
+                "outcomes": [[*_values(o)[:-1], list(o.superseded)]
+                             for o in self.outcomes.values()]}
+
+    @classmethod
+    def restore(cls, data: Mapping[str, Any]) -> _Fold:
+        """The fold that `dump` gave ``data``."""
+        fold = cls()
+        fold.active = {(p.mentor, p.mentee): p for p in (ActivePair(*v) for v in data["active"])}
+        fold.roles = dict(data["roles"])
+        fold.last_unpaired = dict(data["last_unpaired"])
+        fold.proposals = {}
+        for *head, pairs, vouched in data["proposals"]:
+            proposal = _make(Proposal, [*head, tuple(ActivePair(*v) for v in pairs), vouched])
+            fold.proposals[proposal.run] = proposal
+        fold.runs = {str(run): doc for run, doc in data["runs"]}
+        fold.closed = dict(data["closed"])
+        fold.separations = [Ended(*v) for v in data["separations"]]
+        fold.history = {(m, e): PairRecord(*v) for m, e, v in data["history"]}
+        fold.freed_by = dict(data["freed_by"])
+        fold.freed = {f.id: f for f in (FreePerson(*v) for v in data["freed"])}
+        fold.withdrawn = {w.person: w for w in (Withdrawn(*v) for v in data["withdrawn"])}
+        fold.ended = [EndedPair(*v) for v in data["ended"]]
+        fold.outcomes = {}
+        for *head, superseded in data["outcomes"]:
+            outcome = _make(OutcomeState, [*head, tuple(superseded)])
+            fold.outcomes[(outcome.mentor, outcome.mentee)] = outcome
+        return fold
+
     def state(self) -> ProgramState:
         taken = {p for key in self.active for p in key}
         taken.update(p for prop in self.proposals.values() for pair in prop.pairs
@@ -485,12 +548,123 @@ class _Fold:
                             dict(self.withdrawn), tuple(self.ended), dict(self.outcomes))
 
 
-def program_state(conn: Connection) -> ProgramState:
-    """The program's state now: the fold of the whole log, read in the caller's
-    transaction."""
-    from audit.log import store  # the database code loads only when a reader needs it
+# A read that folds this many entries or more after the kept state keeps the state it
+# reached (`audit.log.kept`): reads then fold fewer than this many, whatever the log's size.
+KEEP_AFTER = 500
+_FORMAT = "1"  # the layout of `_Fold.dump`; with the digest below, the fold's version
 
-    return derive_state(store.all_docs(conn))
+
+@cache
+def fold_version() -> str:
+    """What a kept state must have been folded by: the dump's layout, and a digest of this
+    module and of the entry schemas (which decide which entries are folded). A kept state
+    of any other version is ignored and rebuilt."""
+    from engine.base.resources import schemas_dir
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted((schemas_dir() / "entries").glob("*.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{_FORMAT}:{digest.hexdigest()[:40]}"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The state now, how it was reached, and the check of the entries folded to reach it.
+
+    ``kept``: the entry the kept state was folded up to (0: folded from entry 1); ``tail``:
+    how many entries were folded after it; ``head``: the last entry; ``finding``: the first
+    of those entries that does not check out (`audit.log.kept.tail`)."""
+
+    state: ProgramState
+    kept: int
+    tail: int
+    head: int
+    finding: Finding | None
+
+
+def folded(conn: Connection) -> Folded:
+    """The program's state in the caller's transaction: the kept state when its entry still
+    has the hash it recorded, plus the fold of the entries after it; the whole log folded
+    otherwise. A long tail leaves a newer kept state behind (`KEEP_AFTER`)."""
+    from audit.log import kept as cache
+
+    version = fold_version()
+    found, stale = cache.load(conn, version)
+    fold: _Fold | None = None
+    if found is not None:
+        try:
+            fold = _Fold.restore(json.loads(found.text))
+        except (ValueError, TypeError, KeyError, IndexError):
+            fold, stale = None, True
+    start = found.head if fold is not None and found is not None else cache.empty_head()
+    fold = fold or _Fold()
+    rows = cache.tail(conn, start)
+    for doc in rows.docs:
+        fold.feed(doc)
+    if rows.finding is None and (rows.count >= KEEP_AFTER or (stale and rows.count)):
+        done = fold
+        cache.keep(conn, rows.head, version,
+                   lambda: json.dumps(done.dump(), separators=(",", ":")), stale=stale)
+    return Folded(fold.state(), start.seq, rows.count, rows.head.seq, rows.finding)
+
+
+def program_state(conn: Connection) -> ProgramState:
+    """The program's state now, read in the caller's transaction: the kept state and the
+    fold of the entries after it (`folded`), the same as the fold of the whole log."""
+    return folded(conn).state
+
+
+class KeptStateCheck:
+    """`tandem audit verify`'s check of the kept state: fed every entry in order (after the
+    chain checked it), it folds from scratch and compares the fold, at the kept state's
+    entry, with what is kept. ``finding``: the kept state disagrees with the log (it is
+    then rebuilt by the next read)."""
+
+    def __init__(self, kept: Mapping[str, Any] | None) -> None:
+        self._kept = kept if kept and kept["version"] == fold_version() else None
+        self._head = ((int(self._kept["seq"]), str(self._kept["entry_hash"])) if self._kept
+                      else (0, ""))
+        self._fresh = ""
+        self._fold = _Fold()
+        self.finding: Finding | None = None
+        self.checked = False
+
+    def feed(self, row: StoredRow) -> None:
+        if self._kept is None:
+            return
+        self._fold.feed(json.loads(row.entry))
+        if row.seq == self._kept["seq"]:
+            if row.entry_hash == self._kept["entry_hash"]:
+                self._compare()  # else it is stale: readers ignore it
+            self._kept = None
+
+    def _compare(self) -> None:
+        assert self._kept is not None
+        self.checked = True
+        self._fresh = json.dumps(self._fold.dump(), separators=(",", ":"))
+        fresh = json.loads(self._fresh)
+        try:
+            same = json.loads(self._kept["state"]) == fresh
+        except ValueError:
+            same = False
+        if not same:
+            from audit.log.chain import Finding as Found
+
+            self.finding = Found(int(self._kept["seq"]), "state",
+                                 f"the program's state kept at entry {self._kept['seq']} "
+                                 "(table audit_state) is not the fold of the log up to that "
+                                 "entry: it was changed behind Tandem's back, or a fold of "
+                                 "this version wrote it wrongly")
+        self._kept = None
+
+    def repair(self, conn: Connection) -> None:
+        """Replace the kept state that disagrees with the fold from scratch (once the
+        reading transaction has ended)."""
+        from audit.log import kept as cache
+        from audit.log.chain import Head
+
+        fresh = self._fresh
+        cache.keep(conn, Head(*self._head), fold_version(), lambda: fresh, stale=True)
 
 
 def kept_profiles(conn: Connection, state: ProgramState) -> dict[str, dict[str, Any]]:

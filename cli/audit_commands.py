@@ -192,6 +192,8 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
     With --witness, every head the witness lists must still be in the chain, unchanged,
     and the chain must end at a head it lists: a rewrite, a truncation or an appended
     forgery is caught. With --public-key, every witness line must be signed by that key.
+    The program's state kept for fast reads is compared with a fold of the log from entry
+    1; one that disagrees is reported and rebuilt.
 
     \b
     Examples:
@@ -201,11 +203,13 @@ def verify_command(expect_head: Head | None, witness: Path | None, public_key: P
       tandem audit verify --db postgresql+psycopg://hr@db/tandem --format json
     """
     from audit.log.verify import verify
+    from audit.state import KeptStateCheck
 
     if public_key and not witness:
         raise click.UsageError("--public-key checks the witness's signatures: give "
                                "--witness FILE too")
-    report = verify(db_url, expect_head, witness=witness, public_key=public_key)
+    report = verify(db_url, expect_head, witness=witness, public_key=public_key,
+                    state_check=KeptStateCheck)
     if fmt == "json":
         from cli.render import print_json
 

@@ -31,7 +31,7 @@ _GROUPS = {KIND_RUN: IN_RUN,
 _MEMBERS = {member for members in _GROUPS.values() for member in members}
 
 Problem = Literal["order", "link", "content", "index", "run", "rules", "snapshot", "head",
-                  "witness", "signature", "entry", "note"]
+                  "witness", "signature", "entry", "note", "state"]
 _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 

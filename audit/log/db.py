@@ -44,6 +44,11 @@ MAX_LOCK_TIMEOUT = 86400.0  # a day: longer is a mistake, and overflows the driv
 SchemaState = Literal["empty", "current", "old"]
 # Where store.append leaves (seq, entry_hash, at, actor) of the new head for the witness.
 APPENDED = "tandem_appended_head"
+# Where a reader leaves work for after its transaction: each callable runs, best effort, in
+# a short write transaction that takes the writers' lock only if it is free (the kept state,
+# `audit.log.kept.keep`).
+AFTER_READ = "tandem_after_read"
+AFTER_READ_WAIT = 0.2  # seconds such work waits for the lock on SQLite before giving up
 
 
 class DatabaseRefusedError(AuditError):
@@ -168,12 +173,43 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A read-only transaction that sees one consistent state of the log."""
+        """A read-only transaction that sees one consistent state of the log. Work the
+        reader left under AFTER_READ runs once it has ended (``_after_read``)."""
         with self.connect() as conn, self.errors():
             if self.dialect == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
+            work = conn.info.pop(AFTER_READ, None)
+        if work and not self.read_only:
+            self._after_read(work)
+
+    def _after_read(self, work: list[Any]) -> None:
+        """Run each callable in one write transaction holding the writers' lock, if it is
+        free now; give up quietly otherwise (it is a cache). A connection of its own: the
+        reader's may carry streaming options."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            with self.connect() as conn:
+                self._run_after_read(conn, work)
+        except (SQLAlchemyError, DatabaseUnavailableError) as exc:
+            import structlog
+
+            structlog.get_logger("tandem.audit").info(
+                "work after a read not done", reason=str(exc).strip().splitlines()[0])
+
+    def _run_after_read(self, conn: Connection, work: list[Any]) -> None:
+        if self.dialect == "sqlite":
+            with conn.begin():
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(AFTER_READ_WAIT * 1000)}")
+        conn.execution_options(tandem_write=True)
+        with conn.begin():
+            if self.dialect == "postgresql":
+                conn.execute(select(schema.head_lock.c.id).where(schema.head_lock.c.id == 1)
+                             .with_for_update(nowait=True))
+            for job in work:
+                job(conn)
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:

@@ -3,8 +3,11 @@ owns nothing.
 
 The role may read every audit table, insert into the log, the rules texts, the snapshots
 and the notes, and lock the writers' row; it may not update, delete, truncate, alter or drop
-anything, nor switch the triggers off (only an owner or a superuser can). Run it as the
-owner of the tables, after `tandem db upgrade`.
+anything, nor switch the triggers off (only an owner or a superuser can). The one exception
+is the kept state (``audit_state``), a cache of the fold that readers replace (INSERT and
+DELETE): changing it behind Tandem's back misleads reads until `tandem audit verify`, which
+compares it with the log, reports and rebuilds it. Run it as the owner of the tables, after
+`tandem db upgrade`.
 
 A role that is, or can become, the owner of the tables (or of their schema) or a superuser
 is refused: a member of such a role (``pg_has_role(..., 'MEMBER')``, directly or through
@@ -44,12 +47,14 @@ class GrantReport:
 
 def statements(role: str, schema_name: str) -> list[str]:
     """The SQL that gives ``role`` (already quoted) exactly what Tandem needs."""
-    every = ", ".join((*TABLES, schema.head_lock.name, "alembic_version"))
+    every = ", ".join((*TABLES, schema.state.name, schema.head_lock.name, "alembic_version"))
     return [
         f"REVOKE ALL ON {every} FROM {role}",
         f"GRANT USAGE ON SCHEMA {schema_name} TO {role}",
         f"GRANT SELECT, INSERT ON {', '.join(TABLES)} TO {role}",
         f"GRANT SELECT ON alembic_version TO {role}",
+        # The kept state is a cache of the fold (`audit.log.kept`), replaced whole.
+        f"GRANT SELECT, INSERT, DELETE ON {schema.state.name} TO {role}",
         # SELECT ... FOR UPDATE needs UPDATE on one column; the lock row's trigger refuses
         # any real UPDATE.
         f"GRANT SELECT, UPDATE (id) ON {schema.head_lock.name} TO {role}",

@@ -7,6 +7,10 @@ INSERT that is not the next entry linked to the head).
 can be erased. ``audit_note`` keeps the free-text notes of check-ins and outcomes, outside
 the chain too, so that they can be erased; the chain holds a salted digest of each.
 ``audit_head_lock`` holds one row that writers lock on PostgreSQL.
+``audit_state`` keeps the program's state folded up to one entry (its seq and entry_hash),
+so that a read folds only the entries after it (`audit.state.folded`). A cache, not a
+record: it holds nothing the log does not give, and is replaced whole; a row whose entry no
+longer has that hash, or made by another version of the fold, is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
 # Schema revisions, oldest first, as named by the files in audit/log/migrations/versions.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD = REVISIONS[-1]
 
 metadata = MetaData()
@@ -62,4 +66,13 @@ note = Table(
 head_lock = Table(
     "audit_head_lock", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
+)
+
+state = Table(
+    "audit_state", metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("version", String(80), nullable=False),
+    Column("state", Text, nullable=False),
 )

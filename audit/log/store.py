@@ -1,5 +1,6 @@
 """Reading and appending rows of the audit tables. Every function takes an open connection;
-``audit.log.db`` decides the transaction and the lock. Never an UPDATE or a DELETE."""
+``audit.log.db`` decides the transaction and the lock. Never an UPDATE or a DELETE (the
+kept state, a cache outside the chain, is replaced in `audit.log.kept`)."""
 
 from __future__ import annotations
 
@@ -169,6 +170,13 @@ def iter_selected(conn: Connection, where: LogFilter) -> Generator[StoredRow, No
         query = query.limit(where.limit)
     for row in conn.execution_options(yield_per=_BATCH).execute(query):
         yield _stored(row)
+
+
+def rows_after(conn: Connection, seq: int) -> list[StoredRow]:
+    """The entries after entry ``seq``, oldest first. Not streamed: read inside a writer's
+    transaction too."""
+    query = select(*_ROW_COLUMNS).where(_LOG.c.seq > seq).order_by(_LOG.c.seq)
+    return [_stored(row) for row in conn.execute(query)]
 
 
 def row_at(conn: Connection, seq: int) -> StoredRow | None:

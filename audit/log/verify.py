@@ -3,17 +3,29 @@ a head given with --expect-head, and every head a witness file lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from audit.log import db as database
-from audit.log import store
-from audit.log.chain import Anchor, Finding, Head, Verifier, VerifyReport, check_row
+from audit.log import kept, store
+from audit.log.chain import (
+    Anchor,
+    Finding,
+    Head,
+    StoredRow,
+    Verifier,
+    VerifyReport,
+    check_row,
+)
 from audit.log.entries import GENESIS
 from audit.log.errors import NoAuditLogError
 from audit.log.witness import load_public_key, read_heads, signature_problem
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def anchors(witness: Path | None, public_key: Path | None) -> tuple[list[Anchor], str | None]:
@@ -28,11 +40,27 @@ def anchors(witness: Path | None, public_key: Path | None) -> tuple[list[Anchor]
         key.name if key else None)
 
 
+class StateCheck(Protocol):
+    """What verify also feeds every entry that checks out (`audit.state.KeptStateCheck`):
+    ``finding`` when the kept state disagrees with the log; ``repair`` replaces it."""
+
+    finding: Finding | None
+
+    def feed(self, row: StoredRow) -> None: ...
+
+    def repair(self, conn: Connection) -> None: ...
+
+
 def verify(db_url: str | None, expected_head: Head | None = None, *,
-           witness: Path | None = None, public_key: Path | None = None) -> VerifyReport:
+           witness: Path | None = None, public_key: Path | None = None,
+           state_check: Callable[[dict[str, Any] | None], StateCheck] | None = None
+           ) -> VerifyReport:
     """Read every entry in seq order and report the first one whose order, link or content
     is wrong; with ``expected_head`` or ``witness``, also a truncated, rewritten or forged
-    tail. With ``public_key``, every witness line must be signed by it."""
+    tail. With ``public_key``, every witness line must be signed by it. ``state_check``,
+    given the kept state's row (`audit.log.kept.stored`), folds the entries as they go by
+    and compares the fold with the kept state; one that disagrees is reported (after any
+    break of the chain) and replaced."""
     heads, key_name = anchors(witness, public_key)
     verifier = Verifier({}, expected_head, anchors=heads, witnessed=witness is not None)
     try:
@@ -47,13 +75,20 @@ def verify(db_url: str | None, expected_head: Head | None = None, *,
                                 witnessed=witness is not None,
                                 snapshots=lambda digest: store.snapshot_digests(conn, digest),
                                 notes=store.notes(conn))
+            check = state_check(kept.stored(conn)) if state_check else None
             with closing(store.iter_rows(conn)) as rows:
                 for row in rows:
                     if verifier.feed(row):
                         break
+                    if check is not None:
+                        check.feed(row)
+            report = verifier.finish()
+            if report.finding is None and check is not None and check.finding is not None:
+                report = replace(report, finding=check.finding)
+                check.repair(conn)
     finally:
         db.dispose()
-    return _report(verifier.finish(), heads, key_name)
+    return _report(report, heads, key_name)
 
 
 def _report(report: VerifyReport, heads: list[Anchor], key_name: str | None) -> VerifyReport:
