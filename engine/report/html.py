@@ -1,5 +1,8 @@
 """The report as one self-contained HTML page: Report in, text out (Jinja2, autoescaped).
 
+The page is made as a stream of pieces (``render_pieces``, Jinja2's ``Template.generate``),
+so that the command writes it to the file as it is made and never holds the whole page.
+
 The page has inline CSS and inline SVG charts, no script and no external URL; a
 Content-Security-Policy forbids any request, so it opens the same from a USB stick with no
 network. Every value from the log is escaped as text.
@@ -7,6 +10,7 @@ network. Every value from the log is escaped as text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -16,9 +20,10 @@ from engine.base.resources import templates_dir
 from engine.base.spreadsheet import html_text
 from engine.fairness import FOUR_FIFTHS
 from engine.fairness.figures import ALPHA, CONFIDENCE
-from engine.report.model import Report
+from engine.report.model import TIMELINE_CHECKINS, Report
 
 TEMPLATE = "report.html.j2"
+PIECE = 1 << 16  # characters gathered before a piece of the page is handed on
 
 
 def _percent(value: Any) -> str:
@@ -52,8 +57,25 @@ def environment() -> Environment:
     return env
 
 
-def render_html(report: Report) -> str:
-    """The whole page."""
+def render_pieces(report: Report) -> Iterator[str]:
+    """The page in order, in pieces of about ``PIECE`` characters, each made when it is
+    asked for: the caller writes one before the next is made."""
     template = environment().get_template(TEMPLATE)
-    return template.render(report=report, four_fifths=FOUR_FIFTHS, too_small=report.min_group,
-                           alpha=ALPHA, confidence=CONFIDENCE)
+    gathered: list[str] = []
+    size = 0
+    for part in template.generate(report=report, four_fifths=FOUR_FIFTHS,
+                                  too_small=report.min_group, alpha=ALPHA,
+                                  confidence=CONFIDENCE, timeline_checkins=TIMELINE_CHECKINS):
+        gathered.append(part)
+        size += len(part)
+        if size >= PIECE:
+            yield "".join(gathered)
+            gathered.clear()
+            size = 0
+    if gathered:
+        yield "".join(gathered)
+
+
+def render_html(report: Report) -> str:
+    """The whole page, as one text (for tests and small pages; the command streams)."""
+    return "".join(render_pieces(report))
