@@ -11,6 +11,7 @@ network. Every value from the log is escaped as text.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -40,12 +41,21 @@ def _p(value: Any) -> str:
     return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
+@lru_cache(maxsize=1 << 14)
+def _inert_text(value: str) -> Markup:
+    # A large log repeats its texts (rule titles, reasons' because, evidence keys, actors):
+    # each is neutralised once. Bounded, so memory is too.
+    return Markup(html_text(value))
+
+
 def _inert(value: Any) -> Any:
     """Every value the page prints goes through the one neutraliser: markup escaped,
     controls shown as escapes, bidi text isolated in a <bdi>. Markup made by the template
     itself (the charts) stays as it is."""
     if isinstance(value, Markup) or value is None or isinstance(value, int | float):
         return value
+    if type(value) is str:
+        return _inert_text(value)
     return Markup(html_text(value))
 
 

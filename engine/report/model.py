@@ -437,27 +437,28 @@ def _in_scope(doc: Mapping[str, Any], inp: ReportInput, run_ids: set[str],
 
 def checkin_summary(checkins: Sequence[Mapping[str, Any]]) -> CheckinSummary:
     """Check-in entries counted by month (of the entry) and by rating."""
-    months: dict[str, list[Any]] = {}
+    months: dict[str, tuple[list[int], set[tuple[Any, Any]]]] = {}
     ratings: dict[str, int] = {}
+    everyone: set[tuple[Any, Any]] = set()
+    seqs = [int(d.get("seq", 0)) for d in checkins]
     for doc in checkins:
-        months.setdefault(str(doc.get("at", ""))[:7], []).append(doc)
-        rating = text(doc.get("rating"))
-        ratings[rating] = ratings.get(rating, 0) + 1
+        given, pairs = months.setdefault(str(doc.get("at", ""))[:7], ([], set()))
+        couple = (doc.get("mentor"), doc.get("mentee"))
+        pairs.add(couple)
+        everyone.add(couple)
+        rating = doc.get("rating")
+        given.append(rating if isinstance(rating, int) and not isinstance(rating, bool) else 0)
+        ratings[text(rating)] = ratings.get(text(rating), 0) + 1
     rows = []
-    for month, docs in sorted(months.items()):
-        given = [d["rating"] for d in docs if isinstance(d.get("rating"), int)
-                 and not isinstance(d.get("rating"), bool)]
-        rows.append(CheckinMonth(
-            month, len(docs), len({(text(d.get("mentor")), text(d.get("mentee"))) for d in docs}),
-            f"{sum(given) / len(given):.2f}" if given else "",
-            sum(1 for r in given if r <= 2)))
+    for month, (given, pairs) in sorted(months.items()):
+        known = [r for r in given if r]
+        rows.append(CheckinMonth(month, len(given), len(pairs),
+                                 f"{sum(known) / len(known):.2f}" if known else "",
+                                 sum(1 for r in known if r <= 2)))
     order = [str(r) for r in range(1, 6)]
     return CheckinSummary(
-        count=len(checkins),
-        pairs=len({(text(d.get("mentor")), text(d.get("mentee"))) for d in checkins}),
-        first_seq=min((int(d.get("seq", 0)) for d in checkins), default=0),
-        last_seq=max((int(d.get("seq", 0)) for d in checkins), default=0),
-        months=tuple(rows),
+        count=len(checkins), pairs=len(everyone), first_seq=min(seqs, default=0),
+        last_seq=max(seqs, default=0), months=tuple(rows),
         ratings=tuple((r, ratings[r]) for r in [*order, *sorted(set(ratings) - set(order))]
                       if r in ratings))
 
