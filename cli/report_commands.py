@@ -70,22 +70,23 @@ def report(db_url: str | None, runs: tuple[str, ...], since: datetime | None,
     from audit.report import gather_report
     from cli.folder import program_calendar
     from cli.outfile import check_target, output
-    from engine.report.html import render_html
+    from engine.report.html import render_pieces
 
     protected = database_files(resolve_url(db_url))
     check_target(out, protected)
     made = gather_report(db_url, runs, since.date() if since else None, witness=witness,
                          public_key=public_key, min_group=max(min_group, _smallest_group()),
                          calendar=program_calendar(), today=today.date() if today else None)
-    page = render_html(made)
     with output(out, protected) as stream:
-        stream.write(page)
+        for piece in render_pieces(made):
+            stream.write(piece)
     chain = ("chain intact" if made.chain.ok else
              f"CHAIN BROKEN at entry {made.chain.finding_seq}")
     found = sum(len(r.fairness.disadvantages) for r in made.runs if r.fairness)
     chance = sum(len(r.fairness.chance_flags) for r in made.runs if r.fairness)
+    events = len(made.timeline) + (made.checkins.count if made.checkins else 0)
     click.echo(f"Wrote {out}: {len(made.runs)} run{'' if len(made.runs) == 1 else 's'}, "
-               f"{len(made.timeline)} lifecycle events, {found} significant disadvantage"
+               f"{events} lifecycle events, {found} significant disadvantage"
                f"{'' if found == 1 else 's'} and {chance} flag{'' if chance == 1 else 's'} "
                f"that could be chance; {chain}.", err=True)
     if not made.chain.ok:

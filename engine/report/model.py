@@ -27,6 +27,10 @@ ERASURE = "erasure"
 LIFECYCLE = (SEPARATION, REASSIGNMENT, DECISION, APPROVAL, REJECTION, CHECKIN, OUTCOME, ERASURE)
 PAIR_KINDS = (PAIR, REASSIGNMENT)
 PLAN, VISIT, UNMET = "my_job_day_run", "my_job_day", "my_job_day_unmet"
+# Check-ins the timeline lists one by one; beyond this many in scope, it summarises them by
+# month and rating (every one stays in `tandem audit export` and the workbook), so that the
+# page of a large program stays readable and its size bounded.
+TIMELINE_CHECKINS = 1_000
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,27 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class CheckinMonth:
+    month: str  # YYYY-MM of the entry
+    checkins: int
+    pairs: int  # distinct pairs with a check-in that month
+    mean_rating: str
+    low: int  # ratings of 1 or 2
+
+
+@dataclass(frozen=True)
+class CheckinSummary:
+    """The check-ins in scope, when too many to list: counts by month and by rating."""
+
+    count: int
+    pairs: int
+    first_seq: int
+    last_seq: int
+    months: tuple[CheckinMonth, ...]
+    ratings: tuple[tuple[str, int], ...]  # (rating, check-ins), 1 to 5 then any other
+
+
+@dataclass(frozen=True)
 class Glance:
     runs: int
     active_pairs: int
@@ -214,6 +239,9 @@ class Report:
     programs: tuple[str, ...] = ()  # the program names the entries record, in order
     min_group: int = TOO_SMALL
     due: DueReport | None = None  # what `tandem due` lists, of the whole log
+    # Set when the check-ins in scope are more than TIMELINE_CHECKINS: the timeline then
+    # lists every other event, and this summary stands for the check-ins.
+    checkins: CheckinSummary | None = None
 
 
 # -- small formatting helpers -----------------------------------------------------------------
@@ -411,6 +439,34 @@ def _in_scope(doc: Mapping[str, Any], inp: ReportInput, run_ids: set[str],
     return bool(named & people or runs & run_ids)
 
 
+def checkin_summary(checkins: Sequence[Mapping[str, Any]]) -> CheckinSummary:
+    """Check-in entries counted by month (of the entry) and by rating."""
+    months: dict[str, tuple[list[int], set[tuple[Any, Any]]]] = {}
+    ratings: dict[str, int] = {}
+    everyone: set[tuple[Any, Any]] = set()
+    seqs = [int(d.get("seq", 0)) for d in checkins]
+    for doc in checkins:
+        given, pairs = months.setdefault(str(doc.get("at", ""))[:7], ([], set()))
+        couple = (doc.get("mentor"), doc.get("mentee"))
+        pairs.add(couple)
+        everyone.add(couple)
+        rating = doc.get("rating")
+        given.append(rating if isinstance(rating, int) and not isinstance(rating, bool) else 0)
+        ratings[text(rating)] = ratings.get(text(rating), 0) + 1
+    rows = []
+    for month, (given, pairs) in sorted(months.items()):
+        known = [r for r in given if r]
+        rows.append(CheckinMonth(month, len(given), len(pairs),
+                                 f"{sum(known) / len(known):.2f}" if known else "",
+                                 sum(1 for r in known if r <= 2)))
+    order = [str(r) for r in range(1, 6)]
+    return CheckinSummary(
+        count=len(checkins), pairs=len(everyone), first_seq=min(seqs, default=0),
+        last_seq=max(seqs, default=0), months=tuple(rows),
+        ratings=tuple((r, ratings[r]) for r in [*order, *sorted(set(ratings) - set(order))]
+                      if r in ratings))
+
+
 # -- the whole report ---------------------------------------------------------------------------
 
 def _plans(inp: ReportInput) -> tuple[PlanSection, ...]:
@@ -464,6 +520,10 @@ def build_report(inp: ReportInput) -> Report:
     for d in lifecycle:
         kinds[str(d["kind"])] = kinds.get(str(d["kind"]), 0) + 1
     outcomes = [d for d in lifecycle if d.get("kind") == OUTCOME]
+    summary = None
+    if kinds.get(CHECKIN, 0) > TIMELINE_CHECKINS:
+        summary = checkin_summary([d for d in lifecycle if d.get("kind") == CHECKIN])
+        lifecycle = [d for d in lifecycle if d.get("kind") != CHECKIN]
     plans = _plans(inp)
     glance = Glance(runs=len(sections), active_pairs=inp.active_pairs,
                     separations=kinds.get(SEPARATION, 0),
@@ -485,6 +545,7 @@ def build_report(inp: ReportInput) -> Report:
         outcomes=_outcomes(results, chosen, inp) if results else None,
         outcome_count=len(results), kinds=kinds, plans=plans, min_group=inp.min_group,
         due=inp.due,
+        checkins=summary,
         programs=tuple(dict.fromkeys(str(d["program"]) for d in inp.entries
                                      if isinstance(d.get("program"), str))))
 
