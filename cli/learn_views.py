@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from cli.render import cell, console, safe
+from cli.render import cell, console, lines_cell, safe
 
 
 def _pct(rate: float | None) -> str:
@@ -63,10 +63,10 @@ def _criteria_table(title: str, rows: Sequence[Mapping[str, Any]]) -> Table:
                    "p adj.", "Evidence"):
         table.add_column(column, justify="left" if column == "Evidence" else "right")
     for row in rows:
-        name = " = ".join([row["criterion"], *row["aliases"]])
+        name = [" = ".join([row["criterion"], *row["aliases"]])]
         if row.get("refinements"):
-            name += "\nrefined by " + ", ".join(r["criterion"] for r in row["refinements"])
-        table.add_row(cell(name), _group(row["with"]), _group(row["without"]),
+            name.append("refined by " + ", ".join(r["criterion"] for r in row["refinements"]))
+        table.add_row(lines_cell(name), _group(row["with"]), _group(row["without"]),
                       _unadjusted(row), _odds(row["adjusted"]),
                       _p(row["adjusted"]["p_adjusted"] if row["adjusted"] else None),
                       _evidence(row))

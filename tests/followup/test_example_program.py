@@ -93,6 +93,9 @@ def test_insights_and_compare_print_for_people_on_the_example(sqlite_url, tmp_pa
     assert "The rules in force (confirmatory)" in lines
     assert "Other traits (exploratory: ideas to test, not findings)" in lines
     assert "Recommendations (never applied automatically):" in lines
+    # a nested criterion is named under its row, on a line of its own
+    assert any("refined by culture/same-job-family" in line for line in lines)
+    assert "\\x0a" not in shown.stdout
     new = tmp_path / "new"
     shutil.copytree(rules_dir(), new)
     culture = new / "culture.yaml"
