@@ -21,7 +21,7 @@ from engine.evaluation.scoring import OutcomeTable
 from engine.pairing import assignment
 from engine.pairing.assignment import Assignment, assign, assign_auto, assign_by_classes
 from engine.pairing.classes import candidates_by_class, classes_of
-from engine.pairing.transport import check, expand, solve_flow
+from engine.pairing.transport import check, expand, solve_flow, solve_priced
 from engine.rules.conditions import Test
 from engine.rules.history import PairRecord, Standing
 from engine.rules.ruleset import Settings
@@ -82,6 +82,35 @@ def test_class_path_matches_the_dense_solver(seed: int, n_mentors: int, n_mentee
     _valid(found, space, table, capacities)
     assert (len(found.mentors), found.total) == (len(dense.mentors), dense.total)
     assert found.path == "classes" and found.proved
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), n_a=st.integers(1, 9), n_b=st.integers(1, 9),
+       levels=st.integers(1, 4), per_class=st.integers(1, 3), big=st.booleans(),
+       rows_per_chunk=st.integers(1, 4))
+def test_pricing_reaches_the_flow_over_every_class_pair(seed: int, n_a: int, n_b: int,
+                                                       levels: int, per_class: int, big: bool,
+                                                       rows_per_chunk: int) -> None:
+    """The flow solved on the arcs the pricing sweeps keep weighs as much as the flow over
+    every eligible class pair, and its prices cover every class pair."""
+    rng = np.random.default_rng(seed)
+    base = 1000 if big else 0
+    weight = np.where(rng.random((n_a, n_b)) < 0.7,
+                      base + rng.integers(1 if not big else 0, levels + 1, (n_a, n_b)), 0)
+    places = rng.integers(0, 3, n_a).astype(np.int64)
+    sizes = rng.integers(0, 3, n_b).astype(np.int64)
+    chunks = [slice(s, min(s + rows_per_chunk, n_a)) for s in range(0, n_a, rows_per_chunk)]
+    priced = solve_priced(places, sizes, lambda rows: weight[rows], chunks,
+                          base if big else None, per_class)
+    tails, heads = np.nonzero(weight > 0)
+    full = solve_flow(tails.astype(np.int64), heads.astype(np.int64), weight[tails, heads],
+                      places, sizes)
+    assert priced.certificate.proved
+    assert priced.certificate.primal == full.certificate.primal
+    u, v = priced.certificate.mentor_prices, priced.certificate.mentee_prices
+    if len(priced.counts):
+        open_pairs = (places[:, None] > 0) & (sizes[None, :] > 0)
+        assert ((u[:, None] + v[None, :] >= weight) | ~open_pairs).all()
 
 
 @pytest.mark.parametrize("seed", range(8))
