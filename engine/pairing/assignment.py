@@ -208,9 +208,11 @@ ARC_BYTES = 400
 EXPECTED_SWEEPS = 4
 DENSE_CELL_BYTES = 16
 # The class path runs when the classes shrink the problem at least this many times (the
-# flow solver costs more per arc than the dense solver per cell), or when the dense matrix
-# would not fit in memory.
+# flow solver costs more per arc than the dense solver per cell), when the dense matrix
+# would take more than DENSE_BYTES (about 5,000 mentors x 5,000 mentees: past that, the
+# priced class path is as fast and takes a fraction of the memory), or when it would not fit.
 CLASS_GAIN = 8
+DENSE_BYTES = 512 * 2**20
 
 
 def int_weights(scores: IntArray, eligible: npt.NDArray[np.bool_], objective: str, low: int,
@@ -270,9 +272,10 @@ def class_path_bytes(n_mentor_classes: int, n_mentee_classes: int) -> int:
 
 def choose_path(n_slots: int, n_mentees: int, class_pairs: int) -> Path_:
     """The dense solver unless the classes shrink the problem CLASS_GAIN times or more, or
-    the dense matrix would not fit in memory."""
+    the dense matrix would take more than DENSE_BYTES, or would not fit in memory."""
     cells = n_slots * n_mentees
-    if class_pairs * CLASS_GAIN <= cells or cells * DENSE_CELL_BYTES > available_memory():
+    if class_pairs * CLASS_GAIN <= cells or cells * DENSE_CELL_BYTES > min(
+            DENSE_BYTES, available_memory()):
         return "classes"
     return "dense"
 

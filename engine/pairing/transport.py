@@ -46,6 +46,7 @@ INFINITY = np.int64(1) << np.int64(62)
 # and of each mentee class.
 PER_CLASS = 4
 FIRST_SWEEP = 4  # the first sweep keeps this many times more
+COLUMN_GROUPS = 4  # ... and each mentee class's best of this many groups of chunks
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ WeightRows = Callable[[slice], IntArray]
 
 
 def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
-                 chunks: Sequence[slice], big: int | None = None, per_class: int = PER_CLASS
+                 chunks: Sequence[slice], big: int | None = None, per_class: int | None = None
                  ) -> PricedFlow:
     """The largest total weight of class-pair counts within places and sizes, without a
     network of every class pair.
@@ -263,6 +264,7 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     is ``big`` plus a smaller part (see `solve_flow`'s ``then``).
     """
     n_a, n_b = len(places), len(sizes)
+    per_class = per_class or PER_CLASS
     u, v = np.zeros(n_a, np.int64), np.zeros(n_b, np.int64)
     empty = np.zeros(0, np.int64)
     keys = weights = empty  # the arcs kept, as tail * n_b + head (sorted), and their weights
@@ -313,28 +315,32 @@ def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
                ) -> tuple[IntArray, IntArray]:
     """One sweep over every class pair: the pairs whose weight u + v does not cover, as
     tail * n_b + head (sorted) with their weights. Kept: each mentee class's most uncovered
-    mentor class, and for each mentor class the most uncovered mentee class seen from
-    ``per_class`` starting points spread over the mentee classes (ties go to the first
-    from each point, so that equal classes do not all pick the same)."""
+    mentor class in each of COLUMN_GROUPS groups of chunks, and for each mentor class the
+    most uncovered mentee class seen from ``per_class`` starting points spread over the
+    mentee classes (ties go to the first from each point, so that equal classes do not all
+    pick the same)."""
     n_b = len(sizes)
     closed_b = sizes <= 0
     keys: list[IntArray] = []
     values: list[IntArray] = []
-    col_excess = np.zeros(n_b, np.int64)  # each mentee class's most uncovered so far
-    col_row = np.zeros(n_b, np.int64)
-    col_weight = np.zeros(n_b, np.int64)
+    # Each mentee class's most uncovered mentor class in each of COLUMN_GROUPS groups of
+    # chunks (chunk k is in group k % COLUMN_GROUPS): excess, row and weight.
+    groups = min(COLUMN_GROUPS, len(chunks))
+    col_excess = np.zeros((groups, n_b), np.int64)
+    col_row = np.zeros((groups, n_b), np.int64)
+    col_weight = np.zeros((groups, n_b), np.int64)
     for k, rows in enumerate(chunks):
         weight = weight_rows(rows)
         excess = weight - u[rows, None] - v[None, :]
         excess[(places[rows] <= 0)[:, None] | closed_b[None, :]] = 0
-        # Each mentee class's most uncovered mentor class.
+        group = k % groups
         top = excess.max(axis=0)
-        better = np.flatnonzero(top > col_excess)
+        better = np.flatnonzero(top > col_excess[group])
         if len(better):
             best = np.argmax(excess[:, better], axis=0)
-            col_excess[better] = top[better]
-            col_row[better] = best + rows.start
-            col_weight[better] = weight[best, better]
+            col_excess[group, better] = top[better]
+            col_row[group, better] = best + rows.start
+            col_weight[group, better] = weight[best, better]
         # Each mentor class's most uncovered mentee classes.
         local = np.flatnonzero(excess.max(axis=1) > 0)
         if not len(local):
@@ -347,7 +353,7 @@ def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
             keys.append((local[hit] + rows.start) * n_b + at[hit])
             values.append(part_weight[np.arange(len(local))[hit], at[hit]])
     hit = col_excess > 0
-    keys.append(col_row[hit] * n_b + np.flatnonzero(hit))
+    keys.append(col_row[hit] * n_b + np.nonzero(hit)[1])
     values.append(col_weight[hit])
     key_all = np.concatenate([np.zeros(0, np.int64), *keys])
     value_all = np.concatenate([np.zeros(0, np.int64), *values])

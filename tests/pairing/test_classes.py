@@ -234,9 +234,12 @@ def test_the_class_path_gives_the_dense_result_on_the_example(monkeypatch: pytes
 
 def test_the_path_is_chosen_by_size() -> None:
     """Small cohorts keep the dense solver; the classes take over when they shrink the
-    problem enough, and always when the dense matrix would not fit."""
+    problem enough, when the dense matrix would be large, and always when it would not
+    fit."""
     assert assignment.choose_path(100, 100, 10_000) == "dense"
+    assert assignment.choose_path(3_900, 3_000, 3_000 * 3_000) == "dense"
     assert assignment.choose_path(10_000, 10_000, 1_000_000) == "classes"
+    assert assignment.choose_path(13_000, 10_000, 9_000 * 9_000) == "classes"
 
 
 def test_a_size_that_cannot_fit_is_refused_up_front(monkeypatch: pytest.MonkeyPatch) -> None:
