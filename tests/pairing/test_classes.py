@@ -18,7 +18,8 @@ from engine.evaluation.explain import candidates
 from engine.evaluation.features import PairSpace
 from engine.evaluation.rete import GroupedEngine
 from engine.evaluation.scoring import OutcomeTable
-from engine.pairing import assignment
+from engine.pairing import assignment, transport
+from engine.pairing import classes as classes_module
 from engine.pairing.assignment import Assignment, assign, assign_auto, assign_by_classes
 from engine.pairing.classes import candidates_by_class, classes_of
 from engine.pairing.transport import check, expand, solve_flow, solve_priced
@@ -66,19 +67,26 @@ def _valid(found: Assignment, space: PairSpace, table: OutcomeTable,
 @given(seed=st.integers(0, 10**6), n_mentors=st.integers(1, 12), n_mentees=st.integers(1, 14),
        n_rules=st.integers(1, 8), objective=st.sampled_from(["participation", "score"]),
        min_score=st.sampled_from([-100, 0, 10]), history=st.booleans(),
-       tiny_blocks=st.booleans())
+       tiny_blocks=st.booleans(), tiny_sweeps=st.booleans())
 def test_class_path_matches_the_dense_solver(seed: int, n_mentors: int, n_mentees: int,
                                              n_rules: int, objective: str, min_score: int,
-                                             history: bool, tiny_blocks: bool) -> None:
+                                             history: bool, tiny_blocks: bool,
+                                             tiny_sweeps: bool) -> None:
     """Random cohorts, rule sets and histories: the class path forms as many pairs, with the
-    same total score, as the dense solver, within capacities, and proves it by duality."""
+    same total score, as the dense solver, within capacities, and proves it by duality
+    (with one mentor class per chunk of the pricing sweeps, and one arc per class kept)."""
     with pytest.MonkeyPatch.context() as patch:
         if tiny_blocks:  # listed equal pairs, per-pair overlaps and differences
             patch.setattr(features, "BLOCK_LIMIT", 4)
         space, table, capacities, _ = _setup(seed, n_mentors, n_mentees, n_rules, objective,
                                              min_score, history)
     dense = assign(space, table, capacities, objective)
-    found = assign_by_classes(space, table, capacities, objective)
+    with pytest.MonkeyPatch.context() as patch:
+        if tiny_sweeps:
+            patch.setattr(classes_module, "SWEEP_CELLS", 1)
+            patch.setattr(transport, "PER_CLASS", 1)
+            patch.setattr(transport, "FIRST_SWEEP", 1)
+        found = assign_by_classes(space, table, capacities, objective)
     _valid(found, space, table, capacities)
     assert (len(found.mentors), found.total) == (len(dense.mentors), dense.total)
     assert found.path == "classes" and found.proved
