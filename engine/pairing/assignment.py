@@ -200,16 +200,20 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
 
 
 # -- the class path: no matrix of people by people --------------------------------------------
-# Bytes a class pair costs while the class path runs (its code, outcome id and weight while
-# its chunk is read; an arc of the flow network and its certificate when it is eligible),
-# measured with some room; and the dense path's bytes per cell (the cost matrix, and the
-# solver's own copy of it).
-CLASS_PAIR_BYTES = 120
+# Bytes a class pair costs while its chunk is swept (its code, outcome id, weight, excess and
+# the sorting of the chunk), bytes an arc of the flow network costs (in the solver and in its
+# certificate), the sweeps a run is expected to keep arcs from, all measured with some room;
+# and the dense path's bytes per cell (the cost matrix, and the solver's own copy of it).
+SWEEP_CELL_BYTES = 96
+ARC_BYTES = 400
+EXPECTED_SWEEPS = 4
 DENSE_CELL_BYTES = 16
 # The class path runs when the classes shrink the problem at least this many times (the
-# flow solver costs more per arc than the dense solver per cell), or when the dense matrix
-# would not fit in memory.
+# flow solver costs more per arc than the dense solver per cell), when the dense matrix
+# would take more than DENSE_BYTES (about 5,000 mentors x 5,000 mentees: past that, the
+# priced class path is as fast and takes a fraction of the memory), or when it would not fit.
 CLASS_GAIN = 8
+DENSE_BYTES = 512 * 2**20
 
 
 def int_weights(scores: IntArray, eligible: npt.NDArray[np.bool_], objective: str, low: int,
@@ -255,11 +259,24 @@ class MemoryRefused(TandemError):  # noqa: N818 - reads as what happened
     """A size that cannot fit in memory, refused before the work starts."""
 
 
+def class_path_bytes(n_mentor_classes: int, n_mentee_classes: int) -> int:
+    """Memory the class path needs beyond the pair features: one chunk of class pairs and
+    the arcs the sweeps keep."""
+    from engine.pairing.classes import SWEEP_CELLS
+    from engine.pairing.transport import PER_CLASS
+
+    chunk = min(n_mentor_classes * n_mentee_classes,
+                max(SWEEP_CELLS, n_mentee_classes * (PER_CLASS + 1)))
+    arcs = (n_mentor_classes + n_mentee_classes) * PER_CLASS * EXPECTED_SWEEPS
+    return chunk * SWEEP_CELL_BYTES + arcs * ARC_BYTES
+
+
 def choose_path(n_slots: int, n_mentees: int, class_pairs: int) -> Path_:
     """The dense solver unless the classes shrink the problem CLASS_GAIN times or more, or
-    the dense matrix would not fit in memory."""
+    the dense matrix would take more than DENSE_BYTES, or would not fit in memory."""
     cells = n_slots * n_mentees
-    if class_pairs * CLASS_GAIN <= cells or cells * DENSE_CELL_BYTES > available_memory():
+    if class_pairs * CLASS_GAIN <= cells or cells * DENSE_CELL_BYTES > min(
+            DENSE_BYTES, available_memory()):
         return "classes"
     return "dense"
 
@@ -293,8 +310,10 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
                       classes: tuple[Classes, Classes] | None = None) -> Assignment:
     """`assign` solved between classes of people (engine.pairing.classes) as a min-cost
     flow (engine.pairing.transport), with its duality certificate checked."""
-    from engine.pairing.classes import class_chunks, classes_of
-    from engine.pairing.transport import expand, solve_flow
+    import structlog
+
+    from engine.pairing.classes import SWEEP_CELLS, class_chunks, classes_of
+    from engine.pairing.transport import expand, solve_priced
 
     n_mentors, n_mentees = len(space.mentors), len(space.mentees)
     empty = np.zeros(0, np.int64)
@@ -307,7 +326,7 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     mentors, mentees = classes
     refuse_if_too_big(
         f"pairing {n_mentors:,} mentors x {n_mentees:,} mentees",
-        len(mentors) * len(mentees) * CLASS_PAIR_BYTES,
+        class_path_bytes(len(mentors), len(mentees)),
         f"the rules tell {len(mentors):,} kinds of mentor from {len(mentees):,} kinds of "
         "mentee")
     low, high = table.score_bounds()
@@ -324,18 +343,24 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
             sizes[mentees.of[forced[1]]] -= 1
     places = np.bincount(mentors.of, weights=capacities, minlength=len(mentors)).astype(
         np.int64)
-    tails, heads, weights = [], [], []
-    for rows in class_chunks(len(mentors), len(mentees)):
+    by_id = np.zeros(0, np.int64)
+
+    def weight_rows(rows: slice) -> IntArray:
+        """The weights of the mentor classes ``rows`` with every mentee class."""
+        nonlocal by_id
         ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
-        weight = int_weights(table.scores[ids], table.eligible_ids[ids], objective, low, big)
-        a, b = np.nonzero(weight > 0)
-        tails.append(a.astype(np.int64) + rows.start)
-        heads.append(b.astype(np.int64))
-        weights.append(weight[a, b])
-    tail, head, weight = (np.concatenate(x) for x in (tails, heads, weights))
-    keep = (places[tail] > 0) & (sizes[head] > 0)
-    tail, head, weight = tail[keep], head[keep], weight[keep]
-    flow = solve_flow(tail, head, weight, places, sizes)
+        if len(by_id) != len(table.outcomes):
+            by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
+        found: IntArray = by_id[ids]
+        return found
+
+    flow = solve_priced(places, sizes, weight_rows,
+                        class_chunks(len(mentors), len(mentees), SWEEP_CELLS),
+                        big if objective == "participation" else None)
+    structlog.get_logger("tandem.pairing").info(
+        "class flow", arcs=len(flow.tails), sweeps=flow.sweeps,
+        proved=flow.certificate.proved)
+    tail, head = flow.tails, flow.heads
     formed_m, formed_e = expand(tail, head, flow.counts, mentors.of, mentees.of, capacities)
     if pre is not None:
         formed_m = np.concatenate([formed_m, [pre[0]]]).astype(np.int64)

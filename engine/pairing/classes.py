@@ -26,6 +26,7 @@ from engine.evaluation.scoring import OutcomeTable
 from engine.rules.ruleset import Rule, Settings
 
 IntArray = npt.NDArray[np.int64]
+SWEEP_CELLS = 1 << 20  # class pairs per chunk of a pricing sweep (engine.pairing.transport)
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,9 @@ def class_codes(space: PairSpace, mentors: Classes, mentees: Classes,
     return space.codes(reps, mentees.first)
 
 
-def class_chunks(n_rows: int, n_cols: int) -> list[slice]:
-    """Row ranges of a classes x classes table that keep each chunk to about CHUNK_CELLS."""
-    step = max(1, CHUNK_CELLS // max(1, n_cols))
+def class_chunks(n_rows: int, n_cols: int, cells: int = CHUNK_CELLS) -> list[slice]:
+    """Row ranges of a classes x classes table that keep each chunk to about ``cells``."""
+    step = max(1, cells // max(1, n_cols))
     return [slice(s, min(s + step, n_rows)) for s in range(0, n_rows, step)]
 
 

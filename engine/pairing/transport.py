@@ -20,11 +20,19 @@ pairs formed. Any pairing weighs at most that total (weak duality), so equality 
 flow optimal. The prices are the shortest distances of the residual network from the
 source (found by a queue-based Bellman-Ford), and the check does not trust them: it
 recomputes every inequality and the total.
+
+When the rules tell most people apart, the classes are nearly as many as the people, and a
+network with every eligible class pair is as big as the dense matrix. `solve_priced` then
+solves the flow on a few candidate arcs and prices the rest (column generation): each sweep
+over every class pair, one chunk at a time, adds the arcs whose weight the current prices do
+not cover, and the flow is solved again. When a sweep finds none, the prices cover every
+class pair: the certificate holds for the whole problem, not only for the arcs solved.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +42,11 @@ from engine.base.errors import TandemError
 
 IntArray = npt.NDArray[np.int64]
 INFINITY = np.int64(1) << np.int64(62)
+# Arcs a sweep adds per class and per side: the most uncovered ones of each mentor class
+# and of each mentee class.
+PER_CLASS = 4
+FIRST_SWEEP = 4  # the first sweep keeps this many times more
+COLUMN_GROUPS = 4  # ... and each mentee class's best of this many groups of chunks
 
 
 @dataclass(frozen=True)
@@ -56,8 +69,14 @@ class Flow:
 
 
 def solve_flow(tails: IntArray, heads: IntArray, weights: IntArray, places: IntArray,
-               sizes: IntArray) -> Flow:
-    """The largest total weight of class-pair counts within places and sizes."""
+               sizes: IntArray, then: IntArray | None = None) -> Flow:
+    """The largest total weight of class-pair counts within places and sizes.
+
+    ``then``, when given, says that every weight is one constant, larger than any difference
+    of totals of ``then``, plus ``then``: the best flow is then a maximum flow, and among
+    those the one of largest total ``then``. It is solved so (the solver's work grows with
+    the size of the costs); the certificate still reads ``weights``.
+    """
     from ortools.graph.python import min_cost_flow
 
     n_a, n_b = len(places), len(sizes)
@@ -68,15 +87,19 @@ def solve_flow(tails: IntArray, heads: IntArray, weights: IntArray, places: IntA
     mentee_nodes = n_a + np.arange(n_b, dtype=np.int64)
     # Arcs between classes are never the binding bound: places and sizes are.
     flow.add_arcs_with_capacity_and_unit_cost(
-        tails, n_a + heads, np.full(len(tails), supply, np.int64), -weights)
+        tails, n_a + heads, np.full(len(tails), supply, np.int64),
+        -(weights if then is None else then))
     flow.add_arcs_with_capacity_and_unit_cost(
         np.full(n_a, source, np.int64), mentor_nodes, places, np.zeros(n_a, np.int64))
     flow.add_arcs_with_capacity_and_unit_cost(
         mentee_nodes, np.full(n_b, sink, np.int64), sizes, np.zeros(n_b, np.int64))
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, supply, 0)
     flow.set_node_supply(source, supply)
     flow.set_node_supply(sink, -supply)
-    status = flow.solve()
+    if then is None:
+        flow.add_arc_with_capacity_and_unit_cost(source, sink, supply, 0)
+        status = flow.solve()
+    else:
+        status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
         raise TandemError(f"the min-cost flow solver stopped with status {status}")
     counts = flow.flows(np.arange(len(tails), dtype=np.int64)).astype(np.int64)
@@ -212,3 +235,127 @@ def offsets_sorted(groups: IntArray, counts: IntArray, starts: IntArray) -> IntA
     group_first = np.searchsorted(groups, groups)
     at: IntArray = starts[groups] + before - before[group_first]
     return at
+
+
+@dataclass(frozen=True)
+class PricedFlow:
+    """A flow solved on the arcs the pricing kept, proved optimal over every class pair."""
+
+    tails: IntArray
+    heads: IntArray
+    weights: IntArray
+    counts: IntArray
+    certificate: Certificate
+    sweeps: int  # sweeps over every class pair (the first one picks the first arcs)
+
+
+WeightRows = Callable[[slice], IntArray]
+
+
+def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
+                 chunks: Sequence[slice], big: int | None = None, per_class: int | None = None
+                 ) -> PricedFlow:
+    """The largest total weight of class-pair counts within places and sizes, without a
+    network of every class pair.
+
+    ``weight_rows(rows)`` gives the weights of the mentor classes ``rows`` with every mentee
+    class (0: no pair); ``chunks`` cover the mentor classes in order. A mentor class with no
+    place, or a mentee class with no one left, takes no arc. ``big``: every positive weight
+    is ``big`` plus a smaller part (see `solve_flow`'s ``then``).
+    """
+    n_a, n_b = len(places), len(sizes)
+    per_class = per_class or PER_CLASS
+    u, v = np.zeros(n_a, np.int64), np.zeros(n_b, np.int64)
+    empty = np.zeros(0, np.int64)
+    keys = weights = empty  # the arcs kept, as tail * n_b + head (sorted), and their weights
+    sweeps = 0
+    flow: Flow | None = None
+    while True:
+        sweeps += 1
+        # The first sweep, with no prices yet, keeps more arcs: every later sweep costs a
+        # pass over every class pair.
+        found, found_weights = _uncovered(places, sizes, weight_rows, chunks, u, v,
+                                          per_class * (FIRST_SWEEP if sweeps == 1 else 1))
+        fresh = ~np.isin(found, keys)  # an arc already solved is covered by its prices
+        if not fresh.any():
+            break
+        keys = np.concatenate([keys, found[fresh]])
+        weights = np.concatenate([weights, found_weights[fresh]])
+        order = np.argsort(keys, kind="stable")
+        keys, weights = keys[order], weights[order]
+        flow = solve_flow(keys // n_b, keys % n_b, weights, places, sizes,
+                          None if big is None else weights - big)
+        if not flow.certificate.proved:  # prices that fail on the arcs solved: stop here
+            return PricedFlow(keys // n_b, keys % n_b, weights, flow.counts, flow.certificate,
+                              sweeps)
+        u, v = flow.certificate.mentor_prices, flow.certificate.mentee_prices
+    if flow is None:  # no eligible pair at all: nothing to form, nothing to prove
+        return PricedFlow(empty, empty, empty, empty,
+                          check(empty, empty, empty, places, sizes, empty, u, v), sweeps)
+    # The last sweep found every class pair covered by u + v; with the check of the arcs
+    # solved (feasible counts, prices >= 0, equal totals), the prices prove the whole problem.
+    # (A class with no place, or no one left, may take any price at no cost to the total.)
+    return PricedFlow(keys // n_b, keys % n_b, weights, flow.counts, flow.certificate, sweeps)
+
+
+def _first_max(values: IntArray, offset: int) -> IntArray:
+    """The column of each row's largest value, ties going to the first column from
+    ``offset`` on (wrapping round), with no copy of the values."""
+    left: IntArray = np.argmax(values[:, offset:], axis=1) + offset
+    if offset == 0:
+        return left
+    right = np.argmax(values[:, :offset], axis=1)
+    rows = np.arange(len(values))
+    at: IntArray = np.where(values[rows, right] > values[rows, left], right, left)
+    return at
+
+
+def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
+               chunks: Sequence[slice], u: IntArray, v: IntArray, per_class: int
+               ) -> tuple[IntArray, IntArray]:
+    """One sweep over every class pair: the pairs whose weight u + v does not cover, as
+    tail * n_b + head (sorted) with their weights. Kept: each mentee class's most uncovered
+    mentor class in each of COLUMN_GROUPS groups of chunks, and for each mentor class the
+    most uncovered mentee class seen from ``per_class`` starting points spread over the
+    mentee classes (ties go to the first from each point, so that equal classes do not all
+    pick the same)."""
+    n_b = len(sizes)
+    closed_b = sizes <= 0
+    keys: list[IntArray] = []
+    values: list[IntArray] = []
+    # Each mentee class's most uncovered mentor class in each of COLUMN_GROUPS groups of
+    # chunks (chunk k is in group k % COLUMN_GROUPS): excess, row and weight.
+    groups = min(COLUMN_GROUPS, len(chunks))
+    col_excess = np.zeros((groups, n_b), np.int64)
+    col_row = np.zeros((groups, n_b), np.int64)
+    col_weight = np.zeros((groups, n_b), np.int64)
+    for k, rows in enumerate(chunks):
+        weight = weight_rows(rows)
+        excess = weight - u[rows, None] - v[None, :]
+        excess[(places[rows] <= 0)[:, None] | closed_b[None, :]] = 0
+        group = k % groups
+        top = excess.max(axis=0)
+        better = np.flatnonzero(top > col_excess[group])
+        if len(better):
+            best = np.argmax(excess[:, better], axis=0)
+            col_excess[group, better] = top[better]
+            col_row[group, better] = best + rows.start
+            col_weight[group, better] = weight[best, better]
+        # Each mentor class's most uncovered mentee classes.
+        local = np.flatnonzero(excess.max(axis=1) > 0)
+        if not len(local):
+            continue
+        part, part_weight = excess[local], weight[local]
+        for start in range(min(per_class, n_b)):
+            offset = (k * 7919 + start * n_b // per_class) % n_b
+            at = _first_max(part, offset)
+            hit = part[np.arange(len(local)), at] > 0
+            keys.append((local[hit] + rows.start) * n_b + at[hit])
+            values.append(part_weight[np.arange(len(local))[hit], at[hit]])
+    hit = col_excess > 0
+    keys.append(col_row[hit] * n_b + np.nonzero(hit)[1])
+    values.append(col_weight[hit])
+    key_all = np.concatenate([np.zeros(0, np.int64), *keys])
+    value_all = np.concatenate([np.zeros(0, np.int64), *values])
+    key_all, first = np.unique(key_all, return_index=True)
+    return key_all, value_all[first]

@@ -18,10 +18,11 @@ from engine.evaluation.explain import candidates
 from engine.evaluation.features import PairSpace
 from engine.evaluation.rete import GroupedEngine
 from engine.evaluation.scoring import OutcomeTable
-from engine.pairing import assignment
+from engine.pairing import assignment, transport
+from engine.pairing import classes as classes_module
 from engine.pairing.assignment import Assignment, assign, assign_auto, assign_by_classes
 from engine.pairing.classes import candidates_by_class, classes_of
-from engine.pairing.transport import check, expand, solve_flow
+from engine.pairing.transport import check, expand, solve_flow, solve_priced
 from engine.rules.conditions import Test
 from engine.rules.history import PairRecord, Standing
 from engine.rules.ruleset import Settings
@@ -66,22 +67,58 @@ def _valid(found: Assignment, space: PairSpace, table: OutcomeTable,
 @given(seed=st.integers(0, 10**6), n_mentors=st.integers(1, 12), n_mentees=st.integers(1, 14),
        n_rules=st.integers(1, 8), objective=st.sampled_from(["participation", "score"]),
        min_score=st.sampled_from([-100, 0, 10]), history=st.booleans(),
-       tiny_blocks=st.booleans())
+       tiny_blocks=st.booleans(), tiny_sweeps=st.booleans())
 def test_class_path_matches_the_dense_solver(seed: int, n_mentors: int, n_mentees: int,
                                              n_rules: int, objective: str, min_score: int,
-                                             history: bool, tiny_blocks: bool) -> None:
+                                             history: bool, tiny_blocks: bool,
+                                             tiny_sweeps: bool) -> None:
     """Random cohorts, rule sets and histories: the class path forms as many pairs, with the
-    same total score, as the dense solver, within capacities, and proves it by duality."""
+    same total score, as the dense solver, within capacities, and proves it by duality
+    (with one mentor class per chunk of the pricing sweeps, and one arc per class kept)."""
     with pytest.MonkeyPatch.context() as patch:
         if tiny_blocks:  # listed equal pairs, per-pair overlaps and differences
             patch.setattr(features, "BLOCK_LIMIT", 4)
         space, table, capacities, _ = _setup(seed, n_mentors, n_mentees, n_rules, objective,
                                              min_score, history)
     dense = assign(space, table, capacities, objective)
-    found = assign_by_classes(space, table, capacities, objective)
+    with pytest.MonkeyPatch.context() as patch:
+        if tiny_sweeps:
+            patch.setattr(classes_module, "SWEEP_CELLS", 1)
+            patch.setattr(transport, "PER_CLASS", 1)
+            patch.setattr(transport, "FIRST_SWEEP", 1)
+        found = assign_by_classes(space, table, capacities, objective)
     _valid(found, space, table, capacities)
     assert (len(found.mentors), found.total) == (len(dense.mentors), dense.total)
     assert found.path == "classes" and found.proved
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), n_a=st.integers(1, 9), n_b=st.integers(1, 9),
+       levels=st.integers(1, 4), per_class=st.integers(1, 3), big=st.booleans(),
+       rows_per_chunk=st.integers(1, 4))
+def test_pricing_reaches_the_flow_over_every_class_pair(seed: int, n_a: int, n_b: int,
+                                                       levels: int, per_class: int, big: bool,
+                                                       rows_per_chunk: int) -> None:
+    """The flow solved on the arcs the pricing sweeps keep weighs as much as the flow over
+    every eligible class pair, and its prices cover every class pair."""
+    rng = np.random.default_rng(seed)
+    base = 1000 if big else 0
+    weight = np.where(rng.random((n_a, n_b)) < 0.7,
+                      base + rng.integers(1 if not big else 0, levels + 1, (n_a, n_b)), 0)
+    places = rng.integers(0, 3, n_a).astype(np.int64)
+    sizes = rng.integers(0, 3, n_b).astype(np.int64)
+    chunks = [slice(s, min(s + rows_per_chunk, n_a)) for s in range(0, n_a, rows_per_chunk)]
+    priced = solve_priced(places, sizes, lambda rows: weight[rows], chunks,
+                          base if big else None, per_class)
+    tails, heads = np.nonzero(weight > 0)
+    full = solve_flow(tails.astype(np.int64), heads.astype(np.int64), weight[tails, heads],
+                      places, sizes)
+    assert priced.certificate.proved
+    assert priced.certificate.primal == full.certificate.primal
+    u, v = priced.certificate.mentor_prices, priced.certificate.mentee_prices
+    if len(priced.counts):
+        open_pairs = (places[:, None] > 0) & (sizes[None, :] > 0)
+        assert ((u[:, None] + v[None, :] >= weight) | ~open_pairs).all()
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -205,9 +242,12 @@ def test_the_class_path_gives_the_dense_result_on_the_example(monkeypatch: pytes
 
 def test_the_path_is_chosen_by_size() -> None:
     """Small cohorts keep the dense solver; the classes take over when they shrink the
-    problem enough, and always when the dense matrix would not fit."""
+    problem enough, when the dense matrix would be large, and always when it would not
+    fit."""
     assert assignment.choose_path(100, 100, 10_000) == "dense"
+    assert assignment.choose_path(3_900, 3_000, 3_000 * 3_000) == "dense"
     assert assignment.choose_path(10_000, 10_000, 1_000_000) == "classes"
+    assert assignment.choose_path(13_000, 10_000, 9_000 * 9_000) == "classes"
 
 
 def test_a_size_that_cannot_fit_is_refused_up_front(monkeypatch: pytest.MonkeyPatch) -> None:
