@@ -578,7 +578,7 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
     weights = column_weights(keys)
     x = _incumbent(lp.values(), keys // n_e, keys % n_e, weights, capacities, n_e, cells)
     found_value = float(weights @ x)
-    best = np.floor(bound + LP_TOLERANCE)  # the weights are whole numbers
+    best = float(np.floor(bound + LP_TOLERANCE))  # the weights are whole numbers
     proved = found_value >= best
     if not proved:
         # Only a pair whose reduced cost is above -(bound - found - 1) can be part of a
@@ -603,7 +603,7 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                                           left)
             if float(weights @ x_milp) > float(weights @ start):
                 x = x_milp
-            proved = optimal and exact
+            proved = bool(optimal) and exact
         except SolverStopped:
             pass
         found_value = float(weights @ x)
