@@ -535,34 +535,56 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                 out[inside] = kept[s][mentors[inside] - s, keys[inside] % n_e]
         return out
 
-    def price(mentor_dual: FloatArray, mentee_dual: FloatArray,
-              cell_duals: list[dict[int, float]], floor: float) -> tuple[IntArray, float, float]:
-        """Pairs whose reduced cost exceeds ``floor`` (the best few of each mentor when
-        floor is 0, all of them otherwise); the sum of the positive reduced costs over
-        every pair but the forced one; the forced pair's reduced cost."""
+    def price(duals: FloatArray, cell_duals: list[dict[int, float]],
+              closing: tuple[float, float, FloatArray, FloatArray] | None = None
+              ) -> tuple[IntArray, FloatArray, FloatArray, float]:
+        """Price every pair under the duals: the candidates; each mentee's and each
+        mentor's best positive reduced cost (0 if none) over the pairs but the forced one;
+        the forced pair's reduced cost. The candidates are, without ``closing``, the best
+        few pairs of each mentor with a positive reduced cost; with closing = (need_e,
+        need_m, best_e, best_m), every pair whose reduced cost is at least
+        need_e + best_e[its mentee] and need_m + best_m[its mentor]."""
+        mentor_dual, mentee_dual = duals[:n_m], duals[n_m:]
         found: list[IntArray] = []
-        positive, forced_reduced = 0.0, 0.0
+        best_e, best_m, forced_reduced = np.zeros(n_e), np.zeros(n_m), 0.0
         for rows, block in blocks():
             reduced = _reduced(block, rows, mentor_dual, mentee_dual, cells, cell_duals)
             if forced is not None and rows[0] <= forced[0] <= rows[-1]:
                 forced_reduced = float(reduced[forced[0] - rows[0], forced[1]])
                 reduced[forced[0] - rows[0], forced[1]] = -np.inf
-            positive += float(np.maximum(reduced, 0.0).sum())
-            if floor == 0.0:
+            best_e = np.maximum(best_e, reduced.max(axis=0))
+            best_m[rows] = np.maximum(reduced.max(axis=1), 0.0)
+            if closing is None:
                 k = min(COLUMNS_PER_ROUND, n_e)
                 top = np.argpartition(-reduced, k - 1, axis=1)[:, :k]
                 good = np.take_along_axis(reduced, top, 1) > 1e-6
                 found.append(np.repeat(rows, k)[good.ravel()] * n_e + top.ravel()[good.ravel()])
             else:
-                r, c = np.nonzero(reduced > floor)
+                need_e, need_m, above_e, above_m = closing
+                keep = np.isfinite(reduced) & (
+                    reduced >= need_e + above_e[None, :] - LP_TOLERANCE) & (
+                    reduced >= need_m + above_m[rows][:, None] - LP_TOLERANCE)
+                r, c = np.nonzero(keep)
                 found.append(rows[r] * n_e + c)
-        return (np.concatenate(found) if found else empty), positive, forced_reduced
+        return (np.concatenate(found) if found else empty), best_e, best_m, forced_reduced
 
     # For duals y >= 0 and any pairing x, w.x = y.Ax + r.x <= y.b + the sum of r over the
-    # pairs of x, where r is the reduced cost: every pair is 0 or 1 (a mentee has one
-    # place), so no pairing is worth more than y.b plus the positive reduced costs (plus
-    # the forced pair's, which every pairing holds). A bound at every round, equal to the
-    # LP optimum once no pair has a positive reduced cost.
+    # pairs of x, where r is the reduced cost. A mentee is in at most one pair, a mentor in
+    # at most their capacity, and the forced pair is in every pairing: so no pairing is
+    # worth more than y.b + r(forced) plus either each mentee's best positive r, or each
+    # mentor's best positive r times their places. A bound at every round, equal to the LP
+    # optimum once no pair has a positive reduced cost.
+    places = capacities.astype(np.float64)
+    if forced is not None:
+        places[forced[0]] -= 1
+
+    def bounds(dual_objective: float, best_e: FloatArray, best_m: FloatArray,
+               forced_reduced: float) -> tuple[float, float]:
+        by_mentee = float(best_e.sum()) - (float(best_e[forced[1]]) if forced else 0.0)
+        by_mentor = float(places @ best_m)
+        return (dual_objective + forced_reduced + by_mentee,
+                dual_objective + forced_reduced + by_mentor)
+
     lp = _ColumnLP(capacities, n_e, cells)
     keys = empty
     while True:
@@ -570,21 +592,25 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                (new == forced_key).astype(np.float64))
         keys = np.concatenate([keys, new])
         duals, cell_duals, dual_objective = lp.solve()
-        candidates, positive, forced_reduced = price(duals[:n_m], duals[n_m:], cell_duals, 0.0)
-        bound = dual_objective + positive + min(forced_reduced, 0.0)
+        candidates, best_e, best_m, forced_reduced = price(duals, cell_duals)
+        bound_e, bound_m = bounds(dual_objective, best_e, best_m, forced_reduced)
+        bound = min(bound_e, bound_m)
         new = np.setdiff1d(candidates, keys)
         if not len(new) or time.perf_counter() - started > LP_SHARE * time_limit:
             break
     weights = column_weights(keys)
     x = _incumbent(lp.values(), keys // n_e, keys % n_e, weights, capacities, n_e, cells)
     found_value = float(weights @ x)
-    best = np.floor(bound + LP_TOLERANCE)  # the weights are whole numbers
+    best = float(np.floor(bound + LP_TOLERANCE))  # the weights are whole numbers
     proved = found_value >= best
     if not proved:
-        # Only a pair whose reduced cost is above -(bound - found - 1) can be part of a
-        # pairing worth found + 1 or more: the integer step needs no other pair.
-        closing, _, _ = price(duals[:n_m], duals[n_m:], cell_duals,
-                              -(bound - found_value - 1.0) - LP_TOLERANCE)
+        # A pair (i, j) in a pairing worth found + 1 or more has r(i, j) >= found + 1 -
+        # bound_e + best_e[j] (it takes mentee j's place in the first bound), and likewise
+        # on the mentor's side: the integer step needs no other pair.
+        if forced is not None:
+            best_e[forced[1]] = np.inf  # the forced mentee has no other pair
+        closing, _, _, _ = price(duals, cell_duals, (
+            found_value + 1.0 - bound_e, found_value + 1.0 - bound_m, best_e, best_m))
         if len(closing) <= MAX_CLOSING_COLUMNS:
             held = keys[x > 0.5]
             keys = np.union1d(np.union1d(closing, held), [forced_key] if forced else empty)
@@ -603,7 +629,7 @@ def solve_columns(weight_rows: WeightRows, capacities: IntArray, n_e: int,
                                           left)
             if float(weights @ x_milp) > float(weights @ start):
                 x = x_milp
-            proved = optimal and exact
+            proved = bool(optimal) and exact
         except SolverStopped:
             pass
         found_value = float(weights @ x)

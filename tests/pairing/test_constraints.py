@@ -464,7 +464,7 @@ def test_the_column_model_equals_the_pair_model_with_several_quotas(seed: int,
                                               quotas, 60, model="columns")
     assert full_report.optimal
     assert (len(columns.mentors), columns.total) == (len(full.mentors), full.total)
-    assert report.optimal and report.gap == 0.0
+    assert report.optimal is True and report.gap == 0.0
 
 
 @pytest.mark.parametrize("seed", range(6))
