@@ -38,10 +38,24 @@ from audit.state import ProgramState
 from audit.state import program_state as state_of
 from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
-__all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
-           "log_checked", "log_chunks", "places_left", "show", "status", "status_checked",
-           "trust_advice",
-           "warning"]
+__all__ = [
+    "Checked",
+    "EntryView",
+    "LogFilter",
+    "LoggedEntry",
+    "StatusView",
+    "history",
+    "log",
+    "log_checked",
+    "log_chunks",
+    "places_left",
+    "show",
+    "status",
+    "status_checked",
+    "status_view",
+    "trust_advice",
+    "warning",
+]
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
@@ -362,16 +376,48 @@ def status_checked(db_url: str | None) -> Checked:
         db.dispose()
 
 
+@dataclass(frozen=True)
+class StatusView:
+    """What `tandem status` shows: the state, the mentors with places left (by id), and
+    where the state was read from: the last entry, the kept state's entry (0: none) and
+    how many entries were folded after it."""
+
+    state: ProgramState
+    places: Mapping[str, int]
+    head: int
+    kept: int
+    folded: int
+
+
+def status_view(db_url: str | None) -> Checked:
+    """`status_checked` and `places_left` in one read: a `StatusView` and the first break."""
+    from audit.state import folded, kept_capacities
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            now = folded(conn)
+            found = [f for f in (_check_shown(conn, [now.kept] if now.kept else []),
+                                 now.finding) if f is not None]
+            state = now.state
+            left = state.places_left(kept_capacities(conn, state))
+    finally:
+        db.dispose()
+    places = {m: n for m, n in sorted(left.items()) if n > 0}
+    return Checked(StatusView(state, places, now.head, now.kept, now.tail),
+                   min(found, key=lambda f: f.seq) if found else None)
+
+
 def places_left(db_url: str | None) -> dict[str, int]:
     """Each mentor of the program with places left (capacities from the kept snapshot),
     by id; mentors who withdrew or whose pairs fill their capacity are left out."""
-    from audit.state import capacities, kept_profiles
+    from audit.state import kept_capacities
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
             state = state_of(conn)
-            left = state.places_left(capacities(kept_profiles(conn, state), state))
+            left = state.places_left(kept_capacities(conn, state))
     finally:
         db.dispose()
     return {m: n for m, n in sorted(left.items()) if n > 0}

@@ -667,15 +667,17 @@ class KeptStateCheck:
         cache.keep(conn, Head(*self._head), fold_version(), lambda: fresh, stale=True)
 
 
+def _inputs(state: ProgramState) -> list[str]:
+    """The input digests of the runs, oldest first: where the kept profiles are."""
+    return [str(doc["input_digest"]) for doc in state.runs.values() if doc.get("input_digest")]
+
+
 def kept_profiles(conn: Connection, state: ProgramState) -> dict[str, dict[str, Any]]:
     """Each person's profile as the program last kept it: from the snapshot of the latest
     run (or decision) whose input holds them. Erased profiles are absent."""
     from audit.log import store
 
-    order: list[str] = []
-    for doc in state.runs.values():
-        if doc.get("input_digest"):
-            order.append(str(doc["input_digest"]))
+    order = _inputs(state)
     rank = {digest: i for i, digest in enumerate(order)}
     best: dict[str, tuple[int, dict[str, Any]]] = {}
     for key, person, profile in store.kept_profiles(conn, order):
@@ -688,16 +690,56 @@ def capacities(profiles: Mapping[str, Mapping[str, Any]], state: ProgramState
                ) -> dict[str, int]:
     """Each mentor's capacity: their kept profile's, else the default capacity of the
     latest run's settings, else 1."""
-    default = 1
-    for doc in state.runs.values():
-        settings = doc.get("settings")
-        if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
-            default = int(settings["default_capacity"])
+    default = _default_capacity(state)
     out = {p: default for p, role in state.roles.items() if role == "mentor"}
     for person, profile in profiles.items():
         if profile.get("role") == "mentor":
             out[person] = int(profile.get("capacity") or default)
     return out
+
+
+def kept_capacities(conn: Connection, state: ProgramState) -> dict[str, int]:
+    """``capacities(kept_profiles(conn, state), state)``, reading only each kept profile's
+    role and capacity (the database extracts the one value): what `status` and `explain`
+    need, without parsing every profile."""
+    from audit.log import store
+
+    order = _inputs(state)
+    rank = {digest: i for i, digest in enumerate(order)}
+    best: dict[str, tuple[int, str, Any]] = {}
+    for key, person, role, value in store.kept_capacities(conn, order):
+        if rank[key] >= best.get(person, (-1, "", None))[0]:
+            best[person] = (rank[key], role, value)
+    default = _default_capacity(state)
+    out = {p: default for p, role in state.roles.items() if role == "mentor"}
+    for person, (_, role, value) in best.items():
+        if role == "mentor":
+            out[person] = _whole(value, default)
+    return out
+
+
+def _whole(value: Any, default: int) -> int:
+    """A capacity as `capacities` reads it (``int(value or default)``), from the value the
+    database extracted (a number, or its text on PostgreSQL)."""
+    if value in (None, "", 0, "0", "false", "null") or value is False:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return default
+
+
+def _default_capacity(state: ProgramState) -> int:
+    """The default capacity of the latest run's settings, else 1."""
+    default = 1
+    for doc in state.runs.values():
+        settings = doc.get("settings")
+        if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
+            default = int(settings["default_capacity"])
+    return default
 
 
 def derive_state(docs: Iterable[Mapping[str, Any]]) -> ProgramState:

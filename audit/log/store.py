@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select
+from sqlalchemy import JSON, Connection, Row, and_, cast, func, insert, or_, select
 
 from audit.log import schema
 from audit.log.chain import StoredRow
@@ -334,3 +334,18 @@ def kept_profiles(conn: Connection, keys: Sequence[str]) -> list[tuple[str, str,
     rows = conn.execute(select(table.c.input_digest, table.c.person_id, table.c.profile)
                         .where(table.c.input_digest.in_(list(keys))))
     return [(str(key), str(person), json.loads(text)) for key, person, text in rows]
+
+
+def kept_capacities(conn: Connection, keys: Sequence[str]) -> list[tuple[str, str, str, Any]]:
+    """(key, person id, role, the profile's ``capacity`` as the database reads it) of every
+    snapshot row kept under these keys: the database reads the one value out of the JSON
+    text (SQLite ``json_extract``, PostgreSQL ``json_extract_path_text``), so that no
+    profile is sent whole or parsed."""
+    table = schema.snapshot
+    if conn.dialect.name == "postgresql":
+        value = func.json_extract_path_text(cast(table.c.profile, JSON), "capacity")
+    else:
+        value = func.json_extract(table.c.profile, "$.capacity")
+    rows = conn.execute(select(table.c.input_digest, table.c.person_id, table.c.role, value)
+                        .where(table.c.input_digest.in_(list(keys))))
+    return [tuple(row) for row in rows]

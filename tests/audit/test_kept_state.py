@@ -220,3 +220,26 @@ def test_program_state_is_the_fold_of_the_whole_log(db_url, monkeypatch):
                 assert program_state(conn) == derive_state(store.all_docs(conn))
         finally:
             db.dispose()
+
+
+def test_kept_capacities_read_as_the_whole_profiles_do(db_url):
+    """The capacities read out of the kept profiles by the database are those of the
+    parsed profiles: kept ones, a capacity of 2, and the default for a mentor not kept."""
+    from audit.state import capacities, kept_capacities, kept_profiles
+    from tests.audit.builders import profile
+
+    def with_capacity(busy):
+        made = cohort_input(ids("M", 3), ids("E", 4), busy)
+        made.profiles[0] = {**profile("M0001", "mentor"), "capacity": 2}
+        return made
+
+    commit_pairing(db_url, "hr", with_capacity)
+    db = database.open_for_read(db_url)
+    try:
+        with db.reading() as conn:
+            state = program_state(conn)
+            kept_caps = kept_capacities(conn, state)
+            assert kept_caps == capacities(kept_profiles(conn, state), state)
+            assert kept_caps["M0001"] == 2
+    finally:
+        db.dispose()
