@@ -428,18 +428,26 @@ def _with_reviews(conn: Connection, entries: list[LoggedEntry]) -> list[LoggedEn
     person: they name runs, not people."""
     runs = {str(e.doc.get("run")) for e in entries
             if e.doc.get("kind") in (KIND_PAIR, KIND_REASSIGNMENT, KIND_DECISION)}
-    reviews = [LoggedEntry.of(r) for r in store.iter_rows(conn)
-               if r.columns.get("kind") in (KIND_APPROVAL, KIND_REJECTION)]
+    reviews = [LoggedEntry.of(r) for r in store.rows_of_kinds(conn, (KIND_APPROVAL,
+                                                                      KIND_REJECTION))]
     mine = [e for e in reviews
             if str(e.doc.get("approves") or e.doc.get("rejects")) in runs]
     return sorted([*entries, *mine], key=lambda e: e.seq)
 
 
 def history(db_url: str | None, person: str) -> list[LoggedEntry]:
+    """One person's timeline, oldest first (see ``history_checked``), unchecked."""
+    return list(history_checked(db_url, person).value)
+
+
+def history_checked(db_url: str | None, person: str) -> Checked:
     """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
     decisions, the approvals and rejections of their proposed pairs, withdrawals and
-    rejoins, check-ins, outcomes and their corrections, and my-job-day visits. An id the
-    log does not know is refused with the closest one."""
+    rejoins, check-ins, outcomes and their corrections, and my-job-day visits; read through
+    the indexes on the people and the kind. With the first break found by the bounded
+    check of what it shows (each entry shown and its link, the head, the witness's last
+    head: ``audit.log.verify.check_shown``). An id the log does not know is refused with
+    the closest one."""
     from engine.base.errors import TandemError
     from engine.base.suggest import closest
 
@@ -448,14 +456,17 @@ def history(db_url: str | None, person: str) -> list[LoggedEntry]:
         with db.reading() as conn:
             rows = store.select_rows(conn, LogFilter(person=person))
             entries = [LoggedEntry.of(r) for r in reversed(rows)]
+            shown: list[LoggedEntry] = []
             if not entries:
                 known = state_of(conn).known()
             else:
-                entries = _with_reviews(conn, entries)
+                shown = [e for e in _with_reviews(conn, entries)
+                         if e.doc.get("kind") in TIMELINE]
+                finding = _check_shown(conn, [e.seq for e in shown])
     finally:
         db.dispose()
     if not entries:
         hint = closest(person, sorted(known))
         raise TandemError(f"there is no {person} in the audit log (`tandem status` lists "
                           "the people)" + (f"; did you mean {hint!r}?" if hint else ""))
-    return [e for e in entries if e.doc.get("kind") in TIMELINE]
+    return Checked(shown, finding)

@@ -179,6 +179,12 @@ def rows_after(conn: Connection, seq: int) -> list[StoredRow]:
     return [_stored(row) for row in conn.execute(query)]
 
 
+def rows_of_kinds(conn: Connection, kinds: Sequence[str]) -> list[StoredRow]:
+    """The entries of these kinds, oldest first, through the index on the kind."""
+    query = select(*_ROW_COLUMNS).where(_LOG.c.kind.in_(list(kinds))).order_by(_LOG.c.seq)
+    return [_stored(row) for row in conn.execute(query)]
+
+
 def row_at(conn: Connection, seq: int) -> StoredRow | None:
     row = conn.execute(select(*_ROW_COLUMNS).where(_LOG.c.seq == seq)).first()
     return _stored(row) if row else None
@@ -215,8 +221,11 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
 def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
                ) -> list[dict[str, Any]]:
     """The entries naming any of these people in an indexed column (mentor, mentee,
-    person), every entry of these kinds, and the run entries of the runs those belong to,
-    oldest first, parsed. Read inside a write transaction, so not streamed."""
+    person), every entry of these kinds, and the run entries of the runs those belong to
+    that wait for approval (``"approval":"required"`` in their canonical text: a run that
+    needs none changes nothing a pair's state reads, and a run entry holds the digests of
+    every profile of its cohort), oldest first, parsed. Read inside a write transaction, so
+    not streamed."""
     ids = list(people)
     query = (select(_LOG.c.seq, _LOG.c.run_id, _LOG.c.entry)
              .where(or_(_LOG.c.mentor_id.in_(ids), _LOG.c.mentee_id.in_(ids),
@@ -225,8 +234,10 @@ def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
     found = {int(seq): text for seq, _run, text in rows}
     runs = sorted({str(run) for _seq, run, _text in rows if run})
     if runs:
-        opening = select(_LOG.c.seq, _LOG.c.entry).where(_LOG.c.kind == KIND_RUN,
-                                                         _LOG.c.run_id.in_(runs))
+        waiting = canonical_json({"approval": "required"})[1:-1]
+        opening = select(_LOG.c.seq, _LOG.c.entry).where(
+            _LOG.c.kind == KIND_RUN, _LOG.c.run_id.in_(runs),
+            _LOG.c.entry.contains(waiting, autoescape=True))
         found.update((int(seq), text) for seq, text in conn.execute(opening).all())
     return list(well_formed(_parsed(found[seq]) for seq in sorted(found)))
 
