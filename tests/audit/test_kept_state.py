@@ -243,3 +243,19 @@ def test_kept_capacities_read_as_the_whole_profiles_do(db_url):
             assert kept_caps["M0001"] == 2
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_commands_read_one_truth_through_a_state_kept_at_every_read(backend, request,
+                                                                       monkeypatch):
+    """The one-truth state machine (tests/program/test_one_truth_machine.py), with a state
+    kept by every read and write that folds an entry: status, explain, history, the export
+    and the model still agree."""
+    from tests.program import test_one_truth_machine as one_truth
+
+    if backend == "postgres":
+        request.getfixturevalue("pg_server")
+    monkeypatch.setattr(state_module, "KEEP_AFTER", 1)
+    machine = type(f"KeptOneTruth_{backend}", (one_truth.OneTruth,), {"backend": backend})
+    machine.TestCase.settings = one_truth.PROFILE
+    machine.TestCase().runTest()
