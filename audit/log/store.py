@@ -218,6 +218,24 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
     return total, json.loads(last)
 
 
+def last_of_kind(conn: Connection, kind: str) -> dict[str, Any] | None:
+    """The last well-formed entry of this kind, parsed (through the index on the kind)."""
+    rows = conn.execute(select(_LOG.c.entry).where(_LOG.c.kind == kind)
+                        .order_by(_LOG.c.seq.desc()))
+    for (text,) in rows:
+        found = list(well_formed([_parsed(text)]))
+        if found:
+            return found[0]
+    return None
+
+
+def docs_of_run(conn: Connection, run_id: str, kind: str) -> list[dict[str, Any]]:
+    """The well-formed entries of this kind in this run, oldest first, parsed."""
+    rows = conn.execute(select(_LOG.c.entry).where(_LOG.c.run_id == run_id, _LOG.c.kind == kind)
+                        .order_by(_LOG.c.seq))
+    return list(well_formed(_parsed(text) for (text,) in rows))
+
+
 def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
                ) -> list[dict[str, Any]]:
     """The entries naming any of these people in an indexed column (mentor, mentee,
