@@ -417,7 +417,7 @@ def program_view(db_url: str | None, mentor: str, mentee: str,
     """`pair_in_program` on the log of ``db_url`` (None when there is no log), with the
     capacities of the kept snapshot (``fallback``: the file's, for a mentor not kept)."""
     from audit.log import db as database
-    from audit.state import capacities, kept_profiles, program_state
+    from audit.state import kept_capacities, program_state
 
     present = database.open_if_present(database.resolve_url(db_url))
     if present is None:
@@ -425,7 +425,7 @@ def program_view(db_url: str | None, mentor: str, mentee: str,
     try:
         with present.reading() as conn:
             state = program_state(conn)
-            caps = {**fallback, **capacities(kept_profiles(conn, state), state)}
+            caps = {**fallback, **kept_capacities(conn, state)}
     finally:
         present.dispose()
     return pair_in_program(state, caps, mentor, mentee)

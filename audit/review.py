@@ -38,10 +38,24 @@ from audit.state import ProgramState
 from audit.state import program_state as state_of
 from engine.program.events import KIND_DECISION, KIND_REASSIGNMENT, KIND_SEPARATION
 
-__all__ = ["Checked", "EntryView", "LogFilter", "LoggedEntry", "history", "log",
-           "log_checked", "log_chunks", "places_left", "show", "status", "status_checked",
-           "trust_advice",
-           "warning"]
+__all__ = [
+    "Checked",
+    "EntryView",
+    "LogFilter",
+    "LoggedEntry",
+    "StatusView",
+    "history",
+    "log",
+    "log_checked",
+    "log_chunks",
+    "places_left",
+    "show",
+    "status",
+    "status_checked",
+    "status_view",
+    "trust_advice",
+    "warning",
+]
 
 PUBLIC_KEY_ENV = "TANDEM_PUBLIC_KEY"
 # The kinds of entry in a person's timeline (`tandem history`).
@@ -362,16 +376,48 @@ def status_checked(db_url: str | None) -> Checked:
         db.dispose()
 
 
+@dataclass(frozen=True)
+class StatusView:
+    """What `tandem status` shows: the state, the mentors with places left (by id), and
+    where the state was read from: the last entry, the kept state's entry (0: none) and
+    how many entries were folded after it."""
+
+    state: ProgramState
+    places: Mapping[str, int]
+    head: int
+    kept: int
+    folded: int
+
+
+def status_view(db_url: str | None) -> Checked:
+    """`status_checked` and `places_left` in one read: a `StatusView` and the first break."""
+    from audit.state import folded, kept_capacities
+
+    db = database.open_for_read(database.resolve_url(db_url))
+    try:
+        with db.reading() as conn:
+            now = folded(conn)
+            found = [f for f in (_check_shown(conn, [now.kept] if now.kept else []),
+                                 now.finding) if f is not None]
+            state = now.state
+            left = state.places_left(kept_capacities(conn, state))
+    finally:
+        db.dispose()
+    places = {m: n for m, n in sorted(left.items()) if n > 0}
+    return Checked(StatusView(state, places, now.head, now.kept, now.tail),
+                   min(found, key=lambda f: f.seq) if found else None)
+
+
 def places_left(db_url: str | None) -> dict[str, int]:
     """Each mentor of the program with places left (capacities from the kept snapshot),
     by id; mentors who withdrew or whose pairs fill their capacity are left out."""
-    from audit.state import capacities, kept_profiles
+    from audit.state import kept_capacities
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
             state = state_of(conn)
-            left = state.places_left(capacities(kept_profiles(conn, state), state))
+            left = state.places_left(kept_capacities(conn, state))
     finally:
         db.dispose()
     return {m: n for m, n in sorted(left.items()) if n > 0}
@@ -382,18 +428,26 @@ def _with_reviews(conn: Connection, entries: list[LoggedEntry]) -> list[LoggedEn
     person: they name runs, not people."""
     runs = {str(e.doc.get("run")) for e in entries
             if e.doc.get("kind") in (KIND_PAIR, KIND_REASSIGNMENT, KIND_DECISION)}
-    reviews = [LoggedEntry.of(r) for r in store.iter_rows(conn)
-               if r.columns.get("kind") in (KIND_APPROVAL, KIND_REJECTION)]
+    reviews = [LoggedEntry.of(r) for r in store.rows_of_kinds(conn, (KIND_APPROVAL,
+                                                                      KIND_REJECTION))]
     mine = [e for e in reviews
             if str(e.doc.get("approves") or e.doc.get("rejects")) in runs]
     return sorted([*entries, *mine], key=lambda e: e.seq)
 
 
 def history(db_url: str | None, person: str) -> list[LoggedEntry]:
+    """One person's timeline, oldest first (see ``history_checked``), unchecked."""
+    return list(history_checked(db_url, person).value)
+
+
+def history_checked(db_url: str | None, person: str) -> Checked:
     """One person's timeline, oldest first: pairs, unpaired, separations, reassignments,
     decisions, the approvals and rejections of their proposed pairs, withdrawals and
-    rejoins, check-ins, outcomes and their corrections, and my-job-day visits. An id the
-    log does not know is refused with the closest one."""
+    rejoins, check-ins, outcomes and their corrections, and my-job-day visits; read through
+    the indexes on the people and the kind. With the first break found by the bounded
+    check of what it shows (each entry shown and its link, the head, the witness's last
+    head: ``audit.log.verify.check_shown``). An id the log does not know is refused with
+    the closest one."""
     from engine.base.errors import TandemError
     from engine.base.suggest import closest
 
@@ -402,14 +456,17 @@ def history(db_url: str | None, person: str) -> list[LoggedEntry]:
         with db.reading() as conn:
             rows = store.select_rows(conn, LogFilter(person=person))
             entries = [LoggedEntry.of(r) for r in reversed(rows)]
+            shown: list[LoggedEntry] = []
             if not entries:
                 known = state_of(conn).known()
             else:
-                entries = _with_reviews(conn, entries)
+                shown = [e for e in _with_reviews(conn, entries)
+                         if e.doc.get("kind") in TIMELINE]
+                finding = _check_shown(conn, [e.seq for e in shown])
     finally:
         db.dispose()
     if not entries:
         hint = closest(person, sorted(known))
         raise TandemError(f"there is no {person} in the audit log (`tandem status` lists "
                           "the people)" + (f"; did you mean {hint!r}?" if hint else ""))
-    return [e for e in entries if e.doc.get("kind") in TIMELINE]
+    return Checked(shown, finding)

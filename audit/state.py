@@ -13,6 +13,8 @@ Pure: `derive_state` folds entries in seq order, one branch per kind of entry;
 - ``history`` (couple -> `engine.rules.history.PairRecord`: paired, separated, forbidden);
   ``forbidden()`` gives the decisions in force;
 - ``outcomes`` (couple -> `OutcomeState`: the latest result, corrections superseding);
+  ``checked_in`` (pair seq -> the day of its latest check-in) and ``outcome_pairs`` (the
+  pair seqs an outcome names), what `tandem due` reads;
 - the kept snapshot: `kept_profiles(conn, state)` gives each person's profile as the
   program last recorded it, and `capacities(profiles, state)` each mentor's places; a
   command that needs profiles the user did not pass reads these;
@@ -31,7 +33,8 @@ The branches:
 - ``withdrawal``: the person leaves the program; ``rejoin``: they come back;
 - ``outcome``: records the pair's result and ends the pair when it is active;
   ``correction``: replaces the result (the earlier entry stays);
-- ``unpaired``: names a free person, with the reason.
+- ``unpaired``: names a free person, with the reason;
+- ``checkin``: records the pair's latest check-in day (it changes no pair).
 
 Nothing else changes who is paired. Replaying the log from entry 1 gives the same state
 the commands saw when they wrote it.
@@ -44,12 +47,12 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from audit.log.kinds import KIND_OUTCOME, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
+from audit.log.kinds import KIND_CHECKIN, KIND_OUTCOME, KIND_PAIR, KIND_RUN, KIND_UNPAIRED
 from engine.program.events import (
     APPROVAL_REQUIRED,
     KIND_APPROVAL,
@@ -186,6 +189,9 @@ class ProgramState:
     withdrawn: Mapping[str, Withdrawn] = field(default_factory=dict)
     ended: tuple[EndedPair, ...] = ()
     outcomes: Mapping[Couple, OutcomeState] = field(default_factory=dict)
+    # pair seq -> the day of its latest check-in (ISO); the pair seqs an outcome names
+    checked_in: Mapping[int, str] = field(default_factory=dict)
+    outcome_pairs: frozenset[int] = frozenset()
 
     def busy(self) -> frozenset[str]:
         """Everyone in an active pair."""
@@ -343,6 +349,8 @@ class _Fold:
         self.withdrawn: dict[str, Withdrawn] = {}
         self.ended: list[EndedPair] = []
         self.outcomes: dict[Couple, OutcomeState] = {}
+        self.checked_in: dict[int, str] = {}
+        self.outcome_pairs: set[int] = set()
 
     def feed(self, doc: Mapping[str, Any]) -> None:
         kind = doc.get("kind")
@@ -364,6 +372,8 @@ class _Fold:
             self.withdrawn.pop(str(doc["person"]), None)
         elif kind in (KIND_OUTCOME, KIND_CORRECTION):
             self.outcome(doc)
+        elif kind == KIND_CHECKIN:
+            self.checkin(doc)
         elif kind == KIND_UNPAIRED:
             person = str(doc["person"])
             self.roles[person] = str(doc.get("role", self.roles.get(person, "")))
@@ -458,8 +468,20 @@ class _Fold:
         self.withdrawn[person] = Withdrawn(person, int(doc["seq"]), str(doc["at"]),
                                            str(doc.get("actor", "")), str(doc["reason"]))
 
+    def checkin(self, doc: Mapping[str, Any]) -> None:
+        """The pair's latest check-in day (``on``), by the seq of the entry that formed it."""
+        try:
+            day = date.fromisoformat(str(doc.get("on"))[:10]).isoformat()
+        except ValueError:
+            return
+        pair_seq = int(doc.get("pair_seq", 0))
+        if day > self.checked_in.get(pair_seq, ""):
+            self.checked_in[pair_seq] = day
+
     def outcome(self, doc: Mapping[str, Any]) -> None:
         key = (str(doc["mentor"]), str(doc["mentee"]))
+        if doc.get("kind") == KIND_OUTCOME:
+            self.outcome_pairs.add(int(doc.get("pair_seq", 0)))
         seq, result = int(doc["seq"]), str(doc["result"])
         before = self.outcomes.get(key)
         if doc.get("kind") == KIND_CORRECTION and before is not None:
@@ -494,7 +516,9 @@ class _Fold:
                 "withdrawn": [_values(w) for w in self.withdrawn.values()],
                 "ended": [_values(e) for e in self.ended],
                 "outcomes": [[*_values(o)[:-1], list(o.superseded)]
-                             for o in self.outcomes.values()]}
+                             for o in self.outcomes.values()],
+                "checked_in": [[seq, day] for seq, day in self.checked_in.items()],
+                "outcome_pairs": sorted(self.outcome_pairs)}
 
     @classmethod
     def restore(cls, data: Mapping[str, Any]) -> _Fold:
@@ -519,6 +543,8 @@ class _Fold:
         for *head, superseded in data["outcomes"]:
             outcome = _make(OutcomeState, [*head, tuple(superseded)])
             fold.outcomes[(outcome.mentor, outcome.mentee)] = outcome
+        fold.checked_in = {int(seq): str(day) for seq, day in data["checked_in"]}
+        fold.outcome_pairs = {int(seq) for seq in data["outcome_pairs"]}
         return fold
 
     def state(self) -> ProgramState:
@@ -545,7 +571,8 @@ class _Fold:
         return ProgramState(pairs, tuple(free), tuple(self.proposals.values()),
                             tuple(self.separations), dict(self.history), dict(self.freed_by),
                             dict(self.runs), dict(self.closed), dict(self.roles),
-                            dict(self.withdrawn), tuple(self.ended), dict(self.outcomes))
+                            dict(self.withdrawn), tuple(self.ended), dict(self.outcomes),
+                            dict(self.checked_in), frozenset(self.outcome_pairs))
 
 
 # A read that folds this many entries or more after the kept state keeps the state it
@@ -667,15 +694,17 @@ class KeptStateCheck:
         cache.keep(conn, Head(*self._head), fold_version(), lambda: fresh, stale=True)
 
 
+def _inputs(state: ProgramState) -> list[str]:
+    """The input digests of the runs, oldest first: where the kept profiles are."""
+    return [str(doc["input_digest"]) for doc in state.runs.values() if doc.get("input_digest")]
+
+
 def kept_profiles(conn: Connection, state: ProgramState) -> dict[str, dict[str, Any]]:
     """Each person's profile as the program last kept it: from the snapshot of the latest
     run (or decision) whose input holds them. Erased profiles are absent."""
     from audit.log import store
 
-    order: list[str] = []
-    for doc in state.runs.values():
-        if doc.get("input_digest"):
-            order.append(str(doc["input_digest"]))
+    order = _inputs(state)
     rank = {digest: i for i, digest in enumerate(order)}
     best: dict[str, tuple[int, dict[str, Any]]] = {}
     for key, person, profile in store.kept_profiles(conn, order):
@@ -688,16 +717,56 @@ def capacities(profiles: Mapping[str, Mapping[str, Any]], state: ProgramState
                ) -> dict[str, int]:
     """Each mentor's capacity: their kept profile's, else the default capacity of the
     latest run's settings, else 1."""
-    default = 1
-    for doc in state.runs.values():
-        settings = doc.get("settings")
-        if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
-            default = int(settings["default_capacity"])
+    default = _default_capacity(state)
     out = {p: default for p, role in state.roles.items() if role == "mentor"}
     for person, profile in profiles.items():
         if profile.get("role") == "mentor":
             out[person] = int(profile.get("capacity") or default)
     return out
+
+
+def kept_capacities(conn: Connection, state: ProgramState) -> dict[str, int]:
+    """``capacities(kept_profiles(conn, state), state)``, reading only each kept profile's
+    role and capacity (the database extracts the one value): what `status` and `explain`
+    need, without parsing every profile."""
+    from audit.log import store
+
+    order = _inputs(state)
+    rank = {digest: i for i, digest in enumerate(order)}
+    best: dict[str, tuple[int, str, Any]] = {}
+    for key, person, role, value in store.kept_capacities(conn, order):
+        if rank[key] >= best.get(person, (-1, "", None))[0]:
+            best[person] = (rank[key], role, value)
+    default = _default_capacity(state)
+    out = {p: default for p, role in state.roles.items() if role == "mentor"}
+    for person, (_, role, value) in best.items():
+        if role == "mentor":
+            out[person] = _whole(value, default)
+    return out
+
+
+def _whole(value: Any, default: int) -> int:
+    """A capacity as `capacities` reads it (``int(value or default)``), from the value the
+    database extracted (a number, or its text on PostgreSQL)."""
+    if value in (None, "", 0, "0", "false", "null") or value is False:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return default
+
+
+def _default_capacity(state: ProgramState) -> int:
+    """The default capacity of the latest run's settings, else 1."""
+    default = 1
+    for doc in state.runs.values():
+        settings = doc.get("settings")
+        if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
+            default = int(settings["default_capacity"])
+    return default
 
 
 def derive_state(docs: Iterable[Mapping[str, Any]]) -> ProgramState:

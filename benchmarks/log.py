@@ -12,12 +12,15 @@ Tandem's own writers, so every entry is chained and checked as a real one:
 - check-ins of the active pairs in batches of 10,000 (`record_checkins`, one transaction
   per batch), until the log holds `--entries` entries.
 
-Then, each command as a user runs it (a new `tandem` process; wall time and the CPU time of
-the process): `tandem --help`; `status`; `audit show N` of the last entry; `audit log
---limit 10`; `report`; `insights`; a `pair` dry run of examples/cohort.json with that log as
-its history and with no log; and 1,000 outcomes recorded one by one in this process
-(`record_outcome`, the write path without the start-up). The machine's load average is
-printed first: read the figures as ratios inside one run. No time is asserted anywhere.
+Then, each command as a user runs it (a new `tandem` process; wall time, the CPU time and
+the peak RSS of the process): `tandem --help`; `audit show N` of the last entry; `audit log
+--limit 10`; `status` twice (the first read after the log was built folds it and keeps the
+state, the next reads start from it), and `status --all`; `history` of a person; `explain`
+of a pair of examples/cohort.json; a `pair` dry run of examples/cohort.json with that log
+as its history and with no log; `report` and `insights` (unless --skip-slow); and 1,000
+outcomes recorded one by one in this process (`record_outcome`, the write path without the
+start-up). The machine's load average is printed first and last: read the figures as
+ratios inside one run. No time is asserted anywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import argparse
 import logging
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -122,44 +124,50 @@ def entries_in(url: str) -> int:
         db.dispose()
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, exit code) of `tandem ARGS` in a new process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(args: list[str], cwd: Path) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds, peak RSS in MB, exit code) of `tandem ARGS` in a new
+    process."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", *args],
-                          cwd=cwd,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    child = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *args],
+                             cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if done.returncode not in (0, 1):
-        print(f"  tandem {' '.join(args)} exited {done.returncode}: "
-              f"{done.stderr.strip()[-300:]}", flush=True)
-    return wall, cpu, done.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    if child.returncode not in (0, 1):
+        print(f"  tandem {' '.join(args)} exited {child.returncode}: {errors.strip()[-300:]}",
+              flush=True)
+    return wall, cpu, usage.ru_maxrss // 1024, child.returncode
 
 
-def outcomes(url: str, n: int, seed: int) -> float:
-    """Seconds to record n outcomes one by one, each its own write."""
-    from audit.followup import record_outcome
+def active_pairs(url: str) -> list[tuple[str, str]]:
+    """The active pairs of the log, as the program's state gives them."""
     from audit.log import db as database
-    from audit.log import store
-    from engine.followup.facts import Outcome
+    from audit.state import program_state
 
     db = database.open_for_read(url)
     try:
         with db.reading() as conn:
-            found = [(d["mentor"], d["mentee"]) for d in store.state_docs(conn)
-                     if d.get("kind") == "pair"]
+            return [(p.mentor, p.mentee) for p in program_state(conn).active]
     finally:
         db.dispose()
+
+
+def outcomes(url: str, n: int, seed: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) to record n outcomes one by one, each its own write."""
+    from audit.followup import record_outcome
+    from engine.followup.facts import Outcome
+
     rng = random.Random(seed)
-    chosen = rng.sample(found, n)
-    started = time.perf_counter()
+    chosen = rng.sample(active_pairs(url), n)
+    started, cpu = time.perf_counter(), time.process_time()
     for mentor, mentee in chosen:
         record_outcome(url, "bench", Outcome(mentor, mentee,
                                              rng.choice(["success", "partial", "failure"])))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -170,6 +178,8 @@ def main() -> None:
     parser.add_argument("--per-run", type=int, default=2_000)
     parser.add_argument("--outcomes", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--skip-slow", action="store_true",
+                        help="leave out report and insights (the log's other readers)")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     work = Path(tempfile.mkdtemp(prefix="tandem-log-bench-"))
@@ -186,26 +196,35 @@ def main() -> None:
         count = entries_in(url)
     db = ["--db", url]
     cohort = str(ROOT / "examples" / "cohort.json")
-    rows: list[tuple[str, float, float, int]] = []
+    print(f"{'work':<44} {'wall s':>8} {'CPU s':>8} {'RSS MB':>7} {'exit':>5}")
+    rows: list[tuple[str, float, float, int, int]] = []
 
     def row(name: str, command: list[str]) -> None:
-        wall, cpu, code = timed(command, work)
-        rows.append((name, wall, cpu, code))
-        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {code:>5}", flush=True)
+        wall, cpu, rss, code = timed(command, work)
+        rows.append((name, wall, cpu, rss, code))
+        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {rss:>7} {code:>5}", flush=True)
 
-    print(f"{'work':<44} {'wall s':>8} {'CPU s':>8} {'exit':>5}")
     row("tandem --help", ["--help"])
     row("audit show N (the last entry)", ["audit", "show", str(count), *db])
     row("audit log --limit 10", ["audit", "log", "--limit", "10", *db])
+    row("status (no kept state yet: folds, keeps it)", ["status", *db])
     row("status", ["status", *db])
+    active = active_pairs(url)
+    person = active[len(active) // 2][1]
+    row("status --all", ["status", "--all", *db])
+    row(f"history {person}", ["history", person, *db])
+    row("explain examples/cohort.json M12 E05, that log",
+        ["explain", cohort, "M12", "E05", *db])
     row("pair dry run, examples/cohort.json, that log", ["pair", cohort, *db])
     row("pair dry run, examples/cohort.json, no log",
         ["pair", cohort, "--db", f"sqlite:///{work / 'none.db'}"])
-    row("report", ["report", "--out", str(work / "report.html"), *db])
-    row("insights", ["insights", *db])
-    seconds = outcomes(url, args.outcomes, args.seed)
-    print(f"{f'{args.outcomes} outcomes, one by one (in process)':<44} {seconds:>8.2f}",
+    if not args.skip_slow:
+        row("report", ["report", "--out", str(work / "report.html"), *db])
+        row("insights", ["insights", *db])
+    wall, cpu = outcomes(url, args.outcomes, args.seed)
+    print(f"{f'{args.outcomes} outcomes, one by one (in process)':<44} {wall:>8.2f} {cpu:>8.2f}",
           flush=True)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
 if __name__ == "__main__":

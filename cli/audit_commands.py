@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,8 @@ import click
 
 from cli.errors import reports_errors
 from cli.options import COUNT, ID, SEQ, db_option, format_option
+
+LIST_LIMIT = 25  # rows of each `tandem status` table without --all
 
 if TYPE_CHECKING:
     from audit.log.chain import Finding, Head, VerifyReport
@@ -375,31 +378,37 @@ def grant_command(role: str, dry_run: bool, db_url: str | None) -> None:
 
 @click.command()
 @db_option
+@click.option("--all", "show_all", is_flag=True,
+              help=f"List every row of every table; by default a table shows its first "
+                   f"{LIST_LIMIT} rows and says how many more there are.")
 @format_option("table", "json")
 @reports_errors
-def status(db_url: str | None, fmt: str) -> None:
+def status(db_url: str | None, show_all: bool, fmt: str) -> None:
     """Show the active pairs (and how long each has run), the free people, the mentors
     with places left, the people who withdrew, the proposals waiting for approval and the
     separations of the last 90 days, derived from the log.
 
-    The last committed my-job-day plan, kept apart from the pairing, is named after them;
-    in a program folder with a calendar, what `tandem due` lists comes last.
+    Each table gives its count and its first rows; --all lists them all. The JSON output
+    is always complete. The last committed my-job-day plan, kept apart from the pairing,
+    is named after them; in a program folder with a calendar, what `tandem due` lists
+    comes last.
 
     \b
     Examples:
       tandem status
+      tandem status --all
       tandem status --format json
     """
     from datetime import UTC
 
     from audit.myjobdays import latest_plan
-    from audit.review import chain_dict, places_left, status_checked
+    from audit.review import chain_dict, status_view
 
-    checked = status_checked(db_url)
+    checked = status_view(db_url)
     _warn(checked.finding)
-    state: ProgramState = checked.value
+    view = checked.value
+    state: ProgramState = view.state
     plan = latest_plan(db_url)
-    places = places_left(db_url)
     now = datetime.now(UTC)
     if fmt == "json":
         from cli.render import print_json
@@ -408,9 +417,9 @@ def status(db_url: str | None, fmt: str) -> None:
         recent = {s.seq for s in state.recent_separations(now)}
         report["separations"] = [s for s in report["separations"] if s["seq"] in recent]
         report["chain"] = chain_dict(checked.finding)
-        print_json({**report, "places_left": places, "my_job_days": plan})
+        print_json({**report, "places_left": dict(view.places), "my_job_days": plan})
     else:
-        _print_status(state, now, places)
+        _print_status(state, now, view.places, None if show_all else LIST_LIMIT)
         _print_plan(plan)
         from cli.calendar_commands import print_due_section
 
@@ -450,49 +459,54 @@ def _print_log(entries: list[LoggedEntry]) -> None:
     console().print(table)
 
 
-def _print_status(state: ProgramState, now: datetime, places: dict[str, int]) -> None:
+def _print_status(state: ProgramState, now: datetime, places: Mapping[str, int],
+                  limit: int | None) -> None:
+    """The tables of `tandem status`, each cut after ``limit`` rows (None: every row): only
+    the rows shown are rendered."""
     from audit.explain import days_since, when
     from cli.render import cell, console
 
     out = console()
-    pairs = _table(f"{len(state.active)} active pairs", "mentor", "mentee", "score", "since",
-                   "days", "run", "entry")
+
+    def shown(title: str, items: Sequence[Any], row: Callable[[Any], Sequence[Any]],
+              *columns: str) -> None:
+        table = _table(title, *columns)
+        for item in items[:limit] if limit is not None else items:
+            table.add_row(*(cell(value) for value in row(item)))
+        out.print(table)
+        if limit is not None and len(items) > limit:
+            out.print(f"... and {len(items) - limit} more (`tandem status --all` lists them "
+                      "all).", markup=False)
+
+    shown(f"{len(state.active)} active pairs", state.active,
+          lambda p: (p.mentor, p.mentee, f"{p.score:g}", when(p.since),
+                     days_since(p.since, now), p.run, p.seq),
+          "mentor", "mentee", "score", "since", "days", "run", "entry")
+    shown(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
+          state.free, lambda f: (f.id, f.role, f.reason, f.seq if f.seq else ""),
+          "id", "role", "last reason", "entry")
+    partners: dict[str, list[str]] = {}
     for p in state.active:
-        pairs.add_row(cell(p.mentor), cell(p.mentee), cell(f"{p.score:g}"), cell(when(p.since)),
-                      cell(days_since(p.since, now)), cell(p.run), cell(p.seq))
-    free = _table(f"{len(state.free)} free {'person' if len(state.free) == 1 else 'people'}",
-                  "id", "role", "last reason", "entry")
-    for f in state.free:
-        free.add_row(cell(f.id), cell(f.role), cell(f.reason), cell(f.seq if f.seq else ""))
-    out.print(pairs)
-    out.print(free)
-    room = _table(f"{len(places)} mentor{'' if len(places) == 1 else 's'} with places left",
-                  "mentor", "paired with", "places left")
-    for mentor, left in places.items():
-        room.add_row(cell(mentor), cell(", ".join(state.partners(mentor)) or "nobody"),
-                     cell(left))
-    out.print(room)
+        partners.setdefault(p.mentor, []).append(p.mentee)
+    shown(f"{len(places)} mentor{'' if len(places) == 1 else 's'} with places left",
+          list(places.items()),
+          lambda item: (item[0], ", ".join(sorted(partners.get(item[0], []))) or "nobody",
+                        item[1]),
+          "mentor", "paired with", "places left")
     if state.withdrawn:
-        gone = _table(f"{len(state.withdrawn)} withdrawn", "id", "role", "reason", "by",
-                      "entry")
-        for w in sorted(state.withdrawn.values(), key=lambda w: w.person):
-            gone.add_row(cell(w.person), cell(state.roles.get(w.person, "")), cell(w.reason),
-                         cell(w.actor), cell(w.seq))
-        out.print(gone)
+        shown(f"{len(state.withdrawn)} withdrawn",
+              sorted(state.withdrawn.values(), key=lambda w: w.person),
+              lambda w: (w.person, state.roles.get(w.person, ""), w.reason, w.actor, w.seq),
+              "id", "role", "reason", "by", "entry")
     if state.pending:
-        pending = _table(f"{len(state.pending)} proposals waiting for approval", "run",
-                         "proposed by", "when", "pairs", "entry")
-        for prop in state.pending:
-            pending.add_row(cell(prop.run), cell(prop.actor), cell(when(prop.at)),
-                            cell(len(prop.pairs)), cell(prop.seq))
-        out.print(pending)
+        shown(f"{len(state.pending)} proposals waiting for approval", state.pending,
+              lambda prop: (prop.run, prop.actor, when(prop.at), len(prop.pairs), prop.seq),
+              "run", "proposed by", "when", "pairs", "entry")
     recent = state.recent_separations(now)
-    ended = _table(f"{len(recent)} separation{'' if len(recent) == 1 else 's'} in the last "
-                   "90 days", "mentor", "mentee", "when", "category", "reason", "by", "entry")
-    for s in recent:
-        ended.add_row(cell(s.mentor), cell(s.mentee), cell(when(s.at)), cell(s.category),
-                      cell(s.reason), cell(s.actor), cell(s.seq))
-    out.print(ended)
+    shown(f"{len(recent)} separation{'' if len(recent) == 1 else 's'} in the last 90 days",
+          recent, lambda s: (s.mentor, s.mentee, when(s.at), s.category, s.reason, s.actor,
+                             s.seq),
+          "mentor", "mentee", "when", "category", "reason", "by", "entry")
 
 
 def _print_plan(plan: dict[str, Any] | None) -> None:

@@ -391,7 +391,8 @@ def reject(run: str, reason: str, actor: str | None, db_url: str | None, fmt: st
 @reports_errors
 def history(person: str, db_url: str | None, fmt: str) -> None:
     """One person's timeline: pairs, separations, reassignments and decisions, oldest
-    first, each with its reason and its entry number.
+    first, each with its reason and its entry number. The entries shown, their links, the
+    head and the witness's last head are checked; a break leads with a warning and exits 1.
 
     \b
     Examples:
@@ -399,15 +400,18 @@ def history(person: str, db_url: str | None, fmt: str) -> None:
       tandem history M01 --format json
     """
     from audit.explain import summary, when
-    from audit.review import history as timeline
-    from cli.render import cell, console, safe
+    from audit.review import history_checked, warning
+    from cli.render import cell, console, safe, safe_lines
 
-    entries = timeline(db_url, person)
+    checked = history_checked(db_url, person)
+    if checked.finding is not None:
+        click.echo(safe_lines(warning(checked.finding)), err=True)
+    entries = checked.value
     if fmt == "json":
         from cli.render import print_json
 
         print_json([e.as_dict() for e in entries])
-        return
+        raise SystemExit(0 if checked.ok else 1)
     from rich.table import Table
 
     table = Table(title=f"{safe(person)}: {len(entries)} entries, oldest first",
@@ -419,6 +423,7 @@ def history(person: str, db_url: str | None, fmt: str) -> None:
                       cell(summary(e.doc)), cell(e.doc.get("actor")))
     console().print(table)
     sys.stdout.flush()
+    raise SystemExit(0 if checked.ok else 1)
 
 
 COMMANDS: list[click.Command] = [separate, reassign, decide, approve, reject, withdraw, rejoin,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 PROGRAM_KEY = "program"
+_PAGE = 200  # entries read at a time when the head names no program
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,24 +74,47 @@ def stamp(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {**doc, PROGRAM_KEY: name}
 
 
+def _named(text: Any) -> str | None:
+    """The program an entry's text names at its top level (a nested "program" key, in a
+    cohort's envelope, is not a name)."""
+    try:
+        name = json.loads(text).get(PROGRAM_KEY)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 def owner(conn: Connection) -> tuple[str, int] | None:
-    """(program name, seq) of the last entry that names a program; None if none does."""
+    """(program name, seq) of the last entry that names a program; None if none does.
+
+    The head first: in a program's log every entry names it, so this is one read by the
+    primary key. Only when the head names none (written without a program file) does it
+    walk back, a page at a time, through the entries whose text names one."""
     from sqlalchemy import select
 
     from audit.log import schema
 
     log = schema.log
-    rows = conn.execute(select(log.c.seq, log.c.entry)
-                        .where(log.c.entry.contains(f'"{PROGRAM_KEY}":'))
-                        .order_by(log.c.seq.desc()))
-    for seq, text in rows:  # a nested "program" key (a cohort's envelope) is not a name
-        try:
-            name = json.loads(text).get(PROGRAM_KEY)
-        except ValueError:
-            continue
-        if isinstance(name, str):
-            return name, int(seq)
-    return None
+    head = conn.execute(select(log.c.seq, log.c.entry).order_by(log.c.seq.desc())
+                        .limit(1)).first()
+    if head is None:
+        return None
+    name = _named(head[1])
+    if name is not None:
+        return name, int(head[0])
+    before = int(head[0])
+    while True:
+        rows = conn.execute(select(log.c.seq, log.c.entry)
+                            .where(log.c.seq < before,
+                                   log.c.entry.contains(f'"{PROGRAM_KEY}":'))
+                            .order_by(log.c.seq.desc()).limit(_PAGE)).all()
+        for seq, text in rows:
+            name = _named(text)
+            if name is not None:
+                return name, int(seq)
+        if len(rows) < _PAGE:
+            return None
+        before = int(rows[-1][0])
 
 
 def check_owner(conn: Connection) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select
+from sqlalchemy import JSON, Connection, Row, and_, cast, func, insert, or_, select
 
 from audit.log import schema
 from audit.log.chain import StoredRow
@@ -179,6 +179,12 @@ def rows_after(conn: Connection, seq: int) -> list[StoredRow]:
     return [_stored(row) for row in conn.execute(query)]
 
 
+def rows_of_kinds(conn: Connection, kinds: Sequence[str]) -> list[StoredRow]:
+    """The entries of these kinds, oldest first, through the index on the kind."""
+    query = select(*_ROW_COLUMNS).where(_LOG.c.kind.in_(list(kinds))).order_by(_LOG.c.seq)
+    return [_stored(row) for row in conn.execute(query)]
+
+
 def row_at(conn: Connection, seq: int) -> StoredRow | None:
     row = conn.execute(select(*_ROW_COLUMNS).where(_LOG.c.seq == seq)).first()
     return _stored(row) if row else None
@@ -212,11 +218,32 @@ def runs_of_kind(conn: Connection, kind: str) -> tuple[int, dict[str, Any]] | No
     return total, json.loads(last)
 
 
+def last_of_kind(conn: Connection, kind: str) -> dict[str, Any] | None:
+    """The last well-formed entry of this kind, parsed (through the index on the kind)."""
+    rows = conn.execute(select(_LOG.c.entry).where(_LOG.c.kind == kind)
+                        .order_by(_LOG.c.seq.desc()))
+    for (text,) in rows:
+        found = list(well_formed([_parsed(text)]))
+        if found:
+            return found[0]
+    return None
+
+
+def docs_of_run(conn: Connection, run_id: str, kind: str) -> list[dict[str, Any]]:
+    """The well-formed entries of this kind in this run, oldest first, parsed."""
+    rows = conn.execute(select(_LOG.c.entry).where(_LOG.c.run_id == run_id, _LOG.c.kind == kind)
+                        .order_by(_LOG.c.seq))
+    return list(well_formed(_parsed(text) for (text,) in rows))
+
+
 def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
                ) -> list[dict[str, Any]]:
     """The entries naming any of these people in an indexed column (mentor, mentee,
-    person), every entry of these kinds, and the run entries of the runs those belong to,
-    oldest first, parsed. Read inside a write transaction, so not streamed."""
+    person), every entry of these kinds, and the run entries of the runs those belong to
+    that wait for approval (``"approval":"required"`` in their canonical text: a run that
+    needs none changes nothing a pair's state reads, and a run entry holds the digests of
+    every profile of its cohort), oldest first, parsed. Read inside a write transaction, so
+    not streamed."""
     ids = list(people)
     query = (select(_LOG.c.seq, _LOG.c.run_id, _LOG.c.entry)
              .where(or_(_LOG.c.mentor_id.in_(ids), _LOG.c.mentee_id.in_(ids),
@@ -225,8 +252,10 @@ def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
     found = {int(seq): text for seq, _run, text in rows}
     runs = sorted({str(run) for _seq, run, _text in rows if run})
     if runs:
-        opening = select(_LOG.c.seq, _LOG.c.entry).where(_LOG.c.kind == KIND_RUN,
-                                                         _LOG.c.run_id.in_(runs))
+        waiting = canonical_json({"approval": "required"})[1:-1]
+        opening = select(_LOG.c.seq, _LOG.c.entry).where(
+            _LOG.c.kind == KIND_RUN, _LOG.c.run_id.in_(runs),
+            _LOG.c.entry.contains(waiting, autoescape=True))
         found.update((int(seq), text) for seq, text in conn.execute(opening).all())
     return list(well_formed(_parsed(found[seq]) for seq in sorted(found)))
 
@@ -334,3 +363,18 @@ def kept_profiles(conn: Connection, keys: Sequence[str]) -> list[tuple[str, str,
     rows = conn.execute(select(table.c.input_digest, table.c.person_id, table.c.profile)
                         .where(table.c.input_digest.in_(list(keys))))
     return [(str(key), str(person), json.loads(text)) for key, person, text in rows]
+
+
+def kept_capacities(conn: Connection, keys: Sequence[str]) -> list[tuple[str, str, str, Any]]:
+    """(key, person id, role, the profile's ``capacity`` as the database reads it) of every
+    snapshot row kept under these keys: the database reads the one value out of the JSON
+    text (SQLite ``json_extract``, PostgreSQL ``json_extract_path_text``), so that no
+    profile is sent whole or parsed."""
+    table = schema.snapshot
+    if conn.dialect.name == "postgresql":
+        value = func.json_extract_path_text(cast(table.c.profile, JSON), "capacity")
+    else:
+        value = func.json_extract(table.c.profile, "$.capacity")
+    rows = conn.execute(select(table.c.input_digest, table.c.person_id, table.c.role, value)
+                        .where(table.c.input_digest.in_(list(keys))))
+    return [tuple(row) for row in rows]

@@ -63,6 +63,9 @@ ENTRY = st.one_of(
                            "mentee": E, "at": AT,
                            "result": st.sampled_from(["success", "partial", "failure"]),
                            "pair_seq": st.integers(0, 30)}),
+    st.fixed_dictionaries({"kind": st.just("checkin"), "mentor": M, "mentee": E,
+                           "on": st.sampled_from(["2026-09-02", "2026-10-02", "not a day"]),
+                           "pair_seq": st.integers(0, 30)}),
     st.fixed_dictionaries({"kind": st.just("unpaired"), "person": M | E,
                            "role": st.sampled_from(["mentor", "mentee"]),
                            "reason": st.sampled_from(["outscored", "already-paired"]),
@@ -220,3 +223,42 @@ def test_program_state_is_the_fold_of_the_whole_log(db_url, monkeypatch):
                 assert program_state(conn) == derive_state(store.all_docs(conn))
         finally:
             db.dispose()
+
+
+def test_kept_capacities_read_as_the_whole_profiles_do(db_url):
+    """The capacities read out of the kept profiles by the database are those of the
+    parsed profiles: kept ones, a capacity of 2, and the default for a mentor not kept."""
+    from audit.state import capacities, kept_capacities, kept_profiles
+    from tests.audit.builders import profile
+
+    def with_capacity(busy):
+        made = cohort_input(ids("M", 3), ids("E", 4), busy)
+        made.profiles[0] = {**profile("M0001", "mentor"), "capacity": 2}
+        return made
+
+    commit_pairing(db_url, "hr", with_capacity)
+    db = database.open_for_read(db_url)
+    try:
+        with db.reading() as conn:
+            state = program_state(conn)
+            kept_caps = kept_capacities(conn, state)
+            assert kept_caps == capacities(kept_profiles(conn, state), state)
+            assert kept_caps["M0001"] == 2
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_commands_read_one_truth_through_a_state_kept_at_every_read(backend, request,
+                                                                       monkeypatch):
+    """The one-truth state machine (tests/program/test_one_truth_machine.py), with a state
+    kept by every read and write that folds an entry: status, explain, history, the export
+    and the model still agree."""
+    from tests.program import test_one_truth_machine as one_truth
+
+    if backend == "postgres":
+        request.getfixturevalue("pg_server")
+    monkeypatch.setattr(state_module, "KEEP_AFTER", 1)
+    machine = type(f"KeptOneTruth_{backend}", (one_truth.OneTruth,), {"backend": backend})
+    machine.TestCase.settings = one_truth.PROFILE
+    machine.TestCase().runTest()

@@ -50,6 +50,23 @@ def test_a_second_program_is_refused_on_the_same_database(run: Run, db_url: str,
     assert run("audit", "verify", "--db", db_url).exit_code == 0
 
 
+def test_the_owner_is_the_last_named_entry_behind_unnamed_ones(run: Run, db_url: str,
+                                                              tmp_path: Path) -> None:
+    """Entries written without a program file after the program's own do not free the
+    database: the check reads back past them to the last entry that names a program."""
+    first, second = _program(tmp_path, "First"), _program(tmp_path, "Second")
+    assert run("pair", COHORT, "--commit", "--db", db_url, env=first).exit_code == 0
+    named = len(raw_sql(db_url, "SELECT seq FROM audit_log")[0])
+    for rating in (3, 4):
+        plain = run("checkin", "M01", "E07", "--rating", rating, "--by", "mentor", "--db",
+                    db_url)
+        assert plain.exit_code == 0, plain.output
+    refused = run("checkin", "M01", "E07", "--rating", "5", "--by", "mentor", "--db", db_url,
+                  env=second)
+    assert refused.exit_code == 1
+    assert f"belongs to the program 'First' (entry {named}), not to 'Second'" in refused.stderr
+
+
 def test_the_documented_erasure_entry_has_the_keys_the_code_writes() -> None:
     """docs/audit.md's stored erasure entry has exactly the keys of an `Erasure` entry."""
     text = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")

@@ -161,3 +161,16 @@ def test_audit_log_into_a_closed_pipe_stops_quietly(long_log: str) -> None:
         process.wait(timeout=120)
     assert "Traceback" not in errors and "crash" not in errors.lower()
     assert process.returncode in (0, 1)
+
+
+def test_history_checks_the_entries_it_shows(run, logged) -> None:
+    """`history` of the person in a changed entry leads with the warning and exits 1; the
+    history of someone whose entries check out is quiet, and verify finds the rest."""
+    url, _ = logged
+    raw_sql(url, CHANGE_3, drop_triggers=True)
+    broken = run("history", "M0002", "--db", url)
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith("WARNING: the audit log is BROKEN at entry 3 (content)")
+    quiet = run("history", "M0005", "--db", url)
+    assert quiet.exit_code == 0 and not quiet.stderr, quiet.output
+    assert run("audit", "verify", "--db", url).exit_code == 1
