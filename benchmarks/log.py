@@ -13,10 +13,13 @@ Tandem's own writers, so every entry is chained and checked as a real one:
   per batch), until the log holds `--entries` entries.
 
 Then, each command as a user runs it (a new `tandem` process; wall time and the CPU time of
-the process): `tandem --help`; `status`; `audit show N` of the last entry; `audit log
---limit 10`; `report`; `insights`; a `pair` dry run of examples/cohort.json with that log as
-its history and with no log; and 1,000 outcomes recorded one by one in this process
-(`record_outcome`, the write path without the start-up). The machine's load average is
+the process, its peak resident memory and the size of what it wrote): `tandem --help`;
+`status`; `audit show N` of the last entry; `audit log --limit 10`; `report`; `insights`;
+`audit export` as JSON lines, CSV and xlsx; a `pair` dry run of examples/cohort.json with
+that log as its history and with no log; and 1,000 outcomes recorded one by one in this
+process (`record_outcome`, the write path without the start-up). `--only WORD` (repeatable)
+runs only the commands whose name holds a word (`--only report --only export`), and no
+outcomes unless one word is "outcomes". The machine's load average is
 printed first: read the figures as ratios inside one run. No time is asserted anywhere.
 """
 
@@ -26,7 +29,6 @@ import argparse
 import logging
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -117,21 +119,25 @@ def entries_in(url: str) -> int:
         db.dispose()
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds, exit code) of `tandem ARGS` in a new process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def timed(args: list[str], cwd: Path) -> tuple[float, float, int, float]:
+    """(wall seconds, CPU seconds, exit code, peak resident MB) of `tandem ARGS` in a new
+    process (its own resource usage, from wait4)."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", "from cli.main import main; main()", *args],
-                          cwd=cwd,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if done.returncode not in (0, 1):
-        print(f"  tandem {' '.join(args)} exited {done.returncode}: "
-              f"{done.stderr.strip()[-300:]}", flush=True)
-    return wall, cpu, done.returncode
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()",
+                                  *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", "replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss / 1024  # kilobytes on Linux
+    if child.returncode not in (0, 1):
+        print(f"  tandem {' '.join(args)} exited {child.returncode}: {stderr.strip()[-300:]}",
+              flush=True)
+    return wall, cpu, child.returncode, peak
 
 
 def outcomes(url: str, n: int, seed: int) -> float:
@@ -165,6 +171,8 @@ def main() -> None:
     parser.add_argument("--per-run", type=int, default=2_000)
     parser.add_argument("--outcomes", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--only", action="append", default=[], metavar="WORD",
+                        help="only the commands whose name holds this word (repeatable)")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     work = Path(tempfile.mkdtemp(prefix="tandem-log-bench-"))
@@ -181,14 +189,17 @@ def main() -> None:
         count = entries_in(url)
     db = ["--db", url]
     cohort = str(ROOT / "examples" / "cohort.json")
-    rows: list[tuple[str, float, float, int]] = []
+    rows: list[tuple[str, float, float, int, float]] = []
 
-    def row(name: str, command: list[str]) -> None:
-        wall, cpu, code = timed(command, work)
-        rows.append((name, wall, cpu, code))
-        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {code:>5}", flush=True)
+    def row(name: str, command: list[str], out: Path | None = None) -> None:
+        if args.only and not any(word in name for word in args.only):
+            return
+        wall, cpu, code, peak = timed(command, work)
+        rows.append((name, wall, cpu, code, peak))
+        size = f"{out.stat().st_size / 1e6:>9.1f}" if out and out.exists() else ""
+        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {code:>5} {peak:>8.0f} {size}", flush=True)
 
-    print(f"{'work':<44} {'wall s':>8} {'CPU s':>8} {'exit':>5}")
+    print(f"{'work':<44} {'wall s':>8} {'CPU s':>8} {'exit':>5} {'peak MB':>8} {'out MB':>9}")
     row("tandem --help", ["--help"])
     row("audit show N (the last entry)", ["audit", "show", str(count), *db])
     row("audit log --limit 10", ["audit", "log", "--limit", "10", *db])
@@ -196,8 +207,14 @@ def main() -> None:
     row("pair dry run, examples/cohort.json, that log", ["pair", cohort, *db])
     row("pair dry run, examples/cohort.json, no log",
         ["pair", cohort, "--db", f"sqlite:///{work / 'none.db'}"])
-    row("report", ["report", "--out", str(work / "report.html"), *db])
+    row("report", ["report", "--out", str(work / "report.html"), *db], work / "report.html")
     row("insights", ["insights", *db])
+    for fmt in ("jsonl", "csv", "xlsx"):
+        out = work / f"audit.{fmt}"
+        row(f"audit export --format {fmt}",
+            ["audit", "export", "--format", fmt, "--out", str(out), *db], out)
+    if args.only and "outcomes" not in args.only:
+        return
     seconds = outcomes(url, args.outcomes, args.seed)
     print(f"{f'{args.outcomes} outcomes, one by one (in process)':<44} {seconds:>8.2f}",
           flush=True)
