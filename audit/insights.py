@@ -22,6 +22,14 @@ from engine.insights.results import OUTCOMES
 from engine.pairing.compare import PastCohort
 
 
+def _parsed(text: Any) -> Any:
+    """An entry's text parsed; None (skipped with a warning) when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 def _as_of(run: Mapping[str, Any] | None, began: date) -> date:
     try:
         return date.fromisoformat(str((run or {}).get("as_of")))
@@ -35,12 +43,20 @@ def gather(db_url: str | None, since: date | None = None, *,
     from sqlalchemy import select
 
     from audit.log import db as database
-    from audit.log import schema, store
+    from audit.log import schema
+    from audit.log.kinds import KIND_CHECKIN
+    from audit.log.validate import well_formed
 
     db = database.open_for_read(database.resolve_url(db_url))
     try:
         with db.reading() as conn:
-            docs = store.all_docs(conn)  # well-formed entries only
+            # Every well-formed entry but the check-ins: a check-in forms, ends and decides
+            # no pair (audit.state, audit.followup.pair_book), and a running program's log
+            # is mostly check-ins.
+            docs = list(well_formed(_parsed(entry) for (entry,) in conn.execute(
+                select(schema.log.c.entry)
+                .where(schema.log.c.kind.is_distinct_from(KIND_CHECKIN))
+                .order_by(schema.log.c.seq))))
             snapshots: dict[tuple[str, str], dict[str, Any]] = {}
             for digest, person, profile in conn.execute(
                     select(schema.snapshot.c.input_digest, schema.snapshot.c.person_id,

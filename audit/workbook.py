@@ -39,7 +39,7 @@ LIFECYCLE_COLUMNS = ("seq", "at", "kind", "run", "actor", "mentor", "mentee", "w
 MY_JOB_DAY_COLUMNS = ("seq", "run", "at", "actor", "kind", "visitor", "host", "day", "family",
                       "score", "person", "wanted", "got", "why")
 MAX_CELL = 32767  # the most characters a spreadsheet cell holds
-Sheet = tuple[list[str], list[list[Any]]]
+Sheet = tuple[list[str], Iterable[list[Any]]]  # rows made as the sheet is written
 
 
 def _cell(value: Any) -> Any:
@@ -79,7 +79,8 @@ def _reasons(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
-    """The five sheets' headers and rows from the entries, oldest first. Pure."""
+    """The five sheets' headers and rows from the entries, oldest first; each sheet's rows
+    are made one at a time as they are read. Pure."""
     runs = [d for d in docs if d.get("kind") == "run"]
     pairs = [d for d in docs if d.get("kind") in ("pair", "reassignment")
              or (d.get("kind") == "decision" and d.get("decision") == "force")]
@@ -105,51 +106,51 @@ def sheets(docs: Sequence[Mapping[str, Any]]) -> dict[str, Sheet]:
         return [given.get(rule) for rule in rules]
 
     return {
-        "runs": (list(RUN_COLUMNS), [
+        "runs": (list(RUN_COLUMNS), (
             [d.get("seq"), d.get("run"), d.get("at"), d.get("actor"),
              d.get("command") or "pair", approval(d), d.get("tandem_version"),
              d.get("rules_digest"), d.get("rules_text_digest"), d.get("input_digest"),
              d.get("as_of"), d.get("settings"), (d.get("summary") or {}).get("pairs"),
              (d.get("summary") or {}).get("unpaired"), d.get("entries"),
-             d.get("program")] for d in runs]),
-        "pairs": ([*PAIR_COLUMNS, *rules, "reasons", "sentence"], [
+             d.get("program")] for d in runs)),
+        "pairs": ([*PAIR_COLUMNS, *rules, "reasons", "sentence"], (
             [d.get("seq"), d.get("run"),
              "forced" if d.get("kind") == "decision" else d.get("kind"), d.get("at"),
              d.get("actor"), d.get("mentor"), d.get("mentee"), d.get("score"),
              found[d["seq"]].kind if d.get("seq") in found else None, *points(d),
              _reasons_text(_reasons(d)), d.get("sentence") or d.get("reason")]
-            for d in pairs]),
-        "unpaired": (list(UNPAIRED_COLUMNS), [
+            for d in pairs)),
+        "unpaired": (list(UNPAIRED_COLUMNS), (
             [d.get("seq"), d.get("run"), d.get("at"), d.get("person"), d.get("role"),
              d.get("reason"), d.get("why"), d.get("detail") or None]
-            for d in docs if d.get("kind") == "unpaired"]),
-        "lifecycle": (list(LIFECYCLE_COLUMNS), [
+            for d in docs if d.get("kind") == "unpaired")),
+        "lifecycle": (list(LIFECYCLE_COLUMNS), (
             [d.get("seq"), d.get("at"), d.get("kind"), d.get("run"), d.get("actor"),
              d.get("mentor"), d.get("mentee"), item.title,
              "; ".join(f"{k}: {v}" for k, v in item.details)]
             for d in docs if d.get("kind") in LIFECYCLE
-            for item in (timeline_item(d),)]),
-        "my job days": (list(MY_JOB_DAY_COLUMNS), [
+            for item in (timeline_item(d),))),
+        "my job days": (list(MY_JOB_DAY_COLUMNS), (
             [d.get("seq"), d.get("run"), d.get("at"), d.get("actor"),
              _PLAN_KINDS[str(d.get("kind"))], d.get("visitor"), d.get("host"), d.get("day"),
              d.get("family"), d.get("score"), d.get("person"), d.get("wanted"), d.get("got"),
              d.get("why") or d.get("sentence") or _plan_note(d)]
-            for d in docs if d.get("kind") in _PLAN_KINDS]),
+            for d in docs if d.get("kind") in _PLAN_KINDS)),
     }
 
 
 def workbook_bytes(docs: Sequence[Mapping[str, Any]]) -> bytes:
-    """The .xlsx file of the five sheets."""
+    """The .xlsx file of the five sheets. The workbook is write-only (openpyxl streams each
+    row to its sheet's file as it is appended), so no sheet is held whole in memory."""
     from openpyxl import Workbook
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     for title, (header, rows) in sheets(docs).items():
         sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
         sheet.append([_cell(h) for h in header])
         for row in rows:
             sheet.append([_cell(v) for v in row])
-        sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -167,7 +168,8 @@ def export_workbook(db_url: str | None) -> tuple[bytes, int]:
                 except ValueError:
                     continue
                 if isinstance(doc, dict):
-                    docs.append({**doc, "seq": row.seq})
+                    doc["seq"] = row.seq
+                    docs.append(doc)
     finally:
         db.dispose()
     return workbook_bytes(docs), len(docs)

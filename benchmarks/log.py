@@ -20,7 +20,9 @@ of a pair of examples/cohort.json; a `pair` dry run of examples/cohort.json with
 as its history and with no log; `report` and `insights` (unless --skip-slow); and 1,000
 outcomes recorded one by one in this process (`record_outcome`, the write path without the
 start-up). The machine's load average is printed first and last: read the figures as
-ratios inside one run. No time is asserted anywhere.
+ratios inside one run. `audit export` as JSON lines, CSV and xlsx is timed after insights,
+with the size it wrote. `--only WORD` (repeatable) runs only the commands whose name holds
+a word. No time is asserted anywhere.
 """
 
 from __future__ import annotations
@@ -179,7 +181,11 @@ def main() -> None:
     parser.add_argument("--outcomes", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--skip-slow", action="store_true",
-                        help="leave out report and insights (the log's other readers)")
+                        help="leave out report, insights and the exports (the log's other "
+                             "readers)")
+    parser.add_argument("--only", action="append", default=[], metavar="WORD",
+                        help="only the commands whose name holds this word (repeatable); "
+                             "no outcomes unless one word is 'outcomes'")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     work = Path(tempfile.mkdtemp(prefix="tandem-log-bench-"))
@@ -199,10 +205,13 @@ def main() -> None:
     print(f"{'work':<44} {'wall s':>8} {'CPU s':>8} {'RSS MB':>7} {'exit':>5}")
     rows: list[tuple[str, float, float, int, int]] = []
 
-    def row(name: str, command: list[str]) -> None:
+    def row(name: str, command: list[str], out: Path | None = None) -> None:
+        if args.only and not any(word in name for word in args.only):
+            return
         wall, cpu, rss, code = timed(command, work)
         rows.append((name, wall, cpu, rss, code))
-        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {rss:>7} {code:>5}", flush=True)
+        size = f" {out.stat().st_size / 1e6:>8.1f} MB written" if out and out.exists() else ""
+        print(f"{name:<44} {wall:>8.2f} {cpu:>8.2f} {rss:>7} {code:>5}{size}", flush=True)
 
     row("tandem --help", ["--help"])
     row("audit show N (the last entry)", ["audit", "show", str(count), *db])
@@ -219,11 +228,16 @@ def main() -> None:
     row("pair dry run, examples/cohort.json, no log",
         ["pair", cohort, "--db", f"sqlite:///{work / 'none.db'}"])
     if not args.skip_slow:
-        row("report", ["report", "--out", str(work / "report.html"), *db])
+        row("report", ["report", "--out", str(work / "report.html"), *db], work / "report.html")
         row("insights", ["insights", *db])
-    wall, cpu = outcomes(url, args.outcomes, args.seed)
-    print(f"{f'{args.outcomes} outcomes, one by one (in process)':<44} {wall:>8.2f} {cpu:>8.2f}",
-          flush=True)
+        for fmt in ("jsonl", "csv", "xlsx"):
+            out = work / f"audit.{fmt}"
+            row(f"audit export --format {fmt}",
+                ["audit", "export", "--format", fmt, "--out", str(out), *db], out)
+    if not args.only or "outcomes" in args.only:
+        wall, cpu = outcomes(url, args.outcomes, args.seed)
+        print(f"{f'{args.outcomes} outcomes, one by one (in process)':<44} {wall:>8.2f} "
+              f"{cpu:>8.2f}", flush=True)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
