@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from engine.base import oplog
@@ -16,7 +17,10 @@ def fresh_setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     applied: list[str] = []
     monkeypatch.setattr(oplog._SETUP, "level", 0)
     monkeypatch.setattr(oplog._SETUP, "configure", None)
+    saved = structlog.get_config()  # a command run earlier may have set a level
+    structlog.reset_defaults()
     yield applied
+    structlog.configure(**saved)
 
 
 def test_messages_below_the_level_are_dropped_and_configure_nothing(
