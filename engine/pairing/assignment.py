@@ -206,6 +206,7 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
 # and the dense path's bytes per cell (the cost matrix, and the solver's own copy of it).
 SWEEP_CELL_BYTES = 96
 ARC_BYTES = 400
+OUTCOME_CACHE_BYTES = 512 * 2**20
 EXPECTED_SWEEPS = 4
 DENSE_CELL_BYTES = 16
 # The class path runs when the classes shrink the problem at least this many times (the
@@ -260,15 +261,17 @@ class MemoryRefused(TandemError):  # noqa: N818 - reads as what happened
 
 
 def class_path_bytes(n_mentor_classes: int, n_mentee_classes: int) -> int:
-    """Memory the class path needs beyond the pair features: one chunk of class pairs and
-    the arcs the sweeps keep."""
+    """Memory the class path needs beyond the pair features: one chunk of class pairs, the
+    outcome ids the sweeps keep (when they fit), and the arcs the sweeps keep."""
     from engine.pairing.classes import SWEEP_CELLS
     from engine.pairing.transport import PER_CLASS
 
     chunk = min(n_mentor_classes * n_mentee_classes,
                 max(SWEEP_CELLS, n_mentee_classes * (PER_CLASS + 1)))
     arcs = (n_mentor_classes + n_mentee_classes) * PER_CLASS * EXPECTED_SWEEPS
-    return chunk * SWEEP_CELL_BYTES + arcs * ARC_BYTES
+    kept = 2 * n_mentor_classes * n_mentee_classes
+    return chunk * SWEEP_CELL_BYTES + (kept if kept <= OUTCOME_CACHE_BYTES else 0) + (
+        arcs * ARC_BYTES)
 
 
 def choose_path(n_slots: int, n_mentees: int, class_pairs: int) -> Path_:
@@ -344,11 +347,23 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     places = np.bincount(mentors.of, weights=capacities, minlength=len(mentors)).astype(
         np.int64)
     by_id = np.zeros(0, np.int64)
+    # Later sweeps read the outcome ids of the first, kept as 16-bit numbers when they fit in
+    # OUTCOME_CACHE_BYTES (and a quarter of the memory available); else each sweep computes
+    # the pair codes again.
+    cells = len(mentors) * len(mentees)
+    keep = 2 * cells <= min(OUTCOME_CACHE_BYTES, available_memory() // 4)
+    kept: dict[int, npt.NDArray[np.uint16]] = {}
 
     def weight_rows(rows: slice) -> IntArray:
         """The weights of the mentor classes ``rows`` with every mentee class."""
         nonlocal by_id
-        ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
+        ids: npt.NDArray[np.integer[Any]]
+        if rows.start in kept:
+            ids = kept[rows.start]
+        else:
+            ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
+            if keep and len(table.outcomes) <= 1 << 16:
+                kept[rows.start] = ids.astype(np.uint16)
         if len(by_id) != len(table.outcomes):
             by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
         found: IntArray = by_id[ids]
