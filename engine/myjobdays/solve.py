@@ -62,8 +62,10 @@ IntArray = npt.NDArray[np.int64]
 Path = Literal["exact", "visits-then-days", "exact-fallback"]
 Method = Literal["auto", "exact", "visits-then-days"]
 
-# Below this many (candidate, day) variables the exact model is solved directly.
-EXACT_BELOW = 5_000
+# Below this many (candidate, day) variables the exact model is solved directly. Above it
+# the exact model soon takes seconds where visits-then-days takes hundredths (random
+# cohorts of 80 people, 525 variables: 1.25 s against 0.03 s of CPU).
+EXACT_BELOW = 500
 
 
 @dataclass(frozen=True)
