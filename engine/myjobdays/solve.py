@@ -428,13 +428,15 @@ def _by_hosting_days(instance: Instance, deadline: float) -> _Found | None:
     relaxation = _count_bound(model, deadline)
     if relaxation.status != 0:
         return None
-    most = int(np.floor(-float(relaxation.fun) + 1e-6))
+    # Rounding up a bound a hair below a whole number errs on the safe side: no plan then
+    # reaches it, and the binary model searches. Rounding it down would not.
+    most = int(np.floor(-float(relaxation.fun) + 1e-3))
     keep = LinearConstraint(model.count.reshape(1, -1), most, most)
     found = _milp(-model.score, model, [keep], deadline - time.perf_counter())
     if found.x is None:
         if found.status == 1:
             raise SolverStopped("no plan found within the time limit")
-        return None  # infeasible: no plan reaches the rounded bound
+        return None  # no plan reaches the rounded bound (or HiGHS failed: the caller says)
     x = found.x
     if not _whole(x[:n_edges]):
         # The same k, as a flow: its basic solution is whole (total unimodularity).
