@@ -7,18 +7,23 @@
 Each person discovers 1-3 job families with probability 0.6, hosts (1-3 slots) with
 probability 0.3 and has a manager in the cohort with probability 0.5; the bundled rules and
 settings (3 days, 2 visits each) apply. The time is the whole `plan_my_job_days` call,
-rule evaluation included; the solver (scipy's milp, HiGHS, to proven optimality) dominates.
-The path is the one that proved the plan (`solver.path`). With --exact, the exact model
-(one variable per visit and day, the reference) is solved too, and its plan value printed
-beside. Both run under --time-limit (default 600 s, in place of the bundled 60): the two must agree
-wherever the exact model finishes.
+rule evaluation included; the solver (HiGHS through scipy, to proven optimality) dominates.
+Each row gives the CPU time of the process during the call (the machine may be shared, so
+wall time can be several times more), its peak resident memory so far and the load average
+when the call ended. The path is the one that proved the plan (`solver.path`). With --exact,
+the exact model (one variable per visit and day, the reference) is solved too, and its plan
+value printed beside. Both run under --time-limit (default 600 s, the planner's default
+too): the two must agree wherever the exact model finishes, and the script exits 1 (the row
+says DIFFERENT) when they do not.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
+import resource
 import sys
 import time
 from dataclasses import replace
@@ -63,7 +68,9 @@ def cohort(n: int, seed: int) -> Cohort:
     return Cohort(people, AS_OF, "benchmark")
 
 
-def main(sizes: list[int], exact: bool, time_limit: int) -> None:
+def main(sizes: list[int], exact: bool, time_limit: int) -> int:
+    """Prints one row per size; 1 when a proved exact plan differs from the planner's."""
+    different = False
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     bundled = load_rules(rules_dir())
     own = bundled.my_job_days
@@ -71,33 +78,41 @@ def main(sizes: list[int], exact: bool, time_limit: int) -> None:
         own, planner=replace(own.planner, time_limit=time_limit))})
     plan_my_job_days(cohort(20, 0), rules)  # load the engine and the solver once
     print(f"{'people':>7} {'visitors':>9} {'hosts':>6} {'visits':>7} {'score':>7} "
-          f"{'seconds':>8} {'path':>17} {'optimal':>8}" + ("   exact: visits   score  seconds"
-                                                          if exact else ""))
+          f"{'cpu s':>8} {'wall s':>8} {'rss MB':>7} {'load':>5} {'path':>17} {'optimal':>8}"
+          + ("   exact: visits   score    cpu s   wall s" if exact else ""))
     for n in sizes:
         people = cohort(n, n)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             result = plan_my_job_days(people, rules)
         except TandemError as exc:
-            print(f"{n:>7} {time.perf_counter() - started:>8.2f} s: {exc}", flush=True)
+            print(f"{n:>7} {time.process_time() - cpu:>8.2f} cpu s, "
+                  f"{time.perf_counter() - started:>8.2f} wall s: {exc}", flush=True)
             continue
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         s, solver = result["summary"], result["solver"]
         line = (f"{n:>7} {s['visitors']:>9} {s['hosts']:>6} {s['visits']:>7} "
-                f"{s['total_score']:>7} {took:>8.2f} {solver['path']:>17} "
-                f"{solver['optimal']!s:>8}")
+                f"{s['total_score']:>7} {cpu:>8.2f} {took:>8.2f} {rss:>7.0f} "
+                f"{os.getloadavg()[0]:>5.1f} {solver['path']:>17} {solver['optimal']!s:>8}")
         if exact:
             found = candidates(people, rules)
             instance = _instance(found, rules.my_job_days.planner)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 reference = solve(instance, time_limit, method="exact")
                 line += (f"   {reference.visits:>13} {reference.total_score:>7} "
+                         f"{time.process_time() - cpu:>8.2f} "
                          f"{time.perf_counter() - started:>8.2f}"
                          + ("" if reference.optimal else " (stopped)"))
+                if reference.optimal and (reference.visits, reference.total_score) != (
+                        s["visits"], s["total_score"]):
+                    line += "  DIFFERENT"
+                    different = True
             except TandemError as exc:
                 line += f"   {exc}"
         print(line, flush=True)
+    return 1 if different else 0
 
 
 if __name__ == "__main__":
@@ -106,4 +121,4 @@ if __name__ == "__main__":
     parser.add_argument("--exact", action="store_true", help="also solve the exact model")
     parser.add_argument("--time-limit", type=int, default=600)
     args = parser.parse_args()
-    main(args.sizes, args.exact, args.time_limit)
+    sys.exit(main(args.sizes, args.exact, args.time_limit))

@@ -147,7 +147,7 @@ class PlannerSettings:
     visits_per_person: int = 1
     slots_per_host_per_day: int = 1
     where: str = ""  # the file that holds them, for messages
-    time_limit: int = 60  # seconds for the planner's solver (see engine.myjobdays.solve)
+    time_limit: int = 600  # seconds for the planner's solver (see engine.myjobdays.solve)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"days": [d.isoformat() for d in self.days],

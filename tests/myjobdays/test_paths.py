@@ -4,8 +4,10 @@ exact model when the days cannot be given, and reports the time limit honestly."
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
+import numpy as np
 import pytest
 
 from benchmarks.myjobdays import cohort as benchmark_cohort
@@ -97,14 +99,14 @@ def test_a_plan_stopped_by_the_time_limit_says_so_with_its_gap(
     _stopping_milp(monkeypatch, 0.125)
     people = benchmark_cohort(30, 3)
     result = plan_my_job_days(people, RULES)
-    assert result["solver"] == {"path": "exact", "optimal": False, "time_limit": 60,
+    assert result["solver"] == {"path": "exact", "optimal": False, "time_limit": 600,
                                 "stopped_at": "visits", "gap": 0.125}
 
 
 def test_a_proved_plan_reports_its_path() -> None:
     """A plan proved optimal says which path proved it and the time limit it had."""
     result = plan_my_job_days(benchmark_cohort(30, 3), RULES)
-    assert result["solver"] == {"path": "exact", "optimal": True, "time_limit": 60}
+    assert result["solver"] == {"path": "exact", "optimal": True, "time_limit": 600}
 
 
 def test_no_plan_within_the_time_limit_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,3 +133,46 @@ def test_a_random_instance_gives_the_same_value_by_every_method() -> None:
         values = {(s.visits, s.total_score) for s in
                   (solve(instance, method=m) for m in ("exact", "visits-then-days"))}
         assert len(values) == 1
+
+
+# -- the visits through the days each person hosts ---------------------------------------------
+# Two people (0 and 2) who host two visitors a day and visit two job families, on two days,
+# each with one visitor of their own: hosting half a day, the relaxation makes 2.5 visits
+# around each of them, whole plans make 2. Its bound, 5, rounded down, is out of reach.
+HALF_DAYS = Instance([Edge(1, 2, "sales", 10), Edge(0, 0, "finance", 10),
+                      Edge(0, 1, "it", 10), Edge(3, 3, "sales", 10),
+                      Edge(2, 0, "finance", 10), Edge(2, 1, "it", 10)],
+                     slots=[2, 2, 2, 2], host_is_visitor=[-1, -1, 0, 2], days=2,
+                     visits_per_person=2)
+
+
+@pytest.mark.parametrize(("n", "seed"), [(n, seed) for n in (60, 120) for seed in range(3)])
+def test_the_hosting_days_model_gives_the_binary_visits_models_value(n: int, seed: int) -> None:
+    """One whole number per person who hosts and visits, the visits continuous, gives the
+    same optimum (visits, then score) as one binary per visit, and whole visits."""
+    instance = _instance_of(n, 7000 * n + seed)
+    far = time.perf_counter() + 600
+    fast = solver._by_hosting_days(instance, far)
+    binary = solver._lexicographic(solver.visits_model(instance), far)
+    assert fast is not None
+    assert (fast.visits, fast.score, fast.optimal) == (binary.visits, binary.score, True)
+    assert set(np.unique(fast.x)) <= {0.0, 1.0}
+
+
+def test_a_relaxation_bound_out_of_reach_is_proved_by_the_binary_model() -> None:
+    """When no plan reaches the relaxation's bound rounded down, the number of visits is
+    searched for by the binary visits model, and the plan is still proved optimal."""
+    assert solver._by_hosting_days(HALF_DAYS, time.perf_counter() + 60) is None
+    found = solve(HALF_DAYS, method="visits-then-days")
+    exact = solve(HALF_DAYS, method="exact")
+    assert (found.visits, found.total_score, found.optimal) == (4, 40, True)
+    assert (exact.visits, exact.total_score) == (4, 40)
+    assert violations(HALF_DAYS, found.chosen) == []
+
+
+def test_the_same_cohort_gives_the_same_plan() -> None:
+    """Planning twice, on the fast path, gives the same plan, visit for visit."""
+    people = benchmark_cohort(300, 11)
+    first, second = plan_my_job_days(people, RULES), plan_my_job_days(people, RULES)
+    assert first["solver"]["path"] in ("visits-then-days", "exact-fallback")
+    assert first == second
