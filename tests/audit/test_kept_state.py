@@ -262,3 +262,37 @@ def test_the_commands_read_one_truth_through_a_state_kept_at_every_read(backend,
     machine = type(f"KeptOneTruth_{backend}", (one_truth.OneTruth,), {"backend": backend})
     machine.TestCase.settings = one_truth.PROFILE
     machine.TestCase().runTest()
+
+
+def _about(docs, people):
+    """The entries `store.docs_about` reads for these people, as a filter in Python."""
+    named = [d for d in docs if {d.get("mentor"), d.get("mentee"), d.get("person")} & people
+             or d["kind"] in ("approval", "rejection")]
+    runs = {d.get("run") for d in named}
+    waiting = [d for d in docs if d["kind"] == "run" and d["run"] in runs
+               and d.get("approval") == "required"]
+    return sorted([*named, *waiting], key=lambda d: d["seq"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ENTRY, max_size=30), st.sets(M | E, max_size=3))
+def test_the_standing_of_some_people_folds_only_their_entries(docs, people):
+    """A dry run about a few people folds only the entries about them (and the approvals,
+    rejections and waiting runs): their places, their couples' past and their withdrawals
+    are those of the whole log."""
+    from audit.state import standing_for
+
+    docs = _numbered(docs)
+    assert standing_for(derive_state(_about(docs, people)), people) == \
+        standing_for(derive_state(docs), people)
+
+
+def test_current_standing_reads_the_people_by_the_index(db_url):
+    """On a database: the standing of a few people is the whole state's, restricted."""
+    from audit.commit import current_standing, current_state
+    from audit.state import standing_for
+
+    _grow(db_url)
+    record_outcome(db_url, "hr", Outcome("M0002", "E0002", "failure"))
+    people = ["M0001", "M0002", "E0002", "E0007", "nobody"]
+    assert current_standing(db_url, people) == standing_for(current_state(db_url), people)
