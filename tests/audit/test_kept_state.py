@@ -296,3 +296,24 @@ def test_current_standing_reads_the_people_by_the_index(db_url):
     record_outcome(db_url, "hr", Outcome("M0002", "E0002", "failure"))
     people = ["M0001", "M0002", "E0002", "E0007", "nobody"]
     assert current_standing(db_url, people) == standing_for(current_state(db_url), people)
+
+
+def test_a_reader_does_not_wait_for_a_writer_to_keep_the_state(db_url, monkeypatch):
+    """While a writer holds the lock, a read that would keep a state reads as well and
+    keeps nothing (it never waits for the lock); the next read keeps it."""
+    from audit.log.migrate import open_for_write
+
+    monkeypatch.setattr(state_module, "KEEP_AFTER", 3)
+    _grow(db_url)
+    before = _kept_row(db_url)
+    writer = open_for_write(db_url)
+    try:
+        with writer.writing():
+            now, scratch = _read(db_url)
+            assert now.state == scratch and now.tail >= 3
+    finally:
+        writer.dispose()
+    assert _kept_row(db_url) == before
+    after, _ = _read(db_url)
+    row = _kept_row(db_url)
+    assert row is not None and row["seq"] == after.head
