@@ -239,8 +239,9 @@ def current_standing(db_url: str | None, people: Collection[str]) -> Standing:
     For FOCUS_LIMIT people or fewer, it folds only the entries that name them in an indexed
     column, with the approvals and rejections and the run entries that wait for approval
     (`audit.log.store.docs_about`): exact for them, since every entry that changes a
-    person's pairs names them, or names a run they are proposed in. For more, it reads the
-    whole state (`current_state`)."""
+    person's pairs names them, or names a run they are proposed in, and each command's
+    entries have a run id of their own (a forced pair's proposal is never a pairing run's).
+    For more, it reads the whole state (`current_state`)."""
     from audit.log import location
     from audit.state import standing_for
 

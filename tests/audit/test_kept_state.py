@@ -32,6 +32,9 @@ RUNS = ("R1", "R2", "R3")
 AT = st.sampled_from(["2026-09-01T10:00:00.000000Z", "2026-10-01T10:00:00.000000Z"])
 SCORE = st.one_of(st.integers(0, 90), st.floats(0, 90, allow_nan=False).map(lambda x: round(x, 3)))
 M, E, RUN = st.sampled_from(PEOPLE_M), st.sampled_from(PEOPLE_E), st.sampled_from(RUNS)
+# A decision is a command of its own: its run id is never a pairing run's.
+DECIDING = st.sampled_from(("D1", "D2"))
+REVIEWED = st.sampled_from((*RUNS, "D1", "D2"))
 TEXT = st.sampled_from(["", "stalled", "moved", "échec"])
 
 # -- entries of every kind the fold reads, with the keys it reads -------------------------
@@ -46,15 +49,16 @@ ENTRY = st.one_of(
                            "mentee": E, "score": SCORE, "at": AT, "run": RUN}),
     st.fixed_dictionaries({"kind": st.just("decision"),
                            "decision": st.sampled_from(["force", "forbid"]), "mentor": M,
-                           "mentee": E, "score": SCORE, "at": AT, "run": RUN, "actor": TEXT,
+                           "mentee": E, "score": SCORE, "at": AT, "run": DECIDING,
+                           "actor": TEXT,
                            "reason": TEXT, "vouched": TEXT,
                            "approval": st.sampled_from(["required", "none"])}),
     st.fixed_dictionaries({"kind": st.just("separation"), "mentor": M, "mentee": E, "at": AT,
                            "actor": TEXT, "category": TEXT, "reason": TEXT,
                            "pair_seq": st.integers(0, 30)}),
-    st.fixed_dictionaries({"kind": st.just("approval"), "approves": RUN, "actor": TEXT,
+    st.fixed_dictionaries({"kind": st.just("approval"), "approves": REVIEWED, "actor": TEXT,
                            "at": AT}),
-    st.fixed_dictionaries({"kind": st.just("rejection"), "rejects": RUN, "actor": TEXT}),
+    st.fixed_dictionaries({"kind": st.just("rejection"), "rejects": REVIEWED, "actor": TEXT}),
     st.fixed_dictionaries({"kind": st.just("withdrawal"), "person": M | E, "at": AT,
                            "actor": TEXT, "reason": TEXT,
                            "role": st.sampled_from(["", "mentor", "mentee"])}),
