@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from engine.base import oplog
 if TYPE_CHECKING:
     from audit.log.witness import WitnessConfig
     from audit.state import ProgramState
+    from engine.rules.history import Standing
 
 
 @dataclass(frozen=True)
@@ -225,3 +226,39 @@ def current_state(db_url: str | None) -> ProgramState:
             return state_of(conn)
     finally:
         db.dispose()
+
+
+# A dry run about this many people or fewer reads their entries only (indexed queries).
+FOCUS_LIMIT = 400
+
+
+def current_standing(db_url: str | None, people: Collection[str]) -> Standing:
+    """What the pairing engine needs of the program's state, for these people: the places
+    each holds, the past of every couple one of them is in, and who of them withdrew.
+
+    For FOCUS_LIMIT people or fewer, it folds only the entries that name them in an indexed
+    column, with the approvals and rejections and the run entries that wait for approval
+    (`audit.log.store.docs_about`): exact for them, since every entry that changes a
+    person's pairs names them, or names a run they are proposed in, and each command's
+    entries have a run id of their own (a forced pair's proposal is never a pairing run's).
+    For more, it reads the whole state (`current_state`)."""
+    from audit.log import location
+    from audit.state import standing_for
+
+    wanted = frozenset(people)
+    url = location.resolve_url(db_url)
+    if location.absent(url) or len(wanted) > FOCUS_LIMIT:
+        return standing_for(current_state(db_url), wanted)
+    from audit.log import db as database
+    from audit.log import store
+    from audit.state import derive_state
+
+    db = database.open_if_present(url)
+    if db is None:
+        return standing_for(derive_state(()), wanted)
+    try:
+        with db.reading() as conn:
+            docs = store.docs_about(conn, sorted(wanted), ("approval", "rejection"))
+    finally:
+        db.dispose()
+    return standing_for(derive_state(docs), wanted)

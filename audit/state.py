@@ -45,7 +45,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -767,6 +767,16 @@ def _default_capacity(state: ProgramState) -> int:
         if isinstance(settings, Mapping) and isinstance(settings.get("default_capacity"), int):
             default = int(settings["default_capacity"])
     return default
+
+
+def standing_for(state: ProgramState, people: Collection[str]) -> Standing:
+    """``state.standing()`` about these people only: the places each holds, the past of
+    every couple one of them is in, and who of them withdrew."""
+    full = state.standing()
+    wanted = frozenset(people)
+    return Standing({p: n for p, n in full.load.items() if p in wanted},
+                    {k: r for k, r in full.pairs.items() if k[0] in wanted or k[1] in wanted},
+                    full.withdrawn & wanted)
 
 
 def derive_state(docs: Iterable[Mapping[str, Any]]) -> ProgramState:

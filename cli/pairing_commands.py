@@ -122,9 +122,10 @@ def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None,
         result = receipt.result
         receipt_text = receipt.describe()
     else:
-        from audit.commit import current_state
+        from audit.commit import current_standing
 
-        result = with_style_evidence(run_pairing(current_state(db_url).standing()),
+        people = [p.id for p in (*loaded.mentors, *loaded.mentees)]
+        result = with_style_evidence(run_pairing(current_standing(db_url, people)),
                                      loaded.program)
     print_problems(Problem(**w) for w in result["warnings"])
     if fmt == "json":
@@ -183,7 +184,7 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
       tandem explain examples/cohort.json M01 E01
       tandem explain examples/cohort.json M03 E12 --format json
     """
-    from audit.commit import current_state
+    from audit.commit import current_standing
     from audit.explain import program_view, with_program
     from cli.views import show_explanation
     from engine.evaluation.inputs import load_inputs
@@ -192,7 +193,9 @@ def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None
 
     loaded, rules, _ = load_inputs(cohort, rules_dir, _date(as_of))
     report = with_style_evidence(explain_pair(loaded, rules, mentor_id, mentee_id,
-                                              standing=current_state(db_url).standing()),
+                                              standing=current_standing(
+                                                  db_url, [p.id for p in (*loaded.mentors,
+                                                                          *loaded.mentees)])),
                                  loaded.program)
     default = rules.pairing.settings.default_capacity
     program = program_view(db_url, mentor_id, mentee_id,

@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, delete, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from audit.log import schema, store
 from audit.log.chain import Finding, Head, check_row
@@ -136,9 +136,17 @@ def empty_head() -> Head:
 
 
 def stored(conn: Connection) -> dict[str, Any] | None:
-    """The kept row as stored (seq, entry_hash, version, the state's text), for `verify`."""
-    row = conn.execute(select(_STATE.c.seq, _STATE.c.entry_hash, _STATE.c.version,
-                              _STATE.c.state).order_by(_STATE.c.seq.desc()).limit(1)).first()
+    """The kept row as stored (seq, entry_hash, version, the state's text); None when there
+    is none, or when this role may not read the table (granted before it existed: the
+    read then folds the whole log, in a savepoint so that the transaction goes on)."""
+    try:
+        with conn.begin_nested():
+            row = conn.execute(select(_STATE.c.seq, _STATE.c.entry_hash, _STATE.c.version,
+                                      _STATE.c.state).order_by(_STATE.c.seq.desc())
+                               .limit(1)).first()
+    except DBAPIError as exc:
+        _LOG.info("kept state not readable", reason=str(exc.orig).strip().splitlines()[0])
+        return None
     if row is None:
         return None
     return {"seq": int(row[0]), "entry_hash": str(row[1]), "version": str(row[2]),

@@ -32,6 +32,9 @@ RUNS = ("R1", "R2", "R3")
 AT = st.sampled_from(["2026-09-01T10:00:00.000000Z", "2026-10-01T10:00:00.000000Z"])
 SCORE = st.one_of(st.integers(0, 90), st.floats(0, 90, allow_nan=False).map(lambda x: round(x, 3)))
 M, E, RUN = st.sampled_from(PEOPLE_M), st.sampled_from(PEOPLE_E), st.sampled_from(RUNS)
+# A decision is a command of its own: its run id is never a pairing run's.
+DECIDING = st.sampled_from(("D1", "D2"))
+REVIEWED = st.sampled_from((*RUNS, "D1", "D2"))
 TEXT = st.sampled_from(["", "stalled", "moved", "échec"])
 
 # -- entries of every kind the fold reads, with the keys it reads -------------------------
@@ -46,15 +49,16 @@ ENTRY = st.one_of(
                            "mentee": E, "score": SCORE, "at": AT, "run": RUN}),
     st.fixed_dictionaries({"kind": st.just("decision"),
                            "decision": st.sampled_from(["force", "forbid"]), "mentor": M,
-                           "mentee": E, "score": SCORE, "at": AT, "run": RUN, "actor": TEXT,
+                           "mentee": E, "score": SCORE, "at": AT, "run": DECIDING,
+                           "actor": TEXT,
                            "reason": TEXT, "vouched": TEXT,
                            "approval": st.sampled_from(["required", "none"])}),
     st.fixed_dictionaries({"kind": st.just("separation"), "mentor": M, "mentee": E, "at": AT,
                            "actor": TEXT, "category": TEXT, "reason": TEXT,
                            "pair_seq": st.integers(0, 30)}),
-    st.fixed_dictionaries({"kind": st.just("approval"), "approves": RUN, "actor": TEXT,
+    st.fixed_dictionaries({"kind": st.just("approval"), "approves": REVIEWED, "actor": TEXT,
                            "at": AT}),
-    st.fixed_dictionaries({"kind": st.just("rejection"), "rejects": RUN, "actor": TEXT}),
+    st.fixed_dictionaries({"kind": st.just("rejection"), "rejects": REVIEWED, "actor": TEXT}),
     st.fixed_dictionaries({"kind": st.just("withdrawal"), "person": M | E, "at": AT,
                            "actor": TEXT, "reason": TEXT,
                            "role": st.sampled_from(["", "mentor", "mentee"])}),
@@ -262,3 +266,58 @@ def test_the_commands_read_one_truth_through_a_state_kept_at_every_read(backend,
     machine = type(f"KeptOneTruth_{backend}", (one_truth.OneTruth,), {"backend": backend})
     machine.TestCase.settings = one_truth.PROFILE
     machine.TestCase().runTest()
+
+
+def _about(docs, people):
+    """The entries `store.docs_about` reads for these people, as a filter in Python."""
+    named = [d for d in docs if {d.get("mentor"), d.get("mentee"), d.get("person")} & people
+             or d["kind"] in ("approval", "rejection")]
+    runs = {d.get("run") for d in named}
+    waiting = [d for d in docs if d["kind"] == "run" and d["run"] in runs
+               and d.get("approval") == "required"]
+    return sorted([*named, *waiting], key=lambda d: d["seq"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ENTRY, max_size=30), st.sets(M | E, max_size=3))
+def test_the_standing_of_some_people_folds_only_their_entries(docs, people):
+    """A dry run about a few people folds only the entries about them (and the approvals,
+    rejections and waiting runs): their places, their couples' past and their withdrawals
+    are those of the whole log."""
+    from audit.state import standing_for
+
+    docs = _numbered(docs)
+    assert standing_for(derive_state(_about(docs, people)), people) == \
+        standing_for(derive_state(docs), people)
+
+
+def test_current_standing_reads_the_people_by_the_index(db_url):
+    """On a database: the standing of a few people is the whole state's, restricted."""
+    from audit.commit import current_standing, current_state
+    from audit.state import standing_for
+
+    _grow(db_url)
+    record_outcome(db_url, "hr", Outcome("M0002", "E0002", "failure"))
+    people = ["M0001", "M0002", "E0002", "E0007", "nobody"]
+    assert current_standing(db_url, people) == standing_for(current_state(db_url), people)
+
+
+def test_a_reader_does_not_wait_for_a_writer_to_keep_the_state(db_url, monkeypatch):
+    """While a writer holds the lock, a read that would keep a state reads as well and
+    keeps nothing (it never waits for the lock); the next read keeps it."""
+    from audit.log.migrate import open_for_write
+
+    monkeypatch.setattr(state_module, "KEEP_AFTER", 3)
+    _grow(db_url)
+    before = _kept_row(db_url)
+    writer = open_for_write(db_url)
+    try:
+        with writer.writing():
+            now, scratch = _read(db_url)
+            assert now.state == scratch and now.tail >= 3
+    finally:
+        writer.dispose()
+    assert _kept_row(db_url) == before
+    after, _ = _read(db_url)
+    row = _kept_row(db_url)
+    assert row is not None and row["seq"] == after.head

@@ -106,3 +106,20 @@ def test_the_granted_role_runs_the_program_tour(pg_url: str, roles: list[str],
                    "UPDATE audit_log SET actor = 'x'"):
         with pytest.raises(DBAPIError, match=r"permission denied|must be owner"):
             raw_sql(url, attack)
+
+
+def test_a_role_granted_before_the_kept_state_still_reads_and_writes(pg_url: str,
+                                                                     roles: list[str]) -> None:
+    """A role granted before `audit_state` existed (no privilege on it) reads and writes as
+    before: each read folds the whole log, and keeps nothing."""
+    _owned_by(pg_url, roles)
+    app = _role(pg_url, roles)
+    grant(pg_url, app)
+    raw_sql(pg_url, f"REVOKE ALL ON audit_state FROM {app}")
+    url = _as(pg_url, app)
+    for args in (["pair", EXAMPLE, "--commit", "--actor", "hr"],
+                 ["checkin", MENTOR, MENTEE, "--rating", "4", "--by", "mentee"],
+                 ["status"], ["pair", EXAMPLE], ["audit", "verify"]):
+        result = run(*args, "--db", url)
+        assert result.exit_code == 0, (args, result.output)
+    assert raw_sql(pg_url, "SELECT count(*) FROM audit_state")[0] == [(0,)]
