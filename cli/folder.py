@@ -223,6 +223,18 @@ def check_calendar(days: list[Any], what: str, *, commit: bool, outside_ok: bool
                " --commit will refuse unless --outside-calendar is given."), err=True)
 
 
+def warn_past_days(days: list[Any], today: Any) -> None:
+    """Outside a program folder there is no calendar to enforce: a plan for days already
+    past is only a warning."""
+    past = sorted({d for d in days if d < today})
+    if past:
+        click.echo(f"Warning: the plan's dates: {', '.join(map(str, past))} "
+                   f"{'is' if len(past) == 1 else 'are'} already past (today is {today}). "
+                   "Set the days in the rules' my_job_days.yaml; in a program folder "
+                   "(`tandem init`) the calendar in tandem.toml makes --commit refuse them.",
+                   err=True)
+
+
 def outside_calendar_option(func: Any) -> Any:
     return click.option("--outside-calendar", is_flag=True,
                         help="Record with --commit even when the dates fall outside the "

@@ -229,3 +229,22 @@ def test_rule_titles_print_as_text_never_as_markup(here: Path) -> None:
     assert code == 0
     assert "Host [red]elsewhere[/red] \\x1b[2J (+20)" in out
     assert "\x1b" not in out
+
+
+def test_outside_a_program_folder_a_plan_for_past_days_warns_and_still_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no tandem.toml there is no calendar to enforce: days already past are named in a
+    warning, the future ones are not, and --commit records the plan."""
+    monkeypatch.chdir(tmp_path)
+    rules = tmp_path / "rules"
+    shutil.copytree(rules_dir(), rules)
+    text = (rules / "my_job_days.yaml").read_text(encoding="utf-8")
+    days = text[text.index("days: ["):].split("]", 1)[0] + "]"
+    (rules / "my_job_days.yaml").write_text(
+        text.replace(days, "days: [2020-01-06, 2099-01-06]"), encoding="utf-8")
+    code, out, err = run("myjobdays", EXAMPLE, "--rules", rules, "--commit",
+                         "--db", f"sqlite:///{tmp_path / 't.db'}")
+    assert code == 0, err
+    assert "Warning: the plan's dates: 2020-01-06 is already past" in err
+    assert "2099-01-06" not in err
+    assert "Recorded my-job-day plan" in out + err
