@@ -26,6 +26,10 @@ _LOG = schema.log
 _ROW_COLUMNS = [_LOG.c.seq, _LOG.c.prev_hash, _LOG.c.entry_hash, _LOG.c.entry,
                 *(_LOG.c[name] for name in INDEX_COLUMNS)]
 _BATCH = 1000
+# Streamed reads fetch in batches (a server-side cursor on PostgreSQL). Given to one
+# statement only: `Connection.execution_options` would set it on the connection itself,
+# and a later SAVEPOINT would then be sent through a cursor, which PostgreSQL refuses.
+_STREAM = {"yield_per": _BATCH}
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,7 @@ def keep_snapshot(conn: Connection, input_digest: str, rows: Sequence[Mapping[st
 
 def iter_rows(conn: Connection) -> Generator[StoredRow, None, None]:
     """Every entry, oldest first, streamed."""
-    result = conn.execution_options(yield_per=_BATCH).execute(
-        select(*_ROW_COLUMNS).order_by(_LOG.c.seq))
+    result = conn.execute(select(*_ROW_COLUMNS).order_by(_LOG.c.seq), execution_options=_STREAM)
     for row in result:
         yield _stored(row)
 
@@ -168,7 +171,7 @@ def iter_selected(conn: Connection, where: LogFilter) -> Generator[StoredRow, No
         query = query.where(_LOG.c.at >= where.since.strftime("%Y-%m-%dT%H:%M:%S"))
     if where.limit:
         query = query.limit(where.limit)
-    for row in conn.execution_options(yield_per=_BATCH).execute(query):
+    for row in conn.execute(query, execution_options=_STREAM):
         yield _stored(row)
 
 
@@ -263,8 +266,7 @@ def docs_about(conn: Connection, people: Sequence[str], kinds: Sequence[str]
 def state_docs(conn: Connection) -> Iterator[dict[str, Any]]:
     """The entries the program's state is derived from (every well-formed one), oldest
     first, parsed; a malformed one is skipped with a warning."""
-    result = conn.execution_options(yield_per=_BATCH).execute(
-        select(_LOG.c.entry).order_by(_LOG.c.seq))
+    result = conn.execute(select(_LOG.c.entry).order_by(_LOG.c.seq), execution_options=_STREAM)
     yield from well_formed(_parsed(row[0]) for row in result)
 
 
@@ -330,8 +332,8 @@ def snapshot_profiles(conn: Connection, input_digest: str,
 
 def iter_snapshots(conn: Connection) -> Iterator[dict[str, Any]]:
     table = schema.snapshot
-    result = conn.execution_options(yield_per=_BATCH).execute(
-        select(table).order_by(table.c.input_digest, table.c.person_id))
+    result = conn.execute(select(table).order_by(table.c.input_digest, table.c.person_id),
+                          execution_options=_STREAM)
     for row in result:
         m = row._mapping
         yield {"input_digest": m["input_digest"], "person_id": m["person_id"],

@@ -242,3 +242,24 @@ def test_export_writes_every_entry_and_the_rules(db_url):
             if '"type": "snapshot"' in line]
     assert len(kept) == 14  # 7 profiles, and the protected data of each, under its own key
     assert sum(k["input_digest"].startswith("protected:") for k in kept) == 7
+
+
+def test_a_streamed_read_leaves_the_connection_able_to_take_a_savepoint(db_url):
+    """Streaming is asked of each statement, not of the connection: after a streamed read,
+    the same transaction can still open a savepoint (PostgreSQL refuses one sent through a
+    server-side cursor, and then aborts the whole transaction)."""
+    from sqlalchemy import text
+
+    from audit.log import store
+
+    _commit(db_url)
+    db = database.open_for_read(db_url)
+    try:
+        with db.reading() as conn:
+            assert len(list(store.select_rows(conn, LogFilter(person=MENTEES[0])))) > 0
+            assert len(list(store.iter_rows(conn))) == 5
+            assert "yield_per" not in conn.get_execution_options()
+            with conn.begin_nested():
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
