@@ -23,6 +23,7 @@ import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,9 @@ class Model:
     runs: list[Run] = field(default_factory=list)
     plans: list[set[str]] = field(default_factory=list)  # who may visit or host in each
     counts: dict[str, int] = field(default_factory=dict)  # entries by kind, as written
+    # The check-ins recorded (pair, day, rating; by either side): the same one again is a
+    # duplicate, refused.
+    checkins: set[tuple[str, str, str, int]] = field(default_factory=set)
 
     def count(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n
@@ -366,11 +370,13 @@ class OneTruth(RuleBasedStateMachine):
 
     @rule(couple=st.sampled_from(COUPLES), rating=st.integers(1, 5))
     def checkin(self, couple: tuple[str, str], rating: int) -> None:
-        expect = couple in self.model.active
+        key = (*couple, date.today().isoformat(), rating)
+        expect = couple in self.model.active and key not in self.model.checkins
         self._attempt(expect, lambda: record_checkins(
             self.url, "hr.jane", [Checkin(couple[0], couple[1], rating)]))
         if expect:
             self.model.count("checkin")
+            self.model.checkins.add(key)
         self.touched, self.person = [couple], couple[1] if expect else None
 
     @rule(couple=st.sampled_from(COUPLES), result=st.sampled_from(RESULTS))
@@ -488,3 +494,22 @@ def test_every_command_reads_one_truth(backend, request):
     machine = type(f"OneTruth_{backend}", (OneTruth,), {"backend": backend})
     machine.TestCase.settings = PROFILE
     machine.TestCase().runTest()
+
+
+def test_the_same_checkin_twice_on_a_day_is_a_refused_duplicate():
+    """Found by the long profile: a second identical check-in of an active pair (same day,
+    side and rating) is refused as a duplicate, and the model expects it."""
+    machine = type("OneTruth_sqlite", (OneTruth,), {"backend": "sqlite"})()
+    try:
+        machine.start(approval=False)
+        machine.pair()
+        assert ("M01", "E07") in machine.model.active
+        machine.checkin(couple=("M01", "E07"), rating=2)
+        machine.everything_agrees()
+        machine.checkin(couple=("M01", "E07"), rating=2)  # refused: nothing written
+        machine.everything_agrees()
+        machine.checkin(couple=("M01", "E07"), rating=3)
+        machine.everything_agrees()
+        assert machine.model.counts["checkin"] == 2
+    finally:
+        machine.teardown()
