@@ -161,11 +161,11 @@ def pair_book(docs: Iterable[Mapping[str, Any]],
     """Every pair the log formed, with its check-in/outcome state. Pure.
 
     A ``pair`` or ``reassignment`` entry, or a ``decision`` that forces a pair, forms one;
-    the pairs of a run that needs approval are formed only once an ``approval`` names the
-    run, and never when a ``rejection`` does. A ``separation`` ends the pair; an
-    ``outcome`` records its result. ``active``, when given, is the program's own answer
-    (``audit.state.derive_state``) to which pairs are active: a pair is active only when
-    both agree.
+    the pairs of a run (or the pair a decision forces) that needs approval are formed only
+    once an ``approval`` names the run, and never when a ``rejection`` does. A
+    ``separation`` ends the pair; an ``outcome`` records its result. ``active``, when
+    given, is the program's own answer (``audit.state.derive_state``) to which pairs are
+    active: a pair is active only when both agree.
     """
     pairs: dict[tuple[str, str], PairRecord] = {}
     pending: dict[str, list[PairRecord]] = {}
@@ -177,6 +177,8 @@ def pair_book(docs: Iterable[Mapping[str, Any]],
                 awaiting.add(str(doc.get("run")))
             continue
         if kind in FORMING or (kind == "decision" and doc.get("decision") == "force"):
+            if kind == "decision" and doc.get("approval") == "required":
+                awaiting.add(str(doc.get("run")))  # a forced pair waiting for approval
             record = PairRecord(str(doc["mentor"]), str(doc["mentee"]), int(doc["seq"]),
                                 str(doc.get("run")), _day(str(doc["at"])),
                                 doc.get("score") or 0, tuple(doc.get("reasons") or ()), True)

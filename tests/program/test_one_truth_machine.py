@@ -513,3 +513,25 @@ def test_the_same_checkin_twice_on_a_day_is_a_refused_duplicate():
         assert machine.model.counts["checkin"] == 2
     finally:
         machine.teardown()
+
+
+def test_a_forced_pair_waiting_for_approval_takes_no_outcome_nor_checkin():
+    """Found by the long profile: under `approval: required` a forced pair is a proposal;
+    an outcome or a check-in of it is refused until another person approves it."""
+    from audit.program import reject
+
+    machine = type("OneTruth_sqlite", (OneTruth,), {"backend": "sqlite"})()
+    try:
+        machine.start(approval=True)
+        first = sorted(machine.model.pending)[0]
+        reject(machine.url, "hr.paul", first, "wrong file")
+        machine.model.pending.pop(first)
+        machine._verdict(first, "rejected")
+        machine.force(couple=("M01", "E05"))
+        assert machine.model.pending and ("M01", "E05") not in machine.model.active
+        machine.outcome(couple=("M01", "E05"), result="success")  # refused: nothing written
+        machine.checkin(couple=("M01", "E05"), rating=4)  # refused: nothing written
+        machine.everything_agrees()
+        assert "outcome" not in machine.model.counts and "checkin" not in machine.model.counts
+    finally:
+        machine.teardown()
