@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from engine import __version__
 from engine.base.errors import TandemError
 from engine.evaluation.explain import reasons, sentence
 from engine.pairing.pipeline import (
     Evaluation,
     _unpaired,
     evaluate,
-    input_digest,
+    result_document,
     rule_warnings,
     taken_in,
 )
@@ -118,23 +117,9 @@ def pair_experiment(cohort: Cohort, rules: Rules, new: Rules, *, share: float, s
                  for arm, ev in (("A", a), ("B", b))}
     unpaired = [explained[arms.get(u["id"], "A") if u["role"] == "mentee" else "A"][u["id"]]
                 for u in explained["A"].values()]
-    settings = rules.pairing.settings
-    return {
-        "tandem_version": __version__,
-        "rules_digest": rules.digest,
-        "input_digest": input_digest(cohort),
-        "as_of": cohort.as_of.isoformat(),
-        "settings": settings.as_dict(),
-        "pairs": pairs,
-        "unpaired": unpaired,
-        "warnings": [w.as_dict() for w in rule_warnings(cohort, a)],
-        "solver": {"method": "assignment", "optimal": True},
-        "experiment": {"seed": seed, "share": share, "rules_digest_b": new.digest,
-                       "arms": dict(sorted(arms.items()))},
-        "summary": {"mentors": len(cohort.mentors), "mentees": len(cohort.mentees),
-                    "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
-                    "unpaired": len(unpaired), "already_paired": len(
-                        [p for p in cohort.participants if p.id in taken]),
-                    "arm_b": sum(1 for arm in arms.values() if arm == "B"),
-                    "distinct_combinations": len(a.table.outcomes)},
-    }
+    return result_document(
+        cohort, rules, a, pairs, unpaired, taken, rule_warnings(cohort, a),
+        {"method": "assignment", "optimal": True},
+        extra={"experiment": {"seed": seed, "share": share, "rules_digest_b": new.digest,
+                              "arms": dict(sorted(arms.items()))}},
+        summary_extra={"arm_b": sum(1 for arm in arms.values() if arm == "B")})

@@ -174,20 +174,34 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
     log.info("paired", pairs=len(pairs), unpaired=len(unpaired),
              distinct_combinations=len(ev.table.outcomes), engine_calls=ev.engine.calls,
              **{k: round(v, 3) for k, v in ev.timings.items()})
+    return result_document(cohort, rules, ev, pairs, unpaired, taken, warnings,
+                           solver.as_dict())
+
+
+def result_document(cohort: Cohort, rules: Rules, ev: Evaluation, pairs: list[dict[str, Any]],
+                    unpaired: list[dict[str, Any]], taken: frozenset[str],
+                    warnings: Sequence[Problem], solver: dict[str, Any],
+                    extra: dict[str, Any] | None = None,
+                    summary_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON contract of `tandem pair --format json`: one place that builds it, for a run
+    and for an experiment (``extra`` goes before the summary, ``summary_extra`` before its
+    count of distinct combinations)."""
     return {
         "tandem_version": __version__,
         "rules_digest": rules.digest,
         "input_digest": input_digest(cohort),
         "as_of": cohort.as_of.isoformat(),
-        "settings": settings.as_dict(),
+        "settings": rules.pairing.settings.as_dict(),
         "pairs": pairs,
         "unpaired": unpaired,
         "warnings": [w.as_dict() for w in warnings],
-        "solver": solver.as_dict(),
+        "solver": solver,
+        **(extra or {}),
         "summary": {"mentors": len(cohort.mentors), "mentees": len(cohort.mentees),
                     "pairs": len(pairs), "total_score": int(sum(p["score"] for p in pairs)),
                     "unpaired": len(unpaired), "already_paired": len(
                         [p for p in cohort.participants if p.id in taken]),
+                    **(summary_extra or {}),
                     "distinct_combinations": len(ev.table.outcomes)},
     }
 
