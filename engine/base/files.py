@@ -17,6 +17,34 @@ class FileRefused(Exception):  # noqa: N818 - reads as what happened
     """The file cannot be read; ``str(exc)`` says why and what to do."""
 
 
+class TextRefused(FileRefused):
+    """The bytes are not UTF-8 text; ``where`` locates the first bad byte ("line 3, column
+    16"), empty when the whole file is at fault."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
+
+
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def utf8_text(raw: bytes) -> str:
+    """The text of a file's bytes: UTF-8, a byte-order mark dropped. TextRefused says how to
+    re-save a UTF-16 or Latin-1 file, and where its first bad byte is."""
+    if raw.startswith(_UTF16):
+        raise TextRefused("the file is saved as UTF-16; re-save it as UTF-8 (in a spreadsheet: "
+                          "'CSV UTF-8')")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise TextRefused(f"byte {raw[exc.start]:#04x} is not valid UTF-8 (the file is probably "
+                          "saved as Latin-1 or Windows-1252); re-save it as UTF-8 (in a "
+                          "spreadsheet: 'CSV UTF-8')", f"line {line}, column {column}") from None
+
+
 def _megabytes(size: int) -> str:
     return f"{math.ceil(size * 10 / 1024 / 1024) / 10:.1f} MB"  # never rounded down to the limit
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.errors import InvalidInput, Problem
-from engine.base.files import FileRefused, read_capped
+from engine.base.files import FileRefused, TextRefused, read_capped, utf8_text
 from engine.base.suggest import closest
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -79,20 +79,13 @@ def _decode(path: Path, file: str, fmt: str) -> str:
         raise _fail(file, str(exc)) from None
     if not raw.strip():
         raise _fail(file, f"the file is empty; {_EMPTY_HINTS[fmt]}")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(file, "the file is saved as UTF-16; re-save it as UTF-8 (in a spreadsheet: "
-                          "'CSV UTF-8')")
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(file, "this is a binary file, not a text cohort; export it as CSV (UTF-8), "
                           "JSON or JSONL (a spreadsheet needs 'Save as CSV UTF-8')")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _fail(file, f"byte {raw[exc.start]:#04x} is not valid UTF-8 (the file is probably "
-                          "saved as Latin-1 or Windows-1252); re-save it as UTF-8 (in a "
-                          "spreadsheet: 'CSV UTF-8')", f"line {line}, column {column}") from None
+        return utf8_text(raw)
+    except TextRefused as exc:
+        raise _fail(file, str(exc), exc.where) from None
 
 
 class _Keys(dict[str, Any]):

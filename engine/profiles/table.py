@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
-from engine.base.files import FileRefused, read_capped
+from engine.base.files import FileRefused, TextRefused, read_capped, utf8_text
 
 MAX_BYTES = 50 * 1024 * 1024
 TABLE_FORMATS = (".csv", ".xlsx")
@@ -45,16 +45,10 @@ def _fail(file: str, message: str, where: str = "") -> InvalidInput:
 
 
 def _decode(raw: bytes, file: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(file, "the file is saved as UTF-16; re-save it as UTF-8 (in a spreadsheet: "
-                          "'CSV UTF-8')")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(file, f"byte {raw[exc.start]:#04x} is not valid UTF-8 (the file is probably "
-                          "saved as Latin-1 or Windows-1252); re-save it as UTF-8 (in a "
-                          "spreadsheet: 'CSV UTF-8')", f"line {line}") from None
+        return utf8_text(raw)
+    except TextRefused as exc:
+        raise _fail(file, str(exc), exc.where) from None
 
 
 def _delimiter(first_line: str, given: str | None) -> str:
