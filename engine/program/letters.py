@@ -32,7 +32,7 @@ from engine.base.canonical import sha256_hex
 from engine.base.errors import InvalidInput, Problem
 from engine.base.suggest import closest
 from engine.rules.ruleset import COMPANION_FILES
-from engine.rules.yamlio import Key, Located, load
+from engine.rules.yamlio import Key, LocatedChecker, load
 
 LETTERS_FILE = COMPANION_FILES[1]
 DEFAULT_TEMPLATE = "letter.html.j2"
@@ -142,14 +142,8 @@ def html_to_plain(html: str) -> str:
 
 # -- the settings file --------------------------------------------------------------------------
 
-class _Checker:
-    def __init__(self, file: str, doc: Located) -> None:
-        self.file, self.doc = file, doc
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Key, message: str, suggestion: str | None = None) -> None:
-        self.problems.append(Problem(self.file, f"line {self.doc.line(path)}", message,
-                                     suggestion))
+class _Checker(LocatedChecker):
+    """The letters' settings' problems, each at the line of its key."""
 
     def keys(self, raw: Mapping[str, Any], allowed: Sequence[str], path: Key) -> None:
         for key in raw:
