@@ -190,7 +190,8 @@ def program_calendar() -> Calendar | None:
 def check_calendar(days: list[Any], what: str, *, commit: bool, outside_ok: bool,
                    today: Any = None) -> None:
     """Warn on stderr when ``days`` fall outside the program's calendar (or, for a plan,
-    in the past); with --commit, refuse unless --outside-calendar was given."""
+    in the past); with --commit, refuse unless --outside-calendar was given. Outside a
+    program folder there is no calendar: days already past are only a warning."""
     from engine.base.errors import TandemError
     from engine.settings.calendar import outside_days
 
@@ -215,24 +216,17 @@ def check_calendar(days: list[Any], what: str, *, commit: bool, outside_ok: bool
     if not found:
         return
     message = f"the {what}'s dates: " + "; ".join(found)
+    if settings is None:  # no calendar to enforce: days already past are a warning only
+        click.echo(f"Warning: {message}. Set the days in the rules' my_job_days.yaml; in a "
+                   "program folder (`tandem init`) the calendar in tandem.toml makes --commit "
+                   "refuse them.", err=True)
+        return
     if commit and not outside_ok:
         raise TandemError(f"{message}; nothing was written. Fix the dates (the cohort's "
                           "as_of, the rules' days, or [calendar] in tandem.toml), or add "
                           "--outside-calendar to record anyway.")
     click.echo(f"Warning: {message}." + ("" if commit else
                " --commit will refuse unless --outside-calendar is given."), err=True)
-
-
-def warn_past_days(days: list[Any], today: Any) -> None:
-    """Outside a program folder there is no calendar to enforce: a plan for days already
-    past is only a warning."""
-    past = sorted({d for d in days if d < today})
-    if past:
-        click.echo(f"Warning: the plan's dates: {', '.join(map(str, past))} "
-                   f"{'is' if len(past) == 1 else 'are'} already past (today is {today}). "
-                   "Set the days in the rules' my_job_days.yaml; in a program folder "
-                   "(`tandem init`) the calendar in tandem.toml makes --commit refuse them.",
-                   err=True)
 
 
 def outside_calendar_option(func: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from cli.errors import reports_errors
-from cli.folder import check_calendar, current_settings, outside_calendar_option, warn_past_days
+from cli.folder import check_calendar, outside_calendar_option
 from cli.options import as_of_option, db_option, format_option, rules_option, witness_options
 
 
@@ -62,12 +62,8 @@ def myjobdays(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | 
     result = plan_my_job_days(loaded, rules)
     if left_out:
         result["left_out"] = left_out
-    days = [date.fromisoformat(d) for d in result["settings"]["days"]]
-    if current_settings() is not None:
-        check_calendar(days, "plan", commit=commit, outside_ok=outside_calendar,
-                       today=date.today())
-    else:
-        warn_past_days(days, date.today())
+    check_calendar([date.fromisoformat(d) for d in result["settings"]["days"]], "plan",
+                   commit=commit, outside_ok=outside_calendar, today=date.today())
     receipt_text = None
     if commit:
         from audit.myjobdays import commit_plan
