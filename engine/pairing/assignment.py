@@ -206,7 +206,7 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
 # and the dense path's bytes per cell (the cost matrix, and the solver's own copy of it).
 SWEEP_CELL_BYTES = 96
 ARC_BYTES = 400
-OUTCOME_CACHE_BYTES = 512 * 2**20
+WEIGHT_CACHE_BYTES = 2 * 2**30
 EXPECTED_SWEEPS = 4
 DENSE_CELL_BYTES = 16
 # The class path runs when the classes shrink the problem at least this many times (the
@@ -262,15 +262,16 @@ class MemoryRefused(TandemError):  # noqa: N818 - reads as what happened
 
 def class_path_bytes(n_mentor_classes: int, n_mentee_classes: int) -> int:
     """Memory the class path needs beyond the pair features: one chunk of class pairs, the
-    outcome ids the sweeps keep (when they fit), and the arcs the sweeps keep."""
+    weights the sweeps keep (a byte a class pair, when they fit), and the arcs the sweeps
+    keep."""
     from engine.pairing.classes import SWEEP_CELLS
     from engine.pairing.transport import PER_CLASS
 
     chunk = min(n_mentor_classes * n_mentee_classes,
                 max(SWEEP_CELLS, n_mentee_classes * (PER_CLASS + 1)))
     arcs = (n_mentor_classes + n_mentee_classes) * PER_CLASS * EXPECTED_SWEEPS
-    kept = 2 * n_mentor_classes * n_mentee_classes
-    return chunk * SWEEP_CELL_BYTES + (kept if kept <= OUTCOME_CACHE_BYTES else 0) + (
+    kept = n_mentor_classes * n_mentee_classes
+    return chunk * SWEEP_CELL_BYTES + (kept if kept <= WEIGHT_CACHE_BYTES else 0) + (
         arcs * ARC_BYTES)
 
 
@@ -346,28 +347,38 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
             sizes[mentees.of[forced[1]]] -= 1
     places = np.bincount(mentors.of, weights=capacities, minlength=len(mentors)).astype(
         np.int64)
-    by_id = np.zeros(0, np.int64)
-    # Later sweeps read the outcome ids of the first, kept as 16-bit numbers when they fit in
-    # OUTCOME_CACHE_BYTES (and a quarter of the memory available); else each sweep computes
-    # the pair codes again.
+    # Later sweeps read the weights the first sweep met, kept one byte a class pair: the
+    # index of the pair's weight among the distinct weights met so far (under the bundled
+    # rules about twenty), when they fit in WEIGHT_CACHE_BYTES and a quarter of the memory
+    # available; else (or past 256 distinct weights) each sweep computes the pair codes
+    # again.
     cells = len(mentors) * len(mentees)
-    keep = 2 * cells <= min(OUTCOME_CACHE_BYTES, available_memory() // 4)
-    kept: dict[int, npt.NDArray[np.uint16]] = {}
+    keep = cells <= min(WEIGHT_CACHE_BYTES, available_memory() // 4)
+    kept: dict[int, npt.NDArray[np.uint8]] = {}
+    level_of_weight: dict[int, int] = {}
+    level_of_id = np.zeros(0, np.int64)  # the index of each outcome's weight
+    by_level = np.zeros(0, np.int64)  # the weight of each index
 
-    def weight_rows(rows: slice) -> IntArray:
-        """The weights of the mentor classes ``rows`` with every mentee class."""
-        nonlocal by_id
-        ids: npt.NDArray[np.integer[Any]]
+    def weight_rows(rows: slice) -> tuple[npt.NDArray[np.integer[Any]], IntArray]:
+        """The weights of the mentor classes ``rows`` with every mentee class, as indices
+        and the weight of each index."""
+        nonlocal keep, level_of_id, by_level
         if rows.start in kept:
-            ids = kept[rows.start]
-        else:
-            ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
-            if keep and len(table.outcomes) <= 1 << 16:
-                kept[rows.start] = ids.astype(np.uint16)
-        if len(by_id) != len(table.outcomes):
+            return kept[rows.start], by_level
+        ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
+        if len(level_of_id) != len(table.outcomes):
             by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
-        found: IntArray = by_id[ids]
-        return found
+            for weight in by_id[len(level_of_id):].tolist():
+                level_of_weight.setdefault(weight, len(level_of_weight))
+            level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
+            by_level = np.array(list(level_of_weight), np.int64)
+        levels = level_of_id[ids]
+        if keep and len(by_level) <= 256:
+            kept[rows.start] = levels.astype(np.uint8)
+        else:
+            keep = False
+            kept.clear()
+        return levels, by_level
 
     flow = solve_priced(places, sizes, weight_rows,
                         class_chunks(len(mentors), len(mentees), SWEEP_CELLS),

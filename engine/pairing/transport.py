@@ -31,14 +31,15 @@ class pair: the certificate holds for the whole problem, not only for the arcs s
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.base.errors import TandemError
+from engine.pairing.kernels import distances, price_chunk
 
 IntArray = npt.NDArray[np.int64]
 INFINITY = np.int64(1) << np.int64(62)
@@ -106,41 +107,6 @@ def solve_flow(tails: IntArray, heads: IntArray, weights: IntArray, places: IntA
     return Flow(counts, certify(tails, heads, weights, places, sizes, counts))
 
 
-def _distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, start: int
-               ) -> IntArray | None:
-    """Shortest distances from ``start`` (None if a negative cycle is met)."""
-    order = np.argsort(tail, kind="stable")
-    tail, head, cost = tail[order], head[order], cost[order]
-    bounds = np.searchsorted(tail, np.arange(n_nodes + 1))
-    distance = np.full(n_nodes, INFINITY, np.int64)
-    distance[start] = 0
-    queued = np.zeros(n_nodes, bool)
-    pops = np.zeros(n_nodes, np.int64)
-    queue = deque([start])
-    queued[start] = True
-    while queue:
-        node = queue.popleft()
-        queued[node] = False
-        pops[node] += 1
-        if pops[node] > n_nodes:
-            return None
-        lo, hi = bounds[node], bounds[node + 1]
-        if lo == hi:
-            continue
-        targets = head[lo:hi]
-        reach = distance[node] + cost[lo:hi]
-        better = reach < distance[targets]
-        if not better.any():
-            continue
-        targets, reach = targets[better], reach[better]
-        # One arc per (tail, head) in this network, so targets are distinct.
-        distance[targets] = reach
-        for t in targets[~queued[targets]].tolist():
-            queued[t] = True
-            queue.append(t)
-    return distance
-
-
 def certify(tails: IntArray, heads: IntArray, weights: IntArray, places: IntArray,
             sizes: IntArray, counts: IntArray) -> Certificate:
     """Dual prices for a class flow, and whether they prove it optimal."""
@@ -167,7 +133,7 @@ def certify(tails: IntArray, heads: IntArray, weights: IntArray, places: IntArra
     head = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
     cost = np.concatenate([np.broadcast_to(np.asarray(p[2], np.int64), len(p[0]))
                            for p in parts])
-    distance = _distances(n_a + n_b + 2, tail, head, cost, source)
+    distance = distances(n_a + n_b + 2, tail, head, cost, source, int(INFINITY))
     empty = np.zeros(0, np.int64)
     if distance is None:
         return Certificate(False, primal, 0, empty, empty)
@@ -249,7 +215,9 @@ class PricedFlow:
     sweeps: int  # sweeps over every class pair (the first one picks the first arcs)
 
 
-WeightRows = Callable[[slice], IntArray]
+# The weights of some mentor classes with every mentee class: a matrix, or (ids, by_id) with
+# the weights by_id[ids] (read pair by pair, never built).
+WeightRows = Callable[[slice], IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray]]
 
 
 def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
@@ -298,18 +266,6 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     return PricedFlow(keys // n_b, keys % n_b, weights, flow.counts, flow.certificate, sweeps)
 
 
-def _first_max(values: IntArray, offset: int) -> IntArray:
-    """The column of each row's largest value, ties going to the first column from
-    ``offset`` on (wrapping round), with no copy of the values."""
-    left: IntArray = np.argmax(values[:, offset:], axis=1) + offset
-    if offset == 0:
-        return left
-    right = np.argmax(values[:, :offset], axis=1)
-    rows = np.arange(len(values))
-    at: IntArray = np.where(values[rows, right] > values[rows, left], right, left)
-    return at
-
-
 def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
                chunks: Sequence[slice], u: IntArray, v: IntArray, per_class: int
                ) -> tuple[IntArray, IntArray]:
@@ -329,29 +285,16 @@ def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     col_excess = np.zeros((groups, n_b), np.int64)
     col_row = np.zeros((groups, n_b), np.int64)
     col_weight = np.zeros((groups, n_b), np.int64)
+    row_open, col_open = places > 0, ~closed_b
     for k, rows in enumerate(chunks):
-        weight = weight_rows(rows)
-        excess = weight - u[rows, None] - v[None, :]
-        excess[(places[rows] <= 0)[:, None] | closed_b[None, :]] = 0
         group = k % groups
-        top = excess.max(axis=0)
-        better = np.flatnonzero(top > col_excess[group])
-        if len(better):
-            best = np.argmax(excess[:, better], axis=0)
-            col_excess[group, better] = top[better]
-            col_row[group, better] = best + rows.start
-            col_weight[group, better] = weight[best, better]
-        # Each mentor class's most uncovered mentee classes.
-        local = np.flatnonzero(excess.max(axis=1) > 0)
-        if not len(local):
-            continue
-        part, part_weight = excess[local], weight[local]
-        for start in range(min(per_class, n_b)):
-            offset = (k * 7919 + start * n_b // per_class) % n_b
-            at = _first_max(part, offset)
-            hit = part[np.arange(len(local)), at] > 0
-            keys.append((local[hit] + rows.start) * n_b + at[hit])
-            values.append(part_weight[np.arange(len(local))[hit], at[hit]])
+        offsets = (k * 7919 + np.arange(min(per_class, n_b), dtype=np.int64) * n_b
+                   // per_class) % n_b
+        found, found_weights = price_chunk(
+            weight_rows(rows), u[rows], v, row_open[rows], col_open, rows.start, offsets,
+            col_excess[group], col_row[group], col_weight[group])
+        keys.append(found)
+        values.append(found_weights)
     hit = col_excess > 0
     keys.append(col_row[hit] * n_b + np.nonzero(hit)[1])
     values.append(col_weight[hit])

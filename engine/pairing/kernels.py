@@ -1,0 +1,163 @@
+"""The class path's two inner loops, compiled by numba: the pricing of one chunk of class
+pairs, and the shortest distances of the flow's residual network.
+
+In: whole-number arrays (weights, prices, arcs). Out: the same whole-number arrays the
+numpy formulations in engine.pairing.transport's history computed, in one pass over the
+data instead of one pass per numpy operation. At 10,000 x 10,000 classes a pricing sweep
+reads 86 million class pairs and a run makes about ten of them, so the passes are what the
+assignment's time is made of.
+
+numba is imported on the first call, never when Tandem starts: only the class path (large
+cohorts) needs it. The compiled code is cached on disk beside this module when that folder
+is writable.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_NO_TABLE = np.zeros(1, np.int64)
+
+
+@cache
+def _compiled() -> Any:
+    """Compile (or load from the cache) the kernels; returns a namespace of them."""
+    import warnings
+
+    import numba
+    from numba.core.errors import NumbaWarning
+
+    # A read-only install cannot keep the cache: compile each time, without a warning.
+    warnings.filterwarnings("ignore", category=NumbaWarning)
+    jit = numba.njit(cache=True, nogil=True)
+
+    @jit
+    def price_chunk(ids: Any, by_id: Any, use_table: bool, u_rows: Any, v: Any,
+                    row_open: Any, col_open: Any, start_row: int, offsets: Any,
+                    col_excess: Any, col_row: Any, col_weight: Any, out_keys: Any,
+                    out_weights: Any) -> int:
+        n_rows, n_b = ids.shape
+        n_found = 0
+        ties = np.empty(n_b, np.int64)
+        for i in range(n_rows):
+            if not row_open[i]:
+                continue
+            best = np.int64(0)
+            n_ties = 0
+            ui = u_rows[i]
+            for j in range(n_b):
+                if not col_open[j]:
+                    continue
+                w = by_id[ids[i, j]] if use_table else np.int64(ids[i, j])
+                e = w - ui - v[j]
+                if e > col_excess[j]:  # the first row reaching a column's largest excess
+                    col_excess[j] = e
+                    col_row[j] = start_row + i
+                    col_weight[j] = w
+                if e > best:
+                    best = e
+                    n_ties = 0
+                if e == best and e > 0:
+                    ties[n_ties] = j
+                    n_ties += 1
+            if n_ties == 0:
+                continue
+            # From each offset, the first column (wrapping round) reaching the row's largest
+            # excess; the same column found twice is kept once later (np.unique).
+            for k in range(len(offsets)):
+                offset = offsets[k]
+                at = np.searchsorted(ties[:n_ties], offset)
+                j = ties[at] if at < n_ties else ties[0]
+                out_keys[n_found] = (start_row + i) * n_b + j
+                out_weights[n_found] = by_id[ids[i, j]] if use_table else np.int64(ids[i, j])
+                n_found += 1
+        return n_found
+
+    @jit
+    def distances(n_nodes: int, bounds: Any, head: Any, cost: Any, start: int,
+                  infinity: int) -> Any:
+        distance = np.full(n_nodes, infinity, np.int64)
+        distance[start] = 0
+        queued = np.zeros(n_nodes, np.bool_)
+        pops = np.zeros(n_nodes, np.int64)
+        ring = np.empty(n_nodes + 1, np.int64)  # a node is queued at most once at a time
+        first, size = 0, 1
+        ring[0] = start
+        queued[start] = True
+        while size > 0:
+            node = ring[first]
+            first = (first + 1) % (n_nodes + 1)
+            size -= 1
+            queued[node] = False
+            pops[node] += 1
+            if pops[node] > n_nodes:  # a negative cycle
+                return distance[:0]
+            here = distance[node]
+            for a in range(bounds[node], bounds[node + 1]):
+                target = head[a]
+                reach = here + cost[a]
+                if reach < distance[target]:
+                    distance[target] = reach
+                    if not queued[target]:
+                        queued[target] = True
+                        ring[(first + size) % (n_nodes + 1)] = target
+                        size += 1
+        return distance
+
+    class Kernels:
+        pass
+
+    kernels = Kernels()
+    kernels.price_chunk = price_chunk  # type: ignore[attr-defined]
+    kernels.distances = distances  # type: ignore[attr-defined]
+    return kernels
+
+
+def price_chunk(weight: IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray],
+                u_rows: IntArray, v: IntArray, row_open: BoolArray, col_open: BoolArray,
+                start_row: int, offsets: IntArray, col_excess: IntArray, col_row: IntArray,
+                col_weight: IntArray) -> tuple[IntArray, IntArray]:
+    """Price one chunk of class pairs (mentor classes ``start_row`` on, every mentee class).
+
+    ``weight``: the weights of the chunk, or (ids, by_id): the weight of a pair is
+    ``by_id[ids]``, read pair by pair without building the weights.
+
+    The excess of a pair is its weight less u + v (closed rows and columns: none). Updated in
+    place: each column's largest excess so far above ``col_excess``, the first row reaching
+    it, and its weight. Returned: for each open row with a positive excess, from each of
+    ``offsets``, the first column (wrapping round) reaching the row's largest excess, as
+    row * n_b + column, with its weight.
+    """
+    if isinstance(weight, tuple):
+        ids, by_id, use_table = np.ascontiguousarray(weight[0]), weight[1], True
+    else:
+        ids, by_id, use_table = np.ascontiguousarray(weight, np.int64), _NO_TABLE, False
+    n_rows = ids.shape[0]
+    out_keys = np.empty(n_rows * max(1, len(offsets)), np.int64)
+    out_weights = np.empty_like(out_keys)
+    found = _compiled().price_chunk(
+        ids, np.ascontiguousarray(by_id, np.int64), use_table,
+        np.ascontiguousarray(u_rows, np.int64),
+        np.ascontiguousarray(v, np.int64), np.ascontiguousarray(row_open, np.bool_),
+        np.ascontiguousarray(col_open, np.bool_), int(start_row),
+        np.ascontiguousarray(offsets, np.int64), col_excess, col_row, col_weight,
+        out_keys, out_weights)
+    return out_keys[:found], out_weights[:found]
+
+
+def distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, start: int,
+              infinity: int) -> IntArray | None:
+    """Shortest distances from ``start`` by a queue-based Bellman-Ford (None if a negative
+    cycle is met); ``infinity`` for a node not reached."""
+    order = np.argsort(tail, kind="stable")
+    bounds = np.searchsorted(tail[order], np.arange(n_nodes + 1)).astype(np.int64)
+    found: IntArray = _compiled().distances(
+        int(n_nodes), bounds, np.ascontiguousarray(head[order], np.int64),
+        np.ascontiguousarray(cost[order], np.int64), int(start), int(infinity))
+    return None if len(found) < n_nodes else found
