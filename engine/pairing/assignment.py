@@ -265,11 +265,11 @@ def class_path_bytes(n_mentor_classes: int, n_mentee_classes: int) -> int:
     weights the sweeps keep (a byte a class pair, when they fit), and the arcs the sweeps
     keep."""
     from engine.pairing.classes import SWEEP_CELLS
-    from engine.pairing.transport import PER_CLASS
+    from engine.pairing.transport import PER_CLASS, PER_ROW
 
     chunk = min(n_mentor_classes * n_mentee_classes,
                 max(SWEEP_CELLS, n_mentee_classes * (PER_CLASS + 1)))
-    arcs = (n_mentor_classes + n_mentee_classes) * PER_CLASS * EXPECTED_SWEEPS
+    arcs = (n_mentor_classes + n_mentee_classes) * (PER_CLASS + PER_ROW) * EXPECTED_SWEEPS
     kept = n_mentor_classes * n_mentee_classes
     return chunk * SWEEP_CELL_BYTES + (kept if kept <= WEIGHT_CACHE_BYTES else 0) + (
         arcs * ARC_BYTES)

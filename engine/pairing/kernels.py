@@ -23,6 +23,7 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _NO_TABLE = np.zeros(1, np.int64)
+CLOSED = 1 << 60  # the price of a closed column, in the pricing sweep
 
 
 @cache
@@ -39,33 +40,67 @@ def _compiled() -> Any:
 
     @jit
     def price_chunk(ids: Any, by_id: Any, use_table: bool, u_rows: Any, v: Any,
-                    row_open: Any, col_open: Any, start_row: int, offsets: Any,
-                    col_excess: Any, col_row: Any, col_weight: Any, out_keys: Any,
-                    out_weights: Any) -> int:
+                    row_open: Any, col_open: Any, start_row: int, offsets: Any, near: int,
+                    per_row: int, col_excess: Any, col_row: Any, col_weight: Any,
+                    col_low: Any, col_floor: Any, out_keys: Any, out_weights: Any) -> int:
         n_rows, n_b = ids.shape
+        per_col = col_excess.shape[1]
+        # No pair (weight 0) and closed columns (a price of CLOSED) give an excess far
+        # below any kept.
+        no_pair = -CLOSED
+        never = CLOSED
         n_found = 0
         ties = np.empty(n_b, np.int64)
+        row_excess = np.empty(max(per_row, 1), np.int64)
+        row_col = np.empty(max(per_row, 1), np.int64)
         for i in range(n_rows):
             if not row_open[i]:
                 continue
             best = np.int64(0)
             n_ties = 0
+            row_excess[:] = -near
+            row_low = 0  # the slot of the row's smallest excess kept
+            # ... and that excess (never reached when no pair of the row is kept)
+            row_floor = -near if per_row > 0 else never
             ui = u_rows[i]
             for j in range(n_b):
-                if not col_open[j]:
-                    continue
                 w = by_id[ids[i, j]] if use_table else np.int64(ids[i, j])
+                w = w if w > 0 else no_pair  # a select, not a branch
                 e = w - ui - v[j]
-                if e > col_excess[j]:  # the first row reaching a column's largest excess
-                    col_excess[j] = e
-                    col_row[j] = start_row + i
-                    col_weight[j] = w
-                if e > best:
-                    best = e
-                    n_ties = 0
-                if e == best and e > 0:
+                # One test, nearly always false once the prices settle: whether the pair
+                # beats the column's kept pairs, the row's, or the row's largest excess.
+                if e <= min(col_floor[j], row_floor, max(best, 1) - 1):
+                    continue
+                if e > col_floor[j]:  # one of the column's largest excesses so far
+                    low = col_low[j]
+                    col_excess[j, low] = e
+                    col_row[j, low] = start_row + i
+                    col_weight[j, low] = w
+                    for k in range(per_col):
+                        if col_excess[j, k] < col_excess[j, low]:
+                            low = k
+                    col_low[j] = low
+                    col_floor[j] = col_excess[j, low]
+                if e > row_floor:
+                    row_excess[row_low] = e
+                    row_col[row_low] = j
+                    for k in range(per_row):
+                        if row_excess[k] < row_excess[row_low]:
+                            row_low = k
+                    row_floor = row_excess[row_low]
+                if e >= best and e > 0:
+                    if e > best:
+                        best = e
+                        n_ties = 0
                     ties[n_ties] = j
                     n_ties += 1
+            for k in range(per_row):
+                if row_excess[k] > -near:
+                    j = row_col[k]
+                    out_keys[n_found] = (start_row + i) * n_b + j
+                    out_weights[n_found] = (by_id[ids[i, j]] if use_table
+                                            else np.int64(ids[i, j]))
+                    n_found += 1
             if n_ties == 0:
                 continue
             # From each offset, the first column (wrapping round) reaching the row's largest
@@ -121,34 +156,55 @@ def _compiled() -> Any:
 
 def price_chunk(weight: IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray],
                 u_rows: IntArray, v: IntArray, row_open: BoolArray, col_open: BoolArray,
-                start_row: int, offsets: IntArray, col_excess: IntArray, col_row: IntArray,
-                col_weight: IntArray) -> tuple[IntArray, IntArray]:
+                start_row: int, offsets: IntArray, near: int, per_row: int,
+                columns: ColumnTops) -> tuple[IntArray, IntArray]:
     """Price one chunk of class pairs (mentor classes ``start_row`` on, every mentee class).
 
-    ``weight``: the weights of the chunk, or (ids, by_id): the weight of a pair is
-    ``by_id[ids]``, read pair by pair without building the weights.
-
-    The excess of a pair is its weight less u + v (closed rows and columns: none). Updated in
-    place: each column's largest excess so far above ``col_excess``, the first row reaching
-    it, and its weight. Returned: for each open row with a positive excess, from each of
-    ``offsets``, the first column (wrapping round) reaching the row's largest excess, as
-    row * n_b + column, with its weight.
+    ``weight``: the weights of the chunk (0: no pair), or (ids, by_id): the weight of a
+    pair is ``by_id[ids]``, read pair by pair without building the weights. The excess of a
+    pair is its weight less u + v; a pair is *near* when its excess is above ``-near``
+    (``near`` = 0: uncovered). Updated in place: ``columns``, each column's ``per_col`` near
+    pairs of largest excess so far (ties: the first row met). Returned, as row * n_b +
+    column with their weights: for each row, its ``per_row`` near pairs of largest excess
+    (ties: the first column), and, when some pair is uncovered, from each of ``offsets``
+    the first column (wrapping round) reaching the row's largest excess, so that rows with
+    many equal columns do not all pick the same.
     """
     if isinstance(weight, tuple):
         ids, by_id, use_table = np.ascontiguousarray(weight[0]), weight[1], True
     else:
         ids, by_id, use_table = np.ascontiguousarray(weight, np.int64), _NO_TABLE, False
     n_rows = ids.shape[0]
-    out_keys = np.empty(n_rows * max(1, len(offsets)), np.int64)
+    out_keys = np.empty(n_rows * max(1, len(offsets) + per_row), np.int64)
     out_weights = np.empty_like(out_keys)
     found = _compiled().price_chunk(
         ids, np.ascontiguousarray(by_id, np.int64), use_table,
-        np.ascontiguousarray(u_rows, np.int64),
-        np.ascontiguousarray(v, np.int64), np.ascontiguousarray(row_open, np.bool_),
-        np.ascontiguousarray(col_open, np.bool_), int(start_row),
-        np.ascontiguousarray(offsets, np.int64), col_excess, col_row, col_weight,
-        out_keys, out_weights)
+        np.ascontiguousarray(u_rows, np.int64), np.where(col_open, v, CLOSED),
+        np.ascontiguousarray(row_open, np.bool_), np.ascontiguousarray(col_open, np.bool_),
+        int(start_row), np.ascontiguousarray(offsets, np.int64), int(near), int(per_row),
+        columns.excess, columns.row, columns.weight, columns.low, columns.floor, out_keys,
+        out_weights)
     return out_keys[:found], out_weights[:found]
+
+
+class ColumnTops:
+    """Each column's ``per_col`` near pairs of largest excess met so far in a sweep."""
+
+    def __init__(self, per_col: int, n_b: int, near: int) -> None:
+        self.near = near
+        self.excess = np.full((n_b, max(per_col, 1)), -near, np.int64)
+        self.row = np.zeros((n_b, max(per_col, 1)), np.int64)
+        self.weight = np.zeros((n_b, max(per_col, 1)), np.int64)
+        self.low = np.zeros(n_b, np.int64)  # the slot of each column's smallest excess kept
+        self.floor = np.full(n_b, -near, np.int64)  # ... and that excess
+
+    def found(self) -> tuple[IntArray, IntArray]:
+        """The pairs kept, as row * n_b + column, with their weights."""
+        n_b = self.excess.shape[0]
+        hit = self.excess > -self.near
+        keys: IntArray = self.row[hit] * n_b + np.nonzero(hit)[0]
+        weights: IntArray = self.weight[hit]
+        return keys, weights
 
 
 def distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, start: int,

@@ -31,6 +31,7 @@ class pair: the certificate holds for the whole problem, not only for the arcs s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,16 +39,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from engine.base import oplog
 from engine.base.errors import TandemError
-from engine.pairing.kernels import distances, price_chunk
+from engine.pairing.kernels import ColumnTops, distances, price_chunk
 
 IntArray = npt.NDArray[np.int64]
+log = oplog.get_logger("tandem.pairing")
 INFINITY = np.int64(1) << np.int64(62)
-# Arcs a sweep adds per class and per side: the most uncovered ones of each mentor class
-# and of each mentee class.
+# Arcs a sweep adds: for each mentor class, the first column reaching its largest excess
+# from PER_CLASS starting points (the first sweep: FIRST_SWEEP times more), and its PER_ROW
+# near pairs of largest excess; for each mentee class, its PER_COLUMN near pairs of largest
+# excess. A pair is near when its excess is above -(NEAR_STEPS x the smallest difference
+# between two weights): adding the pairs the prices only just cover, with the uncovered
+# ones, halves the number of sweeps (the solver's prices move by such steps).
 PER_CLASS = 4
-FIRST_SWEEP = 4  # the first sweep keeps this many times more
-COLUMN_GROUPS = 4  # ... and each mentee class's best of this many groups of chunks
+FIRST_SWEEP = 1
+PER_ROW = 4
+PER_COLUMN = 8
+NEAR_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -236,23 +245,36 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     u, v = np.zeros(n_a, np.int64), np.zeros(n_b, np.int64)
     empty = np.zeros(0, np.int64)
     keys = weights = empty  # the arcs kept, as tail * n_b + head (sorted), and their weights
-    sweeps = 0
+    sweeps, near = 0, 0
     flow: Flow | None = None
     while True:
         sweeps += 1
         # The first sweep, with no prices yet, keeps more arcs: every later sweep costs a
         # pass over every class pair.
+        clock = time.process_time()
         found, found_weights = _uncovered(places, sizes, weight_rows, chunks, u, v,
-                                          per_class * (FIRST_SWEEP if sweeps == 1 else 1))
+                                          per_class * (FIRST_SWEEP if sweeps == 1 else 1),
+                                          near)
         fresh = ~np.isin(found, keys)  # an arc already solved is covered by its prices
-        if not fresh.any():
+        found, found_weights = found[fresh], found_weights[fresh]
+        uncovered = int((found_weights - u[found // n_b] - v[found % n_b] > 0).sum())
+        swept = time.process_time() - clock
+        if not uncovered:  # near pairs alone change nothing: the prices cover every pair
+            log.debug("pricing sweep", sweep=sweeps, uncovered=0, sweep_s=round(swept, 3))
             break
-        keys = np.concatenate([keys, found[fresh]])
-        weights = np.concatenate([weights, found_weights[fresh]])
+        if sweeps == 1:
+            levels = np.unique(found_weights)
+            near = NEAR_STEPS * int(np.diff(levels).min()) + 1 if len(levels) > 1 else 1
+        keys = np.concatenate([keys, found])
+        weights = np.concatenate([weights, found_weights])
         order = np.argsort(keys, kind="stable")
         keys, weights = keys[order], weights[order]
+        clock = time.process_time()
         flow = solve_flow(keys // n_b, keys % n_b, weights, places, sizes,
                           None if big is None else weights - big)
+        log.debug("pricing sweep", sweep=sweeps, uncovered=uncovered, new_arcs=len(found),
+                  arcs=len(keys), sweep_s=round(swept, 3),
+                  flow_s=round(time.process_time() - clock, 3))
         if not flow.certificate.proved:  # prices that fail on the arcs solved: stop here
             return PricedFlow(keys // n_b, keys % n_b, weights, flow.counts, flow.certificate,
                               sweeps)
@@ -267,38 +289,29 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
 
 
 def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
-               chunks: Sequence[slice], u: IntArray, v: IntArray, per_class: int
+               chunks: Sequence[slice], u: IntArray, v: IntArray, per_class: int, near: int
                ) -> tuple[IntArray, IntArray]:
-    """One sweep over every class pair: the pairs whose weight u + v does not cover, as
-    tail * n_b + head (sorted) with their weights. Kept: each mentee class's most uncovered
-    mentor class in each of COLUMN_GROUPS groups of chunks, and for each mentor class the
-    most uncovered mentee class seen from ``per_class`` starting points spread over the
-    mentee classes (ties go to the first from each point, so that equal classes do not all
-    pick the same)."""
+    """One sweep over every class pair (engine.pairing.kernels.price_chunk, chunk by chunk):
+    the pairs whose weight u + v does not cover, and near pairs, as tail * n_b + head
+    (sorted) with their weights. Kept: for each mentor class, its PER_ROW near pairs of
+    largest excess and the first pair reaching its largest excess from ``per_class``
+    starting points spread over the mentee classes (so that equal classes do not all pick
+    the same); for each mentee class, its PER_COLUMN near pairs of largest excess."""
     n_b = len(sizes)
-    closed_b = sizes <= 0
+    columns = ColumnTops(PER_COLUMN, n_b, near)
     keys: list[IntArray] = []
     values: list[IntArray] = []
-    # Each mentee class's most uncovered mentor class in each of COLUMN_GROUPS groups of
-    # chunks (chunk k is in group k % COLUMN_GROUPS): excess, row and weight.
-    groups = min(COLUMN_GROUPS, len(chunks))
-    col_excess = np.zeros((groups, n_b), np.int64)
-    col_row = np.zeros((groups, n_b), np.int64)
-    col_weight = np.zeros((groups, n_b), np.int64)
-    row_open, col_open = places > 0, ~closed_b
+    row_open, col_open = places > 0, sizes > 0
     for k, rows in enumerate(chunks):
-        group = k % groups
         offsets = (k * 7919 + np.arange(min(per_class, n_b), dtype=np.int64) * n_b
                    // per_class) % n_b
         found, found_weights = price_chunk(
             weight_rows(rows), u[rows], v, row_open[rows], col_open, rows.start, offsets,
-            col_excess[group], col_row[group], col_weight[group])
+            near, PER_ROW, columns)
         keys.append(found)
         values.append(found_weights)
-    hit = col_excess > 0
-    keys.append(col_row[hit] * n_b + np.nonzero(hit)[1])
-    values.append(col_weight[hit])
-    key_all = np.concatenate([np.zeros(0, np.int64), *keys])
-    value_all = np.concatenate([np.zeros(0, np.int64), *values])
+    found, found_weights = columns.found()
+    key_all = np.concatenate([np.zeros(0, np.int64), *keys, found])
+    value_all = np.concatenate([np.zeros(0, np.int64), *values, found_weights])
     key_all, first = np.unique(key_all, return_index=True)
     return key_all, value_all[first]

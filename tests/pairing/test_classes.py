@@ -86,6 +86,8 @@ def test_class_path_matches_the_dense_solver(seed: int, n_mentors: int, n_mentee
             patch.setattr(classes_module, "SWEEP_CELLS", 1)
             patch.setattr(transport, "PER_CLASS", 1)
             patch.setattr(transport, "FIRST_SWEEP", 1)
+            patch.setattr(transport, "PER_ROW", 0)
+            patch.setattr(transport, "PER_COLUMN", 1)
         found = assign_by_classes(space, table, capacities, objective)
     _valid(found, space, table, capacities)
     assert (len(found.mentors), found.total) == (len(dense.mentors), dense.total)
@@ -95,12 +97,14 @@ def test_class_path_matches_the_dense_solver(seed: int, n_mentors: int, n_mentee
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10**6), n_a=st.integers(1, 9), n_b=st.integers(1, 9),
        levels=st.integers(1, 4), per_class=st.integers(1, 3), big=st.booleans(),
-       rows_per_chunk=st.integers(1, 4))
-def test_pricing_reaches_the_flow_over_every_class_pair(seed: int, n_a: int, n_b: int,
-                                                       levels: int, per_class: int, big: bool,
-                                                       rows_per_chunk: int) -> None:
+       rows_per_chunk=st.integers(1, 4), per_row=st.integers(0, 2),
+       per_column=st.integers(1, 2), near_steps=st.integers(0, 3))
+def test_pricing_reaches_the_flow_over_every_class_pair(
+        seed: int, n_a: int, n_b: int, levels: int, per_class: int, big: bool,
+        rows_per_chunk: int, per_row: int, per_column: int, near_steps: int) -> None:
     """The flow solved on the arcs the pricing sweeps keep weighs as much as the flow over
-    every eligible class pair, and its prices cover every class pair."""
+    every eligible class pair, and its prices cover every class pair, however few arcs a
+    sweep keeps and however near to covered."""
     rng = np.random.default_rng(seed)
     base = 1000 if big else 0
     weight = np.where(rng.random((n_a, n_b)) < 0.7,
@@ -108,8 +112,12 @@ def test_pricing_reaches_the_flow_over_every_class_pair(seed: int, n_a: int, n_b
     places = rng.integers(0, 3, n_a).astype(np.int64)
     sizes = rng.integers(0, 3, n_b).astype(np.int64)
     chunks = [slice(s, min(s + rows_per_chunk, n_a)) for s in range(0, n_a, rows_per_chunk)]
-    priced = solve_priced(places, sizes, lambda rows: weight[rows], chunks,
-                          base if big else None, per_class)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport, "PER_ROW", per_row)
+        patch.setattr(transport, "PER_COLUMN", per_column)
+        patch.setattr(transport, "NEAR_STEPS", near_steps)
+        priced = solve_priced(places, sizes, lambda rows: weight[rows], chunks,
+                              base if big else None, per_class)
     tails, heads = np.nonzero(weight > 0)
     full = solve_flow(tails.astype(np.int64), heads.astype(np.int64), weight[tails, heads],
                       places, sizes)

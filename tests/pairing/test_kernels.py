@@ -1,8 +1,8 @@
-"""The class path's compiled inner loops give what their plain numpy statement gives.
+"""The class path's compiled inner loops do what their plain statement says.
 
-engine.pairing.kernels replaces passes of numpy over a chunk of class pairs (the pricing)
-and a queue-based Bellman-Ford (the certificate's prices). Each is checked here against the
-plain statement of what it computes, on random data with many ties.
+engine.pairing.kernels holds the pricing of a chunk of class pairs and a queue-based
+Bellman-Ford (the certificate's prices). Each is checked here against a plain numpy (or
+scipy) statement of what it computes, on random data with many ties.
 """
 
 from __future__ import annotations
@@ -14,62 +14,82 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import NegativeCycleError, bellman_ford
 
-from engine.pairing.kernels import distances, price_chunk
+from engine.pairing.kernels import ColumnTops, distances, price_chunk
 
 INFINITY = 1 << 62
 
 
-def price_reference(weight, u_rows, v, row_open, col_open, start_row, offsets, col_excess,
-                    col_row, col_weight):
-    """The pricing of one chunk, stated with numpy."""
-    n_b = weight.shape[1]
-    excess = weight - u_rows[:, None] - v[None, :]
-    excess[~row_open[:, None] | ~col_open[None, :]] = 0
-    top = excess.max(axis=0)
-    better = np.flatnonzero(top > col_excess)
-    best = np.argmax(excess[:, better], axis=0)
-    col_excess[better] = top[better]
-    col_row[better] = best + start_row
-    col_weight[better] = weight[best, better]
-    keys, weights = [], []
-    for i in np.flatnonzero(excess.max(axis=1) > 0):
-        row_max = excess[i].max()
-        for offset in offsets:
-            order = np.r_[np.arange(offset, n_b), np.arange(0, offset)]
-            j = order[np.argmax(excess[i, order] == row_max)]
-            keys.append((start_row + i) * n_b + j)
-            weights.append(weight[i, j])
-    return np.array(keys, np.int64), np.array(weights, np.int64)
+def top_values(values: list[int], k: int) -> list[int]:
+    return sorted(values, reverse=True)[:k]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 9), st.integers(1, 12), st.integers(1, 4))
-def test_the_compiled_pricing_finds_what_numpy_finds(seed: int, n_rows: int, n_b: int,
-                                                     n_offsets: int) -> None:
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 9), st.integers(1, 12), st.integers(1, 4),
+       st.integers(0, 3), st.integers(1, 3), st.sampled_from([0, 1, 6]))
+def test_the_compiled_pricing_keeps_the_pairs_it_promises(
+        seed: int, n_rows: int, n_b: int, n_offsets: int, per_row: int, per_col: int,
+        near: int) -> None:
+    """Stated with numpy, pair by pair: what each row returns and what each column keeps."""
     rng = np.random.default_rng(seed)
     weight = rng.choice([0, 5, 10, 15], size=(n_rows, n_b)).astype(np.int64)
     u_rows = rng.integers(0, 8, n_rows).astype(np.int64)
     v = rng.integers(0, 8, n_b).astype(np.int64)
     row_open, col_open = rng.random(n_rows) < 0.8, rng.random(n_b) < 0.8
     offsets = rng.integers(0, n_b, n_offsets).astype(np.int64)
-    trackers = [rng.integers(0, 6, n_b).astype(np.int64), np.zeros(n_b, np.int64),
-                np.zeros(n_b, np.int64)]
-    mine = [t.copy() for t in trackers]
-    theirs = [t.copy() for t in trackers]
-    keys, weights = price_chunk(weight, u_rows, v, row_open, col_open, 7, offsets, *mine)
-    want_keys, want_weights = price_reference(weight, u_rows, v, row_open, col_open, 7,
-                                              offsets, *theirs)
-    assert keys.tolist() == want_keys.tolist()
-    assert weights.tolist() == want_weights.tolist()
-    for got, want in zip(mine, theirs, strict=True):
-        assert got.tolist() == want.tolist()
-    # Read through a table of weights, the same.
-    levels = np.unique(weight, return_inverse=True)
-    table_keys, table_weights = price_chunk(
-        (levels[1].reshape(weight.shape).astype(np.uint8), levels[0].astype(np.int64)),
-        u_rows, v, row_open, col_open, 7, offsets, *[t.copy() for t in trackers])
-    assert table_keys.tolist() == keys.tolist()
-    assert table_weights.tolist() == weights.tolist()
+    columns = ColumnTops(per_col, n_b, near)
+    keys, weights = price_chunk(weight, u_rows, v, row_open, col_open, 7, offsets, near,
+                                per_row, columns)
+    excess = weight - u_rows[:, None] - v[None, :]
+    usable = (weight > 0) & row_open[:, None] & col_open[None, :]
+    near_pair = usable & (excess > -near)
+    rows, cols = keys // n_b - 7, keys % n_b
+    # Every pair returned is a near pair, with its own weight.
+    assert near_pair[rows, cols].all()
+    assert weights.tolist() == weight[rows, cols].tolist()
+    for i in range(n_rows):
+        mine = sorted(set(cols[rows == i].tolist()))  # a column found twice is one pair
+        # The row's per_row near pairs of largest excess are among those returned.
+        best = top_values(excess[i, near_pair[i]].tolist(), per_row)
+        assert top_values(excess[i, mine].tolist(), len(best)) == best
+        # From each offset, the first column (wrapping round) reaching the row's largest
+        # excess, when it is uncovered.
+        uncovered = near_pair[i] & (excess[i] > 0)
+        if uncovered.any():
+            row_max = excess[i][uncovered].max()
+            for offset in offsets:
+                order = np.r_[np.arange(offset, n_b), np.arange(0, offset)]
+                hits = [j for j in order if uncovered[j] and excess[i, j] == row_max]
+                assert hits[0] in mine
+        else:
+            assert len(mine) <= per_row
+    # Each column keeps its per_col near pairs of largest excess, and they are real.
+    kept_keys, kept_weights = columns.found()
+    kept_rows, kept_cols = kept_keys // n_b - 7, kept_keys % n_b
+    assert near_pair[kept_rows, kept_cols].all()
+    assert kept_weights.tolist() == weight[kept_rows, kept_cols].tolist()
+    for j in range(n_b):
+        want = top_values(excess[near_pair[:, j], j].tolist(), per_col)
+        got = sorted(excess[kept_rows[kept_cols == j], j].tolist(), reverse=True)
+        assert got == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 9), st.integers(1, 12))
+def test_weights_read_through_a_table_price_the_same(seed: int, n_rows: int, n_b: int
+                                                     ) -> None:
+    rng = np.random.default_rng(seed)
+    weight = rng.choice([0, 5, 10, 15], size=(n_rows, n_b)).astype(np.int64)
+    u_rows = rng.integers(0, 8, n_rows).astype(np.int64)
+    v = rng.integers(0, 8, n_b).astype(np.int64)
+    opened = np.ones(n_rows, bool), np.ones(n_b, bool)
+    offsets = np.array([0, n_b // 2], np.int64)
+    plain, table = ColumnTops(2, n_b, 6), ColumnTops(2, n_b, 6)
+    levels, index = np.unique(weight, return_inverse=True)
+    got = price_chunk(weight, u_rows, v, *opened, 0, offsets, 6, 2, plain)
+    via = price_chunk((index.reshape(weight.shape).astype(np.uint8), levels.astype(np.int64)),
+                      u_rows, v, *opened, 0, offsets, 6, 2, table)
+    assert [a.tolist() for a in got] == [a.tolist() for a in via]
+    assert [a.tolist() for a in plain.found()] == [a.tolist() for a in table.found()]
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,9 +126,9 @@ def test_a_negative_cycle_reached_from_the_start_gives_no_distances() -> None:
 
 
 @pytest.mark.parametrize("n_b", [1, 5])
-def test_a_chunk_with_nothing_uncovered_finds_nothing(n_b: int) -> None:
-    weight = np.full((3, n_b), 5, np.int64)
-    trackers = [np.full(n_b, 0, np.int64), np.zeros(n_b, np.int64), np.zeros(n_b, np.int64)]
-    keys, _ = price_chunk(weight, np.full(3, 3), np.full(n_b, 2), np.ones(3, bool),
-                          np.ones(n_b, bool), 0, np.array([0]), *trackers)
-    assert len(keys) == 0 and not trackers[0].any()
+def test_a_chunk_with_nothing_near_finds_nothing(n_b: int) -> None:
+    columns = ColumnTops(2, n_b, 3)
+    keys, _ = price_chunk(np.full((3, n_b), 5, np.int64), np.full(3, 5), np.full(n_b, 3),
+                          np.ones(3, bool), np.ones(n_b, bool), 0, np.array([0]), 3, 2,
+                          columns)
+    assert len(keys) == 0 and len(columns.found()[0]) == 0
