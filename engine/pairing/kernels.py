@@ -69,7 +69,7 @@ def _compiled() -> Any:
                 e = w - ui - v[j]
                 # One test, nearly always false once the prices settle: whether the pair
                 # beats the column's kept pairs, the row's, or the row's largest excess.
-                if e <= min(col_floor[j], row_floor, max(best, 1) - 1):
+                if e <= min(col_floor[j], row_floor, best - 1 if best > 0 else 0):
                     continue
                 if e > col_floor[j]:  # one of the column's largest excesses so far
                     low = col_low[j]
