@@ -72,6 +72,15 @@ class OutcomeTable:
             [self.eligible_ids, [not o.excluded and o.points >= minimum for o in outcomes]]
         ).astype(bool)
 
+    def ids_by_code(self) -> npt.NDArray[np.intp] | None:
+        """The outcome id of every code (-1: not seen yet), when the codes are few enough
+        to be listed; read only."""
+        if not self.dense:
+            return None
+        view = self._id.view()
+        view.flags.writeable = False
+        return view
+
     def resolve(self, codes: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
         """Outcome ids of the codes, evaluating the codes not seen before."""
         if self.dense:

@@ -317,6 +317,7 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     import structlog
 
     from engine.pairing.classes import SWEEP_CELLS, class_chunks, classes_of
+    from engine.pairing.kernels import levels_of
     from engine.pairing.transport import expand, solve_priced
 
     n_mentors, n_mentees = len(space.mentors), len(space.mentees)
@@ -365,16 +366,25 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
         nonlocal keep, level_of_id, by_level
         if rows.start in kept:
             return kept[rows.start], by_level
-        ids = table.resolve(space.codes(mentors.first[rows], mentees.first))
-        if len(level_of_id) != len(table.outcomes):
-            by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
-            for weight in by_id[len(level_of_id):].tolist():
-                level_of_weight.setdefault(weight, len(level_of_weight))
-            level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
-            by_level = np.array(list(level_of_weight), np.int64)
-        levels = level_of_id[ids]
-        if keep and len(by_level) <= 256:
-            kept[rows.start] = levels.astype(np.uint8)
+        codes = space.codes(mentors.first[rows], mentees.first)
+        listed = table.ids_by_code()
+        fast = levels_of(codes, listed, level_of_id) if (
+            listed is not None and len(by_level) <= 256) else None
+        if fast is None:  # codes not seen yet: the rule engine, then the weights
+            ids = table.resolve(codes)
+            if len(level_of_id) != len(table.outcomes):
+                by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
+                for weight in by_id[len(level_of_id):].tolist():
+                    level_of_weight.setdefault(weight, len(level_of_weight))
+                level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
+                by_level = np.array(list(level_of_weight), np.int64)
+            levels: npt.NDArray[np.integer[Any]] = level_of_id[ids]
+            if len(by_level) <= 256:
+                levels = levels.astype(np.uint8)
+        else:
+            levels = fast
+        if keep and levels.dtype == np.uint8:
+            kept[rows.start] = levels.astype(np.uint8, copy=False)
         else:
             keep = False
             kept.clear()

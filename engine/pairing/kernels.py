@@ -145,12 +145,26 @@ def _compiled() -> Any:
                         size += 1
         return distance
 
+    @jit
+    def levels_of(codes: Any, ids_by_code: Any, level_of_id: Any, out: Any) -> int:
+        missing = 0
+        flat_codes, flat_out = codes.ravel(), out.ravel()
+        for k in range(flat_codes.size):
+            outcome = ids_by_code[flat_codes[k]]
+            if outcome < 0:
+                missing += 1
+                flat_out[k] = 0
+            else:
+                flat_out[k] = level_of_id[outcome]
+        return missing
+
     class Kernels:
         pass
 
     kernels = Kernels()
     kernels.price_chunk = price_chunk  # type: ignore[attr-defined]
     kernels.distances = distances  # type: ignore[attr-defined]
+    kernels.levels_of = levels_of  # type: ignore[attr-defined]
     return kernels
 
 
@@ -217,3 +231,14 @@ def distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, star
         int(n_nodes), bounds, np.ascontiguousarray(head[order], np.int64),
         np.ascontiguousarray(cost[order], np.int64), int(start), int(infinity))
     return None if len(found) < n_nodes else found
+
+
+def levels_of(codes: npt.NDArray[np.integer[Any]], ids_by_code: npt.NDArray[np.intp],
+              level_of_id: IntArray) -> npt.NDArray[np.uint8] | None:
+    """The weight index of each pair code, one byte each, in one pass: the code's outcome id
+    (``ids_by_code``), then that outcome's index (``level_of_id``, below 256). None when a
+    code has no outcome yet (the caller learns it and asks again)."""
+    out = np.empty(codes.shape, np.uint8)
+    missing = _compiled().levels_of(np.ascontiguousarray(codes), ids_by_code,
+                                    np.ascontiguousarray(level_of_id, np.int64), out)
+    return None if missing else out
