@@ -360,25 +360,32 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     level_of_id = np.zeros(0, np.int64)  # the index of each outcome's weight
     by_level = np.zeros(0, np.int64)  # the weight of each index
 
+    def sync() -> None:
+        """Give every outcome of the table its weight's index."""
+        nonlocal level_of_id, by_level
+        if len(level_of_id) != len(table.outcomes):
+            by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
+            for weight in by_id[len(level_of_id):].tolist():
+                level_of_weight.setdefault(weight, len(level_of_weight))
+            level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
+            by_level = np.array(list(level_of_weight), np.int64)
+
     def weight_rows(rows: slice) -> tuple[npt.NDArray[np.integer[Any]], IntArray]:
         """The weights of the mentor classes ``rows`` with every mentee class, as indices
         and the weight of each index."""
-        nonlocal keep, level_of_id, by_level
+        nonlocal keep
         if rows.start in kept:
             return kept[rows.start], by_level
         codes = space.codes(mentors.first[rows], mentees.first)
+        sync()  # the table may have learnt outcomes elsewhere
         listed = table.ids_by_code()
         fast = levels_of(codes, listed, level_of_id) if (
             listed is not None and len(by_level) <= 256) else None
+        levels: npt.NDArray[np.integer[Any]]
         if fast is None:  # codes not seen yet: the rule engine, then the weights
             ids = table.resolve(codes)
-            if len(level_of_id) != len(table.outcomes):
-                by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
-                for weight in by_id[len(level_of_id):].tolist():
-                    level_of_weight.setdefault(weight, len(level_of_weight))
-                level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
-                by_level = np.array(list(level_of_weight), np.int64)
-            levels: npt.NDArray[np.integer[Any]] = level_of_id[ids]
+            sync()
+            levels = level_of_id[ids]
             if len(by_level) <= 256:
                 levels = levels.astype(np.uint8)
         else:

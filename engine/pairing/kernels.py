@@ -151,7 +151,7 @@ def _compiled() -> Any:
         flat_codes, flat_out = codes.ravel(), out.ravel()
         for k in range(flat_codes.size):
             outcome = ids_by_code[flat_codes[k]]
-            if outcome < 0:
+            if outcome < 0 or outcome >= level_of_id.size:
                 missing += 1
                 flat_out[k] = 0
             else:
@@ -237,7 +237,8 @@ def levels_of(codes: npt.NDArray[np.integer[Any]], ids_by_code: npt.NDArray[np.i
               level_of_id: IntArray) -> npt.NDArray[np.uint8] | None:
     """The weight index of each pair code, one byte each, in one pass: the code's outcome id
     (``ids_by_code``), then that outcome's index (``level_of_id``, below 256). None when a
-    code has no outcome yet (the caller learns it and asks again)."""
+    code has no outcome yet, or its outcome no index (the caller learns it and asks
+    again)."""
     out = np.empty(codes.shape, np.uint8)
     missing = _compiled().levels_of(np.ascontiguousarray(codes), ids_by_code,
                                     np.ascontiguousarray(level_of_id, np.int64), out)
