@@ -23,6 +23,7 @@ import numpy.typing as npt
 from engine.evaluation.explain import Candidates
 from engine.evaluation.features import CHUNK_CELLS, PairSpace
 from engine.evaluation.scoring import OutcomeTable
+from engine.pairing.kernels import candidates
 from engine.rules.ruleset import Rule, Settings
 
 IntArray = npt.NDArray[np.int64]
@@ -125,31 +126,26 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
         return [Candidates(0, 0, 0, {}, None, None) for _ in rows]
     wanted = np.unique(own.of[np.asarray(rows, np.int64)])
     exclude_rules = [i for i, r in enumerate(rules) if r.effect == "exclude"]
-    lowest = np.iinfo(np.int64).min
     found: dict[int, Candidates] = {}
     for chunk in class_chunks(len(wanted), len(other)):
         classes = wanted[chunk]
+        # Partners x people for a mentee: the pair codes read mentor first.
         codes = (space.codes(own.first[classes], other.first) if is_mentor else
-                 space.codes(other.first, own.first[classes]).T)
+                 space.codes(other.first, own.first[classes]))
         position = table.resolve(codes)
         fired = table.fired_matrix()
         points, eligible = table.scores, table.eligible_ids
         excluded = np.array([o.excluded for o in table.outcomes], bool)
-        below = ~excluded & (points < settings.min_score)
-        size = other.size[None, :]
-        n_eligible = (eligible[position] * size).sum(axis=1)
-        n_below = (below[position] * size).sum(axis=1)
-        per_rule = {rules[i].id: (fired[:, i][position] * size).sum(axis=1)
-                    for i in exclude_rules}
-        scores = np.where(eligible, points, lowest)[position]
-        best_score = scores.max(axis=1)
-        # The first partner row among the classes reaching the best score.
-        first = np.where(scores == best_score[:, None], other.first[None, :],
-                         np.iinfo(np.int64).max).min(axis=1)
+        counts = candidates(position, not is_mentor, eligible,
+                            ~excluded & (points < settings.min_score),
+                            fired[:, exclude_rules], points, other.size, other.first)
         for k, cls in enumerate(classes.tolist()):
-            has = bool(n_eligible[k])
+            has = bool(counts.eligible[k])
             found[cls] = Candidates(
-                n_partners, int(n_eligible[k]), int(n_below[k]),
-                {rid: int(c[k]) for rid, c in sorted(per_rule.items()) if c[k]},
-                int(best_score[k]) if has else None, int(first[k]) if has else None)
+                n_partners, int(counts.eligible[k]), int(counts.below[k]),
+                {rules[i].id: int(counts.per_rule[k, n]) for n, i in sorted(
+                    enumerate(exclude_rules), key=lambda x: rules[x[1]].id)
+                 if counts.per_rule[k, n]},
+                int(counts.best[k]) if has else None,
+                int(counts.best_first[k]) if has else None)
     return [found[int(own.of[r])] for r in rows]

@@ -14,6 +14,7 @@ is writable.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -158,6 +159,33 @@ def _compiled() -> Any:
                 flat_out[k] = level_of_id[outcome]
         return missing
 
+    @jit
+    def candidates(ids: Any, transposed: bool, eligible: Any, below: Any, excluded_by: Any,
+                   points: Any, size: Any, first: Any, n_eligible: Any, n_below: Any,
+                   per_rule: Any, best: Any, best_first: Any) -> None:
+        n_own = n_eligible.size
+        n_other = size.size
+        n_rules = excluded_by.shape[1]
+        for i in range(n_own):
+            top = np.iinfo(np.int64).min
+            at = np.iinfo(np.int64).max
+            for j in range(n_other):
+                outcome = ids[j, i] if transposed else ids[i, j]
+                weight = size[j]
+                if eligible[outcome]:
+                    n_eligible[i] += weight
+                    score = points[outcome]
+                    if score > top or (score == top and first[j] < at):
+                        top = score
+                        at = first[j]
+                elif below[outcome]:
+                    n_below[i] += weight
+                for r in range(n_rules):
+                    if excluded_by[outcome, r]:
+                        per_rule[i, r] += weight
+            best[i] = top
+            best_first[i] = at
+
     class Kernels:
         pass
 
@@ -165,6 +193,7 @@ def _compiled() -> Any:
     kernels.price_chunk = price_chunk  # type: ignore[attr-defined]
     kernels.distances = distances  # type: ignore[attr-defined]
     kernels.levels_of = levels_of  # type: ignore[attr-defined]
+    kernels.candidates = candidates  # type: ignore[attr-defined]
     return kernels
 
 
@@ -243,3 +272,34 @@ def levels_of(codes: npt.NDArray[np.integer[Any]], ids_by_code: npt.NDArray[np.i
     missing = _compiled().levels_of(np.ascontiguousarray(codes), ids_by_code,
                                     np.ascontiguousarray(level_of_id, np.int64), out)
     return None if missing else out
+
+
+@dataclass(frozen=True)
+class Counts:
+    """For each of some people (rows), over the partners (columns, each a class of
+    ``size`` people): partners eligible, below the minimum score, excluded by each rule,
+    and the best score with the first partner row reaching it."""
+
+    eligible: IntArray
+    below: IntArray
+    per_rule: IntArray  # rows x rules
+    best: IntArray  # the lowest int64 when no partner is eligible
+    best_first: IntArray
+
+
+def candidates(ids: npt.NDArray[np.integer[Any]], transposed: bool, eligible: BoolArray,
+               below: BoolArray, excluded_by: BoolArray, points: IntArray, size: IntArray,
+               first: IntArray) -> Counts:
+    """The counts of `Counts` from the outcome ids of every (row, partner) pair, in one
+    pass; ``transposed``: ``ids`` is partners x rows."""
+    n_own = ids.shape[1] if transposed else ids.shape[0]
+    counts = Counts(np.zeros(n_own, np.int64), np.zeros(n_own, np.int64),
+                    np.zeros((n_own, excluded_by.shape[1]), np.int64),
+                    np.zeros(n_own, np.int64), np.zeros(n_own, np.int64))
+    _compiled().candidates(
+        np.ascontiguousarray(ids), transposed, np.ascontiguousarray(eligible, np.bool_),
+        np.ascontiguousarray(below, np.bool_), np.ascontiguousarray(excluded_by, np.bool_),
+        np.ascontiguousarray(points, np.int64), np.ascontiguousarray(size, np.int64),
+        np.ascontiguousarray(first, np.int64), counts.eligible, counts.below,
+        counts.per_rule, counts.best, counts.best_first)
+    return counts
