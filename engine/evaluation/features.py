@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.base.errors import TandemError
+from engine.evaluation.compiled import COMPILED_CELLS, add_block_codes
 from engine.profiles.cohort import Participant
 from engine.rules.conditions import LEFT_SIDES, Compare, Condition, Difference, Leaf, Test, leaves
 from engine.rules.history import NO_PAST, Standing
@@ -568,9 +569,13 @@ class PairSpace:
         rows = np.arange(len(self.mentors))[mentor_rows]
         cols = np.arange(len(self.mentees))[mentee_rows]
         code = np.zeros((len(rows), len(cols)), self.dtype)
-        for block in self.blocks:
-            # Rows of the table first, then columns: two plain gathers beat one 2-D one.
-            code += block.table[block.u[rows]][:, block.v[cols]]
+        if self.blocks and code.size >= COMPILED_CELLS:
+            add_block_codes(code, [b.table for b in self.blocks],
+                            [b.u[rows] for b in self.blocks], [b.v[cols] for b in self.blocks])
+        else:
+            for block in self.blocks:
+                # Rows of the table first, then columns: two plain gathers beat a 2-D one.
+                code += block.table[block.u[rows]][:, block.v[cols]]
         offset = len(self.blocks)
         if self.sparse:
             row_at = np.full(len(self.mentors), -1, np.int64)
