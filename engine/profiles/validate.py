@@ -136,6 +136,9 @@ def _value_key(value: Any) -> Hashable:
 
     Types are part of the key: in Python `True == 1`, but not in JSON Schema.
     """
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return (kind.__name__, value)  # the common case, first
     if isinstance(value, dict):
         return ("object", tuple(sorted((k, _value_key(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):
@@ -307,6 +310,16 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _may_hold_surrogates(value: Any) -> bool:
+    """Whether some string of ``value`` may hold a lone surrogate: one encoding of the
+    whole value, instead of a walk through it (which `_surrogates` then makes)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return True
+    return False
+
+
 def _surrogates(value: Any, path: tuple[str | int, ...] = ()) -> Iterable[Found]:
     """Strings holding a lone surrogate (JSON "\\ud800"): not a character, so no output
     can encode them. Keys are checked too."""
@@ -364,7 +377,8 @@ def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) ->
     validator = _validator(vocabulary)
     role = data.get("role")
     return [*(f for error in _leaves(validator.iter_errors(data))
-              for f in _message(error, vocabulary, role, csv=csv)), *_surrogates(data)]
+              for f in _message(error, vocabulary, role, csv=csv)),
+            *(_surrogates(data) if _may_hold_surrogates(data) else ())]
 
 
 def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
