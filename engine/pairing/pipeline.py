@@ -156,11 +156,11 @@ def pair_cohort(cohort: Cohort, rules: Rules, busy: Iterable[str] = (), *,
     clock = time.perf_counter()
     space, table, rule_list = ev.space, ev.table, rules.pairing.rules
     pairs = []
-    codes = space.pair_codes(result.mentors, result.mentees)
-    for m, e, code, score in zip(result.mentors.tolist(), result.mentees.tolist(),
-                                 codes.tolist(), result.scores.tolist(), strict=True):
+    outcome_ids = table.resolve(space.pair_codes(result.mentors, result.mentees))
+    for m, e, outcome, score in zip(result.mentors.tolist(), result.mentees.tolist(),
+                                    outcome_ids.tolist(), result.scores.tolist(), strict=True):
         mentor, mentee = space.mentors[m], space.mentees[e]
-        why = reasons(table.outcome(code), rule_list, mentor, mentee, space)
+        why = reasons(table.outcomes[outcome], rule_list, mentor, mentee, space)
         pairs.append({"mentor": mentor.id, "mentee": mentee.id, "score": score,
                       "sentence": sentence(mentor, mentee, score, why), "reasons": why})
     unpaired = _unpaired(cohort, ev, result.mentors.tolist(), result.mentees.tolist(), taken,

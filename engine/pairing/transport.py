@@ -255,7 +255,9 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
         found, found_weights = _uncovered(places, sizes, weight_rows, chunks, u, v,
                                           per_class * (FIRST_SWEEP if sweeps == 1 else 1),
                                           near)
-        fresh = ~np.isin(found, keys)  # an arc already solved is covered by its prices
+        at = np.searchsorted(keys, found)  # keys are sorted
+        fresh = at >= len(keys)
+        fresh[~fresh] = keys[at[~fresh]] != found[~fresh]  # an arc already solved is covered
         found, found_weights = found[fresh], found_weights[fresh]
         uncovered = int((found_weights - u[found // n_b] - v[found % n_b] > 0).sum())
         swept = time.process_time() - clock
@@ -313,5 +315,8 @@ def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     found, found_weights = columns.found()
     key_all = np.concatenate([np.zeros(0, np.int64), *keys, found])
     value_all = np.concatenate([np.zeros(0, np.int64), *values, found_weights])
-    key_all, first = np.unique(key_all, return_index=True)
-    return key_all, value_all[first]
+    order = np.argsort(key_all, kind="stable")
+    key_all, value_all = key_all[order], value_all[order]
+    first = np.ones(len(key_all), bool)
+    first[1:] = key_all[1:] != key_all[:-1]
+    return key_all[first], value_all[first]
