@@ -23,8 +23,8 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-_NO_TABLE = np.zeros(1, np.int64)
 CLOSED = 1 << 60  # the price of a closed column, in the pricing sweep
+NO_PAIR = -CLOSED  # the weight of a pair that may not be formed, in the pricing sweep
 
 
 @cache
@@ -40,15 +40,14 @@ def _compiled() -> Any:
     jit = numba.njit(cache=True, nogil=True)
 
     @jit
-    def price_chunk(ids: Any, by_id: Any, use_table: bool, u_rows: Any, v: Any,
+    def price_chunk(ids: Any, by_id: Any, u_rows: Any, v: Any,
                     row_open: Any, col_open: Any, start_row: int, offsets: Any, near: int,
                     per_row: int, col_excess: Any, col_row: Any, col_weight: Any,
                     col_low: Any, col_floor: Any, out_keys: Any, out_weights: Any) -> int:
         n_rows, n_b = ids.shape
         per_col = col_excess.shape[1]
-        # No pair (weight 0) and closed columns (a price of CLOSED) give an excess far
-        # below any kept.
-        no_pair = -CLOSED
+        # No pair (a weight of NO_PAIR) and closed columns (a price of CLOSED) give an
+        # excess far below any kept.
         never = CLOSED
         n_found = 0
         ties = np.empty(n_b, np.int64)
@@ -65,8 +64,7 @@ def _compiled() -> Any:
             row_floor = -near if per_row > 0 else never
             ui = u_rows[i]
             for j in range(n_b):
-                w = by_id[ids[i, j]] if use_table else np.int64(ids[i, j])
-                w = w if w > 0 else no_pair  # a select, not a branch
+                w = by_id[ids[i, j]]  # no pair: NO_PAIR
                 e = w - ui - v[j]
                 # One test, nearly always false once the prices settle: whether the pair
                 # beats the column's kept pairs, the row's, or the row's largest excess.
@@ -99,8 +97,7 @@ def _compiled() -> Any:
                 if row_excess[k] > -near:
                     j = row_col[k]
                     out_keys[n_found] = (start_row + i) * n_b + j
-                    out_weights[n_found] = (by_id[ids[i, j]] if use_table
-                                            else np.int64(ids[i, j]))
+                    out_weights[n_found] = by_id[ids[i, j]]
                     n_found += 1
             if n_ties == 0:
                 continue
@@ -111,7 +108,7 @@ def _compiled() -> Any:
                 at = np.searchsorted(ties[:n_ties], offset)
                 j = ties[at] if at < n_ties else ties[0]
                 out_keys[n_found] = (start_row + i) * n_b + j
-                out_weights[n_found] = by_id[ids[i, j]] if use_table else np.int64(ids[i, j])
+                out_weights[n_found] = by_id[ids[i, j]]
                 n_found += 1
         return n_found
 
@@ -214,14 +211,16 @@ def price_chunk(weight: IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray]
     many equal columns do not all pick the same.
     """
     if isinstance(weight, tuple):
-        ids, by_id, use_table = np.ascontiguousarray(weight[0]), weight[1], True
-    else:
-        ids, by_id, use_table = np.ascontiguousarray(weight, np.int64), _NO_TABLE, False
+        ids, by_id = np.ascontiguousarray(weight[0]), np.asarray(weight[1], np.int64)
+    else:  # as a table of its distinct weights
+        by_id, index = np.unique(np.asarray(weight, np.int64), return_inverse=True)
+        ids = np.ascontiguousarray(index.reshape(np.shape(weight)), np.int64)
+    by_id = np.where(by_id > 0, by_id, NO_PAIR)  # no pair: an excess below any kept
     n_rows = ids.shape[0]
     out_keys = np.empty(n_rows * max(1, len(offsets) + per_row), np.int64)
     out_weights = np.empty_like(out_keys)
     found = _compiled().price_chunk(
-        ids, np.ascontiguousarray(by_id, np.int64), use_table,
+        ids, by_id,
         np.ascontiguousarray(u_rows, np.int64), np.where(col_open, v, CLOSED),
         np.ascontiguousarray(row_open, np.bool_), np.ascontiguousarray(col_open, np.bool_),
         int(start_row), np.ascontiguousarray(offsets, np.int64), int(near), int(per_row),
