@@ -17,8 +17,11 @@ import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
-# Pairs in a call from which the compiled sum is used.
+# The compiled sum is used from this many pairs in a call, in a cohort of at least
+# COMPILED_PAIRS pairs (about 4,000 x 4,000: below, importing and loading the compiled code,
+# about 0.7 s, costs more than it saves).
 COMPILED_CELLS = 1 << 18
+COMPILED_PAIRS = 1 << 24
 
 
 @cache

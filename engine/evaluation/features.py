@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.base.errors import TandemError
-from engine.evaluation.compiled import COMPILED_CELLS, add_block_codes
+from engine.evaluation.compiled import COMPILED_CELLS, COMPILED_PAIRS, add_block_codes
 from engine.profiles.cohort import Participant
 from engine.rules.conditions import LEFT_SIDES, Compare, Condition, Difference, Leaf, Test, leaves
 from engine.rules.history import NO_PAST, Standing
@@ -569,7 +569,8 @@ class PairSpace:
         rows = np.arange(len(self.mentors))[mentor_rows]
         cols = np.arange(len(self.mentees))[mentee_rows]
         code = np.zeros((len(rows), len(cols)), self.dtype)
-        if self.blocks and code.size >= COMPILED_CELLS:
+        if self.blocks and code.size >= COMPILED_CELLS and (
+                len(self.mentors) * len(self.mentees) >= COMPILED_PAIRS):
             add_block_codes(code, [b.table for b in self.blocks],
                             [b.u[rows] for b in self.blocks], [b.v[cols] for b in self.blocks])
         else:

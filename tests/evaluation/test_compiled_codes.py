@@ -31,6 +31,7 @@ def test_the_compiled_block_sum_gives_the_same_codes(seed: int) -> None:
     plain = space.codes(rows, slice(None))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(features, "COMPILED_CELLS", 0)
+        patch.setattr(features, "COMPILED_PAIRS", 0)
         compiled = space.codes(rows, slice(None))
     assert compiled.dtype == plain.dtype
     assert compiled.tolist() == plain.tolist()
