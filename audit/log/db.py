@@ -194,9 +194,9 @@ class Database:
             with self.connect() as conn:
                 self._run_after_read(conn, work)
         except (SQLAlchemyError, DatabaseUnavailableError) as exc:
-            import structlog
+            from engine.base import oplog
 
-            structlog.get_logger("tandem.audit").info(
+            oplog.get_logger("tandem.audit").info(
                 "work after a read not done", reason=str(exc).strip().splitlines()[0])
 
     def _run_after_read(self, conn: Connection, work: list[Any]) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -25,9 +24,10 @@ from audit.log.chain import Finding, Head, check_row
 from audit.log.db import AFTER_READ
 from audit.log.entries import GENESIS
 from audit.log.validate import well_formed
+from engine.base import oplog
 
 _STATE = schema.state
-_LOG = structlog.get_logger("tandem.audit")
+_LOG = oplog.get_logger("tandem.audit")
 
 
 @dataclass(frozen=True)

@@ -314,8 +314,6 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
                       classes: tuple[Classes, Classes] | None = None) -> Assignment:
     """`assign` solved between classes of people (engine.pairing.classes) as a min-cost
     flow (engine.pairing.transport), with its duality certificate checked."""
-    import structlog
-
     from engine.pairing.classes import SWEEP_CELLS, class_chunks, classes_of
     from engine.pairing.kernels import levels_of
     from engine.pairing.transport import expand, solve_priced
@@ -400,7 +398,7 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     flow = solve_priced(places, sizes, weight_rows,
                         class_chunks(len(mentors), len(mentees), SWEEP_CELLS),
                         big if objective == "participation" else None)
-    structlog.get_logger("tandem.pairing").info(
+    oplog.get_logger("tandem.pairing").info(
         "class flow", arcs=len(flow.tails), sweeps=flow.sweeps,
         proved=flow.certificate.proved)
     tail, head = flow.tails, flow.heads

@@ -259,3 +259,24 @@ def test_the_summary_says_one_pair_in_the_singular(tmp_path: Path) -> None:
     code, out, err = run("pair", str(cohort))
     assert code == 0, err
     assert "1 mentor, 1 mentee: 1 pair, total score" in out
+
+
+
+def test_the_class_path_keeps_standard_output_for_the_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the class path (large cohorts), the solver's messages go to the log, never into
+    the JSON on standard output, even before anything configured the log."""
+    import structlog
+
+    from engine.pairing import assignment
+
+    configured = structlog.get_config()
+    structlog.reset_defaults()  # as in a fresh process: messages would go to stdout
+    monkeypatch.setattr(assignment, "choose_path", lambda *_: "classes")
+    try:
+        code, out, err = run("pair", str(EXAMPLE), "--format", "json")
+    finally:
+        structlog.configure(**configured)
+    assert code == 0, err
+    result = json.loads(out)  # nothing but the result
+    assert result["solver"]["path"] == "classes"
