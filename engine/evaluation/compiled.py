@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from engine.base.jit import compiled
+
 IntArray = npt.NDArray[np.int64]
 # The compiled sum is used from this many pairs in a call, in a cohort of at least
 # COMPILED_PAIRS pairs (about 4,000 x 4,000: below, importing and loading the compiled code,
@@ -26,14 +28,7 @@ COMPILED_PAIRS = 1 << 24
 
 @cache
 def _kernel() -> Any:
-    import warnings
-
-    import numba
-    from numba.core.errors import NumbaWarning
-
-    warnings.filterwarnings("ignore", category=NumbaWarning)
-
-    @numba.njit(cache=True, nogil=True)
+    @compiled
     def block_codes(flat: Any, offsets: Any, widths: Any, us: Any, vs: Any, out: Any
                     ) -> None:
         n_rows, n_blocks = us.shape

@@ -1,15 +1,15 @@
-"""The class path's two inner loops, compiled by numba: the pricing of one chunk of class
-pairs, and the shortest distances of the flow's residual network.
+"""The class path's inner loops, compiled by numba (engine.base.jit): the pricing of one
+chunk of class pairs, the shortest distances of the flow's residual network, pair codes to
+weight indices, and the counts of candidates behind the explanations of unpaired people.
 
-In: whole-number arrays (weights, prices, arcs). Out: the same whole-number arrays the
-numpy formulations in engine.pairing.transport's history computed, in one pass over the
-data instead of one pass per numpy operation. At 10,000 x 10,000 classes a pricing sweep
-reads 86 million class pairs and a run makes about ten of them, so the passes are what the
-assignment's time is made of.
+In: whole-number arrays (weights, prices, arcs, outcome ids). Out: whole-number arrays, in
+one pass over the data instead of one pass per numpy operation. At 10,000 x 10,000 classes
+a pricing sweep reads 86 million class pairs and a run makes about six of them, so the
+passes are what the assignment's time is made of. tests/pairing/test_kernels.py states each
+kernel with plain numpy or scipy.
 
 numba is imported on the first call, never when Tandem starts: only the class path (large
-cohorts) needs it. The compiled code is cached on disk beside this module when that folder
-is writable.
+cohorts) needs it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from engine.base.jit import compiled
+
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 CLOSED = 1 << 60  # the price of a closed column, in the pricing sweep
@@ -30,16 +32,8 @@ NO_PAIR = -CLOSED  # the weight of a pair that may not be formed, in the pricing
 @cache
 def _compiled() -> Any:
     """Compile (or load from the cache) the kernels; returns a namespace of them."""
-    import warnings
 
-    import numba
-    from numba.core.errors import NumbaWarning
-
-    # A read-only install cannot keep the cache: compile each time, without a warning.
-    warnings.filterwarnings("ignore", category=NumbaWarning)
-    jit = numba.njit(cache=True, nogil=True)
-
-    @jit
+    @compiled
     def price_chunk(ids: Any, by_id: Any, u_rows: Any, v: Any,
                     row_open: Any, col_open: Any, start_row: int, offsets: Any, near: int,
                     per_row: int, col_excess: Any, col_row: Any, col_weight: Any,
@@ -112,7 +106,7 @@ def _compiled() -> Any:
                 n_found += 1
         return n_found
 
-    @jit
+    @compiled
     def distances(n_nodes: int, bounds: Any, head: Any, cost: Any, start: int,
                   infinity: int) -> Any:
         distance = np.full(n_nodes, infinity, np.int64)
@@ -143,7 +137,7 @@ def _compiled() -> Any:
                         size += 1
         return distance
 
-    @jit
+    @compiled
     def levels_of(codes: Any, ids_by_code: Any, level_of_id: Any, out: Any) -> int:
         missing = 0
         flat_codes, flat_out = codes.ravel(), out.ravel()
@@ -156,7 +150,7 @@ def _compiled() -> Any:
                 flat_out[k] = level_of_id[outcome]
         return missing
 
-    @jit
+    @compiled
     def candidates(ids: Any, transposed: bool, eligible: Any, below: Any, excluded_by: Any,
                    points: Any, size: Any, first: Any, n_eligible: Any, n_below: Any,
                    per_rule: Any, best: Any, best_first: Any) -> None:

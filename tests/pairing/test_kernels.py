@@ -140,3 +140,31 @@ def test_a_code_without_an_outcome_or_an_index_gives_no_levels() -> None:
     assert levels_of(codes, ids_by_code, np.array([4, 5, 6])).tolist() == [[5, 4], [6, 4]]
     assert levels_of(codes, ids_by_code, np.array([4, 5])) is None  # outcome 2: no index
     assert levels_of(codes, np.array([1, -1, 2], np.intp), np.array([4, 5, 6])) is None
+
+
+def test_the_kernels_compile_where_no_folder_can_keep_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only install with no writable cache: numba cannot keep the compiled code, and
+    each run compiles it anew instead of failing."""
+    import numba
+
+    from engine.base import jit
+    from engine.pairing import kernels
+
+    real = numba.njit
+
+    def no_cache(*args: object, **options: object) -> object:
+        if options.get("cache"):
+            def refuse(_: object) -> object:
+                raise RuntimeError("cannot cache function 'f': no locator available for file")
+            return refuse
+        return real(*args, **options)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    kernels._compiled.cache_clear()
+    try:
+        assert jit.compiled(lambda x: x + 1)(1) == 2
+        got = distances(3, np.array([0, 1]), np.array([1, 2]), np.array([4, -1]), 0, INFINITY)
+        assert got is not None and got.tolist() == [0, 4, 3]
+    finally:
+        kernels._compiled.cache_clear()
