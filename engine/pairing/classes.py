@@ -126,6 +126,7 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
         return [Candidates(0, 0, 0, {}, None, None) for _ in rows]
     wanted = np.unique(own.of[np.asarray(rows, np.int64)])
     exclude_rules = [i for i, r in enumerate(rules) if r.effect == "exclude"]
+    by_id = sorted(enumerate(exclude_rules), key=lambda x: rules[x[1]].id)  # (column, rule)
     found: dict[int, Candidates] = {}
     for chunk in class_chunks(len(wanted), len(other)):
         classes = wanted[chunk]
@@ -143,8 +144,7 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
             has = bool(counts.eligible[k])
             found[cls] = Candidates(
                 n_partners, int(counts.eligible[k]), int(counts.below[k]),
-                {rules[i].id: int(counts.per_rule[k, n]) for n, i in sorted(
-                    enumerate(exclude_rules), key=lambda x: rules[x[1]].id)
+                {rules[i].id: int(counts.per_rule[k, n]) for n, i in by_id
                  if counts.per_rule[k, n]},
                 int(counts.best[k]) if has else None,
                 int(counts.best_first[k]) if has else None)

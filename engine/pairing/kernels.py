@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -30,12 +31,12 @@ NO_PAIR = -CLOSED  # the weight of a pair that may not be formed, in the pricing
 
 
 @cache
-def _compiled() -> Any:
+def _compiled() -> SimpleNamespace:
     """Compile (or load from the cache) the kernels; returns a namespace of them."""
 
     @compiled
     def price_chunk(ids: Any, by_id: Any, u_rows: Any, v: Any,
-                    row_open: Any, col_open: Any, start_row: int, offsets: Any, near: int,
+                    row_open: Any, start_row: int, offsets: Any, near: int,
                     per_row: int, col_excess: Any, col_row: Any, col_weight: Any,
                     col_low: Any, col_floor: Any, out_keys: Any, out_weights: Any) -> int:
         n_rows, n_b = ids.shape
@@ -96,7 +97,7 @@ def _compiled() -> Any:
             if n_ties == 0:
                 continue
             # From each offset, the first column (wrapping round) reaching the row's largest
-            # excess; the same column found twice is kept once later (np.unique).
+            # excess; the same column found twice is kept once by the caller.
             for k in range(len(offsets)):
                 offset = offsets[k]
                 at = np.searchsorted(ties[:n_ties], offset)
@@ -177,15 +178,8 @@ def _compiled() -> Any:
             best[i] = top
             best_first[i] = at
 
-    class Kernels:
-        pass
-
-    kernels = Kernels()
-    kernels.price_chunk = price_chunk  # type: ignore[attr-defined]
-    kernels.distances = distances  # type: ignore[attr-defined]
-    kernels.levels_of = levels_of  # type: ignore[attr-defined]
-    kernels.candidates = candidates  # type: ignore[attr-defined]
-    return kernels
+    return SimpleNamespace(price_chunk=price_chunk, distances=distances, levels_of=levels_of,
+                           candidates=candidates)
 
 
 def price_chunk(weight: IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray],
@@ -216,8 +210,8 @@ def price_chunk(weight: IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray]
     found = _compiled().price_chunk(
         ids, by_id,
         np.ascontiguousarray(u_rows, np.int64), np.where(col_open, v, CLOSED),
-        np.ascontiguousarray(row_open, np.bool_), np.ascontiguousarray(col_open, np.bool_),
-        int(start_row), np.ascontiguousarray(offsets, np.int64), int(near), int(per_row),
+        np.ascontiguousarray(row_open, np.bool_), int(start_row),
+        np.ascontiguousarray(offsets, np.int64), int(near), int(per_row),
         columns.excess, columns.row, columns.weight, columns.low, columns.floor, out_keys,
         out_weights)
     return out_keys[:found], out_weights[:found]

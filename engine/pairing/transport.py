@@ -47,13 +47,12 @@ IntArray = npt.NDArray[np.int64]
 log = oplog.get_logger("tandem.pairing")
 INFINITY = np.int64(1) << np.int64(62)
 # Arcs a sweep adds: for each mentor class, the first column reaching its largest excess
-# from PER_CLASS starting points (the first sweep: FIRST_SWEEP times more), and its PER_ROW
-# near pairs of largest excess; for each mentee class, its PER_COLUMN near pairs of largest
-# excess. A pair is near when its excess is above -(NEAR_STEPS x the smallest difference
-# between two weights): adding the pairs the prices only just cover, with the uncovered
-# ones, halves the number of sweeps (the solver's prices move by such steps).
+# from PER_CLASS starting points, and its PER_ROW near pairs of largest excess; for each
+# mentee class, its PER_COLUMN near pairs of largest excess. A pair is near when its excess
+# is above -(NEAR_STEPS x the smallest difference between two weights): adding the pairs the
+# prices only just cover, with the uncovered ones, halves the number of sweeps (the
+# solver's prices move by such steps).
 PER_CLASS = 4
-FIRST_SWEEP = 1
 PER_ROW = 4
 PER_COLUMN = 8
 NEAR_STEPS = 4
@@ -249,12 +248,9 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     flow: Flow | None = None
     while True:
         sweeps += 1
-        # The first sweep, with no prices yet, keeps more arcs: every later sweep costs a
-        # pass over every class pair.
         clock = time.process_time()
         found, found_weights = _uncovered(places, sizes, weight_rows, chunks, u, v,
-                                          per_class * (FIRST_SWEEP if sweeps == 1 else 1),
-                                          near)
+                                          per_class, near)
         at = np.searchsorted(keys, found)  # keys are sorted
         fresh = at >= len(keys)
         fresh[~fresh] = keys[at[~fresh]] != found[~fresh]  # an arc already solved is covered

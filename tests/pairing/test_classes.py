@@ -85,7 +85,6 @@ def test_class_path_matches_the_dense_solver(seed: int, n_mentors: int, n_mentee
         if tiny_sweeps:
             patch.setattr(classes_module, "SWEEP_CELLS", 1)
             patch.setattr(transport, "PER_CLASS", 1)
-            patch.setattr(transport, "FIRST_SWEEP", 1)
             patch.setattr(transport, "PER_ROW", 0)
             patch.setattr(transport, "PER_COLUMN", 1)
         found = assign_by_classes(space, table, capacities, objective)
