@@ -315,7 +315,7 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     """`assign` solved between classes of people (engine.pairing.classes) as a min-cost
     flow (engine.pairing.transport), with its duality certificate checked."""
     from engine.pairing.classes import SWEEP_CELLS, class_chunks, classes_of
-    from engine.pairing.kernels import levels_of
+    from engine.pairing.kernels import UNSEEN, levels_of
     from engine.pairing.transport import expand, solve_priced
 
     n_mentors, n_mentees = len(space.mentors), len(space.mentees)
@@ -349,7 +349,7 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     # Later sweeps read the weights the first sweep met, kept one byte a class pair: the
     # index of the pair's weight among the distinct weights met so far (under the bundled
     # rules about twenty), when they fit in WEIGHT_CACHE_BYTES and a quarter of the memory
-    # available; else (or past 256 distinct weights) each sweep computes the pair codes
+    # available; else (or from 255 distinct weights) each sweep computes the pair codes
     # again.
     cells = len(mentors) * len(mentees)
     keep = cells <= min(WEIGHT_CACHE_BYTES, available_memory() // 4)
@@ -376,18 +376,21 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
             return kept[rows.start], by_level
         codes = space.codes(mentors.first[rows], mentees.first)
         sync()  # the table may have learnt outcomes elsewhere
+        levels: npt.NDArray[np.integer[Any]] | None = None
         listed = table.ids_by_code()
-        fast = levels_of(codes, listed, level_of_id) if (
-            listed is not None and len(by_level) <= 256) else None
-        levels: npt.NDArray[np.integer[Any]]
-        if fast is None:  # codes not seen yet: the rule engine, then the weights
+        if listed is not None and len(by_level) < UNSEEN:
+            levels, missing = levels_of(codes, listed, level_of_id)
+            if missing:  # learn the codes not seen yet (the rule engine), then ask again
+                table.resolve(np.unique(codes[levels == UNSEEN]))
+                sync()
+                levels = (levels_of(codes, listed, level_of_id)[0]
+                          if len(by_level) < UNSEEN else None)
+        if levels is None:  # too many codes to list, or too many weights for a byte
             ids = table.resolve(codes)
             sync()
             levels = level_of_id[ids]
-            if len(by_level) <= 256:
+            if len(by_level) < UNSEEN:
                 levels = levels.astype(np.uint8)
-        else:
-            levels = fast
         if keep and levels.dtype == np.uint8:
             kept[rows.start] = levels.astype(np.uint8, copy=False)
         else:

@@ -146,7 +146,7 @@ def _compiled() -> SimpleNamespace:
             outcome = ids_by_code[flat_codes[k]]
             if outcome < 0 or outcome >= level_of_id.size:
                 missing += 1
-                flat_out[k] = 0
+                flat_out[k] = 255  # UNSEEN
             else:
                 flat_out[k] = level_of_id[outcome]
         return missing
@@ -249,16 +249,19 @@ def distances(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, star
     return None if len(found) < n_nodes else found
 
 
+UNSEEN = 255  # the weight index `levels_of` gives a code with no index yet
+
+
 def levels_of(codes: npt.NDArray[np.integer[Any]], ids_by_code: npt.NDArray[np.intp],
-              level_of_id: IntArray) -> npt.NDArray[np.uint8] | None:
+              level_of_id: IntArray) -> tuple[npt.NDArray[np.uint8], int]:
     """The weight index of each pair code, one byte each, in one pass: the code's outcome id
-    (``ids_by_code``), then that outcome's index (``level_of_id``, below 256). None when a
-    code has no outcome yet, or its outcome no index (the caller learns it and asks
-    again)."""
+    (``ids_by_code``), then that outcome's index (``level_of_id``, below UNSEEN), and how
+    many codes have no outcome yet or their outcome no index: those get UNSEEN (the caller
+    learns them and asks again)."""
     out = np.empty(codes.shape, np.uint8)
     missing = _compiled().levels_of(np.ascontiguousarray(codes), ids_by_code,
                                     np.ascontiguousarray(level_of_id, np.int64), out)
-    return None if missing else out
+    return out, int(missing)
 
 
 @dataclass(frozen=True)

@@ -95,9 +95,13 @@ def solve_flow(tails: IntArray, heads: IntArray, weights: IntArray, places: IntA
     mentor_nodes = np.arange(n_a, dtype=np.int64)
     mentee_nodes = n_a + np.arange(n_b, dtype=np.int64)
     # Arcs between classes are never the binding bound: places and sizes are.
+    costs = weights if then is None else then
+    # Divided by their greatest common divisor (scores step by 5 under the bundled rules):
+    # the same best flow, and the cost-scaling solver runs fewer scaling rounds.
+    step = int(np.gcd.reduce(costs)) if len(costs) else 1
     flow.add_arcs_with_capacity_and_unit_cost(
         tails, n_a + heads, np.full(len(tails), supply, np.int64),
-        -(weights if then is None else then))
+        -(costs // step if step > 1 else costs))
     flow.add_arcs_with_capacity_and_unit_cost(
         np.full(n_a, source, np.int64), mentor_nodes, places, np.zeros(n_a, np.int64))
     flow.add_arcs_with_capacity_and_unit_cost(

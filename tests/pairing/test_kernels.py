@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import NegativeCycleError, bellman_ford
 
-from engine.pairing.kernels import ColumnTops, distances, levels_of, price_chunk
+from engine.pairing.kernels import UNSEEN, ColumnTops, distances, levels_of, price_chunk
 
 INFINITY = 1 << 62
 
@@ -134,12 +134,15 @@ def test_a_chunk_with_nothing_near_finds_nothing(n_b: int) -> None:
     assert len(keys) == 0 and len(columns.found()[0]) == 0
 
 
-def test_a_code_without_an_outcome_or_an_index_gives_no_levels() -> None:
+def test_a_code_without_an_outcome_or_an_index_is_marked_unseen_and_counted() -> None:
     codes = np.array([[0, 1], [2, 1]], np.int32)
     ids_by_code = np.array([1, 0, 2], np.intp)
-    assert levels_of(codes, ids_by_code, np.array([4, 5, 6])).tolist() == [[5, 4], [6, 4]]
-    assert levels_of(codes, ids_by_code, np.array([4, 5])) is None  # outcome 2: no index
-    assert levels_of(codes, np.array([1, -1, 2], np.intp), np.array([4, 5, 6])) is None
+    levels, missing = levels_of(codes, ids_by_code, np.array([4, 5, 6]))
+    assert (levels.tolist(), missing) == ([[5, 4], [6, 4]], 0)
+    levels, missing = levels_of(codes, ids_by_code, np.array([4, 5]))  # outcome 2: no index
+    assert (levels.tolist(), missing) == ([[5, 4], [UNSEEN, 4]], 1)
+    levels, missing = levels_of(codes, np.array([1, -1, 2], np.intp), np.array([4, 5, 6]))
+    assert (levels.tolist(), missing) == ([[5, UNSEEN], [6, UNSEEN]], 2)
 
 
 def test_the_kernels_compile_where_no_folder_can_keep_them(
