@@ -47,6 +47,9 @@ class RawCohort:
     program: dict[str, Any] = field(default_factory=dict)
     envelope_problems: list[Problem] = field(default_factory=list)
     columns: tuple[str, ...] = ()  # a CSV file's header, so columns are checked once
+    # Whether the text holds a \u escape: a strict UTF-8 decode lets no lone surrogate
+    # through, so only a JSON escape can put one in a string (True when unknown).
+    escapes: bool = True
 
 
 def _subpath(path: tuple[str | int, ...]) -> str:
@@ -246,7 +249,7 @@ def _read_json(text: str, file: str) -> RawCohort:
     for index, item in enumerate(items):
         base = f"{prefix}[{index}]"
         records.append(Record(item, partial(_json_location, base)))
-    return RawCohort(file, "json", records, program, envelope)
+    return RawCohort(file, "json", records, program, envelope, escapes="\\u" in text)
 
 
 def _is_one_document(text: str) -> bool:
@@ -273,7 +276,7 @@ def _read_jsonl(text: str, file: str) -> RawCohort:
                             ) from None
             raise
         records.append(Record(item, partial(_jsonl_location, number)))
-    return RawCohort(file, "jsonl", records)
+    return RawCohort(file, "jsonl", records, escapes="\\u" in text)
 
 
 # ASCII digits only (\d also matches Arabic-Indic or fullwidth digits), to the very end.
@@ -373,7 +376,7 @@ def _read_csv(text: str, file: str, kinds: Mapping[str, str]) -> RawCohort:
         records.append(Record(data, partial(_csv_location, number)))
     if problems:
         raise InvalidInput(problems, "cohort")
-    return RawCohort(file, "csv", records, columns=tuple(header))
+    return RawCohort(file, "csv", records, columns=tuple(header), escapes="\\u" in text)
 
 
 def read_cohort_file(path: Path, column_kinds: Mapping[str, str]) -> RawCohort:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -102,8 +103,11 @@ class _ParticipantValidator:
         # for every record with the same keys and the same values of those fields.
         self.frame_reads = frozenset(_fields_named({k: v for k, v in frame.items()
                                                     if k != "properties"}))
+        self.frame_order = tuple(sorted(self.frame_reads))
         self.fields = {name: Draft202012Validator(sub, format_checker=checker)
                        for name, sub in schema["properties"].items()}
+        self.quick = {name: test for name, sub in schema["properties"].items()
+                      if (test := _plain_string_test(sub, checker)) is not None}
         self.seen: dict[tuple[str, Hashable], list[ValidationError]] = {}
         self.frames: dict[Hashable, list[ValidationError]] = {}
 
@@ -111,16 +115,21 @@ class _ParticipantValidator:
         if not isinstance(record, dict):
             yield from self.frame.iter_errors(record)
             return
-        shape = {k: (v if k in self.frame_reads else None) for k, v in record.items()}
-        shape_key = _value_key(shape)
+        # The keys, in order, and the values the frame reads: equal keys, equal answers.
+        shape_key = (tuple(record), tuple(_value_key(record[k]) for k in self.frame_order
+                                          if k in record))
         found = self.frames.get(shape_key)
         if found is None:
+            shape = {k: (v if k in self.frame_reads else None) for k, v in record.items()}
             found = self.frames[shape_key] = list(self.frame.iter_errors(shape))
         yield from found
         for name, value in record.items():
             validator = self.fields.get(name)
             if validator is None:
                 continue  # an unknown field: the frame reports it
+            quick = self.quick.get(name)
+            if quick is not None and quick(value):
+                continue  # a valid plain string (ids, names, e-mails): no error to look up
             key = (name, _value_key(value))
             errors = self.seen.get(key)
             if errors is None:
@@ -129,6 +138,31 @@ class _ParticipantValidator:
                 placed = copy.deepcopy(error)
                 placed.path.appendleft(name)
                 yield placed
+
+
+_PLAIN_STRING_KEYWORDS = frozenset({"type", "pattern", "minLength", "maxLength", "format",
+                                    "description", "title", "$comment"})
+
+
+def _plain_string_test(schema: Any, checker: FormatChecker
+                       ) -> Callable[[Any], bool] | None:
+    """For a subschema that only says "a string" with a length, a pattern and a format:
+    a test that is true exactly when a value passes it, with the very checks jsonschema
+    makes (the length in code points, `re.search`, the format checker). None for any
+    other subschema."""
+    if (not isinstance(schema, dict) or schema.get("type") != "string"
+            or not set(schema) <= _PLAIN_STRING_KEYWORDS):
+        return None
+    low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    form = schema.get("format")
+
+    def test(value: Any) -> bool:
+        return (type(value) is str and len(value) >= low
+                and (high is None or len(value) <= high)
+                and (pattern is None or pattern.search(value) is not None)
+                and (form is None or checker.conforms(value, form)))
+    return test
 
 
 def _value_key(value: Any) -> Hashable:
@@ -373,12 +407,14 @@ def _header_problems(raw: RawCohort, vocabulary: Vocabulary
     return problems, flagged
 
 
-def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool) -> list[Found]:
+def _record_findings(data: dict[str, Any], vocabulary: Vocabulary, csv: bool,
+                     escapes: bool = True) -> list[Found]:
+    """``escapes``: whether the file's text holds a \\u escape (see RawCohort)."""
     validator = _validator(vocabulary)
     role = data.get("role")
     return [*(f for error in _leaves(validator.iter_errors(data))
               for f in _message(error, vocabulary, role, csv=csv)),
-            *(_surrogates(data) if _may_hold_surrogates(data) else ())]
+            *(_surrogates(data) if escapes and _may_hold_surrogates(data) else ())]
 
 
 def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
@@ -391,7 +427,7 @@ def _schema_problems(raw: RawCohort, vocabulary: Vocabulary) -> list[Problem]:
             problems.append(Problem(raw.file, record.where(()),
                                     "each participant must be an object of field: value"))
             continue
-        found = _record_findings(record.data, vocabulary, csv)
+        found = _record_findings(record.data, vocabulary, csv, raw.escapes)
         for path, message, suggestion in sorted(found, key=lambda f: [str(p) for p in f[0]]):
             if flagged and _column(path) in flagged:
                 continue  # already reported once, on the header
