@@ -236,7 +236,7 @@ class PairSpace:
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
         self._bounds: dict[tuple[str, str], set[float]] = {}
-        self._themes: dict[tuple[str, str, str, bool], frozenset[str]] = {}
+        self._themes: dict[tuple[str, str, bool, Any], frozenset[str]] = {}
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -293,9 +293,14 @@ class PairSpace:
 
     def themes(self, person: Participant, field: str, by_theme: bool = True
                ) -> frozenset[str]:
-        """What an overlap counts of a person's list field (kept once computed)."""
-        key = (person.role, person.id, field, by_theme)
-        found = self._themes.get(key)
+        """What an overlap counts of a person's list field (kept once computed for each
+        distinct list: many people hold the same intentions or topics)."""
+        values = person_value(person, field, date.min, 1) or ()
+        key = (person.role, field, by_theme, values)
+        try:
+            found = self._themes.get(key)
+        except TypeError:  # a value that is not hashable: computed each time
+            return themes_of(person, field, self.vocabulary, by_theme)
         if found is None:
             found = self._themes[key] = themes_of(person, field, self.vocabulary, by_theme)
         return found
@@ -359,18 +364,23 @@ class PairSpace:
     def _overlap_inputs(self, atom: Atom) -> tuple[npt.NDArray[np.uint64],
                                                    npt.NDArray[np.uint64]]:
         by_theme = self.vocabulary.counts_themes(atom.field, atom.other_field)
-        sets = [[themes_of(p, name, self.vocabulary, by_theme) for p in side]
+        sets = [[self.themes(p, name, by_theme) for p in side]
                 for side, name in ((self.mentors, atom.field), (self.mentees, atom.other_field))]
         universe = sorted({t for side in sets for s in side for t in s})
         bit = {t: i for i, t in enumerate(universe)}
         words = max(1, (len(universe) + 63) // 64)
+        words_of: dict[frozenset[str], list[int]] = {}  # each distinct set's mask, once
         out = []
         for side in sets:
-            masks = np.zeros((len(side), words), np.uint64)
-            for row, themes in enumerate(side):
-                for t in themes:
-                    masks[row, bit[t] // 64] |= np.uint64(1 << (bit[t] % 64))
-            out.append(masks)
+            rows = []
+            for themes in side:
+                mask = words_of.get(themes)
+                if mask is None:
+                    mask = words_of[themes] = [0] * words
+                    for t in themes:
+                        mask[bit[t] // 64] |= 1 << (bit[t] % 64)
+                rows.append(mask)
+            out.append(np.array(rows, np.uint64).reshape(len(side), words))
         return out[0], out[1]
 
     # -- components ---------------------------------------------------------------------------

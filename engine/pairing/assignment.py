@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -206,6 +207,7 @@ def assign(space: PairSpace, table: OutcomeTable, capacities: IntArray, objectiv
 # and the dense path's bytes per cell (the cost matrix, and the solver's own copy of it).
 SWEEP_CELL_BYTES = 96
 ARC_BYTES = 400
+MAX_SWEEP_THREADS = 4  # the sweeps read memory: more threads wait on it
 WEIGHT_CACHE_BYTES = 2 * 2**30
 EXPECTED_SWEEPS = 4
 DENSE_CELL_BYTES = 16
@@ -239,6 +241,25 @@ def available_memory() -> int:
     except OSError:
         pass
     return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def sweep_threads() -> int:
+    """Threads for the class path's pricing sweeps: TANDEM_THREADS if set, else the
+    processors this process may use, at most MAX_SWEEP_THREADS."""
+    import os
+
+    setting = os.environ.get("TANDEM_THREADS")
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise TandemError(f"TANDEM_THREADS={setting!r} is not a whole number; set it to "
+                              "the number of threads (1: none) or unset it") from None
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this platform
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, MAX_SWEEP_THREADS))
 
 
 def _gb(n_bytes: float) -> str:
@@ -368,12 +389,19 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
             level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
             by_level = np.array(list(level_of_weight), np.int64)
 
+    lock = threading.Lock()  # later sweeps run in threads (see solve_priced)
+
     def weight_rows(rows: slice) -> tuple[npt.NDArray[np.integer[Any]], IntArray]:
         """The weights of the mentor classes ``rows`` with every mentee class, as indices
         and the weight of each index."""
+        found = kept.get(rows.start)
+        if found is not None:
+            return found, by_level
+        with lock:  # learning outcomes changes the table: one thread at a time
+            return compute(rows)
+
+    def compute(rows: slice) -> tuple[npt.NDArray[np.integer[Any]], IntArray]:
         nonlocal keep
-        if rows.start in kept:
-            return kept[rows.start], by_level
         codes = space.codes(mentors.first[rows], mentees.first)
         sync()  # the table may have learnt outcomes elsewhere
         levels: npt.NDArray[np.integer[Any]] | None = None
@@ -400,7 +428,8 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
 
     flow = solve_priced(places, sizes, weight_rows,
                         class_chunks(len(mentors), len(mentees), SWEEP_CELLS),
-                        big if objective == "participation" else None)
+                        big if objective == "participation" else None,
+                        workers=sweep_threads())
     oplog.get_logger("tandem.pairing").info(
         "class flow", arcs=len(flow.tails), sweeps=flow.sweeps,
         proved=flow.certificate.proved)

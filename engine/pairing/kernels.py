@@ -14,6 +14,7 @@ cohorts) needs it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import SimpleNamespace
@@ -70,8 +71,13 @@ def _compiled() -> SimpleNamespace:
                     col_excess[j, low] = e
                     col_row[j, low] = start_row + i
                     col_weight[j, low] = w
+                    # The next to leave: the smallest excess, and of those the last row
+                    # (rows come in order), so that a column keeps its pairs of largest
+                    # excess, ties to the first rows, however the rows are split.
                     for k in range(per_col):
-                        if col_excess[j, k] < col_excess[j, low]:
+                        if col_excess[j, k] < col_excess[j, low] or (
+                                col_excess[j, k] == col_excess[j, low]
+                                and col_row[j, k] > col_row[j, low]):
                             low = k
                     col_low[j] = low
                     col_floor[j] = col_excess[j, low]
@@ -227,6 +233,27 @@ class ColumnTops:
         self.weight = np.zeros((n_b, max(per_col, 1)), np.int64)
         self.low = np.zeros(n_b, np.int64)  # the slot of each column's smallest excess kept
         self.floor = np.full(n_b, -near, np.int64)  # ... and that excess
+
+    @classmethod
+    def merged(cls, parts: Sequence[ColumnTops]) -> ColumnTops:
+        """The column tops of consecutive row ranges, as one pass over them all would keep
+        them: each column's pairs of largest excess, ties to the first rows."""
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        per_col, n_b = first.excess.shape[1], first.excess.shape[0]
+        excess = np.concatenate([p.excess for p in parts], axis=1)
+        row = np.concatenate([p.row for p in parts], axis=1)
+        weight = np.concatenate([p.weight for p in parts], axis=1)
+        # Slots never filled hold -near and sort last.
+        order = np.lexsort((row, -excess), axis=1)[:, :per_col]
+        out = cls(per_col, n_b, first.near)
+        out.excess = np.take_along_axis(excess, order, axis=1)
+        out.row = np.take_along_axis(row, order, axis=1)
+        out.weight = np.take_along_axis(weight, order, axis=1)
+        out.low = np.full(n_b, per_col - 1, np.int64)
+        out.floor = out.excess[:, -1].copy()
+        return out
 
     def found(self) -> tuple[IntArray, IntArray]:
         """The pairs kept, as row * n_b + column, with their weights."""

@@ -233,15 +233,17 @@ WeightRows = Callable[[slice], IntArray | tuple[npt.NDArray[np.integer[Any]], In
 
 
 def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
-                 chunks: Sequence[slice], big: int | None = None, per_class: int | None = None
-                 ) -> PricedFlow:
+                 chunks: Sequence[slice], big: int | None = None, per_class: int | None = None,
+                 workers: int = 1) -> PricedFlow:
     """The largest total weight of class-pair counts within places and sizes, without a
     network of every class pair.
 
     ``weight_rows(rows)`` gives the weights of the mentor classes ``rows`` with every mentee
     class (0: no pair); ``chunks`` cover the mentor classes in order. A mentor class with no
     place, or a mentee class with no one left, takes no arc. ``big``: every positive weight
-    is ``big`` plus a smaller part (see `solve_flow`'s ``then``).
+    is ``big`` plus a smaller part (see `solve_flow`'s ``then``). ``workers``: threads for
+    the sweeps after the first (which learns the outcomes, in order); the arcs found, and so
+    the result, do not depend on it.
     """
     n_a, n_b = len(places), len(sizes)
     per_class = per_class or PER_CLASS
@@ -254,7 +256,7 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
         sweeps += 1
         clock = time.process_time()
         found, found_weights = _uncovered(places, sizes, weight_rows, chunks, u, v,
-                                          per_class, near)
+                                          per_class, near, workers if sweeps > 1 else 1)
         at = np.searchsorted(keys, found)  # keys are sorted
         fresh = at >= len(keys)
         fresh[~fresh] = keys[at[~fresh]] != found[~fresh]  # an arc already solved is covered
@@ -291,30 +293,52 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
 
 
 def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
-               chunks: Sequence[slice], u: IntArray, v: IntArray, per_class: int, near: int
-               ) -> tuple[IntArray, IntArray]:
+               chunks: Sequence[slice], u: IntArray, v: IntArray, per_class: int, near: int,
+               workers: int = 1) -> tuple[IntArray, IntArray]:
     """One sweep over every class pair (engine.pairing.kernels.price_chunk, chunk by chunk):
     the pairs whose weight u + v does not cover, and near pairs, as tail * n_b + head
     (sorted) with their weights. Kept: for each mentor class, its PER_ROW near pairs of
     largest excess and the first pair reaching its largest excess from ``per_class``
     starting points spread over the mentee classes (so that equal classes do not all pick
-    the same); for each mentee class, its PER_COLUMN near pairs of largest excess."""
+    the same); for each mentee class, its PER_COLUMN near pairs of largest excess (ties:
+    the first mentor classes).
+
+    ``workers`` > 1 sweeps consecutive runs of chunks in as many threads (the kernel
+    releases the GIL; ``weight_rows`` must allow it): each row's pairs are its own, and the
+    columns' are merged as one pass would keep them, so the arcs found are the same.
+    """
     n_b = len(sizes)
-    columns = ColumnTops(PER_COLUMN, n_b, near)
-    keys: list[IntArray] = []
-    values: list[IntArray] = []
     row_open, col_open = places > 0, sizes > 0
-    for k, rows in enumerate(chunks):
-        offsets = (k * 7919 + np.arange(min(per_class, n_b), dtype=np.int64) * n_b
-                   // per_class) % n_b
-        found, found_weights = price_chunk(
-            weight_rows(rows), u[rows], v, row_open[rows], col_open, rows.start, offsets,
-            near, PER_ROW, columns)
-        keys.append(found)
-        values.append(found_weights)
-    found, found_weights = columns.found()
-    key_all = np.concatenate([np.zeros(0, np.int64), *keys, found])
-    value_all = np.concatenate([np.zeros(0, np.int64), *values, found_weights])
+
+    def sweep(first: int, part: Sequence[slice]
+              ) -> tuple[list[IntArray], list[IntArray], ColumnTops]:
+        columns = ColumnTops(PER_COLUMN, n_b, near)
+        keys: list[IntArray] = []
+        values: list[IntArray] = []
+        for k, rows in enumerate(part, first):
+            offsets = (k * 7919 + np.arange(min(per_class, n_b), dtype=np.int64) * n_b
+                       // per_class) % n_b
+            found, found_weights = price_chunk(
+                weight_rows(rows), u[rows], v, row_open[rows], col_open, rows.start,
+                offsets, near, PER_ROW, columns)
+            keys.append(found)
+            values.append(found_weights)
+        return keys, values, columns
+
+    workers = max(1, min(workers, len(chunks)))
+    bounds = [len(chunks) * w // workers for w in range(workers + 1)]
+    parts = [(bounds[w], chunks[bounds[w]:bounds[w + 1]]) for w in range(workers)]
+    if workers == 1:
+        swept = [sweep(*parts[0])]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            swept = list(pool.map(lambda part: sweep(*part), parts))
+    found, found_weights = ColumnTops.merged([s[2] for s in swept]).found()
+    key_all = np.concatenate([np.zeros(0, np.int64), *(k for s in swept for k in s[0]), found])
+    value_all = np.concatenate([np.zeros(0, np.int64), *(w for s in swept for w in s[1]),
+                                found_weights])
     order = np.argsort(key_all, kind="stable")
     key_all, value_all = key_all[order], value_all[order]
     first = np.ones(len(key_all), bool)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.base.errors import TandemError
 from engine.evaluation import features
 from engine.evaluation.explain import candidates
 from engine.evaluation.features import PairSpace
@@ -117,6 +118,13 @@ def test_pricing_reaches_the_flow_over_every_class_pair(
         patch.setattr(transport, "NEAR_STEPS", near_steps)
         priced = solve_priced(places, sizes, lambda rows: weight[rows], chunks,
                               base if big else None, per_class)
+        threaded = solve_priced(places, sizes, lambda rows: weight[rows], chunks,
+                                base if big else None, per_class, workers=3)
+    # Sweeps in threads find the very same arcs: the same flow, the same counts.
+    assert threaded.sweeps == priced.sweeps
+    for got, want in zip((threaded.tails, threaded.heads, threaded.counts),
+                         (priced.tails, priced.heads, priced.counts), strict=True):
+        assert got.tolist() == want.tolist()
     tails, heads = np.nonzero(weight > 0)
     full = solve_flow(tails.astype(np.int64), heads.astype(np.int64), weight[tails, heads],
                       places, sizes)
@@ -255,6 +263,18 @@ def test_the_path_is_chosen_by_size() -> None:
     assert assignment.choose_path(3_900, 3_000, 3_000 * 3_000) == "dense"
     assert assignment.choose_path(10_000, 10_000, 1_000_000) == "classes"
     assert assignment.choose_path(13_000, 10_000, 9_000 * 9_000) == "classes"
+
+
+def test_sweep_threads_follow_tandem_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANDEM_THREADS", "3")
+    assert assignment.sweep_threads() == 3
+    monkeypatch.setenv("TANDEM_THREADS", "0")
+    assert assignment.sweep_threads() == 1
+    monkeypatch.delenv("TANDEM_THREADS")
+    assert 1 <= assignment.sweep_threads() <= assignment.MAX_SWEEP_THREADS
+    monkeypatch.setenv("TANDEM_THREADS", "two")
+    with pytest.raises(TandemError, match="TANDEM_THREADS='two' is not a whole number"):
+        assignment.sweep_threads()
 
 
 def test_a_size_that_cannot_fit_is_refused_up_front(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,9 +68,34 @@ def test_the_compiled_pricing_keeps_the_pairs_it_promises(
     assert near_pair[kept_rows, kept_cols].all()
     assert kept_weights.tolist() == weight[kept_rows, kept_cols].tolist()
     for j in range(n_b):
-        want = top_values(excess[near_pair[:, j], j].tolist(), per_col)
-        got = sorted(excess[kept_rows[kept_cols == j], j].tolist(), reverse=True)
-        assert got == want
+        # ... ties to the first rows: the same pairs however the rows are split.
+        ranked = sorted((-excess[i, j], i) for i in range(n_rows) if near_pair[i, j])
+        want = sorted(i for _, i in ranked[:per_col])
+        assert sorted(kept_rows[kept_cols == j].tolist()) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 12), st.integers(1, 8), st.integers(1, 3),
+       st.integers(1, 4), st.sampled_from([1, 3, 6]))
+def test_column_tops_of_split_rows_merge_into_those_of_one_pass(
+        seed: int, n_rows: int, n_b: int, per_col: int, parts: int, near: int) -> None:
+    rng = np.random.default_rng(seed)
+    weight = rng.choice([0, 5, 10, 15], size=(n_rows, n_b)).astype(np.int64)
+    u_rows = rng.integers(0, 8, n_rows).astype(np.int64)
+    v = rng.integers(0, 8, n_b).astype(np.int64)
+    opened = np.ones(n_rows, bool), np.ones(n_b, bool)
+    offsets = np.array([0], np.int64)
+    whole = ColumnTops(per_col, n_b, near)
+    price_chunk(weight, u_rows, v, *opened, 0, offsets, near, 1, whole)
+    cuts = sorted(set(rng.integers(1, n_rows, parts - 1).tolist()))
+    tops = []
+    for start, stop in zip([0, *cuts], [*cuts, n_rows], strict=True):
+        tops.append(ColumnTops(per_col, n_b, near))
+        price_chunk(weight[start:stop], u_rows[start:stop], v, opened[0][start:stop],
+                    opened[1], start, offsets, near, 1, tops[-1])
+    merged = ColumnTops.merged(tops)
+    assert ([sorted(a.tolist()) for a in merged.found()]
+            == [sorted(a.tolist()) for a in whole.found()])
 
 
 @settings(max_examples=40, deadline=None)
