@@ -20,8 +20,7 @@ def evidence(rule: Rule, mentor: Participant, mentee: Participant, space: PairSp
              ) -> dict[str, Any]:
     """The field values this pair showed to the rule, plus the themes an overlap counted."""
     out: dict[str, Any] = {}
-    for name in rule.fields:
-        side, field = name.split(".", 1)
+    for name, side, field in rule.field_parts:
         if side == "pair":
             out.update(space.history.record(mentor.id, mentee.id).evidence(field))
             continue

@@ -376,55 +376,56 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
     keep = cells <= min(WEIGHT_CACHE_BYTES, available_memory() // 4)
     kept: dict[int, npt.NDArray[np.uint8]] = {}
     level_of_weight: dict[int, int] = {}
-    level_of_id = np.zeros(0, np.int64)  # the index of each outcome's weight
-    by_level = np.zeros(0, np.int64)  # the weight of each index
+    # The index of each outcome's weight, and the weight of each index: one tuple, replaced
+    # whole, so that a thread never reads one without the other.
+    levels = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    lock = threading.Lock()  # the sweeps run in threads (see solve_priced)
 
     def sync() -> None:
-        """Give every outcome of the table its weight's index."""
-        nonlocal level_of_id, by_level
-        if len(level_of_id) != len(table.outcomes):
+        """Give every outcome of the table its weight's index (under the lock)."""
+        nonlocal levels
+        if len(levels[0]) != len(table.outcomes):
             by_id = int_weights(table.scores, table.eligible_ids, objective, low, big)
-            for weight in by_id[len(level_of_id):].tolist():
+            for weight in by_id[len(levels[0]):].tolist():
                 level_of_weight.setdefault(weight, len(level_of_weight))
-            level_of_id = np.array([level_of_weight[w] for w in by_id.tolist()], np.int64)
-            by_level = np.array(list(level_of_weight), np.int64)
-
-    lock = threading.Lock()  # later sweeps run in threads (see solve_priced)
+            levels = (np.array([level_of_weight[w] for w in by_id.tolist()], np.int64),
+                      np.array(list(level_of_weight), np.int64))
 
     def weight_rows(rows: slice) -> tuple[npt.NDArray[np.integer[Any]], IntArray]:
         """The weights of the mentor classes ``rows`` with every mentee class, as indices
-        and the weight of each index."""
+        and the weight of each index. Safe in threads: only learning outcomes (the rule
+        engine) takes the lock; indices once given never change, so a thread that read the
+        indices before another learnt more finds its codes unseen, and asks again."""
+        nonlocal keep
         found = kept.get(rows.start)
         if found is not None:
-            return found, by_level
-        with lock:  # learning outcomes changes the table: one thread at a time
-            return compute(rows)
-
-    def compute(rows: slice) -> tuple[npt.NDArray[np.integer[Any]], IntArray]:
-        nonlocal keep
+            return found, levels[1]
         codes = space.codes(mentors.first[rows], mentees.first)
-        sync()  # the table may have learnt outcomes elsewhere
-        levels: npt.NDArray[np.integer[Any]] | None = None
-        listed = table.ids_by_code()
-        if listed is not None and len(by_level) < UNSEEN:
-            levels, missing = levels_of(codes, listed, level_of_id)
-            if missing:  # learn the codes not seen yet (the rule engine), then ask again
-                table.resolve(np.unique(codes[levels == UNSEEN]))
+        if len(levels[0]) != len(table.outcomes):
+            with lock:  # the table may have learnt outcomes elsewhere
                 sync()
-                levels = (levels_of(codes, listed, level_of_id)[0]
-                          if len(by_level) < UNSEEN else None)
-        if levels is None:  # too many codes to list, or too many weights for a byte
-            ids = table.resolve(codes)
-            sync()
-            levels = level_of_id[ids]
-            if len(by_level) < UNSEEN:
-                levels = levels.astype(np.uint8)
-        if keep and levels.dtype == np.uint8:
-            kept[rows.start] = levels.astype(np.uint8, copy=False)
+        listed = table.ids_by_code()
+        at: npt.NDArray[np.integer[Any]] | None = None
+        if listed is not None and len(levels[1]) < UNSEEN:
+            at, missing = levels_of(codes, listed, levels[0])
+            if missing:  # learn the codes not seen yet, then ask again
+                with lock:
+                    table.resolve(np.unique(codes[at == UNSEEN]))
+                    sync()
+                at = levels_of(codes, listed, levels[0])[0] if len(levels[1]) < UNSEEN else None
+        if at is None:  # too many codes to list, or too many weights for a byte
+            with lock:
+                ids = table.resolve(codes)
+                sync()
+            at = levels[0][ids]
+            if len(levels[1]) < UNSEEN:
+                at = at.astype(np.uint8)
+        if keep and at.dtype == np.uint8:
+            kept[rows.start] = at.astype(np.uint8, copy=False)
         else:
             keep = False
             kept.clear()
-        return levels, by_level
+        return at, levels[1]  # read last: it holds every index read before
 
     flow = solve_priced(places, sizes, weight_rows,
                         class_chunks(len(mentors), len(mentees), SWEEP_CELLS),

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from engine.evaluation.explain import Candidates
 from engine.evaluation.features import CHUNK_CELLS, PairSpace
 from engine.evaluation.scoring import OutcomeTable
-from engine.pairing.kernels import candidates
+from engine.pairing.kernels import candidates, unseen
 from engine.rules.ruleset import Rule, Settings
 
 IntArray = npt.NDArray[np.int64]
@@ -133,13 +133,18 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
         # Partners x people for a mentee: the pair codes read mentor first.
         codes = (space.codes(own.first[classes], other.first) if is_mentor else
                  space.codes(other.first, own.first[classes]))
-        position = table.resolve(codes)
+        # The codes are read through the table's list of ids when every one is known (the
+        # assignment's sweeps met them all): no array of ids is built.
+        listed = table.ids_by_code()
+        known = listed is not None and not unseen(codes, listed)
+        position = codes if known else table.resolve(codes)
         fired = table.fired_matrix()
         points, eligible = table.scores, table.eligible_ids
         excluded = np.array([o.excluded for o in table.outcomes], bool)
         counts = candidates(position, not is_mentor, eligible,
                             ~excluded & (points < settings.min_score),
-                            fired[:, exclude_rules], points, other.size, other.first)
+                            fired[:, exclude_rules], points, other.size, other.first,
+                            listed if known else None)
         for k, cls in enumerate(classes.tolist()):
             has = bool(counts.eligible[k])
             found[cls] = Candidates(

@@ -158,17 +158,28 @@ def _compiled() -> SimpleNamespace:
         return missing
 
     @compiled
-    def candidates(ids: Any, transposed: bool, eligible: Any, below: Any, excluded_by: Any,
-                   points: Any, size: Any, first: Any, n_eligible: Any, n_below: Any,
-                   per_rule: Any, best: Any, best_first: Any) -> None:
+    def unseen(codes: Any, ids_by_code: Any) -> int:
+        flat = codes.ravel()
+        count = 0
+        for k in range(flat.size):
+            if ids_by_code[flat[k]] < 0:
+                count += 1
+        return count
+
+    @compiled
+    def candidates(ids: Any, lookup: Any, transposed: bool, eligible: Any, below: Any,
+                   excluded_by: Any, points: Any, size: Any, first: Any, n_eligible: Any,
+                   n_below: Any, per_rule: Any, best: Any, best_first: Any) -> None:
         n_own = n_eligible.size
         n_other = size.size
         n_rules = excluded_by.shape[1]
+        looked_up = lookup.size > 0
         for i in range(n_own):
             top = np.iinfo(np.int64).min
             at = np.iinfo(np.int64).max
             for j in range(n_other):
-                outcome = ids[j, i] if transposed else ids[i, j]
+                raw = ids[j, i] if transposed else ids[i, j]
+                outcome = lookup[raw] if looked_up else raw
                 weight = size[j]
                 if eligible[outcome]:
                     n_eligible[i] += weight
@@ -185,7 +196,7 @@ def _compiled() -> SimpleNamespace:
             best_first[i] = at
 
     return SimpleNamespace(price_chunk=price_chunk, distances=distances, levels_of=levels_of,
-                           candidates=candidates)
+                           candidates=candidates, unseen=unseen)
 
 
 def price_chunk(weight: IntArray | tuple[npt.NDArray[np.integer[Any]], IntArray],
@@ -304,17 +315,24 @@ class Counts:
     best_first: IntArray
 
 
+def unseen(codes: npt.NDArray[np.integer[Any]], ids_by_code: npt.NDArray[np.intp]) -> int:
+    """How many pair codes have no outcome id yet (-1 in ``ids_by_code``)."""
+    return int(_compiled().unseen(np.ascontiguousarray(codes), ids_by_code))
+
+
 def candidates(ids: npt.NDArray[np.integer[Any]], transposed: bool, eligible: BoolArray,
                below: BoolArray, excluded_by: BoolArray, points: IntArray, size: IntArray,
-               first: IntArray) -> Counts:
+               first: IntArray, ids_by_code: npt.NDArray[np.intp] | None = None) -> Counts:
     """The counts of `Counts` from the outcome ids of every (row, partner) pair, in one
-    pass; ``transposed``: ``ids`` is partners x rows."""
+    pass; ``transposed``: ``ids`` is partners x rows. With ``ids_by_code``, ``ids`` are
+    pair codes, each read through it (every one of them seen: see `unseen`)."""
     n_own = ids.shape[1] if transposed else ids.shape[0]
     counts = Counts(np.zeros(n_own, np.int64), np.zeros(n_own, np.int64),
                     np.zeros((n_own, excluded_by.shape[1]), np.int64),
                     np.zeros(n_own, np.int64), np.zeros(n_own, np.int64))
+    lookup = np.zeros(0, np.intp) if ids_by_code is None else ids_by_code
     _compiled().candidates(
-        np.ascontiguousarray(ids), transposed, np.ascontiguousarray(eligible, np.bool_),
+        np.ascontiguousarray(ids), lookup, transposed, np.ascontiguousarray(eligible, np.bool_),
         np.ascontiguousarray(below, np.bool_), np.ascontiguousarray(excluded_by, np.bool_),
         np.ascontiguousarray(points, np.int64), np.ascontiguousarray(size, np.int64),
         np.ascontiguousarray(first, np.int64), counts.eligible, counts.below,

@@ -242,8 +242,8 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     class (0: no pair); ``chunks`` cover the mentor classes in order. A mentor class with no
     place, or a mentee class with no one left, takes no arc. ``big``: every positive weight
     is ``big`` plus a smaller part (see `solve_flow`'s ``then``). ``workers``: threads for
-    the sweeps after the first (which learns the outcomes, in order); the arcs found, and so
-    the result, do not depend on it.
+    the sweeps (``weight_rows`` must allow them); the arcs found, and so the result, do
+    not depend on it.
     """
     n_a, n_b = len(places), len(sizes)
     per_class = per_class or PER_CLASS
@@ -256,7 +256,7 @@ def solve_priced(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
         sweeps += 1
         clock = time.process_time()
         found, found_weights = _uncovered(places, sizes, weight_rows, chunks, u, v,
-                                          per_class, near, workers if sweeps > 1 else 1)
+                                          per_class, near, workers)
         at = np.searchsorted(keys, found)  # keys are sorted
         fresh = at >= len(keys)
         fresh[~fresh] = keys[at[~fresh]] != found[~fresh]  # an arc already solved is covered

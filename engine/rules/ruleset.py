@@ -104,6 +104,12 @@ class Rule:
                                    if isinstance(leaf, Difference)))
 
     @cached_property
+    def field_parts(self) -> tuple[tuple[str, str, str], ...]:
+        """`fields`, each as (name, side, field), split once."""
+        parts = (name.split(".", 1) for name in self.fields)
+        return tuple((f"{side}.{field}", side, field) for side, field in parts)
+
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         """The participant fields this rule reads, as `mentor.F` / `mentee.F` (`visitor.F` /
         `host.F` in a my-job-day rule), in order."""

@@ -154,12 +154,17 @@ def test_forcing_a_pair_costs_the_same_on_both_paths(seed: int) -> None:
     assert (len(found.mentors), found.total) == (len(dense.mentors), dense.total)
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_explanations_read_from_classes_equal_the_pair_by_pair_counts(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "learnt"), [(s, s % 3 == 0) for s in range(10)])
+def test_explanations_read_from_classes_equal_the_pair_by_pair_counts(seed: int,
+                                                                      learnt: bool) -> None:
     """Candidates, exclusions, the best score and the best partner of every person are the
-    same counted over classes as over every partner."""
+    same counted over classes as over every partner, whether the table already knows every
+    pair code (read through its list of ids) or learns them on the way."""
     space, table, _, rules = _setup(seed, 9, 11, 7, "participation", 0, seed % 2 == 0)
     mentors, mentees = classes_of(space)
+    if learnt:
+        table.resolve(space.codes(slice(None), slice(None)))
+        assert table.ids_by_code() is not None
     settings_ = table.settings
     for is_mentor, n in ((True, len(space.mentors)), (False, len(space.mentees))):
         rows = list(range(n))

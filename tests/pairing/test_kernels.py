@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import NegativeCycleError, bellman_ford
 
-from engine.pairing.kernels import UNSEEN, ColumnTops, distances, levels_of, price_chunk
+from engine.pairing.kernels import UNSEEN, ColumnTops, distances, levels_of, price_chunk, unseen
 
 INFINITY = 1 << 62
 
@@ -196,3 +196,9 @@ def test_the_kernels_compile_where_no_folder_can_keep_them(
         assert got is not None and got.tolist() == [0, 4, 3]
     finally:
         kernels._compiled.cache_clear()
+
+
+def test_unseen_counts_the_codes_with_no_outcome_yet() -> None:
+    ids_by_code = np.array([1, -1, 0, -1], np.intp)
+    assert unseen(np.array([[0, 2], [2, 0]], np.int32), ids_by_code) == 0
+    assert unseen(np.array([[0, 1], [3, 1]], np.int64), ids_by_code) == 3
