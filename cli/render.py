@@ -51,7 +51,9 @@ def print_json(value: Any, compact: bool = False) -> None:
     Characters a terminal would act on are written as \\u escapes: the same JSON value."""
     indent = None if compact else 2
     text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
-    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    if not text.isascii() or "\x7f" in text:  # else nothing to escape: no pass over it
+        text = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def json_item(value: Any) -> str:

@@ -118,11 +118,12 @@ def test_json_output_escapes_what_a_terminal_acts_on(capsys: pytest.CaptureFixtu
     """JSON output writes C1 controls and bidi marks as \\u escapes: the same JSON value."""
     from cli.render import print_json
 
-    value = {"name": "x\x9by\u202ez\x1b\u2028"}
-    print_json(value)
-    out = capsys.readouterr().out
-    assert _raw_controls(out) == []
-    assert json.loads(out) == value
+    for value in ({"name": "x\x9by\u202ez\x1b\u2028"}, {"name": "ascii \x7f only"}):
+        for compact in (False, True):
+            print_json(value, compact)
+            out = capsys.readouterr().out
+            assert _raw_controls(out) == []
+            assert json.loads(out) == value
 
 
 @pytest.mark.parametrize("text", ["[/x]", CLEAR, OSC8])
