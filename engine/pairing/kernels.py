@@ -189,9 +189,10 @@ def _compiled() -> SimpleNamespace:
                         at = first[j]
                 elif below[outcome]:
                     n_below[i] += weight
-                for r in range(n_rules):
-                    if excluded_by[outcome, r]:
-                        per_rule[i, r] += weight
+                else:  # excluded (an exclusion that fires excludes the pair)
+                    for r in range(n_rules):
+                        if excluded_by[outcome, r]:
+                            per_rule[i, r] += weight
             best[i] = top
             best_first[i] = at
 
