@@ -75,3 +75,31 @@ def test_verbose_json_logs_still_reach_stderr(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
     paired = [x for x in lines if x["event"] == "paired"]
     assert paired and paired[0]["level"] == "info" and paired[0]["pairs"] > 0
+
+
+JIT_PROBE = """
+import sys
+{before}
+from engine.evaluation.compiled import add_block_codes
+import numpy as np
+out = np.zeros((1, 2), np.int64)
+add_block_codes(out, [np.ones((1, 1), np.int64)], [np.zeros(1, np.int64)],
+                [np.zeros(2, np.int64)])
+assert out.tolist() == [[1, 1]], out
+print("LINALG", "scipy.linalg" in sys.modules)
+import scipy.linalg
+print("NORM", scipy.linalg.norm([3.0, 4.0]))
+"""
+
+
+@pytest.mark.parametrize("before", ["", "import scipy.linalg"])
+def test_compiled_loops_load_without_scipy_linalg_and_leave_it_importable(before: str
+                                                                         ) -> None:
+    """numba's check for a BLAS (an import of scipy.linalg) is held back while it loads;
+    scipy.linalg stays importable afterwards, and one imported before is left alone."""
+    done = subprocess.run([sys.executable, "-c", JIT_PROBE.format(before=before)],
+                          capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert f"LINALG {bool(before)}" in done.stdout
+    assert "NORM 5.0" in done.stdout

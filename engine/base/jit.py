@@ -9,17 +9,43 @@ anew, silently. numba is imported by the first call, never when Tandem starts.
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+_LOADING = threading.Lock()
+
+
+def _numba() -> ModuleType:
+    """numba, imported once (threads may ask at the same time).
+
+    Loading its array functions, numba checks for a BLAS by importing scipy.linalg, which
+    costs a tenth of a second and is not needed: no compiled loop of Tandem calls linear
+    algebra. So that module is held back while numba looks (numba then leaves its own
+    linear algebra off), and put back at once for everything else.
+    """
+    with _LOADING:
+        if "numba.np.arraymath" not in sys.modules:
+            held = "scipy.linalg" not in sys.modules
+            if held:
+                sys.modules["scipy.linalg"] = None  # type: ignore[assignment]
+            try:
+                import numba.np.arraymath
+            finally:
+                if held and sys.modules.get("scipy.linalg", False) is None:
+                    del sys.modules["scipy.linalg"]
+        import numba
+        return numba
 
 
 def compiled(function: F) -> F:
     """``function`` compiled by numba (no Python objects inside, the GIL released)."""
     import warnings
 
-    import numba
+    numba = _numba()
     from numba.core.errors import NumbaWarning
 
     warnings.filterwarnings("ignore", category=NumbaWarning)
