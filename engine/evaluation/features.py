@@ -236,7 +236,8 @@ class PairSpace:
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
         self._bounds: dict[tuple[str, str], set[float]] = {}
-        self._themes: dict[tuple[str, str, bool, Any], frozenset[str]] = {}
+        self._themes: dict[tuple[str, str, str, bool], frozenset[str]] = {}  # by person
+        self._theme_sets: dict[tuple[str, str, bool, Any], frozenset[str]] = {}  # by list
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -295,15 +296,23 @@ class PairSpace:
                ) -> frozenset[str]:
         """What an overlap counts of a person's list field (kept once computed for each
         distinct list: many people hold the same intentions or topics)."""
+        key = (person.role, person.id, field, by_theme)
+        found = self._themes.get(key)
+        if found is not None:
+            return found
         values = person_value(person, field, date.min, 1) or ()
-        key = (person.role, field, by_theme, values)
         try:
-            found = self._themes.get(key)
-        except TypeError:  # a value that is not hashable: computed each time
-            return themes_of(person, field, self.vocabulary, by_theme)
-        if found is None:
-            found = self._themes[key] = themes_of(person, field, self.vocabulary, by_theme)
-        return found
+            shared = self._theme_sets.get((person.role, field, by_theme, values))
+        except TypeError:  # a value that is not hashable
+            shared = None
+        if shared is None:
+            shared = themes_of(person, field, self.vocabulary, by_theme)
+            try:
+                self._theme_sets[(person.role, field, by_theme, values)] = shared
+            except TypeError:
+                pass
+        self._themes[key] = shared
+        return shared
 
     def atom_for(self, leaf: Leaf) -> Atom:
         """The atom a condition leaf reads."""
