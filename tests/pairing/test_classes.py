@@ -270,6 +270,22 @@ def test_the_path_is_chosen_by_size() -> None:
     assert assignment.choose_path(13_000, 10_000, 9_000 * 9_000) == "classes"
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_class_path_forms_the_same_pairs_in_threads(seed: int) -> None:
+    """Threads share the sweeps, and learn the outcomes in whatever order they meet them:
+    the pairs formed are the same as with none."""
+    formed = []
+    for threads in (1, 3):
+        space, table, capacities, _ = _setup(seed, 14, 16, 7, "participation", 0, True)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(assignment, "sweep_threads", lambda threads=threads: threads)
+            patch.setattr(classes_module, "SWEEP_CELLS", 16)  # one or two rows a chunk
+            found = assign_by_classes(space, table, capacities, "participation")
+        assert found.proved
+        formed.append((found.mentors.tolist(), found.mentees.tolist(), found.scores.tolist()))
+    assert formed[0] == formed[1]
+
+
 def test_sweep_threads_follow_tandem_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANDEM_THREADS", "3")
     assert assignment.sweep_threads() == 3
