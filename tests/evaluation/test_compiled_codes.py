@@ -35,3 +35,16 @@ def test_the_compiled_block_sum_gives_the_same_codes(seed: int) -> None:
         compiled = space.codes(rows, slice(None))
     assert compiled.dtype == plain.dtype
     assert compiled.tolist() == plain.tolist()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_classes_of_several_parts_are_numbered_as_distinct_rows(seed: int) -> None:
+    """Each row's tuple of part values gets its rank among the distinct tuples, in
+    lexicographic order (np.unique over rows), whether the tuple fits one number or not."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    wide = seed % 4 == 0  # values too large to combine into one number
+    keys = [rng.integers(0, 2**40 if wide else int(rng.integers(1, 6)), n).astype(np.int64)
+            for _ in range(int(rng.integers(2, 5)))]
+    want = np.unique(np.stack(keys, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+    assert features._classes(keys, n).tolist() == want.tolist()
