@@ -12,6 +12,20 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def batch_work(func: F) -> F:
+    """Run a command that builds large structures with the cyclic collector rarely awake
+    (engine.base.collector)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine.base.collector import fewer_collections
+
+        with fewer_collections():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def reports_errors(func: F) -> F:
     """Turn Tandem's errors into located messages and exit 1, never a traceback."""
 

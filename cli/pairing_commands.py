@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.errors import reports_errors
+from cli.errors import batch_work, reports_errors
 from cli.folder import check_calendar, outside_calendar_option, rules_used
 from cli.options import (
     ID,
@@ -53,6 +53,7 @@ def _date(value: datetime | None) -> Any:
 @db_option
 @writer_options
 @outside_calendar_option
+@batch_work
 @reports_errors
 def pair(cohort: Path, rules_dir: Path | None, fmt: str, as_of: datetime | None, commit: bool,
          actor: str | None, accept_warnings: bool, experiment: Path | None, share: float,
@@ -167,6 +168,7 @@ def _experiment(loaded: Any, rules: Any, new_dir: Path, share: float, seed: int 
 @format_option("table", "json")
 @as_of_option
 @db_option
+@batch_work
 @reports_errors
 def explain(cohort: Path, mentor_id: str, mentee_id: str, rules_dir: Path | None, fmt: str,
             as_of: datetime | None, db_url: str | None) -> None:
