@@ -556,7 +556,15 @@ COARSE_FIELDS = {"learning_style", "job_family", "department", "subsidiary"}
 
 
 def path_worker(cohort_path: str, rules_kind: str, path: str) -> None:
-    """In a process of its own: pair the cohort on one path, print one JSON line."""
+    """In a process of its own: pair the cohort on one path, print one JSON line. The
+    collector is set for batch work, as `tandem pair` sets it."""
+    from engine.base.collector import fewer_collections
+
+    with fewer_collections():
+        _path_worker(cohort_path, rules_kind, path)
+
+
+def _path_worker(cohort_path: str, rules_kind: str, path: str) -> None:
     import resource
 
     from engine.base.resources import rules_dir
