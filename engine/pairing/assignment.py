@@ -412,7 +412,10 @@ def assign_by_classes(space: PairSpace, table: OutcomeTable, capacities: IntArra
                 with lock:
                     table.resolve(np.unique(codes[at == UNSEEN]))
                     sync()
-                at = levels_of(codes, listed, levels[0])[0] if len(levels[1]) < UNSEEN else None
+                at, missing = levels_of(codes, listed, levels[0]) if (
+                    len(levels[1]) < UNSEEN) else (None, 0)
+                if missing:  # never, once learnt; the slow way below if it were
+                    at = None
         if at is None:  # too many codes to list, or too many weights for a byte
             with lock:
                 ids = table.resolve(codes)
