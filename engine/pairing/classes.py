@@ -14,6 +14,7 @@ whole cohort is described by the classes, with no matrix of people by people.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ import numpy.typing as npt
 from engine.evaluation.explain import Candidates
 from engine.evaluation.features import CHUNK_CELLS, PairSpace
 from engine.evaluation.scoring import OutcomeTable
-from engine.pairing.kernels import candidates, unseen
+from engine.pairing.kernels import Counts, candidates, unseen
 from engine.rules.ruleset import Rule, Settings
 
 IntArray = npt.NDArray[np.int64]
@@ -114,10 +115,12 @@ def class_chunks(n_rows: int, n_cols: int, cells: int = CHUNK_CELLS) -> list[sli
 
 def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
                         table: OutcomeTable, rules: Sequence[Rule], settings: Settings,
-                        mentors: Classes, mentees: Classes) -> list[Candidates]:
+                        mentors: Classes, mentees: Classes, threads: int = 1
+                        ) -> list[Candidates]:
     """engine.evaluation.explain.candidates read from the classes: the same counts, each
     partner class counted once with its size, the best partner the first row among the
-    best-scoring classes."""
+    best-scoring classes. ``threads``: chunks of classes counted at once (the counts do not
+    depend on it)."""
     if not rows:
         return []
     own, other = (mentors, mentees) if is_mentor else (mentees, mentors)
@@ -127,8 +130,10 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
     wanted = np.unique(own.of[np.asarray(rows, np.int64)])
     exclude_rules = [i for i, r in enumerate(rules) if r.effect == "exclude"]
     by_id = sorted(enumerate(exclude_rules), key=lambda x: rules[x[1]].id)  # (column, rule)
-    found: dict[int, Candidates] = {}
-    for chunk in class_chunks(len(wanted), len(other)):
+    lock = threading.Lock()
+
+    def count(chunk: slice) -> tuple[IntArray, Counts]:
+        """The counts of the classes ``wanted[chunk]`` (safe in threads)."""
         classes = wanted[chunk]
         # Partners x people for a mentee: the pair codes read mentor first.
         codes = (space.codes(own.first[classes], other.first) if is_mentor else
@@ -137,14 +142,27 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
         # assignment's sweeps met them all): no array of ids is built.
         listed = table.ids_by_code()
         known = listed is not None and not unseen(codes, listed)
-        position = codes if known else table.resolve(codes)
-        fired = table.fired_matrix()
-        points, eligible = table.scores, table.eligible_ids
-        excluded = np.array([o.excluded for o in table.outcomes], bool)
-        counts = candidates(position, not is_mentor, eligible,
-                            ~excluded & (points < settings.min_score),
-                            fired[:, exclude_rules], points, other.size, other.first,
-                            listed if known else None)
+        with lock:  # learning changes the table; the arrays read cover every id met
+            position = codes if known else table.resolve(codes)
+            fired = table.fired_matrix()
+            points, eligible = table.scores, table.eligible_ids
+            excluded = np.array([o.excluded for o in table.outcomes], bool)
+        return classes, candidates(position, not is_mentor, eligible,
+                                   ~excluded & (points < settings.min_score),
+                                   fired[:, exclude_rules], points, other.size, other.first,
+                                   listed if known else None)
+
+    chunks = class_chunks(len(wanted), len(other))
+    workers = min(threads, len(chunks))
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            counted = list(pool.map(count, chunks))
+    else:
+        counted = [count(chunk) for chunk in chunks]
+    found: dict[int, Candidates] = {}
+    for classes, counts in counted:
         for k, cls in enumerate(classes.tolist()):
             has = bool(counts.eligible[k])
             found[cls] = Candidates(

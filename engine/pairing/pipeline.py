@@ -272,6 +272,7 @@ def commit_warnings(cohort: Cohort, rules: Rules) -> list[Problem]:
 
 def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_rows: list[int],
               taken: frozenset[str], standing: Standing) -> list[dict[str, Any]]:
+    from engine.pairing.assignment import sweep_threads
     from engine.pairing.classes import candidates_by_class
 
     space, ruleset = ev.space, ev.rules.pairing
@@ -286,7 +287,8 @@ def _unpaired(cohort: Cohort, ev: Evaluation, mentor_rows: list[int], mentee_row
     for role, people in (("mentor", space.mentors), ("mentee", space.mentees)):
         if ev.classes is not None:
             counts = candidates_by_class(left[role], role == "mentor", space, ev.table,
-                                         ruleset.rules, ruleset.settings, *ev.classes)
+                                         ruleset.rules, ruleset.settings, *ev.classes,
+                                         threads=sweep_threads())
         else:
             counts = candidates(left[role], role == "mentor", space, ev.table, ruleset.rules,
                                 ruleset.settings)

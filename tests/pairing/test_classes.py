@@ -165,12 +165,23 @@ def test_explanations_read_from_classes_equal_the_pair_by_pair_counts(seed: int,
     if learnt:
         table.resolve(space.codes(slice(None), slice(None)))
         assert table.ids_by_code() is not None
+    # Chunks of two classes, counted in three threads: the same counts.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(classes_module, "class_chunks",
+                      lambda n_rows, n_cols: [slice(s, min(s + 2, n_rows))
+                                              for s in range(0, n_rows, 2)])
+        threaded = [candidates_by_class(list(range(n)), is_mentor, space, table, rules,
+                                        table.settings, mentors, mentees, threads=3)
+                    for is_mentor, n in ((True, len(space.mentors)),
+                                         (False, len(space.mentees)))]
     settings_ = table.settings
-    for is_mentor, n in ((True, len(space.mentors)), (False, len(space.mentees))):
+    for k, (is_mentor, n) in enumerate(((True, len(space.mentors)),
+                                        (False, len(space.mentees)))):
         rows = list(range(n))
+        want = candidates(rows, is_mentor, space, table, rules, settings_)
         assert candidates_by_class(rows, is_mentor, space, table, rules, settings_, mentors,
-                                   mentees) == candidates(rows, is_mentor, space, table,
-                                                          rules, settings_)
+                                   mentees) == want
+        assert threaded[k] == want
 
 
 @pytest.mark.parametrize(("seed", "tiny"), [(s, s % 2 == 0) for s in range(8)])
