@@ -173,6 +173,8 @@ def _value_key(value: Any) -> Hashable:
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool or value is None:
         return (kind.__name__, value)  # the common case, first
+    if kind is list and all(type(item) is str for item in value):
+        return ("strings", tuple(value))  # a list of text (intentions, topics)
     if isinstance(value, dict):
         return ("object", tuple(sorted((k, _value_key(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):

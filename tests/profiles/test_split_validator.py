@@ -126,3 +126,10 @@ def test_only_a_text_with_an_escape_is_searched_for_lone_surrogates(tmp_path: Pa
     assert raw.escapes is True
     _, problems = validate.check_cohort(raw, load_vocabulary(rules_dir()))
     assert any("surrogate" in p.message and "name" in p.path for p in problems)
+
+
+def test_value_keys_tell_json_values_apart() -> None:
+    key = validate._value_key
+    assert key(["a", "b"]) == key(["a", "b"]) and key([]) == key([])
+    assert key(["1"]) != key([1]) and key([1]) != key([True]) and key(["a"]) != key("a")
+    assert key({"x": [1]}) == key({"x": [1]}) != key({"x": ["1"]})
