@@ -104,7 +104,7 @@ def candidates(rows: Sequence[int], is_mentor: bool, space: PairSpace, table: Ou
         position = table.resolve(codes)
         fired = table.fired_matrix()
         points, eligible = table.scores, table.eligible_ids
-        excluded = np.array([o.excluded for o in table.outcomes], bool)
+        excluded = table.excluded_ids
         below = ~excluded & (points < settings.min_score)
         ranked = np.where(eligible, points, lowest)
         n_eligible = eligible[position].sum(axis=1)

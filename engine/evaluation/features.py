@@ -252,8 +252,7 @@ class PairSpace:
         self._by_key: dict[tuple[Any, ...], Atom] = {}
         self._constants: dict[tuple[str, str], set[Any]] = {}
         self._bounds: dict[tuple[str, str], set[float]] = {}
-        self._themes: dict[tuple[str, str, str, bool], frozenset[str]] = {}  # by person
-        self._theme_sets: dict[tuple[str, str, bool, Any], frozenset[str]] = {}  # by list
+        self._themes: dict[tuple[str, str, bool, Any], frozenset[str]] = {}  # by list
         for condition in conditions:
             for leaf in leaves(condition):
                 self._declare(leaf)
@@ -312,23 +311,14 @@ class PairSpace:
                ) -> frozenset[str]:
         """What an overlap counts of a person's list field (kept once computed for each
         distinct list: many people hold the same intentions or topics)."""
-        key = (person.role, person.id, field, by_theme)
-        found = self._themes.get(key)
-        if found is not None:
-            return found
-        values = person_value(person, field, date.min, 1) or ()
-        listed = (person.role, field, by_theme, values)
-        by_list: tuple[str, str, bool, Any] | None = listed
+        key = (person.role, field, by_theme, person_value(person, field, date.min, 1) or ())
         try:
-            shared = self._theme_sets.get(listed)
-        except TypeError:  # a value that is not hashable: kept by person only
-            shared, by_list = None, None
-        if shared is None:
-            shared = themes_of(person, field, self.vocabulary, by_theme)
-            if by_list is not None:
-                self._theme_sets[by_list] = shared
-        self._themes[key] = shared
-        return shared
+            found = self._themes.get(key)
+        except TypeError:  # a list holding values that cannot be hashed: not kept
+            return themes_of(person, field, self.vocabulary, by_theme)
+        if found is None:
+            found = self._themes[key] = themes_of(person, field, self.vocabulary, by_theme)
+        return found
 
     def atom_for(self, leaf: Leaf) -> Atom:
         """The atom a condition leaf reads."""

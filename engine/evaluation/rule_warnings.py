@@ -18,8 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from engine.base.errors import InvalidInput, Problem, Severity
 from engine.base.suggest import closest
 from engine.evaluation.features import person_value
@@ -96,7 +94,7 @@ def firing_warnings(rules: Sequence[Rule], settings: Settings, table: OutcomeTab
         return []
     fired = table.fired_matrix()
     eligible = table.eligible_ids
-    excluded = np.array([o.excluded for o in table.outcomes], bool)
+    excluded = table.excluded_ids
     exclusions = [i for i, r in enumerate(rules) if r.effect == "exclude"]
     out: list[Problem] = []
     for i, rule in enumerate(rules):

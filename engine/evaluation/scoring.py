@@ -50,6 +50,7 @@ class OutcomeTable:
         self._known: dict[int, int] = {}
         self.scores = np.zeros(0, np.int64)  # by outcome id
         self.eligible_ids = np.zeros(0, bool)  # by outcome id
+        self.excluded_ids = np.zeros(0, bool)  # by outcome id: an exclusion fired
         self._fired: npt.NDArray[np.bool_] | None = None
 
     def learn(self, new: Sequence[int]) -> None:
@@ -71,6 +72,8 @@ class OutcomeTable:
         self.eligible_ids = np.concatenate(
             [self.eligible_ids, [not o.excluded and o.points >= minimum for o in outcomes]]
         ).astype(bool)
+        self.excluded_ids = np.concatenate(
+            [self.excluded_ids, [o.excluded for o in outcomes]]).astype(bool)
 
     def ids_by_code(self) -> npt.NDArray[np.intp] | None:
         """The outcome id of every code (-1: not seen yet), when the codes are few enough

@@ -107,9 +107,8 @@ def candidates(cohort: Cohort, rules: Rules) -> Candidates:
         ids = table.resolve(space.codes(slice(None), slice(None))).astype(np.int64)
     else:
         ids = np.zeros(shape, np.int64)
-    excluded_ids = np.array([o.excluded for o in table.outcomes], bool)
     scores = table.scores[ids] if table.outcomes else np.zeros(shape, np.int64)
-    excluded = excluded_ids[ids] if table.outcomes else np.zeros(shape, bool)
+    excluded = table.excluded_ids[ids] if table.outcomes else np.zeros(shape, bool)
     wanted = np.array([[h.job_family in discover(v) for h in hosts] for v in visitors],
                       bool).reshape(shape)
     oneself = np.array([[h.id == v.id for h in hosts] for v in visitors], bool).reshape(shape)

@@ -146,7 +146,7 @@ def candidates_by_class(rows: Sequence[int], is_mentor: bool, space: PairSpace,
             position = codes if known else table.resolve(codes)
             fired = table.fired_matrix()
             points, eligible = table.scores, table.eligible_ids
-            excluded = np.array([o.excluded for o in table.outcomes], bool)
+            excluded = table.excluded_ids
         return classes, candidates(position, not is_mentor, eligible,
                                    ~excluded & (points < settings.min_score),
                                    fired[:, exclude_rules], points, other.size, other.first,

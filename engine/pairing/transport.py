@@ -339,8 +339,5 @@ def _uncovered(places: IntArray, sizes: IntArray, weight_rows: WeightRows,
     key_all = np.concatenate([np.zeros(0, np.int64), *(k for s in swept for k in s[0]), found])
     value_all = np.concatenate([np.zeros(0, np.int64), *(w for s in swept for w in s[1]),
                                 found_weights])
-    order = np.argsort(key_all, kind="stable")
-    key_all, value_all = key_all[order], value_all[order]
-    first = np.ones(len(key_all), bool)
-    first[1:] = key_all[1:] != key_all[:-1]
-    return key_all[first], value_all[first]
+    key_all, first = np.unique(key_all, return_index=True)  # one arc found twice: once
+    return key_all, value_all[first]
